@@ -1,0 +1,32 @@
+/* basic_ops.h - relu, linear, add, concat, zero, and softmax cross-entropy.
+ * Backward functions ADD into their outputs (dx, dw, db), any may be NULL.
+ */
+#ifndef AR_NN_BASIC_OPS_H
+#define AR_NN_BASIC_OPS_H
+
+#include <stdint.h>
+
+#include "core/tensor.h"
+
+void ar_relu_forward(const ar_tensor_t *x, ar_tensor_t *y);        /* y may equal x */
+void ar_relu_backward(const ar_tensor_t *y, const ar_tensor_t *dy, ar_tensor_t *dx);
+
+/* x [N, I], weight [O, I], bias [O] or NULL, y [N, O] */
+void ar_linear_forward(const ar_tensor_t *x, const float *weight, const float *bias, ar_tensor_t *y);
+void ar_linear_backward(const ar_tensor_t *x, const float *weight, const ar_tensor_t *dy,
+                        ar_tensor_t *dx, float *dweight, float *dbias);
+
+/* y = sum of n inputs of y's shape */
+void ar_add_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y);
+/* concat along channels (dim 1) of 4-D inputs; backward adds slices to dxs */
+void ar_concat_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y);
+void ar_concat_backward(const ar_tensor_t *dy, ar_tensor_t *const *dxs, int n);
+
+/* Mean softmax cross-entropy over the batch: logits [N, K], labels [N].
+ * Returns the loss; dlogits (may be NULL) receives d(loss)/d(logits)
+ * (overwritten, not added). correct (may be NULL) receives the count of
+ * argmax == label. */
+double ar_softmax_xent(const ar_tensor_t *logits, const int32_t *labels, ar_tensor_t *dlogits,
+                       int64_t *correct);
+
+#endif

@@ -1,0 +1,36 @@
+/* batchnorm.h - 2-D batch normalisation kernels (PyTorch semantics).
+ *
+ * Train: batch mean and biased variance normalise; running stats update as
+ * running = (1-momentum)*running + momentum*batch, with the UNBIASED batch
+ * variance (n/(n-1)) for running_var. Eval: running statistics.
+ * affine = 0 means no gamma/beta (pass NULL). Backward (train mode) ADDS into
+ * dx, dgamma, dbeta (any may be NULL).
+ */
+#ifndef AR_NN_BATCHNORM_H
+#define AR_NN_BATCHNORM_H
+
+#include "core/tensor.h"
+
+typedef struct ar_bn_cfg {
+    int channels;
+    float eps;          /* default 1e-5 */
+    float momentum;     /* default 0.1 */
+} ar_bn_cfg_t;
+
+/* save_mean / save_invstd [C] receive the batch mean and 1/sqrt(var+eps). */
+void ar_bn_forward_train(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                         const float *beta, float *running_mean, float *running_var,
+                         ar_tensor_t *y, float *save_mean, float *save_invstd);
+void ar_bn_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                        const float *beta, const float *running_mean, const float *running_var,
+                        ar_tensor_t *y);
+void ar_bn_backward(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                    const float *save_mean, const float *save_invstd, const ar_tensor_t *dy,
+                    ar_tensor_t *dx, float *dgamma, float *dbeta);
+/* Folds eval-mode BN into the preceding conv: w [Cout, ...] of wsize floats
+ * per output channel, bias [Cout] (written; zeros assumed if conv had none). */
+void ar_bn_fold_into_conv(const ar_bn_cfg_t *c, const float *gamma, const float *beta,
+                          const float *running_mean, const float *running_var, float *w,
+                          int wsize_per_out, float *bias);
+
+#endif

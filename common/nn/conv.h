@@ -1,0 +1,42 @@
+/* conv.h - 2-D convolution kernels (PyTorch semantics and weight layout).
+ *
+ * x [N, Cin, H, W], weight [Cout, Cin/groups, kh, kw], bias [Cout] or NULL,
+ * y [N, Cout, Ho, Wo] with Ho = (H + 2ph - dh(kh-1) - 1)/sh + 1.
+ * General path: im2col + OpenBLAS SGEMM per (image, group); a direct GEMM path
+ * for 1x1 / stride 1 / no padding; a dedicated depthwise kernel when
+ * groups == Cin == Cout.
+ * Backward ADDS into dx, dw, db (callers zero them first); any of them may be
+ * NULL to skip that gradient. Kernels never allocate: they use the caller's
+ * scratch of ar_conv2d_scratch_floats() floats.
+ */
+#ifndef AR_NN_CONV_H
+#define AR_NN_CONV_H
+
+#include <stddef.h>
+
+#include "core/tensor.h"
+
+typedef struct ar_conv_cfg {
+    int cin, cout;      /* channels in / out */
+    int kh, kw;         /* kernel */
+    int sh, sw;         /* stride */
+    int ph, pw;         /* zero padding */
+    int dh, dw;         /* dilation */
+    int groups;         /* cin and cout divisible by groups */
+} ar_conv_cfg_t;
+
+/* Output spatial size for input h, w; 0 or negative means invalid. */
+int ar_conv2d_out_h(const ar_conv_cfg_t *c, int h);
+int ar_conv2d_out_w(const ar_conv_cfg_t *c, int w);
+
+/* Scratch floats needed by forward and backward for a batch of n at h x w. */
+size_t ar_conv2d_scratch_floats(const ar_conv_cfg_t *c, int n, int h, int w);
+
+void ar_conv2d_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
+                       const float *bias, ar_tensor_t *y, float *scratch);
+
+void ar_conv2d_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
+                        const ar_tensor_t *dy, ar_tensor_t *dx, float *dweight, float *dbias,
+                        float *scratch);
+
+#endif
