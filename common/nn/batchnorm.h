@@ -4,7 +4,9 @@
  * running = (1-momentum)*running + momentum*batch, with the UNBIASED batch
  * variance (n/(n-1)) for running_var. Eval: running statistics.
  * affine = 0 means no gamma/beta (pass NULL). Backward (train mode) ADDS into
- * dx, dgamma, dbeta (any may be NULL).
+ * dx, dgamma, dbeta (any may be NULL). running_mean / running_var may be NULL
+ * in train mode (no tracking); save_mean / save_invstd may be NULL when no
+ * backward follows. y may equal x (in place) in the forward functions.
  */
 #ifndef AR_NN_BATCHNORM_H
 #define AR_NN_BATCHNORM_H
@@ -24,6 +26,10 @@ void ar_bn_forward_train(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float
 void ar_bn_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
                         const float *beta, const float *running_mean, const float *running_var,
                         ar_tensor_t *y);
+/* Eval BN followed by ReLU in one pass: y = max(0, bn(x)). */
+void ar_bn_relu_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                             const float *beta, const float *running_mean,
+                             const float *running_var, ar_tensor_t *y);
 void ar_bn_backward(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
                     const float *save_mean, const float *save_invstd, const ar_tensor_t *dy,
                     ar_tensor_t *dx, float *dgamma, float *dbeta);

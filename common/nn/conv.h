@@ -29,9 +29,13 @@ typedef struct ar_conv_cfg {
 int ar_conv2d_out_h(const ar_conv_cfg_t *c, int h);
 int ar_conv2d_out_w(const ar_conv_cfg_t *c, int w);
 
-/* Scratch floats needed by forward and backward for a batch of n at h x w. */
+/* Scratch floats needed by forward and backward for a batch of n at h x w.
+ * A scratch sized for n also serves any smaller batch at the same h x w.
+ * 0 for the depthwise and direct 1x1 paths (scratch may then be NULL).
+ * Scratch contents need not be kept between calls. */
 size_t ar_conv2d_scratch_floats(const ar_conv_cfg_t *c, int n, int h, int w);
 
+/* Overwrites y. */
 void ar_conv2d_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
                        const float *bias, ar_tensor_t *y, float *scratch);
 

@@ -1,0 +1,155 @@
+/* basic_ops.c - relu, linear (SGEMM), add, concat and softmax cross-entropy. */
+#include "nn/basic_ops.h"
+
+#include <assert.h>
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+void ar_relu_forward(const ar_tensor_t *x, ar_tensor_t *y)
+{
+    assert(ar_tensor_numel(x) == ar_tensor_numel(y));
+    const int64_t n = ar_tensor_numel(x);
+    const float *xp = x->data;
+    float *yp = y->data;
+    for (int64_t i = 0; i < n; i++)
+        yp[i] = xp[i] > 0.0f ? xp[i] : 0.0f;
+}
+
+void ar_relu_backward(const ar_tensor_t *y, const ar_tensor_t *dy, ar_tensor_t *dx)
+{
+    if (!dx)
+        return;
+    assert(ar_tensor_numel(y) == ar_tensor_numel(dy) && ar_tensor_numel(y) == ar_tensor_numel(dx));
+    const int64_t n = ar_tensor_numel(y);
+    const float *yp = y->data, *gp = dy->data;
+    float *dp = dx->data;
+    for (int64_t i = 0; i < n; i++)
+        dp[i] += yp[i] > 0.0f ? gp[i] : 0.0f;
+}
+
+void ar_linear_forward(const ar_tensor_t *x, const float *weight, const float *bias, ar_tensor_t *y)
+{
+    assert(x->ndim == 2 && y->ndim == 2 && x->shape[0] == y->shape[0]);
+    const int n = (int)x->shape[0], in = (int)x->shape[1], out = (int)y->shape[1];
+    if (bias)
+        for (int i = 0; i < n; i++)
+            memcpy(y->data + (size_t)i * out, bias, (size_t)out * sizeof(float));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0f, x->data, in, weight,
+                in, bias ? 1.0f : 0.0f, y->data, out);
+}
+
+void ar_linear_backward(const ar_tensor_t *x, const float *weight, const ar_tensor_t *dy,
+                        ar_tensor_t *dx, float *dweight, float *dbias)
+{
+    assert(x->ndim == 2 && dy->ndim == 2 && x->shape[0] == dy->shape[0]);
+    assert(!dx || ar_tensor_same_shape(x, dx));
+    const int n = (int)x->shape[0], in = (int)x->shape[1], out = (int)dy->shape[1];
+    if (dx)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out, 1.0f, dy->data, out,
+                    weight, in, 1.0f, dx->data, in);
+    if (dweight)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, n, 1.0f, dy->data, out,
+                    x->data, in, 1.0f, dweight, in);
+    if (dbias)
+        for (int i = 0; i < n; i++) {
+            const float *g = dy->data + (size_t)i * out;
+            for (int o = 0; o < out; o++)
+                dbias[o] += g[o];
+        }
+}
+
+/* Elements per block: y may alias any input, so a block is summed into a
+ * local buffer before it is written. */
+#define AR_ADD_BLOCK 512
+
+void ar_add_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y)
+{
+    assert(n >= 1);
+    const int64_t total = ar_tensor_numel(y);
+    for (int k = 0; k < n; k++)
+        assert(ar_tensor_numel(xs[k]) == total);
+    float buf[AR_ADD_BLOCK];
+    for (int64_t i0 = 0; i0 < total; i0 += AR_ADD_BLOCK) {
+        const int len = (int)(total - i0 < AR_ADD_BLOCK ? total - i0 : AR_ADD_BLOCK);
+        memcpy(buf, xs[0]->data + i0, (size_t)len * sizeof(float));
+        for (int k = 1; k < n; k++) {
+            const float *xp = xs[k]->data + i0;
+            for (int i = 0; i < len; i++)
+                buf[i] += xp[i];
+        }
+        memcpy(y->data + i0, buf, (size_t)len * sizeof(float));
+    }
+}
+
+void ar_concat_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y)
+{
+    assert(y->ndim == 4 && n >= 1);
+    const int64_t N = y->shape[0], C = y->shape[1], hw = y->shape[2] * y->shape[3];
+    int64_t c0 = 0;
+    for (int k = 0; k < n; k++) {
+        const ar_tensor_t *x = xs[k];
+        assert(x->ndim == 4 && x->shape[0] == N && x->shape[2] * x->shape[3] == hw);
+        const int64_t ck = x->shape[1];
+        for (int64_t b = 0; b < N; b++)
+            memcpy(y->data + (b * C + c0) * hw, x->data + b * ck * hw,
+                   (size_t)(ck * hw) * sizeof(float));
+        c0 += ck;
+    }
+    assert(c0 == C);
+}
+
+void ar_concat_backward(const ar_tensor_t *dy, ar_tensor_t *const *dxs, int n)
+{
+    assert(dy->ndim == 4);
+    const int64_t N = dy->shape[0], C = dy->shape[1], hw = dy->shape[2] * dy->shape[3];
+    int64_t c0 = 0;
+    for (int k = 0; k < n; k++) {
+        ar_tensor_t *dx = dxs[k];
+        assert(dx->ndim == 4 && dx->shape[0] == N && dx->shape[2] * dx->shape[3] == hw);
+        const int64_t ck = dx->shape[1], len = ck * hw;
+        for (int64_t b = 0; b < N; b++) {
+            const float *src = dy->data + (b * C + c0) * hw;
+            float *dst = dx->data + b * len;
+            for (int64_t i = 0; i < len; i++)
+                dst[i] += src[i];
+        }
+        c0 += ck;
+    }
+    assert(c0 == C);
+}
+
+double ar_softmax_xent(const ar_tensor_t *logits, const int32_t *labels, ar_tensor_t *dlogits,
+                       int64_t *correct)
+{
+    assert(logits->ndim == 2 && logits->shape[0] > 0);
+    assert(!dlogits || ar_tensor_same_shape(logits, dlogits));
+    const int64_t N = logits->shape[0], K = logits->shape[1];
+    double loss = 0.0;
+    int64_t right = 0;
+    for (int64_t i = 0; i < N; i++) {
+        const float *z = logits->data + i * K;
+        const int32_t y = labels[i];
+        assert(y >= 0 && y < K);
+        int64_t best = 0;
+        for (int64_t k = 1; k < K; k++)
+            if (z[k] > z[best])
+                best = k;
+        right += best == y;
+        const double m = z[best];
+        double s = 0.0;
+        for (int64_t k = 0; k < K; k++)
+            s += exp((double)z[k] - m);
+        const double lse = m + log(s);
+        loss += lse - z[y];
+        if (dlogits) {
+            float *d = dlogits->data + i * K;
+            for (int64_t k = 0; k < K; k++)
+                d[k] = (float)(exp((double)z[k] - lse) / (double)N);
+            d[y] -= (float)(1.0 / (double)N);
+        }
+    }
+    if (correct)
+        *correct = right;
+    return loss / (double)N;
+}

@@ -1,0 +1,197 @@
+/* batchnorm.c - batch normalisation over [N, C, H, W], per channel.
+ * Statistics are summed per plane in 16 float lanes (vectorised) and across
+ * planes in double, with a two-pass (mean, then centred squares) variance. */
+#include "nn/batchnorm.h"
+
+#include <assert.h>
+#include <math.h>
+
+/* Sum of p[0..len) in 16 float lanes. */
+static float lane_sum(const float *p, size_t len)
+{
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= len; i += 16)
+        for (int q = 0; q < 16; q++)
+            acc[q] += p[i + q];
+    float s = 0.0f;
+    for (; i < len; i++)
+        s += p[i];
+    for (int q = 0; q < 16; q++)
+        s += acc[q];
+    return s;
+}
+
+/* Sum of (p[i] - m)^2. */
+static float lane_sqdev(const float *p, size_t len, float m)
+{
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= len; i += 16)
+        for (int q = 0; q < 16; q++) {
+            float d = p[i + q] - m;
+            acc[q] += d * d;
+        }
+    float s = 0.0f;
+    for (; i < len; i++)
+        s += (p[i] - m) * (p[i] - m);
+    for (int q = 0; q < 16; q++)
+        s += acc[q];
+    return s;
+}
+
+/* Sum of g[i] * (p[i] - m). */
+static float lane_dotdev(const float *g, const float *p, size_t len, float m)
+{
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= len; i += 16)
+        for (int q = 0; q < 16; q++)
+            acc[q] += g[i + q] * (p[i + q] - m);
+    float s = 0.0f;
+    for (; i < len; i++)
+        s += g[i] * (p[i] - m);
+    for (int q = 0; q < 16; q++)
+        s += acc[q];
+    return s;
+}
+
+/* y = x*a + b on every plane of channel k (relu: then max(0, .)). */
+static void bn_apply(const ar_tensor_t *x, ar_tensor_t *y, int k, float a, float b, int relu)
+{
+    const int n = (int)x->shape[0], C = (int)x->shape[1];
+    const size_t hw = (size_t)x->shape[2] * x->shape[3];
+    for (int i = 0; i < n; i++) {
+        const float *xp = x->data + ((size_t)i * C + k) * hw;
+        float *yp = y->data + ((size_t)i * C + k) * hw;
+        if (relu) {
+            for (size_t p = 0; p < hw; p++) {
+                float v = xp[p] * a + b;
+                yp[p] = v > 0.0f ? v : 0.0f;
+            }
+        } else {
+            for (size_t p = 0; p < hw; p++)
+                yp[p] = xp[p] * a + b;
+        }
+    }
+}
+
+static void bn_check(const ar_bn_cfg_t *c, const ar_tensor_t *x, const ar_tensor_t *y)
+{
+    (void)c, (void)x, (void)y;
+    assert(x->ndim == 4 && x->shape[1] == c->channels);
+    assert(!y || ar_tensor_same_shape(x, y));
+}
+
+void ar_bn_forward_train(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                         const float *beta, float *running_mean, float *running_var,
+                         ar_tensor_t *y, float *save_mean, float *save_invstd)
+{
+    bn_check(c, x, y);
+    const int n = (int)x->shape[0], C = c->channels;
+    const size_t hw = (size_t)x->shape[2] * x->shape[3];
+    const double M = (double)n * hw;
+    for (int k = 0; k < C; k++) {
+        double s = 0.0;
+        for (int i = 0; i < n; i++)
+            s += lane_sum(x->data + ((size_t)i * C + k) * hw, hw);
+        const double mean = s / M;
+        double ss = 0.0;
+        for (int i = 0; i < n; i++)
+            ss += lane_sqdev(x->data + ((size_t)i * C + k) * hw, hw, (float)mean);
+        const double var = ss / M;
+        const double invstd = 1.0 / sqrt(var + c->eps);
+        if (save_mean)
+            save_mean[k] = (float)mean;
+        if (save_invstd)
+            save_invstd[k] = (float)invstd;
+        if (running_mean)
+            running_mean[k] = (float)((1.0 - c->momentum) * running_mean[k] + c->momentum * mean);
+        if (running_var) {
+            const double unbiased = M > 1.0 ? var * M / (M - 1.0) : var;
+            running_var[k] =
+                (float)((1.0 - c->momentum) * running_var[k] + c->momentum * unbiased);
+        }
+        const double a = (gamma ? gamma[k] : 1.0) * invstd;
+        const double b = (beta ? beta[k] : 0.0) - mean * a;
+        bn_apply(x, y, k, (float)a, (float)b, 0);
+    }
+}
+
+static void bn_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                    const float *beta, const float *running_mean, const float *running_var,
+                    ar_tensor_t *y, int relu)
+{
+    bn_check(c, x, y);
+    for (int k = 0; k < c->channels; k++) {
+        const double a = (gamma ? gamma[k] : 1.0) / sqrt((double)running_var[k] + c->eps);
+        const double b = (beta ? beta[k] : 0.0) - running_mean[k] * a;
+        bn_apply(x, y, k, (float)a, (float)b, relu);
+    }
+}
+
+void ar_bn_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                        const float *beta, const float *running_mean, const float *running_var,
+                        ar_tensor_t *y)
+{
+    bn_eval(c, x, gamma, beta, running_mean, running_var, y, 0);
+}
+
+void ar_bn_relu_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                             const float *beta, const float *running_mean,
+                             const float *running_var, ar_tensor_t *y)
+{
+    bn_eval(c, x, gamma, beta, running_mean, running_var, y, 1);
+}
+
+void ar_bn_backward(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                    const float *save_mean, const float *save_invstd, const ar_tensor_t *dy,
+                    ar_tensor_t *dx, float *dgamma, float *dbeta)
+{
+    bn_check(c, x, dy);
+    assert(!dx || ar_tensor_same_shape(x, dx));
+    const int n = (int)x->shape[0], C = c->channels;
+    const size_t hw = (size_t)x->shape[2] * x->shape[3];
+    const double M = (double)n * hw;
+    for (int k = 0; k < C; k++) {
+        const float mean = save_mean[k], invstd = save_invstd[k];
+        double sdy = 0.0, sdyx = 0.0;
+        for (int i = 0; i < n; i++) {
+            const size_t off = ((size_t)i * C + k) * hw;
+            sdy += lane_sum(dy->data + off, hw);
+            sdyx += lane_dotdev(dy->data + off, x->data + off, hw, mean);
+        }
+        const double sdyxhat = sdyx * invstd; /* sum dy * xhat */
+        if (dbeta)
+            dbeta[k] += (float)sdy;
+        if (dgamma)
+            dgamma[k] += (float)sdyxhat;
+        if (!dx)
+            continue;
+        /* dx = g*invstd*(dy - sdy/M - xhat*sdyxhat/M), xhat = (x-mean)*invstd */
+        const double g = gamma ? gamma[k] : 1.0;
+        const float a = (float)(g * invstd);
+        const float cx = (float)(g * invstd * invstd * invstd * sdyx / M);
+        const float c0 = (float)(g * invstd * sdy / M);
+        for (int i = 0; i < n; i++) {
+            const size_t off = ((size_t)i * C + k) * hw;
+            const float *xp = x->data + off, *gp = dy->data + off;
+            float *dp = dx->data + off;
+            for (size_t p = 0; p < hw; p++)
+                dp[p] += a * gp[p] - cx * (xp[p] - mean) - c0;
+        }
+    }
+}
+
+void ar_bn_fold_into_conv(const ar_bn_cfg_t *c, const float *gamma, const float *beta,
+                          const float *running_mean, const float *running_var, float *w,
+                          int wsize_per_out, float *bias)
+{
+    for (int k = 0; k < c->channels; k++) {
+        const double a = (gamma ? gamma[k] : 1.0) / sqrt((double)running_var[k] + c->eps);
+        float *wk = w + (size_t)k * wsize_per_out;
+        for (int i = 0; i < wsize_per_out; i++)
+            wk[i] = (float)(wk[i] * a);
+        bias[k] = (float)((bias[k] - running_mean[k]) * a + (beta ? beta[k] : 0.0));
+    }
+}

@@ -1,0 +1,238 @@
+/* test_conv.c - ar_conv2d forward and backward against a naive double-
+ * precision reference and its central finite differences, over every path
+ * (depthwise, direct 1x1, chunked im2col+SGEMM) and odd geometries. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "core/tensor.h"
+#include "nn/conv.h"
+#include "nn_testutil.h"
+
+typedef struct {
+    ar_conv_cfg_t c;
+    int n, h, w, ho, wo;
+    double *x, *wt, *b; /* b NULL: no bias */
+    const double *r;    /* upstream gradient [n, cout, ho, wo] */
+    double *y;
+} conv_ref_t;
+
+static size_t wt_size(const ar_conv_cfg_t *c)
+{
+    return (size_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
+}
+
+/* Calls fn(xi, wi, yi) for every contributing (input, weight, output). */
+#define CONV_FOREACH(R, BODY)                                                               \
+    do {                                                                                    \
+        const ar_conv_cfg_t *c_ = &(R)->c;                                                  \
+        const int cig_ = c_->cin / c_->groups, cog_ = c_->cout / c_->groups;                \
+        for (int b_ = 0; b_ < (R)->n; b_++)                                                 \
+            for (int o_ = 0; o_ < c_->cout; o_++)                                           \
+                for (int oh_ = 0; oh_ < (R)->ho; oh_++)                                     \
+                    for (int ow_ = 0; ow_ < (R)->wo; ow_++) {                               \
+                        size_t yi = (((size_t)b_ * c_->cout + o_) * (R)->ho + oh_) * (R)->wo + ow_; \
+                        (void)yi;                                                           \
+                        for (int ci_ = 0; ci_ < cig_; ci_++)                                \
+                            for (int i_ = 0; i_ < c_->kh; i_++)                             \
+                                for (int j_ = 0; j_ < c_->kw; j_++) {                       \
+                                    int ih_ = oh_ * c_->sh - c_->ph + i_ * c_->dh;          \
+                                    int iw_ = ow_ * c_->sw - c_->pw + j_ * c_->dw;          \
+                                    if (ih_ < 0 || ih_ >= (R)->h || iw_ < 0 || iw_ >= (R)->w) \
+                                        continue;                                           \
+                                    int cin_ = (o_ / cog_) * cig_ + ci_;                    \
+                                    size_t xi = (((size_t)b_ * c_->cin + cin_) * (R)->h + ih_) * (R)->w + iw_; \
+                                    size_t wi = (((size_t)o_ * cig_ + ci_) * c_->kh + i_) * c_->kw + j_; \
+                                    BODY;                                                   \
+                                }                                                           \
+                    }                                                                       \
+    } while (0)
+
+static void ref_forward(conv_ref_t *R)
+{
+    const size_t ny = (size_t)R->n * R->c.cout * R->ho * R->wo;
+    const size_t plane = (size_t)R->ho * R->wo;
+    for (size_t i = 0; i < ny; i++)
+        R->y[i] = R->b ? R->b[(i / plane) % R->c.cout] : 0.0;
+    CONV_FOREACH(R, R->y[yi] += R->x[xi] * R->wt[wi]);
+}
+
+/* Analytic naive backward: dx, dw, db (zeroed here). */
+static void ref_backward(conv_ref_t *R, double *dx, double *dw, double *db)
+{
+    const size_t ny = (size_t)R->n * R->c.cout * R->ho * R->wo;
+    const size_t plane = (size_t)R->ho * R->wo;
+    memset(dx, 0, sizeof(double) * R->n * R->c.cin * R->h * R->w);
+    memset(dw, 0, sizeof(double) * wt_size(&R->c));
+    memset(db, 0, sizeof(double) * R->c.cout);
+    for (size_t i = 0; i < ny; i++)
+        db[(i / plane) % R->c.cout] += R->r[i];
+    CONV_FOREACH(R, {
+        dx[xi] += R->r[yi] * R->wt[wi];
+        dw[wi] += R->r[yi] * R->x[xi];
+    });
+}
+
+static double ref_loss(void *ctx)
+{
+    conv_ref_t *R = ctx;
+    ref_forward(R);
+    const size_t ny = (size_t)R->n * R->c.cout * R->ho * R->wo;
+    double s = 0.0;
+    for (size_t i = 0; i < ny; i++)
+        s += R->r[i] * R->y[i];
+    return s;
+}
+
+/* One geometry: forward, backward (accumulating into pre-filled buffers),
+ * then backward with some gradients NULL. fd: also finite differences. */
+static void check_case(const char *name, ar_conv_cfg_t c, int n, int h, int w, int with_bias,
+                       int fd, uint64_t seed)
+{
+    const int ho = ar_conv2d_out_h(&c, h), wo = ar_conv2d_out_w(&c, w);
+    CHECK(ho > 0 && wo > 0, "%s: output size %dx%d", name, ho, wo);
+    if (ho <= 0 || wo <= 0)
+        return;
+    ar_tensor_t x = ar_tensor_4d(n, c.cin, h, w), y = ar_tensor_4d(n, c.cout, ho, wo);
+    ar_tensor_t dy = y, dx = x;
+    ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&dy), ar_tensor_alloc(&dx);
+    const size_t nx = ar_tensor_numel(&x), ny = ar_tensor_numel(&y), nw = wt_size(&c);
+    float *wt = malloc(nw * sizeof *wt), *b = malloc(c.cout * sizeof *b);
+    float *dw = malloc(nw * sizeof *dw), *db = malloc(c.cout * sizeof *db);
+    float *dx0 = malloc(nx * sizeof *dx0), *dw0 = malloc(nw * sizeof *dw0);
+    float *db0 = malloc(c.cout * sizeof *db0);
+    tu_fill(x.data, nx, seed, -1, 1);
+    tu_fill(wt, nw, seed + 1, -1, 1);
+    tu_fill(b, c.cout, seed + 2, -1, 1);
+    tu_fill(dy.data, ny, seed + 3, -1, 1);
+    tu_fill(dx0, nx, seed + 4, -1, 1);
+    tu_fill(dw0, nw, seed + 5, -1, 1);
+    tu_fill(db0, c.cout, seed + 6, -1, 1);
+    for (size_t i = 0; i < ny; i++)
+        y.data[i] = NAN; /* forward must overwrite every output */
+
+    const size_t ns = ar_conv2d_scratch_floats(&c, n, h, w);
+    float *scratch = ns ? malloc(ns * sizeof *scratch) : NULL;
+    for (size_t i = 0; i < ns; i++)
+        scratch[i] = NAN; /* the kernel must not read scratch it did not write */
+
+    conv_ref_t R = {c, n, h, w, ho, wo, tu_to_double(x.data, nx), tu_to_double(wt, nw),
+                    with_bias ? tu_to_double(b, c.cout) : NULL, tu_to_double(dy.data, ny),
+                    malloc(ny * sizeof(double))};
+    ar_conv2d_forward(&c, &x, wt, with_bias ? b : NULL, &y, scratch);
+    ref_forward(&R);
+    double e = tu_nerr(y.data, R.y, ny);
+    CHECK(e < 1e-5, "%s: forward nerr %.3g", name, e);
+
+    memcpy(dx.data, dx0, nx * sizeof(float));
+    memcpy(dw, dw0, nw * sizeof(float));
+    memcpy(db, db0, c.cout * sizeof(float));
+    ar_conv2d_backward(&c, &x, wt, &dy, &dx, dw, with_bias ? db : NULL, scratch);
+
+    double *gx = malloc(nx * sizeof *gx), *gw = malloc(nw * sizeof *gw);
+    double *gb = malloc(c.cout * sizeof *gb);
+    ref_backward(&R, gx, gw, gb);
+    if (fd) {
+        double *fx = malloc(nx * sizeof *fx), *fw = malloc(nw * sizeof *fw);
+        double *fb = malloc(c.cout * sizeof *fb);
+        tu_fd_grad(ref_loss, &R, R.x, nx, 1e-3, fx);
+        tu_fd_grad(ref_loss, &R, R.wt, nw, 1e-3, fw);
+        /* the naive analytic backward is itself pinned by the differences */
+        double ea = 0.0, ez = 0.0;
+        for (size_t i = 0; i < nx; i++)
+            ea = fmax(ea, fabs(fx[i] - gx[i]));
+        for (size_t i = 0; i < nw; i++)
+            ez = fmax(ez, fabs(fw[i] - gw[i]));
+        CHECK(ea < 1e-8 && ez < 1e-8, "%s: naive backward vs fd %.3g %.3g", name, ea, ez);
+        memcpy(gx, fx, nx * sizeof *gx);
+        memcpy(gw, fw, nw * sizeof *gw);
+        if (with_bias) {
+            tu_fd_grad(ref_loss, &R, R.b, c.cout, 1e-3, fb);
+            memcpy(gb, fb, c.cout * sizeof *gb);
+        }
+        free(fx), free(fw), free(fb);
+    }
+    e = tu_nerr_added(dx.data, dx0, gx, nx);
+    CHECK(e < 1e-4, "%s: dx nerr %.3g", name, e);
+    e = tu_nerr_added(dw, dw0, gw, nw);
+    CHECK(e < 1e-4, "%s: dw nerr %.3g", name, e);
+    if (with_bias) {
+        e = tu_nerr_added(db, db0, gb, c.cout);
+        CHECK(e < 1e-4, "%s: db nerr %.3g", name, e);
+    }
+
+    /* only dw, then only dx: skipped gradients leave nothing behind */
+    memcpy(dw, dw0, nw * sizeof(float));
+    ar_conv2d_backward(&c, &x, wt, &dy, NULL, dw, NULL, scratch);
+    e = tu_nerr_added(dw, dw0, gw, nw);
+    CHECK(e < 1e-4, "%s: dw-only nerr %.3g", name, e);
+    memcpy(dx.data, dx0, nx * sizeof(float));
+    ar_conv2d_backward(&c, &x, wt, &dy, &dx, NULL, NULL, scratch);
+    e = tu_nerr_added(dx.data, dx0, gx, nx);
+    CHECK(e < 1e-4, "%s: dx-only nerr %.3g", name, e);
+
+    free(gx), free(gw), free(gb);
+    free(R.x), free(R.wt), free(R.b), free((void *)R.r), free(R.y);
+    free(scratch), free(wt), free(b), free(dw), free(db), free(dx0), free(dw0), free(db0);
+    ar_tensor_free(&x), ar_tensor_free(&y), ar_tensor_free(&dy), ar_tensor_free(&dx);
+}
+
+static ar_conv_cfg_t cfg(int cin, int cout, int kh, int kw, int s, int p, int d, int groups)
+{
+    ar_conv_cfg_t c = {cin, cout, kh, kw, s, s, p, p, d, d, groups};
+    return c;
+}
+
+static void test_out_size(void)
+{
+    ar_conv_cfg_t c = cfg(1, 1, 3, 3, 2, 1, 1, 1);
+    CHECK(ar_conv2d_out_h(&c, 7) == 4, "7, k3 s2 p1");
+    CHECK(ar_conv2d_out_h(&c, 32) == 16, "32, k3 s2 p1");
+    c = cfg(1, 1, 3, 3, 1, 0, 2, 1);
+    CHECK(ar_conv2d_out_h(&c, 5) == 1, "5, k3 d2");
+    CHECK(ar_conv2d_out_h(&c, 4) <= 0, "4, k3 d2 is invalid");
+    c = cfg(1, 1, 5, 5, 1, 4, 2, 1);
+    CHECK(ar_conv2d_out_w(&c, 8) == 8, "8, k5 p4 d2 keeps size");
+}
+
+int main(void)
+{
+    test_out_size();
+    /* gemm path, chunk of several images */
+    check_case("3x3 s1 p1 bias", cfg(3, 4, 3, 3, 1, 1, 1, 1), 2, 7, 7, 1, 1, 11);
+    check_case("3x3 s1 p0 batch1", cfg(2, 3, 3, 3, 1, 0, 1, 1), 1, 6, 5, 1, 1, 12);
+    {
+        ar_conv_cfg_t c = {4, 6, 3, 2, 2, 2, 0, 1, 1, 1, 1}; /* non-square, stride 2 odd */
+        check_case("3x2 s2 p(0,1) nobias", c, 1, 9, 8, 0, 1, 13);
+    }
+    {
+        ar_conv_cfg_t c = {3, 4, 2, 3, 2, 1, 1, 0, 1, 2, 1}; /* mixed stride/dilation */
+        check_case("2x3 s(2,1) d(1,2)", c, 2, 7, 9, 1, 1, 14);
+    }
+    check_case("3x3 d2 p2 groups2", cfg(4, 6, 3, 3, 1, 2, 2, 2), 2, 9, 9, 1, 1, 15);
+    check_case("3x3 s2 p1 groups2", cfg(4, 4, 3, 3, 2, 1, 1, 2), 2, 7, 7, 0, 1, 16);
+    check_case("5x5 s2 p2", cfg(2, 3, 5, 5, 2, 2, 1, 1), 2, 9, 9, 1, 1, 17);
+    check_case("depthwise x2 multiplier", cfg(2, 4, 3, 3, 1, 1, 1, 2), 2, 6, 6, 1, 1, 18);
+    /* depthwise kernel */
+    check_case("depthwise 3x3 s2 p1", cfg(4, 4, 3, 3, 2, 1, 1, 4), 2, 9, 7, 1, 1, 21);
+    check_case("depthwise 5x5 d2 p4", cfg(3, 3, 5, 5, 1, 4, 2, 3), 2, 8, 8, 0, 1, 22);
+    check_case("depthwise 3x3 d2 p2 s2", cfg(3, 3, 3, 3, 2, 2, 2, 3), 1, 9, 9, 1, 1, 23);
+    {
+        ar_conv_cfg_t c = {2, 2, 1, 3, 1, 2, 0, 1, 1, 1, 2};
+        check_case("depthwise 1x3 s(1,2)", c, 2, 5, 8, 1, 1, 24);
+    }
+    /* 1x1: direct path (plane >= 256) and gemm path (small plane, stride) */
+    check_case("1x1 direct", cfg(3, 5, 1, 1, 1, 0, 1, 1), 2, 16, 16, 1, 1, 31);
+    check_case("1x1 direct groups2", cfg(6, 4, 1, 1, 1, 0, 1, 2), 1, 16, 17, 0, 1, 32);
+    check_case("1x1 small plane", cfg(6, 4, 1, 1, 1, 0, 1, 1), 2, 5, 5, 1, 1, 33);
+    check_case("1x1 s2", cfg(4, 8, 1, 1, 2, 0, 1, 1), 2, 9, 9, 0, 1, 34);
+    /* many chunks with a remainder (2048 columns / 64 = 32 images per chunk),
+     * and one image per chunk (plane > 2048 columns); analytic reference */
+    check_case("chunks 32+3", cfg(8, 8, 3, 3, 1, 1, 1, 1), 35, 8, 8, 1, 0, 41);
+    check_case("chunks 32+3 groups", cfg(8, 8, 3, 3, 1, 1, 1, 2), 35, 8, 8, 0, 0, 42);
+    check_case("one image per chunk", cfg(2, 3, 3, 3, 1, 1, 1, 1), 3, 48, 50, 1, 0, 43);
+    check_case("depthwise big", cfg(8, 8, 3, 3, 1, 1, 1, 8), 5, 20, 20, 1, 0, 44);
+    check_case("1x1 direct big", cfg(16, 24, 1, 1, 1, 0, 1, 1), 4, 16, 16, 1, 0, 45);
+    TEST_MAIN_END();
+}
