@@ -1,0 +1,195 @@
+/* dataset.c - the dataset object: wrapping implementations, range and index
+ * reads, normalisation to float NCHW. */
+#include "dataset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/dataset_impl.h"
+
+struct ar_dataset {
+    ar_dataset_info_t info;   /* class_names owned */
+    ar_dataset_vt_t vt;
+    void *self;
+};
+
+void ar_strlcpy(char *dst, const char *s, size_t cap)
+{
+    size_t n = strlen(s);
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+int ar_labels_import(const char *where, const int64_t *raw, int64_t n, int declared, int32_t *out,
+                     int *num_classes, ar_err_t *err)
+{
+    int64_t max = -1;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t l = raw[i];
+        if (l < 0 || l > AR_MAX_LABEL || (declared > 0 && l >= declared)) {
+            if (declared > 0)
+                return ar_err_set(err, AR_E_FORMAT, "%s: label %lld of image %lld is out of range 0..%d",
+                                  where, (long long)l, (long long)i, declared - 1);
+            return ar_err_set(err, AR_E_FORMAT, "%s: label %lld of image %lld is out of range 0..%d",
+                              where, (long long)l, (long long)i, AR_MAX_LABEL);
+        }
+        if (l > max) max = l;
+        out[i] = (int32_t)l;
+    }
+    *num_classes = declared > 0 ? declared : (int)(max + 1);
+    return AR_OK;
+}
+
+static void free_names(char **names, int n)
+{
+    if (!names) return;
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+ar_dataset_t *ar_dataset_new_custom(const ar_dataset_info_t *info, const ar_dataset_vt_t *vt,
+                                    void *self, ar_err_t *err)
+{
+    ar_dataset_t *ds = calloc(1, sizeof *ds);
+    if (!ds) goto nomem;
+    ds->info = *info;
+    ds->info.class_names = NULL;
+    ds->vt = *vt;
+    ds->self = self;
+    if (info->class_names && info->num_classes > 0) {
+        ds->info.class_names = calloc((size_t)info->num_classes, sizeof(char *));
+        if (!ds->info.class_names) goto nomem;
+        for (int i = 0; i < info->num_classes; i++)
+            if (!(ds->info.class_names[i] = strdup(info->class_names[i] ? info->class_names[i] : "")))
+                goto nomem;
+    }
+    return ds;
+nomem:
+    ar_err_set(err, AR_E_NOMEM, "%s: out of memory", info->name);
+    if (ds) free_names(ds->info.class_names, info->num_classes);
+    free(ds);
+    if (vt->destroy) vt->destroy(self);
+    return NULL;
+}
+
+void ar_dataset_destroy(ar_dataset_t **dsp)
+{
+    if (!dsp || !*dsp) return;
+    ar_dataset_t *ds = *dsp;
+    if (ds->vt.destroy) ds->vt.destroy(ds->self);
+    free_names(ds->info.class_names, ds->info.num_classes);
+    free(ds);
+    *dsp = NULL;
+}
+
+const ar_dataset_info_t *ar_dataset_info(const ar_dataset_t *ds) { return &ds->info; }
+
+int ar_dataset_read_u8(ar_dataset_t *ds, int64_t start, int64_t count, uint8_t *pixels,
+                       int32_t *labels, ar_err_t *err)
+{
+    if (start < 0 || count < 0 || start > ds->info.count - count)
+        return ar_err_set(err, AR_E_ARG, "%s: images %lld..%lld outside the dataset's %lld", ds->info.name,
+                          (long long)start, (long long)(start + count), (long long)ds->info.count);
+    if (count == 0 || (!pixels && !labels)) return AR_OK;
+    return ds->vt.read(ds->self, start, count, pixels, labels, err);
+}
+
+void ar_normalize_nhwc(const uint8_t *pixels, int64_t n, int h, int w, int c, const float *mean,
+                       const float *std, float *out)
+{
+    /* one lookup table per channel: 256 values, exact per-pixel formula */
+    float lut[4][256];
+    float *big = NULL;
+    float (*t)[256] = lut;
+    if (c > 4) {
+        big = malloc((size_t)c * 256 * sizeof(float));
+        if (!big) { /* fall back to computing directly */
+            int64_t hw = (int64_t)h * w;
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t p = 0; p < hw; p++)
+                    for (int k = 0; k < c; k++)
+                        out[(i * c + k) * hw + p] =
+                            ((float)pixels[(i * hw + p) * c + k] / 255.0f - mean[k]) / std[k];
+            return;
+        }
+        t = (float (*)[256])big;
+    }
+    for (int k = 0; k < c; k++)
+        for (int v = 0; v < 256; v++) t[k][v] = ((float)v / 255.0f - mean[k]) / std[k];
+    int64_t hw = (int64_t)h * w;
+    if (c == 1) {
+        const float *l = t[0];
+        for (int64_t i = 0; i < n * hw; i++) out[i] = l[pixels[i]];
+    } else if (c == 3) {
+        const float *l0 = t[0], *l1 = t[1], *l2 = t[2];
+        for (int64_t i = 0; i < n; i++) {
+            const uint8_t *src = pixels + i * hw * 3;
+            float *o0 = out + i * 3 * hw, *o1 = o0 + hw, *o2 = o1 + hw;
+            for (int64_t p = 0; p < hw; p++) {
+                o0[p] = l0[src[3 * p]];
+                o1[p] = l1[src[3 * p + 1]];
+                o2[p] = l2[src[3 * p + 2]];
+            }
+        }
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            for (int k = 0; k < c; k++) {
+                const uint8_t *src = pixels + i * hw * c + k;
+                float *o = out + (i * c + k) * hw;
+                for (int64_t p = 0; p < hw; p++) o[p] = t[k][src[p * c]];
+            }
+    }
+    free(big);
+}
+
+static int check_batch(const ar_dataset_t *ds, int64_t count, const ar_tensor_t *x, ar_err_t *err)
+{
+    const ar_dataset_info_t *in = &ds->info;
+    if (x->ndim != 4 || x->shape[0] != count || x->shape[1] != in->channels ||
+        x->shape[2] != in->height || x->shape[3] != in->width || !x->data) {
+        char got[64];
+        return ar_err_set(err, AR_E_ARG, "%s: batch tensor %s does not match [%lld, %d, %d, %d]", in->name,
+                          ar_tensor_shape_str(x, got, sizeof got), (long long)count, in->channels,
+                          in->height, in->width);
+    }
+    return AR_OK;
+}
+
+int ar_dataset_read_batch(ar_dataset_t *ds, int64_t start, int64_t count, const float *mean,
+                          const float *std, ar_tensor_t *x, int32_t *labels, uint8_t *scratch,
+                          ar_err_t *err)
+{
+    int st = check_batch(ds, count, x, err);
+    if (st) return st;
+    const ar_dataset_info_t *in = &ds->info;
+    size_t bytes = (size_t)count * in->height * in->width * in->channels;
+    uint8_t *buf = scratch ? scratch : malloc(bytes ? bytes : 1);
+    if (!buf) return ar_err_set(err, AR_E_NOMEM, "%s: out of memory for a batch", in->name);
+    st = ar_dataset_read_u8(ds, start, count, buf, labels, err);
+    if (!st) ar_normalize_nhwc(buf, count, in->height, in->width, in->channels, mean, std, x->data);
+    if (!scratch) free(buf);
+    return st;
+}
+
+int ar_dataset_read_indices(ar_dataset_t *ds, const int64_t *idx, int64_t count,
+                            const float *mean, const float *std, ar_tensor_t *x, int32_t *labels,
+                            uint8_t *scratch, ar_err_t *err)
+{
+    int st = check_batch(ds, count, x, err);
+    if (st) return st;
+    const ar_dataset_info_t *in = &ds->info;
+    size_t img = (size_t)in->height * in->width * in->channels;
+    uint8_t *buf = scratch ? scratch : malloc(count ? (size_t)count * img : 1);
+    if (!buf) return ar_err_set(err, AR_E_NOMEM, "%s: out of memory for a batch", in->name);
+    /* read runs of consecutive indices with one call each */
+    for (int64_t i = 0; i < count && !st;) {
+        int64_t j = i + 1;
+        while (j < count && idx[j] == idx[j - 1] + 1) j++;
+        st = ar_dataset_read_u8(ds, idx[i], j - i, buf + (size_t)i * img, labels ? labels + i : NULL, err);
+        i = j;
+    }
+    if (!st) ar_normalize_nhwc(buf, count, in->height, in->width, in->channels, mean, std, x->data);
+    if (!scratch) free(buf);
+    return st;
+}

@@ -1,0 +1,685 @@
+/* test_dataset.c - every format through ar_dataset_open on small files the
+ * test writes itself (IDX plain + gz, CIFAR-10 bin file and directory, .npy
+ * collection, HDF5 dataset and collection by our layer and by h5py): pixels,
+ * labels, info, shard reads that concatenate to the whole, normalisation,
+ * index reads; and every bad input as a clean one-line error. */
+#include <stdint.h>
+#include <zlib.h>
+
+#include "check.h"
+#include "core/fsutil.h"
+#include "data/collection.h"
+#include "data/dataset.h"
+#include "io/h5.h"
+#include "io/idx.h"
+#include "io/npy.h"
+#include "test_util.h"
+
+#define N 23
+#define H 5
+#define W 4
+
+/* Deterministic pixel for image i, row y, col x, channel c. */
+static uint8_t pix(int64_t i, int y, int x, int c) { return (uint8_t)((i * 31 + y * 7 + x * 3 + c * 101) % 256); }
+
+static void fill_nhwc(uint8_t *p, int64_t n, int h, int w, int c, int salt)
+{
+    for (int64_t i = 0; i < n; i++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int k = 0; k < c; k++) p[((i * h + y) * w + x) * c + k] = (uint8_t)(pix(i, y, x, k) + salt);
+}
+
+/* Reads the whole set, then in uneven shards, and checks they agree with
+ * the expected pixels and labels. */
+static void check_contents(ar_dataset_t *ds, const uint8_t *want_px, const int32_t *want_lab, const char *what)
+{
+    ar_err_t e = {0};
+    const ar_dataset_info_t *in = ar_dataset_info(ds);
+    int64_t n = in->count, img = (int64_t)in->height * in->width * in->channels;
+    uint8_t *px = malloc((size_t)(n * img)), *sh = malloc((size_t)(n * img));
+    int32_t *lab = malloc((size_t)n * 4), *shl = malloc((size_t)n * 4);
+    CHECK_OK(ar_dataset_read_u8(ds, 0, n, px, lab, &e), &e);
+    CHECK(memcmp(px, want_px, (size_t)(n * img)) == 0, "%s: pixels", what);
+    CHECK(memcmp(lab, want_lab, (size_t)n * 4) == 0, "%s: labels", what);
+    for (int shards = 1; shards <= 5; shards++) {
+        memset(sh, 0, (size_t)(n * img));
+        memset(shl, 0xff, (size_t)n * 4);
+        for (int s = 0; s < shards; s++) {
+            int64_t a = n * s / shards, b = n * (s + 1) / shards;
+            CHECK_OK(ar_dataset_read_u8(ds, a, b - a, sh + a * img, shl + a, &e), &e);
+        }
+        CHECK(memcmp(sh, px, (size_t)(n * img)) == 0 && memcmp(shl, lab, (size_t)n * 4) == 0,
+              "%s: %d shards concatenate to the whole", what, shards);
+    }
+    /* labels only, pixels only */
+    CHECK_OK(ar_dataset_read_u8(ds, 1, n - 1, NULL, shl, &e), &e);
+    CHECK(memcmp(shl, lab + 1, (size_t)(n - 1) * 4) == 0, "%s: labels-only read", what);
+    CHECK_OK(ar_dataset_read_u8(ds, n - 1, 1, sh, NULL, &e), &e);
+    CHECK(memcmp(sh, px + (n - 1) * img, (size_t)img) == 0, "%s: pixels-only read", what);
+    CHECK_ERR(ar_dataset_read_u8(ds, n - 2, 3, px, lab, &e), &e, AR_E_ARG, "outside");
+    CHECK_ERR(ar_dataset_read_u8(ds, -1, 1, px, lab, &e), &e, AR_E_ARG, "outside");
+    free(px);
+    free(sh);
+    free(lab);
+    free(shl);
+}
+
+static ar_dataset_t *open_src(const char *path, const char *split, const char *corr, int sev, ar_err_t *e)
+{
+    ar_data_source_t src = {.path = path, .split = split, .corruption = corr, .severity = sev};
+    return ar_dataset_open(&src, e);
+}
+
+#define OPEN_FAILS(st, path, split, corr, sev, ...)                                \
+    do {                                                                           \
+        ar_dataset_t *d_ = open_src((path), (split), (corr), (sev), &e);           \
+        CHECK(d_ == NULL, "%s must not open", (path));                             \
+        ar_dataset_destroy(&d_);                                                   \
+        CHECK_ERR(e.status, &e, (st), __VA_ARGS__);                                \
+    } while (0)
+
+/* ---- IDX ------------------------------------------------------------------ */
+
+static void write_idx_pair(const char *dir, const char *prefix, int64_t n, int gz, int salt)
+{
+    uint8_t *px = malloc((size_t)(n * H * W));
+    uint8_t *lab = malloc((size_t)n);
+    fill_nhwc(px, n, H, W, 1, salt);
+    for (int64_t i = 0; i < n; i++) lab[i] = (uint8_t)((i * 7 + salt) % 10);
+    char p[1024];
+    ar_err_t e = {0};
+    int64_t d[3] = {n, H, W};
+    snprintf(p, sizeof p, "%s/%s-images-idx3-ubyte%s", dir, prefix, gz ? ".gz" : "");
+    CHECK_OK(ar_idx_write(p, 3, d, px, gz, &e), &e);
+    snprintf(p, sizeof p, "%s/%s-labels-idx1-ubyte%s", dir, prefix, gz ? ".gz" : "");
+    CHECK_OK(ar_idx_write(p, 1, d, lab, gz, &e), &e);
+    free(px);
+    free(lab);
+}
+
+static void test_idx(void)
+{
+    ar_err_t e = {0};
+    for (int gz = 0; gz < 2; gz++) {
+        const char *dir = test_tmp(gz ? "idx_gz" : "idx_plain");
+        tu_rmdir(dir);
+        tu_mkdir(dir);
+        write_idx_pair(dir, "train", N, gz, 0);
+        write_idx_pair(dir, "t10k", 7, gz, 5);
+        uint8_t px[N * H * W];
+        int32_t lab[N];
+        fill_nhwc(px, N, H, W, 1, 0);
+        for (int i = 0; i < N; i++) lab[i] = (i * 7) % 10;
+        ar_dataset_t *ds = open_src(dir, "train", NULL, 0, &e);
+        CHECK(ds != NULL, "idx dir train: %s", ar_err_msg(&e));
+        if (!ds) continue;
+        const ar_dataset_info_t *in = ar_dataset_info(ds);
+        CHECK(in->count == N && in->height == H && in->width == W && in->channels == 1, "idx info");
+        CHECK(strcmp(in->format, "idx") == 0 && in->num_classes == 10, "format %s classes %d", in->format, in->num_classes);
+        check_contents(ds, px, lab, gz ? "idx gz" : "idx plain");
+        ar_dataset_destroy(&ds);
+        CHECK(ds == NULL, "destroy nulls");
+        ar_dataset_destroy(&ds);
+        ds = open_src(dir, NULL, NULL, 0, &e); /* default split = test */
+        CHECK(ds && ar_dataset_info(ds)->count == 7, "default split is test (t10k)");
+        ar_dataset_destroy(&ds);
+        char f[1024];
+        snprintf(f, sizeof f, "%s/t10k-images-idx3-ubyte%s", dir, gz ? ".gz" : "");
+        ds = open_src(f, NULL, NULL, 0, &e); /* a single images file finds its labels */
+        CHECK(ds && ar_dataset_info(ds)->count == 7, "images file opens with its labels: %s", ar_err_msg(&e));
+        ar_dataset_destroy(&ds);
+        OPEN_FAILS(AR_E_ARG, dir, "valid", NULL, 0, "unknown split 'valid'");
+    }
+}
+
+static void test_idx_bad(void)
+{
+    ar_err_t e = {0};
+    const char *dir = test_tmp("idx_bad");
+    tu_rmdir(dir);
+    tu_mkdir(dir);
+    write_idx_pair(dir, "t10k", N, 0, 0);
+    write_idx_pair(dir, "train", N, 1, 0);
+    char img[1024], lab[1024], gz[1024];
+    snprintf(img, sizeof img, "%s/t10k-images-idx3-ubyte", dir);
+    snprintf(lab, sizeof lab, "%s/t10k-labels-idx1-ubyte", dir);
+    snprintf(gz, sizeof gz, "%s/train-images-idx3-ubyte.gz", dir);
+    ar_idx_t x;
+
+    /* truncated plain images */
+    char p[1024];
+    snprintf(p, sizeof p, "%s/trunc-images-idx3-ubyte", dir);
+    tu_truncate_copy(img, p, -10);
+    CHECK_ERR(ar_idx_load(p, &x, &e), &e, AR_E_FORMAT, "trunc-images-idx3-ubyte", "promises 460", "truncated");
+    /* gzip cut in half */
+    snprintf(p, sizeof p, "%s/half-images-idx3-ubyte.gz", dir);
+    tu_truncate_copy(gz, p, (long)ar_file_size(gz) / 2);
+    int st = ar_idx_load(p, &x, &e);
+    CHECK(st == AR_E_FORMAT, "half gzip fails: %s", ar_err_msg(&e));
+    CHECK(strstr(ar_err_msg(&e), "half-images-idx3-ubyte.gz") != NULL, "names the file: %s", ar_err_msg(&e));
+    ar_err_clear(&e);
+    /* gzip with damaged body */
+    snprintf(p, sizeof p, "%s/bent-images-idx3-ubyte.gz", dir);
+    tu_truncate_copy(gz, p, -1);
+    {
+        FILE *f = fopen(p, "r+b");
+        fseek(f, 20, SEEK_SET);
+        fputc(0xff, f);
+        fputc(0x00, f);
+        fputc(0x13, f);
+        fclose(f);
+    }
+    CHECK(ar_idx_load(p, &x, &e) != AR_OK, "damaged gzip fails");
+    CHECK(strstr(ar_err_msg(&e), "bent-images") != NULL, "names the file: %s", ar_err_msg(&e));
+    ar_err_clear(&e);
+    /* wrong magic, other element type, absurd dims, header cut */
+    snprintf(p, sizeof p, "%s/magic-images-idx3-ubyte", dir);
+    tu_write(p, "\x01\x02\x08\x03\x00\x00\x00\x01", 8);
+    CHECK_ERR(ar_idx_load(p, &x, &e), &e, AR_E_FORMAT, "magic-images-idx3-ubyte", "bad magic");
+    tu_write(p, "\x00\x00\x0d\x01\x00\x00\x00\x01\x00\x00\x00\x00", 12);
+    CHECK_ERR(ar_idx_load(p, &x, &e), &e, AR_E_UNSUPPORTED, "type 0x0d");
+    tu_write(p, "\x00\x00\x08\x03\x7f\xff\xff\xff\x7f\xff\xff\xff\x7f\xff\xff\xff", 16);
+    CHECK_ERR(ar_idx_load(p, &x, &e), &e, AR_E_FORMAT, "absurd");
+    tu_write(p, "\x00\x00\x08\x03\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00", 16);
+    CHECK_ERR(ar_idx_load(p, &x, &e), &e, AR_E_FORMAT, "promises", "holds 0");
+    tu_write(p, "\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00", 10);
+    CHECK_ERR(ar_idx_load(p, &x, &e), &e, AR_E_FORMAT, "truncated IDX header");
+    tu_write(p, "\x00\x00\x08\x01\x00\x00\x00\x00", 8);
+    CHECK_ERR(ar_idx_load(p, &x, &e), &e, AR_E_FORMAT, "dimension 0 = 0");
+    CHECK_ERR(ar_idx_load(test_tmp("idx_bad/nothing-images"), &x, &e), &e, AR_E_IO, "nothing-images", "cannot open");
+
+    /* labels out of range for Fashion-MNIST naming / mismatched counts */
+    const char *fd = test_tmp("idx_bad/fashion");
+    tu_mkdir(fd);
+    write_idx_pair(fd, "t10k", N, 0, 0);
+    snprintf(p, sizeof p, "%s/t10k-labels-idx1-ubyte", fd);
+    uint8_t bad[N];
+    for (int i = 0; i < N; i++) bad[i] = (uint8_t)(i == 17 ? 12 : 3);
+    int64_t d = N;
+    CHECK_OK(ar_idx_write(p, 1, &d, bad, 0, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, fd, "test", NULL, 0, "t10k-labels-idx1-ubyte", "label 12 of image 17", "0..9");
+    d = N - 1;
+    CHECK_OK(ar_idx_write(p, 1, &d, bad, 0, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, fd, "test", NULL, 0, "t10k-labels-idx1-ubyte", "23 entries");
+    remove(p);
+    OPEN_FAILS(AR_E_IO, fd, "test", NULL, 0, "t10k-labels-idx1-ubyte");
+    /* an images file without its labels file beside it */
+    snprintf(p, sizeof p, "%s/lonely-images-idx3-ubyte", dir);
+    tu_truncate_copy(img, p, 1L << 30);
+    OPEN_FAILS(AR_E_IO, p, NULL, NULL, 0, "lonely-images-idx3-ubyte", "no matching labels");
+    (void)lab;
+}
+
+/* ---- CIFAR-10 binary --------------------------------------------------------- */
+
+static void cifar_records(uint8_t *buf, int64_t n, int64_t first, uint8_t *nhwc, int32_t *labels)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int64_t g = first + i;
+        uint8_t *r = buf + i * 3073;
+        r[0] = (uint8_t)(g % 10);
+        labels[i] = r[0];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 32; y++)
+                for (int x = 0; x < 32; x++) {
+                    uint8_t v = pix(g, y, x, c);
+                    r[1 + c * 1024 + y * 32 + x] = v;
+                    nhwc[i * 3072 + (y * 32 + x) * 3 + c] = v;
+                }
+    }
+}
+
+static void test_cifar(void)
+{
+    ar_err_t e = {0};
+    const char *dir = test_tmp("cifar-10-batches-bin");
+    tu_rmdir(dir);
+    tu_mkdir(dir);
+    const int per = 4; /* records per training batch */
+    int64_t ntr = 5 * per;
+    uint8_t *rec = malloc(3073 * 8), *want = malloc(3072 * (size_t)ntr);
+    int32_t wl[20], tl[8];
+    char p[1024];
+    for (int b = 0; b < 5; b++) {
+        cifar_records(rec, per, b * per, want + (size_t)b * per * 3072, wl + b * per);
+        snprintf(p, sizeof p, "%s/data_batch_%d.bin", dir, b + 1);
+        tu_write(p, rec, 3073 * (size_t)per);
+    }
+    uint8_t *twant = malloc(3072 * 6);
+    cifar_records(rec, 6, 1000, twant, tl);
+    snprintf(p, sizeof p, "%s/test_batch.bin", dir);
+    tu_write(p, rec, 3073 * 6);
+
+    ar_dataset_t *ds = open_src(dir, "train", NULL, 0, &e);
+    CHECK(ds != NULL, "cifar train: %s", ar_err_msg(&e));
+    if (ds) {
+        const ar_dataset_info_t *in = ar_dataset_info(ds);
+        CHECK(in->count == ntr && in->height == 32 && in->channels == 3 && in->num_classes == 10, "cifar info");
+        CHECK(in->class_names && strcmp(in->class_names[0], "airplane") == 0 && strcmp(in->class_names[9], "truck") == 0,
+              "cifar class names");
+        check_contents(ds, want, wl, "cifar train (5 batches)");
+        ar_dataset_destroy(&ds);
+    }
+    ds = open_src(dir, NULL, NULL, 0, &e);
+    CHECK(ds != NULL && ar_dataset_info(ds)->count == 6, "cifar test split");
+    if (ds) check_contents(ds, twant, tl, "cifar test");
+    ar_dataset_destroy(&ds);
+    ds = open_src(p, NULL, NULL, 0, &e);
+    CHECK(ds != NULL && ar_dataset_info(ds)->count == 6, "single .bin file: %s", ar_err_msg(&e));
+    ar_dataset_destroy(&ds);
+
+    /* bad: truncated, label out of range, missing batch */
+    char q[1024];
+    snprintf(q, sizeof q, "%s/cut.bin", test_tmp(""));
+    tu_truncate_copy(p, q, 3073 * 2 + 100);
+    OPEN_FAILS(AR_E_FORMAT, q, NULL, NULL, 0, "cut.bin", "3073", "truncated");
+    rec[3073 * 3] = 10;
+    snprintf(q, sizeof q, "%s/badlabel.bin", test_tmp(""));
+    tu_write(q, rec, 3073 * 6);
+    OPEN_FAILS(AR_E_FORMAT, q, NULL, NULL, 0, "badlabel.bin", "record 3", "label 10");
+    snprintf(p, sizeof p, "%s/data_batch_4.bin", dir);
+    remove(p);
+    OPEN_FAILS(AR_E_IO, dir, "train", NULL, 0, "data_batch_4.bin", "cannot open");
+    free(rec);
+    free(want);
+    free(twant);
+}
+
+/* ---- .npy collection (CIFAR-10-C style) --------------------------------------- */
+
+static void test_npy_dir(void)
+{
+    ar_err_t e = {0};
+    const char *dir = test_tmp("CIFAR-10-C-mini");
+    tu_rmdir(dir);
+    tu_mkdir(dir);
+    const int n = 6, S = 5;
+    int64_t shape[4] = {S * n, H, W, 3};
+    uint8_t *px = malloc((size_t)(S * n * H * W * 3));
+    char p[1024];
+    const char *names[2] = {"fog", "gaussian_noise"};
+    for (int k = 0; k < 2; k++) {
+        fill_nhwc(px, S * n, H, W, 3, 11 * k);
+        snprintf(p, sizeof p, "%s/%s.npy", dir, names[k]);
+        CHECK_OK(ar_npy_write(p, AR_NPY_U8, 4, shape, px, &e), &e);
+    }
+    int64_t labs[30];
+    for (int i = 0; i < S * n; i++) labs[i] = (i % n) * 3 % 10 + (i / n == 2 ? 0 : 0);
+    labs[2 * n + 1] = 9; /* severity 3 differs in one label */
+    snprintf(p, sizeof p, "%s/labels.npy", dir);
+    int64_t d1 = S * n;
+    CHECK_OK(ar_npy_write(p, AR_NPY_I64, 1, &d1, labs, &e), &e);
+
+    ar_collection_info_t ci;
+    CHECK(ar_collection_probe(dir) == 1, "npy dir is a collection");
+    CHECK_OK(ar_collection_describe(dir, &ci, &e), &e);
+    CHECK(ci.ncorruptions == 2 && strcmp(ci.corruptions[0], "fog") == 0 && strcmp(ci.corruptions[1], "gaussian_noise") == 0,
+          "corruption names");
+    CHECK(ci.count == n && ci.severities == 5 && ci.channels == 3 && ci.height == H && !ci.has_clean, "geometry");
+    CHECK(strcmp(ci.format, "npy-dir") == 0, "format");
+    ar_collection_info_free(&ci);
+
+    for (int sev = 1; sev <= 5; sev += 2) {
+        ar_dataset_t *ds = open_src(dir, NULL, "gaussian_noise", sev, &e);
+        CHECK(ds != NULL, "open sev %d: %s", sev, ar_err_msg(&e));
+        if (!ds) continue;
+        const ar_dataset_info_t *in = ar_dataset_info(ds);
+        CHECK(in->count == n && in->channels == 3 && strcmp(in->format, "npy-dir") == 0, "npy info");
+        CHECK(in->num_classes == 10 && in->class_names && strcmp(in->class_names[1], "automobile") == 0,
+              "cifar names from dir name");
+        uint8_t *want = malloc((size_t)(n * H * W * 3));
+        int32_t wl[6];
+        fill_nhwc(px, S * n, H, W, 3, 11);
+        memcpy(want, px + (size_t)(sev - 1) * n * H * W * 3, (size_t)(n * H * W * 3));
+        for (int i = 0; i < n; i++) wl[i] = (int32_t)labs[(sev - 1) * n + i];
+        check_contents(ds, want, wl, "npy-dir");
+        free(want);
+        ar_dataset_destroy(&ds);
+    }
+    /* a single <corruption>.npy file */
+    snprintf(p, sizeof p, "%s/fog.npy", dir);
+    ar_dataset_t *ds = open_src(p, NULL, NULL, 2, &e);
+    CHECK(ds && strcmp(ar_dataset_info(ds)->name, "fog/2") == 0, "single npy file: %s", ds ? ar_dataset_info(ds)->name : ar_err_msg(&e));
+    ar_dataset_destroy(&ds);
+
+    OPEN_FAILS(AR_E_ARG, dir, NULL, NULL, 0, "name a corruption");
+    OPEN_FAILS(AR_E_ARG, dir, NULL, "fog", 6, "severity 6", "1..5");
+    OPEN_FAILS(AR_E_ARG, dir, NULL, "../etc", 1, "bad corruption name");
+    OPEN_FAILS(AR_E_IO, dir, NULL, "snow", 1, "snow.npy", "cannot open");
+
+    /* bad image dtype, bad row count, bad labels */
+    int64_t fshape[4] = {S * n, H, W, 3};
+    float *fp = calloc((size_t)(S * n * H * W * 3), sizeof *fp);
+    snprintf(p, sizeof p, "%s/floaty.npy", dir);
+    CHECK_OK(ar_npy_write(p, AR_NPY_F32, 4, fshape, fp, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, dir, NULL, "floaty", 1, "floaty.npy", "uint8", "<f4");
+    free(fp);
+    int64_t oshape[4] = {7, H, W, 3};
+    snprintf(p, sizeof p, "%s/odd.npy", dir);
+    CHECK_OK(ar_npy_write(p, AR_NPY_U8, 4, oshape, px, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, dir, NULL, "odd", 1, "odd.npy", "multiple of 5");
+    CHECK(ar_collection_describe(dir, &ci, &e) == AR_E_FORMAT, "describe rejects a bad member");
+    CHECK_ERR(e.status, &e, AR_E_FORMAT, "floaty.npy");
+    remove(p);
+    snprintf(p, sizeof p, "%s/floaty.npy", dir);
+    remove(p);
+    labs[4] = 10;
+    labs[5] = -1;
+    snprintf(p, sizeof p, "%s/labels.npy", dir);
+    CHECK_OK(ar_npy_write(p, AR_NPY_I64, 1, &d1, labs, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, dir, NULL, "fog", 1, "labels.npy", "label 10 of image 4", "0..9");
+    d1 = 4;
+    CHECK_OK(ar_npy_write(p, AR_NPY_I64, 1, &d1, labs, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, dir, NULL, "fog", 1, "labels.npy", "30 or 6");
+    free(px);
+}
+
+/* ---- HDF5 --------------------------------------------------------------------- */
+
+static void test_h5_ours(void)
+{
+    ar_err_t e = {0};
+    const char *p = test_tmp("ds_ours.h5");
+    uint8_t px[N * H * W * 3];
+    int32_t lab[N];
+    fill_nhwc(px, N, H, W, 3, 3);
+    for (int i = 0; i < N; i++) lab[i] = i % 4;
+    ar_h5_t *h = ar_h5_create(p, &e);
+    int64_t dims[4] = {N, H, W, 3}, dn = N;
+    CHECK_OK(ar_h5_write(h, "/images", AR_DT_U8, 4, dims, px, 8, &e), &e);
+    CHECK_OK(ar_h5_write(h, "/labels", AR_DT_I32, 1, &dn, lab, 0, &e), &e);
+    const char *cls[4] = {"a", "b", "c", "d"};
+    CHECK_OK(ar_h5_attr_write_strs(h, "/", "classes", cls, 4, &e), &e);
+    CHECK_OK(ar_h5_attr_write_str(h, "/", "name", "tiny", &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    ar_dataset_t *ds = open_src(p, NULL, NULL, 0, &e);
+    CHECK(ds != NULL, "h5: %s", ar_err_msg(&e));
+    if (ds) {
+        const ar_dataset_info_t *in = ar_dataset_info(ds);
+        CHECK(in->count == N && in->channels == 3 && in->num_classes == 4 && strcmp(in->name, "tiny") == 0 &&
+                  strcmp(in->format, "hdf5") == 0 && strcmp(in->class_names[3], "d") == 0,
+              "h5 info");
+        check_contents(ds, px, lab, "hdf5 ours");
+    }
+    ar_dataset_destroy(&ds);
+    CHECK(ar_collection_probe(p) == 0, "a plain dataset is no collection");
+    OPEN_FAILS(AR_E_ARG, p, NULL, "fog", 1, "ds_ours.h5", "no corruption 'fog'");
+
+    /* labels beyond the declared classes */
+    lab[5] = 4;
+    h = ar_h5_create(p, &e);
+    CHECK_OK(ar_h5_write(h, "/images", AR_DT_U8, 4, dims, px, 0, &e), &e);
+    CHECK_OK(ar_h5_write(h, "/labels", AR_DT_I32, 1, &dn, lab, 0, &e), &e);
+    CHECK_OK(ar_h5_attr_write_strs(h, "/", "classes", cls, 4, &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, p, NULL, NULL, 0, "ds_ours.h5:/labels", "label 4 of image 5", "0..3");
+    /* float images, missing labels, wrong label count */
+    float fimg[N * H * W * 3] = {0};
+    h = ar_h5_create(p, &e);
+    CHECK_OK(ar_h5_write(h, "/images", AR_DT_F32, 4, dims, fimg, 0, &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, p, NULL, NULL, 0, "ds_ours.h5", "/images", "uint8");
+    h = ar_h5_create(p, &e);
+    CHECK_OK(ar_h5_write(h, "/images", AR_DT_U8, 4, dims, px, 0, &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, p, NULL, NULL, 0, "ds_ours.h5", "/labels", "missing");
+    h = ar_h5_create(p, &e);
+    dn = N - 3;
+    CHECK_OK(ar_h5_write(h, "/images", AR_DT_U8, 4, dims, px, 0, &e), &e);
+    CHECK_OK(ar_h5_write(h, "/labels", AR_DT_I32, 1, &dn, lab, 0, &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, p, NULL, NULL, 0, "ds_ours.h5:/labels", "one per image");
+}
+
+static void test_h5_collection(void)
+{
+    ar_err_t e = {0};
+    const char *p = test_tmp("coll_ours.h5");
+    const int S = 3, n = 9;
+    uint8_t *px = malloc((size_t)(S * n * H * W));
+    int32_t lab[9];
+    for (int i = 0; i < n; i++) lab[i] = (i * 5) % 7;
+    ar_h5_t *h = ar_h5_create(p, &e);
+    int64_t dims[5] = {S, n, H, W, 1}, dn = n;
+    const char *names[2] = {"zoom_blur", "brightness"};
+    for (int k = 0; k < 2; k++) {
+        fill_nhwc(px, S * n, H, W, 1, k);
+        char g[64];
+        snprintf(g, sizeof g, "/%s/images", names[k]);
+        CHECK_OK(ar_h5_write(h, g, AR_DT_U8, 5, dims, px, 4, &e), &e);
+    }
+    CHECK_OK(ar_h5_write(h, "/labels", AR_DT_I32, 1, &dn, lab, 0, &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    CHECK(ar_collection_probe(p) == 1, "h5 collection probe");
+    ar_collection_info_t ci;
+    CHECK_OK(ar_collection_describe(p, &ci, &e), &e);
+    CHECK(ci.ncorruptions == 2 && strcmp(ci.corruptions[0], "brightness") == 0 && ci.severities == S && ci.count == n &&
+              ci.channels == 1 && !ci.has_clean && strcmp(ci.format, "hdf5-collection") == 0,
+          "h5 collection description");
+    ar_collection_info_free(&ci);
+    ar_dataset_t *ds = open_src(p, NULL, "zoom_blur", 2, &e);
+    CHECK(ds != NULL, "h5 collection set: %s", ar_err_msg(&e));
+    if (ds) {
+        CHECK(strcmp(ar_dataset_info(ds)->format, "hdf5-collection") == 0 && ar_dataset_info(ds)->num_classes == 7,
+              "collection set info");
+        fill_nhwc(px, S * n, H, W, 1, 0);
+        check_contents(ds, px + (size_t)n * H * W, lab, "hdf5 collection severity 2");
+    }
+    ar_dataset_destroy(&ds);
+    OPEN_FAILS(AR_E_ARG, p, NULL, "zoom_blur", 4, "severity 4", "1..3");
+    OPEN_FAILS(AR_E_ARG, p, NULL, "zoom_blur", 0, "severity 0");
+    OPEN_FAILS(AR_E_FORMAT, p, NULL, NULL, 0, "/images missing", "name a corruption");
+    free(px);
+}
+
+static void test_h5py(void)
+{
+    if (!tu_have_python("numpy, h5py")) {
+        printf("note: /usr/bin/python3 with numpy + h5py not found, skipping h5py-written files\n");
+        return;
+    }
+    ar_err_t e = {0};
+    char code[2048];
+    snprintf(code, sizeof code,
+             "import numpy as np, h5py\n"
+             "n, h, w = 11, 5, 4\n"
+             "img = ((np.arange(n)[:, None, None, None] * 31 + np.arange(h)[None, :, None, None] * 7 +\n"
+             "        np.arange(w)[None, None, :, None] * 3 + np.arange(3)[None, None, None, :] * 101) %% 256).astype(np.uint8)\n"
+             "lab = (np.arange(n) * 3 %% 10).astype(np.int64)\n"
+             "with h5py.File('%s', 'w') as f:\n"
+             "    f['images'] = img\n"
+             "    f['labels'] = lab\n"
+             "    f.attrs['name'] = 'from h5py'\n"
+             "    f.attrs['classes'] = np.array(['c%%d' %% i for i in range(10)], dtype=h5py.string_dtype())\n"
+             "with h5py.File('%s', 'w') as f:\n"
+             "    f['labels'] = lab\n"
+             "    f['images'] = img\n"
+             "    f.create_dataset('snow/images', data=np.stack([img, 255 - img]), chunks=(1, 4, h, w, 3), compression='gzip')\n",
+             test_tmp("h5py_ds.h5"), test_tmp("h5py_coll.h5"));
+    CHECK(tu_python(code) == 0, "h5py wrote the files");
+    uint8_t px[11 * H * W * 3];
+    int32_t lab[11];
+    fill_nhwc(px, 11, H, W, 3, 0);
+    for (int i = 0; i < 11; i++) lab[i] = i * 3 % 10;
+    ar_dataset_t *ds = open_src(test_tmp("h5py_ds.h5"), NULL, NULL, 0, &e);
+    CHECK(ds != NULL, "h5py dataset: %s", ar_err_msg(&e));
+    if (ds) {
+        const ar_dataset_info_t *in = ar_dataset_info(ds);
+        CHECK(strcmp(in->name, "from h5py") == 0 && in->num_classes == 10 && strcmp(in->class_names[7], "c7") == 0,
+              "h5py attrs (vlen strings)");
+        check_contents(ds, px, lab, "h5py dataset (int64 labels)");
+    }
+    ar_dataset_destroy(&ds);
+    ds = open_src(test_tmp("h5py_coll.h5"), NULL, "snow", 2, &e);
+    CHECK(ds != NULL, "h5py collection: %s", ar_err_msg(&e));
+    if (ds) {
+        uint8_t inv[sizeof px];
+        for (size_t i = 0; i < sizeof px; i++) inv[i] = (uint8_t)(255 - px[i]);
+        check_contents(ds, inv, lab, "h5py collection severity 2 (chunked, gzip)");
+    }
+    ar_dataset_destroy(&ds);
+    ar_collection_info_t ci;
+    CHECK_OK(ar_collection_describe(test_tmp("h5py_coll.h5"), &ci, &e), &e);
+    CHECK(ci.has_clean == 1 && ci.ncorruptions == 1 && ci.severities == 2, "h5py collection with clean");
+    ar_collection_info_free(&ci);
+    ds = open_src(test_tmp("h5py_coll.h5"), NULL, "clean", 0, &e);
+    CHECK(ds != NULL && ar_dataset_info(ds)->count == 11, "clean images of a collection");
+    ar_dataset_destroy(&ds);
+}
+
+static void test_damaged(void)
+{
+    ar_err_t e = {0};
+    OPEN_FAILS(AR_E_IO, test_tmp("nope.h5"), NULL, NULL, 0, "nope.h5", "cannot open");
+    OPEN_FAILS(AR_E_ARG, "", NULL, NULL, 0, "no path");
+    /* an HDF5 file cut short */
+    const char *src = test_tmp("ds_big.h5"), *cut = test_tmp("ds_cut.h5");
+    uint8_t *px = malloc(200 * 16 * 16);
+    fill_nhwc(px, 200, 16, 16, 1, 0);
+    int32_t lab[200] = {0};
+    ar_h5_t *h = ar_h5_create(src, &e);
+    int64_t dims[4] = {200, 16, 16, 1}, dn = 200;
+    CHECK_OK(ar_h5_write(h, "/images", AR_DT_U8, 4, dims, px, 0, &e), &e);
+    CHECK_OK(ar_h5_write(h, "/labels", AR_DT_I32, 1, &dn, lab, 0, &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    free(px);
+    long keep[3] = {4, 1000, (long)ar_file_size(src) - 20000};
+    for (int i = 0; i < 3; i++) {
+        tu_truncate_copy(src, cut, keep[i]);
+        ar_dataset_t *ds = open_src(cut, NULL, NULL, 0, &e);
+        if (ds) { /* metadata intact: the pixel read must fail cleanly */
+            uint8_t *buf = malloc(200 * 256);
+            CHECK(ar_dataset_read_u8(ds, 0, 200, buf, NULL, &e) != AR_OK, "read of a cut file fails");
+            free(buf);
+            ar_dataset_destroy(&ds);
+        }
+        CHECK(e.status != AR_OK, "cut at %ld fails", keep[i]);
+        CHECK(strstr(ar_err_msg(&e), "ds_cut.h5") != NULL, "names the file: %s", ar_err_msg(&e));
+        ar_err_clear(&e);
+    }
+    /* unknown files and directories */
+    const char *junk = test_tmp("junk.dat");
+    tu_write(junk, "hello world", 11);
+    OPEN_FAILS(AR_E_FORMAT, junk, NULL, NULL, 0, "junk.dat", "unrecognised");
+    tu_write(junk, "", 0);
+    OPEN_FAILS(AR_E_FORMAT, junk, NULL, NULL, 0, "junk.dat", "empty");
+    const char *ed = test_tmp("empty_dir");
+    tu_mkdir(ed);
+    OPEN_FAILS(AR_E_FORMAT, ed, NULL, NULL, 0, "empty_dir", "not a dataset directory");
+}
+
+static void test_normalize(void)
+{
+    ar_err_t e = {0};
+    const char *p = test_tmp("ds_norm.h5");
+    uint8_t px[N * H * W * 3];
+    int32_t lab[N] = {0};
+    fill_nhwc(px, N, H, W, 3, 9);
+    ar_h5_t *h = ar_h5_create(p, &e);
+    int64_t dims[4] = {N, H, W, 3}, dn = N;
+    CHECK_OK(ar_h5_write(h, "/images", AR_DT_U8, 4, dims, px, 0, &e), &e);
+    for (int i = 0; i < N; i++) lab[i] = i % 3;
+    CHECK_OK(ar_h5_write(h, "/labels", AR_DT_I32, 1, &dn, lab, 0, &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    ar_dataset_t *ds = open_src(p, NULL, NULL, 0, &e);
+    if (!ds) {
+        CHECK(0, "open: %s", ar_err_msg(&e));
+        return;
+    }
+    const float mean[3] = {0.4914f, 0.4822f, 0.4465f}, std[3] = {0.2470f, 0.2435f, 0.2616f};
+    ar_tensor_t x = ar_tensor_4d(7, 3, H, W);
+    ar_tensor_alloc(&x);
+    int32_t got[7];
+    CHECK_OK(ar_dataset_read_batch(ds, 10, 7, mean, std, &x, got, NULL, &e), &e);
+    double maxerr = 0;
+    for (int i = 0; i < 7; i++)
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < H; y++)
+                for (int xx = 0; xx < W; xx++) {
+                    double want = ((double)px[(((10 + i) * H + y) * W + xx) * 3 + c] / 255.0 - mean[c]) / std[c];
+                    double d = fabs(want - x.data[((i * 3 + c) * H + y) * W + xx]);
+                    if (d > maxerr) maxerr = d;
+                }
+    CHECK(maxerr < 1e-5, "normalised NCHW values, max error %g", maxerr);
+    CHECK(got[0] == lab[10] && got[6] == lab[16], "batch labels");
+    /* index reads equal range reads, in any order */
+    int64_t idx[7] = {16, 10, 11, 12, 3, 22, 0};
+    ar_tensor_t y = ar_tensor_4d(7, 3, H, W), one = ar_tensor_4d(1, 3, H, W);
+    ar_tensor_alloc(&y);
+    ar_tensor_alloc(&one);
+    uint8_t scratch[7 * H * W * 3];
+    CHECK_OK(ar_dataset_read_indices(ds, idx, 7, mean, std, &y, got, scratch, &e), &e);
+    int same = 1;
+    for (int i = 0; i < 7; i++) {
+        CHECK_OK(ar_dataset_read_batch(ds, idx[i], 1, mean, std, &one, NULL, NULL, &e), &e);
+        same &= memcmp(one.data, y.data + (size_t)i * 3 * H * W, sizeof(float) * 3 * H * W) == 0;
+        same &= got[i] == lab[idx[i]];
+    }
+    CHECK(same, "index read = per-image reads");
+    int64_t badidx[2] = {3, N};
+    ar_tensor_t two = ar_tensor_4d(2, 3, H, W);
+    ar_tensor_alloc(&two);
+    CHECK_ERR(ar_dataset_read_indices(ds, badidx, 2, mean, std, &two, NULL, NULL, &e), &e, AR_E_ARG, "outside");
+    CHECK_ERR(ar_dataset_read_batch(ds, 0, 3, mean, std, &two, NULL, NULL, &e), &e, AR_E_ARG, "does not match");
+    ar_tensor_free(&x);
+    ar_tensor_free(&y);
+    ar_tensor_free(&one);
+    ar_tensor_free(&two);
+    ar_dataset_destroy(&ds);
+}
+
+/* A virtual set through ar_dataset_new_custom. */
+typedef struct {
+    int destroyed;
+} fake_t;
+static int fake_read(void *self, int64_t start, int64_t count, uint8_t *pixels, int32_t *labels, ar_err_t *err)
+{
+    (void)self;
+    (void)err;
+    for (int64_t i = 0; i < count; i++) {
+        if (pixels) pixels[i] = (uint8_t)(start + i);
+        if (labels) labels[i] = (int32_t)((start + i) % 2);
+    }
+    return AR_OK;
+}
+static void fake_destroy(void *self) { ((fake_t *)self)->destroyed++; }
+
+static void test_custom(void)
+{
+    ar_err_t e = {0};
+    fake_t f = {0};
+    char *names[2] = {"even", "odd"};
+    ar_dataset_info_t info = {.count = 40, .height = 1, .width = 1, .channels = 1, .num_classes = 2,
+                              .format = "custom", .name = "fake", .class_names = names};
+    ar_dataset_t *ds = ar_dataset_new_custom(&info, &(ar_dataset_vt_t){fake_read, fake_destroy}, &f, &e);
+    CHECK(ds != NULL, "custom");
+    names[0] = "changed";
+    CHECK(strcmp(ar_dataset_info(ds)->class_names[0], "even") == 0, "class names copied");
+    uint8_t px[40], want[40];
+    int32_t lab[40], wl[40];
+    for (int i = 0; i < 40; i++) {
+        want[i] = (uint8_t)i;
+        wl[i] = i % 2;
+    }
+    (void)px;
+    check_contents(ds, want, wl, "custom");
+    (void)lab;
+    ar_dataset_destroy(&ds);
+    CHECK(f.destroyed == 1, "destroy called once");
+}
+
+int main(void)
+{
+    test_idx();
+    test_idx_bad();
+    test_cifar();
+    test_npy_dir();
+    test_h5_ours();
+    test_h5_collection();
+    test_h5py();
+    test_damaged();
+    test_normalize();
+    test_custom();
+    TEST_MAIN_END();
+}
