@@ -1,0 +1,253 @@
+/* op_basic.c - the relu, linear, add, concat, identity and zero entries of
+ * the op table. linear accepts a [C, H, W] input as its flattening [C*H*W]
+ * (PyTorch's flatten(x, 1) before nn.Linear). */
+#include <stdio.h>
+#include <string.h>
+
+#include "nn/basic_ops.h"
+#include "op_table.h"
+
+/* ---- relu ------------------------------------------------------------------- */
+
+static int same_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_param_spec_t *spec,
+                      int *nspec, ar_err_t *err)
+{
+    (void)nin, (void)spec, (void)err;
+    *nspec = 0;
+    nd->out = *in[0];
+    return AR_OK;
+}
+
+static void relu_forward(const ar_op_run_t *r) { ar_relu_forward(r->x[0], r->y); }
+
+static void relu_backward(const ar_op_run_t *r)
+{
+    if (r->dx[0]) ar_relu_backward(r->y, r->dy, r->dx[0]);
+}
+
+const ar_op_def_t ar_op_relu_def = {
+    .name = "relu", .min_inputs = 1, .max_inputs = 1,
+    .infer = same_infer, .forward = relu_forward, .backward = relu_backward,
+};
+
+/* ---- identity ---------------------------------------------------------------- */
+
+static void add_into(float *dst, const float *src, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) dst[i] += src[i];
+}
+
+static void identity_forward(const ar_op_run_t *r)
+{
+    memcpy(r->y->data, r->x[0]->data, (size_t)ar_tensor_numel(r->y) * sizeof(float));
+}
+
+static void identity_backward(const ar_op_run_t *r)
+{
+    if (r->dx[0]) add_into(r->dx[0]->data, r->dy->data, ar_tensor_numel(r->dy));
+}
+
+const ar_op_def_t ar_op_identity_def = {
+    .name = "identity", .min_inputs = 1, .max_inputs = 1,
+    .infer = same_infer, .forward = identity_forward, .backward = identity_backward,
+};
+
+/* ---- linear ------------------------------------------------------------------ */
+
+static int linear_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin,
+                        ar_param_spec_t *spec, int *nspec, ar_err_t *err)
+{
+    (void)nin;
+    int64_t fin = ar_tensor_numel(in[0]);
+    int o = nd->cfg.linear.out_features;
+    if (o <= 0) return ar_err_set(err, AR_E_FORMAT, "bad out_features %d", o);
+    nd->out = ar_tensor_shape(1, (int64_t[]){o});
+    ar_op_spec(&spec[0], "weight", 1, 0.f, 2, o, fin, 1, 1);
+    *nspec = 1;
+    if (nd->cfg.linear.bias) ar_op_spec(&spec[(*nspec)++], "bias", 1, 0.f, 1, o, 1, 1, 1);
+    return AR_OK;
+}
+
+/* x seen as [N, features] */
+static ar_tensor_t flat(const ar_tensor_t *x)
+{
+    ar_tensor_t t = ar_tensor_2d(x->shape[0], ar_tensor_numel(x) / x->shape[0]);
+    t.data = x->data;
+    return t;
+}
+
+static void linear_forward(const ar_op_run_t *r)
+{
+    const ar_node_t *nd = r->node;
+    ar_tensor_t x = flat(r->x[0]);
+    ar_linear_forward(&x, nd->params[0].value.data,
+                      nd->cfg.linear.bias ? nd->params[1].value.data : NULL, r->y);
+}
+
+static void linear_backward(const ar_op_run_t *r)
+{
+    const ar_node_t *nd = r->node;
+    ar_tensor_t x = flat(r->x[0]), dx;
+    if (r->dx[0]) dx = flat(r->dx[0]);
+    ar_linear_backward(&x, nd->params[0].value.data, r->dy, r->dx[0] ? &dx : NULL, r->dparam[0],
+                       nd->cfg.linear.bias ? r->dparam[1] : NULL);
+}
+
+static int64_t linear_macs(const ar_node_t *nd, const ar_tensor_t *in0)
+{
+    return (int64_t)nd->cfg.linear.out_features * ar_tensor_numel(in0);
+}
+
+static int linear_read(ar_h5_t *h, const char *grp, ar_node_t *nd, ar_err_t *err)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/weight", grp);
+    if (!ar_h5_exists(h, path)) return ar_err_set(err, AR_E_FORMAT, "dataset 'weight' missing");
+    int nd_ = 0, is_int = 0;
+    int64_t dims[AR_H5_MAXDIM];
+    size_t es = 0;
+    int st = ar_h5_shape(h, path, &nd_, dims, &is_int, &es, err);
+    if (st) return st;
+    if (nd_ != 2) return ar_err_set(err, AR_E_FORMAT, "dataset 'weight' is not 2-D");
+    nd->cfg.linear.out_features = (int)dims[0];
+    snprintf(path, sizeof path, "%s/bias", grp);
+    nd->cfg.linear.bias = ar_h5_exists(h, path);
+    return AR_OK;
+}
+
+const ar_op_def_t ar_op_linear_def = {
+    .name = "linear", .min_inputs = 1, .max_inputs = 1,
+    .infer = linear_infer, .forward = linear_forward, .backward = linear_backward,
+    .macs = linear_macs, .read_attrs = linear_read,
+};
+
+/* ---- add --------------------------------------------------------------------- */
+
+static int add_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_param_spec_t *spec,
+                     int *nspec, ar_err_t *err)
+{
+    (void)spec;
+    *nspec = 0;
+    for (int j = 1; j < nin; j++)
+        if (!ar_tensor_same_shape(in[0], in[j])) {
+            char a[64], b[64];
+            return ar_err_set(err, AR_E_FORMAT, "input %d has shape %s, input 0 has %s", j,
+                              ar_tensor_shape_str(in[j], a, sizeof a),
+                              ar_tensor_shape_str(in[0], b, sizeof b));
+        }
+    nd->out = *in[0];
+    return AR_OK;
+}
+
+static void add_forward(const ar_op_run_t *r)
+{
+    ar_add_forward(r->x, r->node->ninputs, r->y);
+}
+
+static void add_backward(const ar_op_run_t *r)
+{
+    for (int j = 0; j < r->node->ninputs; j++)
+        if (r->dx[j]) add_into(r->dx[j]->data, r->dy->data, ar_tensor_numel(r->dy));
+}
+
+const ar_op_def_t ar_op_add_def = {
+    .name = "add", .min_inputs = 1, .max_inputs = 0,
+    .infer = add_infer, .forward = add_forward, .backward = add_backward,
+};
+
+/* ---- concat (channels) -------------------------------------------------------- */
+
+static int concat_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin,
+                        ar_param_spec_t *spec, int *nspec, ar_err_t *err)
+{
+    (void)spec;
+    *nspec = 0;
+    int64_t c = 0;
+    for (int j = 0; j < nin; j++) {
+        if (in[j]->ndim != 3) return ar_err_set(err, AR_E_FORMAT, "input %d is not [C, H, W]", j);
+        if (in[j]->shape[1] != in[0]->shape[1] || in[j]->shape[2] != in[0]->shape[2])
+            return ar_err_set(err, AR_E_FORMAT, "input %d is %lldx%lld, input 0 is %lldx%lld", j,
+                              (long long)in[j]->shape[1], (long long)in[j]->shape[2],
+                              (long long)in[0]->shape[1], (long long)in[0]->shape[2]);
+        c += in[j]->shape[0];
+    }
+    nd->out = ar_tensor_shape(3, (int64_t[]){c, in[0]->shape[1], in[0]->shape[2]});
+    return AR_OK;
+}
+
+static void concat_forward(const ar_op_run_t *r)
+{
+    ar_concat_forward(r->x, r->node->ninputs, r->y);
+}
+
+static void concat_backward(const ar_op_run_t *r)
+{
+    int n = r->node->ninputs, all = 1;
+    for (int j = 0; j < n; j++) all &= r->dx[j] != NULL;
+    if (all) {
+        ar_concat_backward(r->dy, r->dx, n);
+        return;
+    }
+    /* some inputs need no gradient: add the slices of those that do */
+    const ar_tensor_t *dy = r->dy;
+    int64_t N = dy->shape[0], C = dy->shape[1], hw = dy->shape[2] * dy->shape[3], c0 = 0;
+    for (int j = 0; j < n; j++) {
+        int64_t cj = r->x[j]->shape[1];
+        if (r->dx[j])
+            for (int64_t i = 0; i < N; i++)
+                add_into(r->dx[j]->data + i * cj * hw, dy->data + (i * C + c0) * hw, cj * hw);
+        c0 += cj;
+    }
+}
+
+const ar_op_def_t ar_op_concat_def = {
+    .name = "concat", .min_inputs = 1, .max_inputs = 0,
+    .infer = concat_infer, .forward = concat_forward, .backward = concat_backward,
+};
+
+/* ---- zero: the search space's `none`, zeros of the strided input's shape ----- */
+
+static int zero_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_param_spec_t *spec,
+                      int *nspec, ar_err_t *err)
+{
+    (void)nin, (void)spec;
+    *nspec = 0;
+    int sh = nd->cfg.zero.sh, sw = nd->cfg.zero.sw;
+    if (sh <= 0 || sw <= 0) return ar_err_set(err, AR_E_FORMAT, "bad stride %dx%d", sh, sw);
+    if (in[0]->ndim != 3) {
+        if (sh != 1 || sw != 1)
+            return ar_err_set(err, AR_E_FORMAT, "stride on an input that is not [C, H, W]");
+        nd->out = *in[0];
+        return AR_OK;
+    }
+    nd->out = ar_tensor_shape(3, (int64_t[]){in[0]->shape[0], (in[0]->shape[1] + sh - 1) / sh,
+                                             (in[0]->shape[2] + sw - 1) / sw});
+    return AR_OK;
+}
+
+static void zero_forward(const ar_op_run_t *r)
+{
+    memset(r->y->data, 0, (size_t)ar_tensor_numel(r->y) * sizeof(float));
+}
+
+static void zero_backward(const ar_op_run_t *r) { (void)r; /* the gradient is zero */ }
+
+static int zero_read(ar_h5_t *h, const char *grp, ar_node_t *nd, ar_err_t *err)
+{
+    int s[2];
+    int st = ar_op_attr_ints(h, grp, "stride", s, 2, err);
+    if (st) return st;
+    nd->cfg.zero.sh = s[0], nd->cfg.zero.sw = s[1];
+    return AR_OK;
+}
+
+static int zero_write(ar_h5_t *h, const char *grp, const ar_node_t *nd, ar_err_t *err)
+{
+    return ar_op_write_ints(h, grp, "stride", (int[]){nd->cfg.zero.sh, nd->cfg.zero.sw}, 2, err);
+}
+
+const ar_op_def_t ar_op_zero_def = {
+    .name = "zero", .min_inputs = 1, .max_inputs = 1,
+    .infer = zero_infer, .forward = zero_forward, .backward = zero_backward,
+    .read_attrs = zero_read, .write_attrs = zero_write,
+};

@@ -1,0 +1,439 @@
+/* plan.c - the executable form of a graph (plan.h): memory layout in one
+ * arena, forward (with BN folding in eval), loss and backward. */
+#include "plan.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/basic_ops.h"
+#include "nn/batchnorm.h"
+#include "nn/conv.h"
+#include "op_table.h"
+
+struct ar_plan {
+    ar_graph_t *g;              /* borrowed */
+    ar_plan_opts_t o;
+    ar_arena_t arena;
+    int n;                      /* current batch */
+    int nn;                     /* nodes */
+    int maxin;                  /* most inputs of one node */
+    ar_tensor_t in, din;        /* input copy and its gradient (din.data NULL if none) */
+    ar_tensor_t *out, *dout;    /* per node; dout[i].data NULL when no gradient kept */
+    unsigned char *valid;       /* out[i] computed for the current batch */
+    unsigned char *need;        /* out[i] depends on a gradient target */
+    unsigned char *frozen;      /* snapshot of the graph's flags */
+    void **state;               /* per node private op state or NULL */
+    float *scratch;             /* shared conv scratch */
+    float **pgrad;              /* nn * AR_NODE_MAXPARAM parameter gradients or NULL */
+    int *fold_bn;               /* conv i: index of the BN folded into it, else -1 */
+    float **fold_w, **fold_b;   /* per folded conv: folded weight and bias */
+    const ar_tensor_t **xs;     /* maxin input pointers for one call */
+    ar_tensor_t **dxs;          /* maxin input-gradient pointers for one call */
+    ar_param_ref_t *refs;
+    int nrefs;
+    ar_mode_t last_mode;
+};
+
+/* ---- layout ------------------------------------------------------------------ */
+
+/* Sizing pass (a == NULL: adds to *total, returns a dummy non-NULL pointer
+ * that is never written) or allocating pass. */
+static void *take(ar_arena_t *a, size_t bytes, size_t *total)
+{
+    static const char dummy[AR_ALIGN] __attribute__((aligned(AR_ALIGN)));
+    if (!a) {
+        *total += ar_align_up(bytes ? bytes : 1);
+        return (void *)dummy;
+    }
+    return ar_arena_alloc(a, bytes ? bytes : 1);
+}
+
+static const ar_tensor_t *in_shape_of(const ar_plan_t *p, const ar_tensor_t *img, int k)
+{
+    return k < 0 ? img : &p->g->nodes[k].out;
+}
+
+/* Lays out (or sizes) every buffer. Returns 0, or -1 when the arena ran out. */
+static int layout(ar_plan_t *p, ar_arena_t *a, size_t *total)
+{
+    const ar_graph_t *g = p->g;
+    const int B = p->o.batch;
+    ar_tensor_t img = ar_tensor_shape(3, (int64_t[]){g->in_c, g->in_h, g->in_w});
+    size_t scratch = 0;
+    p->in = ar_op_batched(&img, B);
+    if (!(p->in.data = take(a, (size_t)ar_tensor_numel(&p->in) * sizeof(float), total))) return -1;
+    p->din = p->in;
+    p->din.data = NULL;
+    if (p->o.input_grad &&
+        !(p->din.data = take(a, (size_t)ar_tensor_numel(&p->in) * sizeof(float), total)))
+        return -1;
+    for (int i = 0; i < p->nn; i++) {
+        const ar_node_t *nd = &g->nodes[i];
+        const ar_op_def_t *def = ar_op_def(nd->op);
+        const ar_tensor_t *in0 = in_shape_of(p, &img, nd->inputs[0]);
+        size_t bytes = (size_t)B * (size_t)ar_tensor_numel(&nd->out) * sizeof(float);
+        p->out[i] = ar_op_batched(&nd->out, B);
+        if (!(p->out[i].data = take(a, bytes, total))) return -1;
+        p->dout[i] = p->out[i];
+        p->dout[i].data = NULL;
+        if (p->o.grads && p->need[i] && !(p->dout[i].data = take(a, bytes, total))) return -1;
+        p->state[i] = NULL;
+        if (def->state_bytes && !(p->state[i] = take(a, def->state_bytes(nd, in0, B), total)))
+            return -1;
+        if (def->scratch_floats) {
+            size_t s = def->scratch_floats(nd, in0, B);
+            if (s > scratch) scratch = s;
+        }
+        for (int k = 0; k < AR_NODE_MAXPARAM; k++) p->pgrad[i * AR_NODE_MAXPARAM + k] = NULL;
+        if (p->o.grads && !p->frozen[i])
+            for (int k = 0; k < nd->nparams; k++)
+                if (nd->params[k].trainable &&
+                    !(p->pgrad[i * AR_NODE_MAXPARAM + k] = take(
+                          a, (size_t)ar_tensor_numel(&nd->params[k].value) * sizeof(float),
+                          total)))
+                    return -1;
+        p->fold_w[i] = p->fold_b[i] = NULL;
+        if (p->fold_bn[i] >= 0) {
+            const ar_conv_cfg_t *c = &nd->cfg.conv.c;
+            if (!(p->fold_w[i] = take(a, (size_t)ar_tensor_numel(&nd->params[0].value) *
+                                             sizeof(float), total)) ||
+                !(p->fold_b[i] = take(a, (size_t)c->cout * sizeof(float), total)))
+                return -1;
+        }
+    }
+    if (!(p->scratch = take(a, scratch * sizeof(float), total))) return -1;
+    return 0;
+}
+
+/* need[i]: node i's output depends on an unfrozen trainable parameter or on
+ * the input when input_grad; fold_bn[i]: conv i feeds only a BN. */
+static void analyse(ar_plan_t *p)
+{
+    const ar_graph_t *g = p->g;
+    int *consumers = calloc((size_t)p->nn, sizeof(int));
+    for (int i = 0; i < p->nn; i++) {
+        const ar_node_t *nd = &g->nodes[i];
+        int need = 0;
+        if (!p->frozen[i])
+            for (int k = 0; k < nd->nparams; k++) need |= nd->params[k].trainable;
+        for (int j = 0; j < nd->ninputs; j++) {
+            int in = nd->inputs[j];
+            need |= in < 0 ? p->o.input_grad : p->need[in];
+            if (in >= 0 && consumers) consumers[in]++;
+        }
+        p->need[i] = (unsigned char)need;
+        p->fold_bn[i] = -1;
+    }
+    for (int i = 0; p->o.fold_bn && consumers && i < p->nn; i++) {
+        const ar_node_t *nd = &g->nodes[i];
+        if (nd->op == AR_OP_BATCHNORM2D && nd->inputs[0] >= 0 &&
+            g->nodes[nd->inputs[0]].op == AR_OP_CONV2D && consumers[nd->inputs[0]] == 1)
+            p->fold_bn[nd->inputs[0]] = i;
+    }
+    free(consumers);
+}
+
+static int build_refs(ar_plan_t *p)
+{
+    const ar_graph_t *g = p->g;
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        n = 0;
+        for (int i = 0; i < p->nn; i++) {
+            if (p->frozen[i]) continue;
+            ar_node_t *nd = &g->nodes[i];
+            for (int k = 0; k < nd->nparams; k++) {
+                if (!nd->params[k].trainable) continue;
+                if (pass)
+                    p->refs[n] = (ar_param_ref_t){i, nd->name, nd->params[k].name,
+                                                  nd->params[k].value.data,
+                                                  p->pgrad[i * AR_NODE_MAXPARAM + k],
+                                                  ar_tensor_numel(&nd->params[k].value)};
+                n++;
+            }
+        }
+        if (!pass && !(p->refs = calloc((size_t)(n ? n : 1), sizeof *p->refs))) return -1;
+    }
+    p->nrefs = n;
+    return 0;
+}
+
+ar_plan_t *ar_plan_new(ar_graph_t *g, const ar_plan_opts_t *opts, ar_err_t *err)
+{
+    assert(g && opts);
+    if (!g->finalized) {
+        ar_err_set(err, AR_E_ARG, "plan: graph '%s' is not finalized", g->arch);
+        return NULL;
+    }
+    if (opts->batch <= 0) {
+        ar_err_set(err, AR_E_ARG, "plan: batch size %d", opts->batch);
+        return NULL;
+    }
+    ar_plan_t *p = calloc(1, sizeof *p);
+    if (!p) goto nomem;
+    p->g = g;
+    p->o = *opts;
+    if (p->o.input_grad) p->o.grads = 1;
+    p->nn = g->nnodes;
+    for (int i = 0; i < p->nn; i++)
+        if (g->nodes[i].ninputs > p->maxin) p->maxin = g->nodes[i].ninputs;
+    size_t nn = (size_t)p->nn;
+    p->out = calloc(nn, sizeof *p->out);
+    p->dout = calloc(nn, sizeof *p->dout);
+    p->valid = calloc(nn, 1);
+    p->need = calloc(nn, 1);
+    p->frozen = calloc(nn, 1);
+    p->state = calloc(nn, sizeof *p->state);
+    p->pgrad = calloc(nn * AR_NODE_MAXPARAM, sizeof *p->pgrad);
+    p->fold_bn = calloc(nn, sizeof *p->fold_bn);
+    p->fold_w = calloc(nn, sizeof *p->fold_w);
+    p->fold_b = calloc(nn, sizeof *p->fold_b);
+    p->xs = calloc((size_t)p->maxin + 1, sizeof *p->xs);
+    p->dxs = calloc((size_t)p->maxin + 1, sizeof *p->dxs);
+    if (!p->out || !p->dout || !p->valid || !p->need || !p->frozen || !p->state || !p->pgrad ||
+        !p->fold_bn || !p->fold_w || !p->fold_b || !p->xs || !p->dxs)
+        goto nomem;
+    for (int i = 0; i < p->nn; i++) p->frozen[i] = (unsigned char)g->nodes[i].frozen;
+    analyse(p);
+    size_t total = 0;
+    layout(p, NULL, &total);
+    if (ar_arena_init(&p->arena, total) != 0) {
+        ar_err_set(err, AR_E_NOMEM, "plan: cannot allocate %zu MiB for '%s' at batch %d",
+                   total >> 20, g->arch, opts->batch);
+        ar_plan_destroy(&p);
+        return NULL;
+    }
+    if (layout(p, &p->arena, &total) != 0 || build_refs(p) != 0) goto nomem;
+    p->n = opts->batch;
+    return p;
+nomem:
+    ar_plan_destroy(&p);
+    ar_err_set(err, AR_E_NOMEM, "plan: out of memory");
+    return NULL;
+}
+
+void ar_plan_destroy(ar_plan_t **pp)
+{
+    if (!pp || !*pp) return;
+    ar_plan_t *p = *pp;
+    ar_arena_free(&p->arena);
+    free(p->out);
+    free(p->dout);
+    free(p->valid);
+    free(p->need);
+    free(p->frozen);
+    free(p->state);
+    free(p->pgrad);
+    free(p->fold_bn);
+    free(p->fold_w);
+    free(p->fold_b);
+    free(p->xs);
+    free(p->dxs);
+    free(p->refs);
+    free(p);
+    *pp = NULL;
+}
+
+size_t ar_plan_bytes(const ar_plan_t *p) { return p->arena.cap; }
+int ar_plan_max_batch(const ar_plan_t *p) { return p->o.batch; }
+int ar_plan_batch(const ar_plan_t *p) { return p->n; }
+const ar_graph_t *ar_plan_graph(const ar_plan_t *p) { return p->g; }
+
+/* ---- forward ----------------------------------------------------------------- */
+
+int ar_plan_set_batch(ar_plan_t *p, int n, ar_err_t *err)
+{
+    if (n <= 0 || n > p->o.batch)
+        return ar_err_set(err, AR_E_ARG, "plan '%s': batch %d outside 1..%d", p->g->arch, n,
+                          p->o.batch);
+    p->n = n;
+    p->in.shape[0] = p->din.shape[0] = n;
+    for (int i = 0; i < p->nn; i++) p->out[i].shape[0] = p->dout[i].shape[0] = n;
+    memset(p->valid, 0, (size_t)p->nn);
+    return AR_OK;
+}
+
+int ar_plan_set_input(ar_plan_t *p, const ar_tensor_t *x, ar_err_t *err)
+{
+    const ar_graph_t *g = p->g;
+    if (x->ndim != 4 || x->shape[1] != g->in_c || x->shape[2] != g->in_h ||
+        x->shape[3] != g->in_w) {
+        char a[64];
+        return ar_err_set(err, AR_E_ARG, "plan '%s': input %s, expected [N, %d, %d, %d]",
+                          g->arch, ar_tensor_shape_str(x, a, sizeof a), g->in_c, g->in_h,
+                          g->in_w);
+    }
+    int st = ar_plan_set_batch(p, (int)x->shape[0], err);
+    if (st) return st;
+    memcpy(p->in.data, x->data, (size_t)ar_tensor_numel(x) * sizeof(float));
+    return AR_OK;
+}
+
+int ar_plan_set_output(ar_plan_t *p, int i, const ar_tensor_t *src, ar_err_t *err)
+{
+    assert(i >= 0 && i < p->nn);
+    if (!ar_tensor_same_shape(src, &p->out[i])) {
+        char a[64], b[64];
+        return ar_err_set(err, AR_E_ARG, "node %04d '%s': cached output %s, expected %s", i,
+                          p->g->nodes[i].name, ar_tensor_shape_str(src, a, sizeof a),
+                          ar_tensor_shape_str(&p->out[i], b, sizeof b));
+    }
+    memcpy(p->out[i].data, src->data, (size_t)ar_tensor_numel(src) * sizeof(float));
+    p->valid[i] = 1;
+    return AR_OK;
+}
+
+static const ar_tensor_t *input_of(const ar_plan_t *p, int k)
+{
+    return k < 0 ? &p->in : &p->out[k];
+}
+
+/* Conv i with BN j folded in, written into j's output. */
+static void forward_folded(ar_plan_t *p, int i, int j)
+{
+    const ar_node_t *cv = &p->g->nodes[i], *bn = &p->g->nodes[j];
+    const ar_conv_cfg_t *c = &cv->cfg.conv.c;
+    size_t wn = (size_t)ar_tensor_numel(&cv->params[0].value);
+    memcpy(p->fold_w[i], cv->params[0].value.data, wn * sizeof(float));
+    if (cv->cfg.conv.bias)
+        memcpy(p->fold_b[i], cv->params[1].value.data, (size_t)c->cout * sizeof(float));
+    else
+        memset(p->fold_b[i], 0, (size_t)c->cout * sizeof(float));
+    int k = bn->cfg.bn.affine ? 2 : 0;
+    ar_bn_fold_into_conv(&bn->cfg.bn.c, k ? bn->params[0].value.data : NULL,
+                         k ? bn->params[1].value.data : NULL, bn->params[k].value.data,
+                         bn->params[k + 1].value.data, p->fold_w[i], (int)(wn / (size_t)c->cout),
+                         p->fold_b[i]);
+    ar_conv2d_forward(c, input_of(p, cv->inputs[0]), p->fold_w[i], p->fold_b[i], &p->out[j],
+                      p->scratch);
+    p->valid[i] = 0;
+    p->valid[j] = 1;
+}
+
+int ar_plan_forward_range(ar_plan_t *p, int first, int last, ar_mode_t mode, ar_err_t *err)
+{
+    assert(first >= 0 && last < p->nn);
+    const ar_graph_t *g = p->g;
+    p->last_mode = mode;
+    for (int i = first; i <= last; i++) {
+        const ar_node_t *nd = &g->nodes[i];
+        if (mode == AR_MODE_EVAL && i > first && nd->op == AR_OP_BATCHNORM2D &&
+            nd->inputs[0] >= first && p->fold_bn[nd->inputs[0]] == i)
+            continue; /* computed by its folded conv */
+        for (int j = 0; j < nd->ninputs; j++) {
+            int k = nd->inputs[j];
+            if (k >= 0 && !p->valid[k])
+                return ar_err_set(err, AR_E_ARG,
+                                  "node %04d '%s': input node %04d '%s' was not computed", i,
+                                  nd->name, k, g->nodes[k].name);
+            p->xs[j] = input_of(p, k);
+        }
+        if (mode == AR_MODE_EVAL && p->fold_bn[i] >= 0 && p->fold_bn[i] <= last) {
+            forward_folded(p, i, p->fold_bn[i]);
+            continue;
+        }
+        ar_op_run_t r = {.node = nd, .x = p->xs, .y = &p->out[i], .state = p->state[i],
+                         .scratch = p->scratch, .train = mode == AR_MODE_TRAIN};
+        ar_op_def(nd->op)->forward(&r);
+        p->valid[i] = 1;
+    }
+    return AR_OK;
+}
+
+int ar_plan_forward(ar_plan_t *p, const ar_tensor_t *x, ar_mode_t mode, ar_err_t *err)
+{
+    int st = ar_plan_set_input(p, x, err);
+    if (st) return st;
+    return ar_plan_forward_range(p, 0, p->nn - 1, mode, err);
+}
+
+ar_tensor_t *ar_plan_output(ar_plan_t *p, int i)
+{
+    assert(i >= -1 && i < p->nn);
+    if (i < 0) return &p->in;
+    return p->valid[i] ? &p->out[i] : NULL;
+}
+
+ar_tensor_t *ar_plan_logits(ar_plan_t *p) { return ar_plan_output(p, p->nn - 1); }
+
+/* ---- loss and backward ----------------------------------------------------- */
+
+double ar_plan_loss(ar_plan_t *p, const int32_t *labels, int64_t *correct)
+{
+    int last = p->nn - 1;
+    assert(p->valid[last]);
+    return ar_softmax_xent(&p->out[last], labels, p->dout[last].data ? &p->dout[last] : NULL,
+                           correct);
+}
+
+int ar_plan_backward_range(ar_plan_t *p, int first, ar_err_t *err)
+{
+    assert(first >= 0 && first < p->nn);
+    const ar_graph_t *g = p->g;
+    int last = p->nn - 1;
+    if (!p->o.grads)
+        return ar_err_set(err, AR_E_ARG, "plan '%s': planned without gradients", g->arch);
+    if (!p->valid[last])
+        return ar_err_set(err, AR_E_ARG, "plan '%s': backward before forward", g->arch);
+    /* overwrite semantics: zero every gradient but the seeded one */
+    for (int i = 0; i < last; i++)
+        if (p->dout[i].data)
+            memset(p->dout[i].data, 0, (size_t)ar_tensor_numel(&p->dout[i]) * sizeof(float));
+    if (p->din.data) memset(p->din.data, 0, (size_t)ar_tensor_numel(&p->din) * sizeof(float));
+    for (int i = first; i < p->nn; i++)
+        for (int k = 0; k < g->nodes[i].nparams; k++)
+            if (p->pgrad[i * AR_NODE_MAXPARAM + k])
+                memset(p->pgrad[i * AR_NODE_MAXPARAM + k], 0,
+                       (size_t)ar_tensor_numel(&g->nodes[i].params[k].value) * sizeof(float));
+    for (int i = last; i >= first; i--) {
+        const ar_node_t *nd = &g->nodes[i];
+        if (!p->need[i]) continue;
+        if (!p->valid[i])
+            return ar_err_set(err, AR_E_ARG,
+                              "node %04d '%s': backward needs its output, which the forward did "
+                              "not compute (folded BN? plan with fold_bn = 0)",
+                              i, nd->name);
+        for (int j = 0; j < nd->ninputs; j++) {
+            int k = nd->inputs[j];
+            if (k >= 0 && !p->valid[k])
+                return ar_err_set(err, AR_E_ARG,
+                                  "node %04d '%s': backward needs input node %04d '%s', which the "
+                                  "forward did not compute (folded BN? plan with fold_bn = 0)",
+                                  i, nd->name, k, g->nodes[k].name);
+            p->xs[j] = input_of(p, k);
+            p->dxs[j] = k < 0 ? (p->din.data ? &p->din : NULL)
+                              : (p->dout[k].data ? &p->dout[k] : NULL);
+        }
+        ar_op_run_t r = {.node = nd, .x = p->xs, .y = &p->out[i], .dx = p->dxs,
+                         .dy = &p->dout[i], .dparam = &p->pgrad[i * AR_NODE_MAXPARAM],
+                         .state = p->state[i], .scratch = p->scratch,
+                         .train = p->last_mode == AR_MODE_TRAIN};
+        ar_op_def(nd->op)->backward(&r);
+    }
+    return AR_OK;
+}
+
+int ar_plan_backward(ar_plan_t *p, ar_err_t *err) { return ar_plan_backward_range(p, 0, err); }
+
+ar_tensor_t *ar_plan_grad(ar_plan_t *p, int i)
+{
+    assert(i >= -1 && i < p->nn);
+    if (i < 0) return p->din.data ? &p->din : NULL;
+    return p->dout[i].data ? &p->dout[i] : NULL;
+}
+
+float *ar_plan_param_grad(ar_plan_t *p, int i, const char *name)
+{
+    assert(i >= 0 && i < p->nn);
+    const ar_node_t *nd = &p->g->nodes[i];
+    for (int k = 0; k < nd->nparams; k++)
+        if (strcmp(nd->params[k].name, name) == 0) return p->pgrad[i * AR_NODE_MAXPARAM + k];
+    return NULL;
+}
+
+const ar_param_ref_t *ar_plan_params(const ar_plan_t *p, int *n)
+{
+    *n = p->nrefs;
+    return p->refs;
+}

@@ -1,0 +1,337 @@
+/* test_graph.c - graph building and planning errors, forward/backward of a
+ * net using every op: finite-difference gradients (input and parameters, in
+ * eval and train mode), frozen nodes, sub-range forward from a cached
+ * intermediate, BN folding, smaller batches, clone. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "graph_testutil.h"
+#include "nn/graph.h"
+#include "nn/plan.h"
+
+static void test_op_names(void)
+{
+    for (int op = 0; op < AR_OP_COUNT; op++) {
+        CHECK(ar_op_parse(ar_op_name((ar_op_t)op)) == op, "op %d round-trips its name", op);
+    }
+    CHECK(ar_op_parse("conv3d") == -1, "unknown op");
+    CHECK(strcmp(ar_op_name(AR_OP_GLOBAL_AVGPOOL), "global_avgpool") == 0, "name");
+}
+
+static void test_build_errors(void)
+{
+    ar_err_t e = {0};
+    ar_graph_t *g = ar_graph_new("bad", 3, 8, 8, 5, &e);
+    ar_node_cfg_t c = gt_conv(4, 3, 1, 1, 1, 0);
+    CHECK(ar_graph_add(g, AR_OP_CONV2D, "c", "", (int[]){0}, 1, &c, &e) < 0 &&
+              strstr(e.msg, "node 0000 'c'") && strstr(e.msg, "not an earlier node"),
+          "forward input: %s", e.msg);
+    CHECK(ar_graph_add(g, AR_OP_CONV2D, "c", "", (int[]){-1}, 1, &c, &e) == 0, "ok");
+    CHECK(ar_graph_add(g, AR_OP_RELU, "c", "", (int[]){0}, 1, NULL, &e) < 0 &&
+              strstr(e.msg, "already used"),
+          "duplicate: %s", e.msg);
+    CHECK(ar_graph_add(g, AR_OP_RELU, "r", "", (int[]){0, 0}, 2, NULL, &e) < 0 &&
+              strstr(e.msg, "inputs"),
+          "arity: %s", e.msg);
+    /* add of [4,8,8] and [3,8,8] */
+    ar_graph_add(g, AR_OP_ADD, "sum", "", (int[]){0, -1}, 2, NULL, &e);
+    CHECK(ar_graph_finalize(g, 0, &e) != 0 && strstr(e.msg, "node 0001 'sum'") &&
+              strstr(e.msg, "[3, 8, 8]"),
+          "shape mismatch: %s", e.msg);
+    ar_graph_destroy(&g);
+
+    /* kernel larger than the padded input */
+    g = ar_graph_new("bad2", 1, 4, 4, 2, &e);
+    c = gt_conv(2, 7, 1, 0, 1, 0);
+    ar_graph_add(g, AR_OP_CONV2D, "big", "", (int[]){-1}, 1, &c, &e);
+    CHECK(ar_graph_finalize(g, 0, &e) != 0 && strstr(e.msg, "'big'") && strstr(e.msg, "small"),
+          "too small: %s", e.msg);
+    ar_graph_destroy(&g);
+
+    /* last node must give [num_classes] */
+    g = ar_graph_new("bad3", 1, 4, 4, 3, &e);
+    ar_graph_add(g, AR_OP_GLOBAL_AVGPOOL, "gap", "", (int[]){-1}, 1, NULL, &e);
+    CHECK(ar_graph_finalize(g, 0, &e) != 0 && strstr(e.msg, "'gap'") && strstr(e.msg, "[3]"),
+          "logits: %s", e.msg);
+    /* groups */
+    ar_graph_destroy(&g);
+    g = ar_graph_new("bad4", 3, 4, 4, 2, &e);
+    c = gt_conv(4, 1, 1, 0, 2, 0);
+    ar_graph_add(g, AR_OP_CONV2D, "grp", "", (int[]){-1}, 1, &c, &e);
+    CHECK(ar_graph_finalize(g, 0, &e) != 0 && strstr(e.msg, "groups"), "groups: %s", e.msg);
+    ar_graph_destroy(&g);
+    /* a supplied parameter of the wrong shape */
+    g = ar_graph_new("bad5", 3, 4, 4, 2, &e);
+    c = (ar_node_cfg_t){.linear = {.out_features = 2, .bias = 0}};
+    ar_graph_add(g, AR_OP_LINEAR, "fc", "", (int[]){-1}, 1, &c, &e);
+    ar_tensor_t w = ar_tensor_2d(2, 47);
+    ar_tensor_alloc(&w);
+    CHECK_OK(ar_graph_set_param(g, 0, "weight", &w, &e), &e);
+    CHECK(ar_graph_finalize(g, 0, &e) != 0 && strstr(e.msg, "node 0000 'fc': dataset 'weight' has shape [2, 47], expected [2, 48]"),
+          "param shape: %s", e.msg);
+    ar_tensor_free(&w);
+    ar_plan_opts_t o = {.batch = 2};
+    CHECK(ar_plan_new(g, &o, &e) == NULL && strstr(e.msg, "not finalized"), "plan: %s", e.msg);
+    ar_graph_destroy(&g);
+}
+
+static double loss_of(ar_plan_t *p, const ar_tensor_t *x, const int32_t *lab, ar_mode_t mode)
+{
+    ar_err_t e = {0};
+    ar_plan_forward(p, x, mode, &e);
+    return ar_plan_loss(p, lab, NULL);
+}
+
+/* Input and parameter gradients vs central differences. */
+static void test_gradients(ar_mode_t mode)
+{
+    ar_err_t e = {0};
+    ar_graph_t *g = gt_allops(&e);
+    CHECK(g != NULL, "%s", ar_err_msg(&e));
+    if (!g) return;
+    ar_plan_opts_t o = {.batch = 3, .grads = 1, .input_grad = 1};
+    ar_plan_t *p = ar_plan_new(g, &o, &e);
+    CHECK(p != NULL, "%s", ar_err_msg(&e));
+    ar_tensor_t x;
+    int32_t lab[3];
+    gt_batch(&x, lab, 3, 3, 8, 8, 5, 11);
+    CHECK_OK(ar_plan_forward(p, &x, mode, &e), &e);
+    ar_plan_loss(p, lab, NULL);
+    CHECK_OK(ar_plan_backward(p, &e), &e);
+    int64_t nx = ar_tensor_numel(&x);
+    float *gx = calloc((size_t)nx, sizeof(float)), *fd = calloc((size_t)nx, sizeof(float));
+    memcpy(gx, ar_plan_grad(p, -1)->data, (size_t)nx * sizeof(float));
+    const float h = 1e-2f;
+    /* coordinates where the loss has a kink within +-h (ReLU, max-pool) are
+     * skipped: there one-sided differences disagree */
+    double l0 = loss_of(p, &x, lab, mode);
+    int64_t m = 0, kinks = 0;
+    for (int64_t i = 0; i < nx; i++) {
+        float v = x.data[i];
+        x.data[i] = v + h;
+        double lp = loss_of(p, &x, lab, mode);
+        x.data[i] = v - h;
+        double lm = loss_of(p, &x, lab, mode);
+        x.data[i] = v;
+        double fwd = (lp - l0) / h, bwd = (l0 - lm) / h;
+        if (fabs(fwd - bwd) > 0.05 * fmax(fabs(fwd), fabs(bwd)) + 2e-5) {
+            kinks++;
+            continue;
+        }
+        gx[m] = gx[i];
+        fd[m++] = (float)((lp - lm) / (2 * h));
+    }
+    double err = gt_nerr(gx, fd, m);
+    CHECK(err < 2e-2 && kinks < nx / 10,
+          "input gradient vs finite differences (mode %d): nerr %g over %lld coordinates, "
+          "%lld kinks skipped", mode, err, (long long)m, (long long)kinks);
+    /* parameter gradients: every trainable parameter, a few coordinates each */
+    loss_of(p, &x, lab, mode);
+    CHECK_OK(ar_plan_backward(p, &e), &e);
+    int nref = 0;
+    const ar_param_ref_t *refs = ar_plan_params(p, &nref);
+    CHECK(nref == 9, "trainable tensors %d", nref);
+    float an[64], num[64];
+    m = 0;
+    for (int r = 0; r < nref; r++) {
+        for (int k = 0; k < 5 && k < refs[r].numel && m < 64; k++) {
+            int64_t idx = (k * 7919) % refs[r].numel;
+            an[m] = refs[r].grad[idx];
+            float v = refs[r].value[idx];
+            refs[r].value[idx] = v + h;
+            double lp = loss_of(p, &x, lab, mode);
+            refs[r].value[idx] = v - h;
+            double lm = loss_of(p, &x, lab, mode);
+            refs[r].value[idx] = v;
+            num[m++] = (float)((lp - lm) / (2 * h));
+        }
+    }
+    err = gt_nerr(an, num, m);
+    CHECK(err < 2e-2, "parameter gradients vs finite differences (mode %d): nerr %g", mode, err);
+    free(gx);
+    free(fd);
+    ar_tensor_free(&x);
+    ar_plan_destroy(&p);
+    ar_graph_destroy(&g);
+}
+
+static void test_frozen(void)
+{
+    ar_err_t e = {0};
+    ar_graph_t *g = gt_allops(&e);
+    ar_graph_t *g2 = ar_graph_clone(g, &e);
+    CHECK(g2 != NULL, "clone: %s", ar_err_msg(&e));
+    ar_tensor_t x;
+    int32_t lab[2];
+    gt_batch(&x, lab, 2, 3, 8, 8, 5, 5);
+    /* reference: nothing frozen */
+    ar_plan_opts_t o = {.batch = 2, .grads = 1};
+    ar_plan_t *pa = ar_plan_new(g, &o, &e);
+    CHECK_OK(ar_plan_forward(pa, &x, AR_MODE_TRAIN, &e), &e);
+    ar_plan_loss(pa, lab, NULL);
+    CHECK_OK(ar_plan_backward(pa, &e), &e);
+    /* frozen: everything up to and including block "b" */
+    for (int i = 0; i <= 8; i++) ar_graph_set_frozen(g2, i, 1);
+    CHECK(ar_graph_freeze_block(g2, "b", 1) == 5, "block b has 5 nodes");
+    ar_plan_t *pb = ar_plan_new(g2, &o, &e);
+    CHECK(ar_plan_bytes(pb) < ar_plan_bytes(pa), "frozen plan is smaller (%zu vs %zu)",
+          ar_plan_bytes(pb), ar_plan_bytes(pa));
+    CHECK_OK(ar_plan_forward(pb, &x, AR_MODE_TRAIN, &e), &e);
+    ar_plan_loss(pb, lab, NULL);
+    CHECK_OK(ar_plan_backward(pb, &e), &e);
+    int n = 0;
+    const ar_param_ref_t *refs = ar_plan_params(pb, &n);
+    CHECK(n == 4, "unfrozen tensors: conv3 w,b and fc w,b (%d)", n);
+    for (int r = 0; r < n; r++) CHECK(refs[r].node >= 11, "ref %s", refs[r].node_name);
+    CHECK(ar_plan_param_grad(pb, 0, "weight") == NULL, "conv1 frozen: no gradient");
+    CHECK(ar_plan_param_grad(pb, 1, "weight") == NULL, "bn1 frozen: no gradient");
+    CHECK(ar_plan_grad(pb, 3) == NULL && ar_plan_grad(pb, 10) == NULL,
+          "no activation gradient below the first unfrozen node");
+    for (int i = 11; i < g->nnodes; i++) {
+        const char *pn[2] = {"weight", "bias"};
+        for (int k = 0; k < 2; k++) {
+            float *a = ar_plan_param_grad(pa, i, pn[k]), *b = ar_plan_param_grad(pb, i, pn[k]);
+            if (!a) continue;
+            int64_t cnt = ar_tensor_numel(&ar_graph_param(g, i, pn[k])->value);
+            CHECK(gt_nerr(b, a, cnt) < 1e-6, "node %d %s gradient equals the unfrozen one", i,
+                  pn[k]);
+        }
+    }
+    ar_tensor_free(&x);
+    ar_plan_destroy(&pa);
+    ar_plan_destroy(&pb);
+    ar_graph_destroy(&g);
+    ar_graph_destroy(&g2);
+}
+
+static void test_subrange(void)
+{
+    ar_err_t e = {0};
+    ar_graph_t *g = gt_allops(&e);
+    ar_tensor_t x;
+    int32_t lab[4];
+    gt_batch(&x, lab, 4, 3, 8, 8, 5, 9);
+    for (int i = 0; i <= 3; i++) ar_graph_set_frozen(g, i, 1);
+    ar_plan_opts_t o = {.batch = 4, .grads = 1};
+    ar_plan_t *p = ar_plan_new(g, &o, &e);
+    CHECK_OK(ar_plan_forward(p, &x, AR_MODE_EVAL, &e), &e);
+    int last = g->nnodes - 1;
+    int64_t nl = ar_tensor_numel(ar_plan_logits(p));
+    float full[64];
+    memcpy(full, ar_plan_logits(p)->data, (size_t)nl * sizeof(float));
+    ar_plan_loss(p, lab, NULL);
+    CHECK_OK(ar_plan_backward(p, &e), &e);
+    float gfull[64];
+    memcpy(gfull, ar_plan_param_grad(p, 14, "weight"), 30 * sizeof(float));
+    /* cache node 3 (pool1), then run 4..last from it on a fresh batch state */
+    ar_tensor_t cache = *ar_plan_output(p, 3);
+    int64_t nc = ar_tensor_numel(&cache);
+    cache.data = malloc((size_t)nc * sizeof(float));
+    memcpy(cache.data, ar_plan_output(p, 3)->data, (size_t)nc * sizeof(float));
+    ar_plan_t *q = ar_plan_new(g, &o, &e);
+    CHECK_OK(ar_plan_set_batch(q, 4, &e), &e);
+    CHECK(ar_plan_forward_range(q, 4, last, AR_MODE_EVAL, &e) != 0 && strstr(e.msg, "pool1"),
+          "missing cached input is an error naming it: %s", e.msg);
+    CHECK_OK(ar_plan_set_output(q, 3, &cache, &e), &e);
+    CHECK_OK(ar_plan_forward_range(q, 4, last, AR_MODE_EVAL, &e), &e);
+    CHECK(ar_plan_logits(q) && memcmp(ar_plan_logits(q)->data, full, (size_t)nl * 4) == 0,
+          "sub-range logits equal the full forward's");
+    ar_plan_loss(q, lab, NULL);
+    CHECK_OK(ar_plan_backward_range(q, 4, &e), &e);
+    CHECK(memcmp(ar_plan_param_grad(q, 14, "weight"), gfull, 30 * sizeof(float)) == 0,
+          "sub-range backward equals the full one");
+    ar_tensor_t wrong = ar_tensor_4d(4, 3, 4, 4);
+    wrong.data = cache.data;
+    CHECK(ar_plan_set_output(q, 3, &wrong, &e) != 0 && strstr(e.msg, "[4, 4, 4, 4]"),
+          "cached shape checked: %s", e.msg);
+    free(cache.data);
+    ar_tensor_free(&x);
+    ar_plan_destroy(&p);
+    ar_plan_destroy(&q);
+    ar_graph_destroy(&g);
+}
+
+static void test_fold_and_batch(void)
+{
+    ar_err_t e = {0};
+    ar_zoo_opts_t zo = {.width = 0.25, .seed = 3};
+    ar_graph_t *g = ar_zoo_build("resnet20", &zo, &e);
+    CHECK(g != NULL, "%s", ar_err_msg(&e));
+    if (!g) return;
+    /* non-trivial BN statistics */
+    for (int i = 0; i < g->nnodes; i++)
+        if (g->nodes[i].op == AR_OP_BATCHNORM2D)
+            for (int k = 0; k < 4; k++) {
+                ar_tensor_t *t = &g->nodes[i].params[k].value;
+                int pos = k == 0 || k == 3;
+                gt_fill(t->data, ar_tensor_numel(t), 50 + i * 4 + k, pos ? 0.5 : -0.2, pos ? 1.5 : 0.2);
+            }
+    ar_tensor_t x;
+    int32_t lab[5];
+    gt_batch(&x, lab, 5, 3, 32, 32, 10, 4);
+    ar_plan_opts_t o1 = {.batch = 5}, o2 = {.batch = 8, .fold_bn = 1};
+    ar_plan_t *p1 = ar_plan_new(g, &o1, &e), *p2 = ar_plan_new(g, &o2, &e);
+    CHECK_OK(ar_plan_forward(p1, &x, AR_MODE_EVAL, &e), &e);
+    CHECK_OK(ar_plan_forward(p2, &x, AR_MODE_EVAL, &e), &e);
+    CHECK(ar_plan_batch(p2) == 5, "smaller batch than planned");
+    double err = gt_nerr(ar_plan_logits(p2)->data, ar_plan_logits(p1)->data, 50);
+    CHECK(err < 1e-5, "folded BN equals unfolded: nerr %g", err);
+    CHECK(ar_plan_output(p2, 0) == NULL && ar_plan_output(p1, 0) != NULL,
+          "folded conv output not computed");
+    /* one image alone gives the same logits as within the batch (eval) */
+    ar_tensor_t x1 = ar_tensor_4d(1, 3, 32, 32);
+    x1.data = x.data + 2 * 3 * 32 * 32;
+    CHECK_OK(ar_plan_forward(p2, &x1, AR_MODE_EVAL, &e), &e);
+    err = gt_nerr(ar_plan_logits(p2)->data, ar_plan_logits(p1)->data + 20, 10);
+    CHECK(err < 1e-5, "batch of one: nerr %g", err);
+    ar_tensor_t big = ar_tensor_4d(9, 3, 32, 32);
+    big.data = x.data;
+    CHECK(ar_plan_forward(p2, &big, AR_MODE_EVAL, &e) != 0 && strstr(e.msg, "1..8"),
+          "batch over plan: %s", e.msg);
+    ar_tensor_t bad = ar_tensor_4d(1, 1, 32, 32);
+    bad.data = x.data;
+    CHECK(ar_plan_forward(p2, &bad, AR_MODE_EVAL, &e) != 0 && strstr(e.msg, "[N, 3, 32, 32]"),
+          "input shape: %s", e.msg);
+    ar_tensor_free(&x);
+    ar_plan_destroy(&p1);
+    ar_plan_destroy(&p2);
+    ar_graph_destroy(&g);
+}
+
+/* Train mode updates BN running statistics as PyTorch does. */
+static void test_bn_running(void)
+{
+    ar_err_t e = {0};
+    ar_graph_t *g = gt_allops(&e);
+    ar_tensor_t x;
+    int32_t lab[3];
+    gt_batch(&x, lab, 3, 3, 8, 8, 5, 2);
+    ar_plan_opts_t o = {.batch = 3};
+    ar_plan_t *p = ar_plan_new(g, &o, &e);
+    float rm0 = ar_graph_param(g, 1, "running_mean")->value.data[0];
+    CHECK_OK(ar_plan_forward(p, &x, AR_MODE_TRAIN, &e), &e);
+    /* batch mean of conv1's channel 0 */
+    const ar_tensor_t *c1 = ar_plan_output(p, 0);
+    double s = 0;
+    for (int n = 0; n < 3; n++)
+        for (int k = 0; k < 64; k++) s += c1->data[(n * 4 + 0) * 64 + k];
+    double want = 0.9 * rm0 + 0.1 * (s / 192);
+    CHECK_NEAR(ar_graph_param(g, 1, "running_mean")->value.data[0], want, 1e-5);
+    ar_tensor_free(&x);
+    ar_plan_destroy(&p);
+    ar_graph_destroy(&g);
+}
+
+int main(void)
+{
+    test_op_names();
+    test_build_errors();
+    test_gradients(AR_MODE_EVAL);
+    test_gradients(AR_MODE_TRAIN);
+    test_frozen();
+    test_subrange();
+    test_fold_and_batch();
+    test_bn_running();
+    TEST_MAIN_END();
+}
