@@ -16,6 +16,7 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "nn/conv_direct.h"
 #include "nn/depthwise.h"
 #include "nn/im2col.h"
 
@@ -24,7 +25,12 @@
 /* Below this plane size a 1x1 conv goes through the chunked gemm path. */
 #define AR_CONV_DIRECT_MIN_HW 256
 
-typedef enum { CONV_PATH_GEMM, CONV_PATH_DIRECT1X1, CONV_PATH_DEPTHWISE } conv_path_t;
+typedef enum {
+    CONV_PATH_GEMM,
+    CONV_PATH_DIRECT1X1,
+    CONV_PATH_DEPTHWISE,
+    CONV_PATH_IMPLICIT
+} conv_path_t;
 
 static int conv_out(int n, int k, int s, int p, int d)
 {
@@ -41,6 +47,8 @@ static conv_path_t conv_path(const ar_conv_cfg_t *c, int h, int w)
 {
     if (c->groups == c->cin && c->cin == c->cout)
         return CONV_PATH_DEPTHWISE;
+    if (ar_conv_direct_ok(c))
+        return CONV_PATH_IMPLICIT;
     if (c->kh == 1 && c->kw == 1 && c->sh == 1 && c->sw == 1 && c->ph == 0 && c->pw == 0 &&
         (size_t)h * w >= AR_CONV_DIRECT_MIN_HW)
         return CONV_PATH_DIRECT1X1;
@@ -58,7 +66,10 @@ static int conv_chunk(int n, size_t howo)
 
 size_t ar_conv2d_scratch_floats(const ar_conv_cfg_t *c, int n, int h, int w)
 {
-    if (conv_path(c, h, w) != CONV_PATH_GEMM)
+    const conv_path_t path = conv_path(c, h, w);
+    if (path == CONV_PATH_IMPLICIT)
+        return ar_conv_direct_scratch(c, n, h, w);
+    if (path != CONV_PATH_GEMM)
         return 0;
     const size_t howo = (size_t)ar_conv2d_out_h(c, h) * ar_conv2d_out_w(c, w);
     const size_t k = (size_t)(c->cin / c->groups) * c->kh * c->kw;
@@ -238,6 +249,10 @@ void ar_conv2d_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float
     case CONV_PATH_DIRECT1X1:
         direct_forward(c, x, weight, bias, y);
         break;
+    case CONV_PATH_IMPLICIT:
+        assert(scratch);
+        ar_conv_direct_forward(c, x, weight, bias, y, scratch);
+        break;
     case CONV_PATH_GEMM:
         assert(scratch);
         gemm_forward(c, x, weight, bias, y, scratch);
@@ -257,6 +272,12 @@ void ar_conv2d_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const floa
         return;
     case CONV_PATH_DIRECT1X1:
         direct_backward(c, x, weight, dy, dx, dweight);
+        break;
+    case CONV_PATH_IMPLICIT:
+        if (dx || dweight) {
+            assert(scratch);
+            ar_conv_direct_backward(c, x, weight, dy, dx, dweight, scratch);
+        }
         break;
     case CONV_PATH_GEMM:
         if (dx || dweight) {

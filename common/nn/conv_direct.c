@@ -1,0 +1,246 @@
+/* conv_direct.c - implicit-GEMM convolution on a padded, row-interleaved
+ * copy of a chunk of images (see conv_direct.h for the layout). */
+#include "nn/conv_direct.h"
+
+#include <assert.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "nn/microkernel.h"
+
+/* Positions per chunk the path aims for (nb images interleaved). */
+#define AR_DIRECT_TARGET_POS 2048
+
+/* Geometry of one padded, interleaved buffer and the conv run on it. */
+typedef struct {
+    int ch;            /* channels in the buffer */
+    int hs, ws;        /* source plane */
+    int ph, pw;        /* zero padding around it */
+    int nb;            /* images interleaved */
+    int wp;            /* padded width */
+    size_t rs, plane;  /* row stride nb*wp; channel plane hp*rs */
+    int ho, wo;        /* valid output size (stride 1) */
+    size_t L, Lr;      /* positions ho*rs, rounded up to AR_MK_NR */
+    size_t floats;     /* buffer size: ch*plane + slack the kernels may read */
+} il_geom_t;
+
+static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+static il_geom_t il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, int pw, int nb)
+{
+    il_geom_t g;
+    g.ch = ch, g.hs = hs, g.ws = ws, g.ph = ph, g.pw = pw, g.nb = nb;
+    const int hp = hs + 2 * ph;
+    g.wp = ws + 2 * pw;
+    g.rs = (size_t)nb * g.wp;
+    g.plane = (size_t)hp * g.rs;
+    g.ho = hp - (c->kh - 1) * c->dh;
+    g.wo = g.wp - (c->kw - 1) * c->dw;
+    g.L = (size_t)g.ho * g.rs;
+    g.Lr = (g.L + AR_MK_NR - 1) / AR_MK_NR * AR_MK_NR;
+    /* the last tile reads up to Lr-L + (kw-1)*dw past the last plane */
+    g.floats = round16((size_t)ch * g.plane + AR_MK_NR + (size_t)(c->kw - 1) * c->dw);
+    return g;
+}
+
+/* Copies channels [chan0, chan0+ch) of nb images (image stride img) into
+ * the padded, interleaved buffer dst, zeros everywhere else. */
+static void il_pack(const il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
+{
+    const size_t hw = (size_t)g->hs * g->ws;
+    const int hp = g->hs + 2 * g->ph;
+    for (int ci = 0; ci < g->ch; ci++) {
+        float *pl = dst + (size_t)ci * g->plane;
+        memset(pl, 0, (size_t)g->ph * g->rs * sizeof(float));
+        for (int r = g->ph; r < g->ph + g->hs; r++) {
+            float *row = pl + (size_t)r * g->rs;
+            for (int b = 0; b < g->nb; b++) {
+                float *d = row + (size_t)b * g->wp;
+                const float *s = src + b * img + (size_t)(chan0 + ci) * hw + (size_t)(r - g->ph) * g->ws;
+                for (int q = 0; q < g->pw; q++)
+                    d[q] = 0.0f, d[g->pw + g->ws + q] = 0.0f;
+                memcpy(d + g->pw, s, (size_t)g->ws * sizeof(float));
+            }
+        }
+        memset(pl + (size_t)(g->ph + g->hs) * g->rs, 0, (size_t)(hp - g->ph - g->hs) * g->rs * sizeof(float));
+    }
+    memset(dst + (size_t)g->ch * g->plane, 0, (g->floats - (size_t)g->ch * g->plane) * sizeof(float));
+}
+
+/* Tap offsets: entry (ci*kh + i)*kw + j is ci*plane + i*dh*rs + j*dw. */
+static void il_offsets(const ar_conv_cfg_t *c, const il_geom_t *g, int32_t *off)
+{
+    int k = 0;
+    for (int ci = 0; ci < g->ch; ci++)
+        for (int i = 0; i < c->kh; i++)
+            for (int j = 0; j < c->kw; j++) {
+                const size_t o = (size_t)ci * g->plane + (size_t)i * c->dh * g->rs + (size_t)j * c->dw;
+                assert(o < INT32_MAX);
+                off[k++] = (int32_t)o;
+            }
+}
+
+/* Rows [0, M) of out (row stride Lr, position layout of g) into channels
+ * [chan0, chan0+M) of nb images of dst (ho x wo planes, image stride img):
+ * overwrite plus bias (bias may be NULL), or add when add != 0. */
+static void il_unpack(const il_geom_t *g, const float *out, int M, float *dst, size_t img,
+                      int chan0, const float *bias, int add)
+{
+    const size_t howo = (size_t)g->ho * g->wo;
+    for (int m = 0; m < M; m++) {
+        const float b0 = bias ? bias[m] : 0.0f;
+        for (int b = 0; b < g->nb; b++) {
+            float *d = dst + b * img + (size_t)(chan0 + m) * howo;
+            const float *s = out + (size_t)m * g->Lr + (size_t)b * g->wp;
+            for (int oh = 0; oh < g->ho; oh++) {
+                float *dr = d + (size_t)oh * g->wo;
+                const float *sr = s + (size_t)oh * g->rs;
+                if (add)
+                    for (int ow = 0; ow < g->wo; ow++)
+                        dr[ow] += sr[ow];
+                else
+                    for (int ow = 0; ow < g->wo; ow++)
+                        dr[ow] = sr[ow] + b0;
+            }
+        }
+    }
+}
+
+/* Inverse of il_unpack for gradients: dst [M, Lr] gets dy's channels at
+ * their positions and zeros at every dropped position. */
+static void il_scatter(const il_geom_t *g, const float *src, size_t img, int chan0, int M, float *dst)
+{
+    const size_t howo = (size_t)g->ho * g->wo;
+    memset(dst, 0, (size_t)M * g->Lr * sizeof(float));
+    for (int m = 0; m < M; m++)
+        for (int b = 0; b < g->nb; b++) {
+            const float *s = src + b * img + (size_t)(chan0 + m) * howo;
+            float *d = dst + (size_t)m * g->Lr + (size_t)b * g->wp;
+            for (int oh = 0; oh < g->ho; oh++)
+                memcpy(d + (size_t)oh * g->rs, s + (size_t)oh * g->wo, (size_t)g->wo * sizeof(float));
+        }
+}
+
+int ar_conv_direct_ok(const ar_conv_cfg_t *c)
+{
+    return c->sh == 1 && c->sw == 1 && c->ph <= (c->kh - 1) * c->dh && c->pw <= (c->kw - 1) * c->dw;
+}
+
+static int direct_chunk(const ar_conv_cfg_t *c, int n, int h, int w)
+{
+    il_geom_t g = il_geom(c, 1, h, w, c->ph, c->pw, 1);
+    size_t nb = AR_DIRECT_TARGET_POS / (g.L ? g.L : 1);
+    if (nb < 1)
+        nb = 1;
+    return (size_t)n < nb ? n : (int)nb;
+}
+
+/* Scratch layout of one (chunk, group) step; every piece 16-float aligned. */
+typedef struct {
+    il_geom_t gx, gd;    /* x with the conv's padding; dy with the flipped padding */
+    size_t xp, ap, out, off, total_fwd;        /* forward: offsets in floats */
+    size_t dyl, wt, dyp, dxo, off2, total_bwd; /* backward, after xp / ap */
+} direct_plan_t;
+
+static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
+{
+    direct_plan_t p;
+    const int cig = c->cin / c->groups, cog = c->cout / c->groups, taps = c->kh * c->kw;
+    const size_t K = (size_t)cig * taps, K2 = (size_t)cog * taps;
+    p.gx = il_geom(c, cig, h, w, c->ph, c->pw, nb);
+    p.gd = il_geom(c, cog, p.gx.ho, p.gx.wo, (c->kh - 1) * c->dh - c->ph, (c->kw - 1) * c->dw - c->pw, nb);
+    p.xp = 0;
+    p.ap = p.xp + p.gx.floats;
+    const size_t apf = round16((K > K2 ? K : K2) * AR_MK_MR);
+    p.out = p.ap + apf;
+    p.off = p.out + round16((size_t)cog * p.gx.Lr);
+    p.total_fwd = p.off + round16(K > K2 ? K : K2);
+    /* backward: dW uses xp, dyl, off; dx uses wt, dyp, ap, dxo, off2 */
+    p.dyl = p.off + round16(K);
+    p.wt = p.dyl + round16((size_t)cog * p.gx.Lr);
+    p.dyp = p.wt + round16((size_t)cig * K2);
+    p.dxo = p.dyp + p.gd.floats;
+    p.off2 = p.dxo + round16((size_t)cig * p.gd.Lr);
+    p.total_bwd = p.off2 + round16(K2);
+    return p;
+}
+
+size_t ar_conv_direct_scratch(const ar_conv_cfg_t *c, int n, int h, int w)
+{
+    direct_plan_t p = direct_plan(c, direct_chunk(c, n, h, w), h, w);
+    return p.total_fwd > p.total_bwd ? p.total_fwd : p.total_bwd;
+}
+
+void ar_conv_direct_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
+                            const float *bias, ar_tensor_t *y, float *scratch)
+{
+    const int n = (int)x->shape[0], h = (int)x->shape[2], w = (int)x->shape[3];
+    const int G = c->groups, cog = c->cout / G;
+    const int K = (c->cin / G) * c->kh * c->kw;
+    const size_t ximg = (size_t)c->cin * h * w, yimg = (size_t)c->cout * y->shape[2] * y->shape[3];
+    const int chunk = direct_chunk(c, n, h, w);
+    for (int n0 = 0; n0 < n; n0 += chunk) {
+        const int nb = n - n0 < chunk ? n - n0 : chunk;
+        const direct_plan_t p = direct_plan(c, nb, h, w);
+        float *xp = scratch + p.xp, *ap = scratch + p.ap, *out = scratch + p.out;
+        int32_t *off = (int32_t *)(scratch + p.off);
+        il_offsets(c, &p.gx, off);
+        for (int g = 0; g < G; g++) {
+            il_pack(&p.gx, x->data + n0 * ximg, ximg, g * (c->cin / G), xp);
+            const float *wg = weight + (size_t)g * cog * K;
+            for (int m0 = 0; m0 < cog; m0 += AR_MK_MR) {
+                ar_mk_pack_a(wg, K, 1, cog, m0, K, ap);
+                ar_mk_conv(ap, K, off, xp, p.gx.Lr, out + (size_t)m0 * p.gx.Lr, p.gx.Lr,
+                           cog - m0 < AR_MK_MR ? cog - m0 : AR_MK_MR);
+            }
+            il_unpack(&p.gx, out, cog, y->data + n0 * yimg, yimg, g * cog,
+                      bias ? bias + g * cog : NULL, 0);
+        }
+    }
+}
+
+void ar_conv_direct_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
+                             const ar_tensor_t *dy, ar_tensor_t *dx, float *dweight,
+                             float *scratch)
+{
+    const int n = (int)x->shape[0], h = (int)x->shape[2], w = (int)x->shape[3];
+    const int G = c->groups, cig = c->cin / G, cog = c->cout / G, taps = c->kh * c->kw;
+    const int K = cig * taps, K2 = cog * taps;
+    const size_t ximg = (size_t)c->cin * h * w, yimg = (size_t)c->cout * dy->shape[2] * dy->shape[3];
+    const int chunk = direct_chunk(c, n, h, w);
+    for (int n0 = 0; n0 < n; n0 += chunk) {
+        const int nb = n - n0 < chunk ? n - n0 : chunk;
+        const direct_plan_t p = direct_plan(c, nb, h, w);
+        assert(p.gd.ho == h && p.gd.wo == w);
+        for (int g = 0; g < G; g++) {
+            const float *wg = weight + (size_t)g * cog * K;
+            if (dweight) {
+                float *xp = scratch + p.xp, *dyl = scratch + p.dyl;
+                int32_t *off = (int32_t *)(scratch + p.off);
+                il_offsets(c, &p.gx, off);
+                il_pack(&p.gx, x->data + n0 * ximg, ximg, g * cig, xp);
+                il_scatter(&p.gx, dy->data + n0 * yimg, yimg, g * cog, cog, dyl);
+                ar_mk_dot(dyl, p.gx.Lr, cog, xp, off, K, p.gx.Lr, dweight + (size_t)g * cog * K, K);
+            }
+            if (dx) {
+                float *wt = scratch + p.wt, *dyp = scratch + p.dyp, *ap = scratch + p.ap;
+                float *dxo = scratch + p.dxo;
+                int32_t *off2 = (int32_t *)(scratch + p.off2);
+                /* wt[ci][(co*kh + i)*kw + j] = w[co][ci][kh-1-i][kw-1-j] */
+                for (int ci = 0; ci < cig; ci++)
+                    for (int co = 0; co < cog; co++)
+                        for (int t = 0; t < taps; t++)
+                            wt[(size_t)ci * K2 + (size_t)co * taps + t] =
+                                wg[(size_t)co * K + (size_t)ci * taps + (taps - 1 - t)];
+                il_offsets(c, &p.gd, off2);
+                il_pack(&p.gd, dy->data + n0 * yimg, yimg, g * cog, dyp);
+                for (int m0 = 0; m0 < cig; m0 += AR_MK_MR) {
+                    ar_mk_pack_a(wt, K2, 1, cig, m0, K2, ap);
+                    ar_mk_conv(ap, K2, off2, dyp, p.gd.Lr, dxo + (size_t)m0 * p.gd.Lr, p.gd.Lr,
+                               cig - m0 < AR_MK_MR ? cig - m0 : AR_MK_MR);
+                }
+                il_unpack(&p.gd, dxo, cig, dx->data + n0 * ximg, ximg, g * cig, NULL, 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/* microkernel.c - the two register-blocked kernels of microkernel.h.
+ * Tiles are fixed-size so GCC unrolls them and keeps accumulators in
+ * registers; edges are handled by zero-padded packing (ar_mk_conv) or by
+ * clamping rows and dropping their results (ar_mk_dot), never by branches
+ * in the inner loop. */
+#include "nn/microkernel.h"
+
+#include <string.h>
+
+typedef float v16 __attribute__((vector_size(64)));
+
+/* acc += a * b, fused where the target has FMA (ISO C mode turns off GCC's
+ * automatic contraction). */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define VFMA(acc, a, b) ((acc) = _mm512_fmadd_ps((a), (b), (acc)))
+#define VSET1(x) _mm512_set1_ps(x)
+#else
+#define VFMA(acc, a, b) ((acc) += (a) * (b))
+#define VSET1(x) ((v16){0} + (x))
+#endif
+
+static inline void v16_load(v16 *v, const float *p) { memcpy(v, p, sizeof *v); }
+
+#define NV (AR_MK_NR / 16)
+
+void ar_mk_pack_a(const float *a, size_t rs, size_t cs, int M, int m0, int K, float *ap)
+{
+    for (int k = 0; k < K; k++)
+        for (int r = 0; r < AR_MK_MR; r++)
+            ap[(size_t)k * AR_MK_MR + r] = m0 + r < M ? a[(size_t)(m0 + r) * rs + (size_t)k * cs] : 0.0f;
+}
+
+void ar_mk_conv(const float *ap, int K, const int32_t *off, const float *b, size_t npos, float *c,
+                size_t ldc, int mrows)
+{
+    for (size_t p0 = 0; p0 < npos; p0 += AR_MK_NR) {
+        v16 acc[AR_MK_MR][NV];
+        for (int r = 0; r < AR_MK_MR; r++)
+            for (int q = 0; q < NV; q++)
+                acc[r][q] = VSET1(0.0f);
+        const float *bp = b + p0;
+        for (int k = 0; k < K; k++) {
+            v16 bv[NV];
+            for (int q = 0; q < NV; q++)
+                v16_load(&bv[q], bp + off[k] + 16 * q);
+            const float *a = ap + (size_t)k * AR_MK_MR;
+            for (int r = 0; r < AR_MK_MR; r++) {
+                const v16 av = VSET1(a[r]);
+                for (int q = 0; q < NV; q++)
+                    VFMA(acc[r][q], av, bv[q]);
+            }
+        }
+        for (int r = 0; r < mrows; r++)
+            memcpy(c + (size_t)r * ldc + p0, acc[r], sizeof acc[r]);
+    }
+}
+
+#define DM 4 /* ar_mk_dot tile: DM rows of a x DN rows of b */
+#define DN 6
+
+void ar_mk_dot(const float *a, size_t lda, int M, const float *b, const int32_t *off, int N,
+               size_t len, float *c, size_t ldc)
+{
+    for (int m0 = 0; m0 < M; m0 += DM) {
+        const float *ar[DM];
+        for (int i = 0; i < DM; i++)
+            ar[i] = a + (size_t)(m0 + i < M ? m0 + i : M - 1) * lda;
+        for (int n0 = 0; n0 < N; n0 += DN) {
+            const float *br[DN];
+            for (int j = 0; j < DN; j++)
+                br[j] = b + off[n0 + j < N ? n0 + j : N - 1];
+            v16 acc[DM][DN];
+            for (int i = 0; i < DM; i++)
+                for (int j = 0; j < DN; j++)
+                    acc[i][j] = VSET1(0.0f);
+            for (size_t p = 0; p < len; p += 16) {
+                v16 av[DM], bv[DN];
+                for (int i = 0; i < DM; i++)
+                    v16_load(&av[i], ar[i] + p);
+                for (int j = 0; j < DN; j++)
+                    v16_load(&bv[j], br[j] + p);
+                for (int i = 0; i < DM; i++)
+                    for (int j = 0; j < DN; j++)
+                        VFMA(acc[i][j], av[i], bv[j]);
+            }
+            for (int i = 0; i < DM && m0 + i < M; i++)
+                for (int j = 0; j < DN && n0 + j < N; j++) {
+                    float s = 0.0f;
+                    for (int l = 0; l < 16; l++)
+                        s += acc[i][j][l];
+                    c[(size_t)(m0 + i) * ldc + n0 + j] += s;
+                }
+        }
+    }
+}

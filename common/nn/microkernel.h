@@ -1,0 +1,32 @@
+/* microkernel.h - internal to the conv paths: register-blocked float kernels
+ * written with GCC vector extensions (16-float vectors: one AVX-512
+ * register with -march=native, split into smaller ones otherwise).
+ *
+ * Both read their B operand through an offset table, so the same kernels
+ * serve "implicit GEMM" convolution: row k of B starts at b + off[k], and
+ * the rows are shifted windows into one padded image buffer.
+ */
+#ifndef AR_NN_MICROKERNEL_H
+#define AR_NN_MICROKERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AR_MK_MR 8   /* rows of C per ar_mk_conv tile */
+#define AR_MK_NR 48  /* columns of C per ar_mk_conv tile (3 vectors) */
+
+/* Packs rows [m0, m0+AR_MK_MR) of a (M rows, element (m, k) at
+ * a[m*rs + k*cs]) into ap[k*AR_MK_MR + r]; rows past M become 0. */
+void ar_mk_pack_a(const float *a, size_t rs, size_t cs, int M, int m0, int K, float *ap);
+
+/* C[r][p] = sum_k ap[k*MR + r] * b[off[k] + p] for r < mrows (<= MR) and
+ * p < npos (a multiple of AR_MK_NR); C row r starts at c + r*ldc. */
+void ar_mk_conv(const float *ap, int K, const int32_t *off, const float *b, size_t npos, float *c,
+                size_t ldc, int mrows);
+
+/* C[m*ldc + n] += sum_{p < len} a[m*lda + p] * b[off[n] + p] for m < M,
+ * n < N; len a multiple of 16. */
+void ar_mk_dot(const float *a, size_t lda, int M, const float *b, const int32_t *off, int N,
+               size_t len, float *c, size_t ldc);
+
+#endif

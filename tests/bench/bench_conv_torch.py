@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""bench_conv_torch.py - PyTorch (oneDNN) timings of the convs bench_conv times.
+
+Run with Debian's interpreter (it has torch 1.13):
+
+    /usr/bin/python3 tests/bench/bench_conv_torch.py --threads 1
+    build/tests/bench/bench_conv --threads 1 > ours.txt
+    /usr/bin/python3 tests/bench/bench_conv_torch.py --threads 1 --compare ours.txt
+
+Forward is F.conv2d with bias; backward is autograd of (y * dy).sum() giving
+the input and weight (and bias) gradients, as ar_conv2d_backward computes.
+Times are the best of --reps calls, in milliseconds. With --compare, the
+"BENCH {...}" lines of bench_conv's output are matched by layer name and
+ratios torch_ms / ours_ms are printed (> 1 means ours is faster).
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn.functional as F
+
+# name, cin, cout, hw, k, stride, groups (must match bench_conv.c's LAYERS)
+LAYERS = [
+    ("conv1 3-16 32x32", 3, 16, 32, 3, 1, 1),
+    ("l1 16-16 32x32", 16, 16, 32, 3, 1, 1),
+    ("l2 16-32 s2 32>16", 16, 32, 32, 3, 2, 1),
+    ("l2 32-32 16x16", 32, 32, 16, 3, 1, 1),
+    ("l3 32-64 s2 16>8", 32, 64, 16, 3, 2, 1),
+    ("l3 64-64 8x8", 64, 64, 8, 3, 1, 1),
+    ("dw3x3 64 8x8", 64, 64, 8, 3, 1, 64),
+    ("pw1x1 64-64 8x8", 64, 64, 8, 1, 1, 1),
+    ("pw1x1 16-16 32x32", 16, 16, 32, 1, 1, 1),
+]
+
+
+def best_ms(fn, reps):
+    fn()  # warm-up
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best * 1e3
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--compare", help="bench_conv output to compare against")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    ours = {}
+    if a.compare:
+        with open(a.compare) as f:
+            for line in f:
+                if line.startswith("BENCH "):
+                    r = json.loads(line[6:])
+                    ours[r["layer"]] = r
+    print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, batch {a.batch}, "
+          f"best of {a.reps}, mkldnn {torch.backends.mkldnn.is_available()}")
+    hdr = f"{'layer':20s} {'fwd ms':>9s} {'fwd GF':>8s} {'bwd ms':>9s} {'bwd GF':>8s}"
+    if ours:
+        hdr += f" {'fwd x':>6s} {'bwd x':>6s} {'f+b x':>6s}"
+    print(hdr)
+    tot_t = tot_o = 0.0
+    for name, cin, cout, hw, k, s, g in LAYERS:
+        torch.manual_seed(0)
+        x = torch.randn(a.batch, cin, hw, hw, requires_grad=True)
+        w = torch.randn(cout, cin // g, k, k, requires_grad=True)
+        b = torch.randn(cout, requires_grad=True)
+        p = k // 2
+        with torch.no_grad():
+            y = F.conv2d(x, w, b, s, p, 1, g)
+        dy = torch.randn_like(y)
+        ho, wo = y.shape[2], y.shape[3]
+        flops = 2.0 * a.batch * cout * ho * wo * (cin // g) * k * k
+
+        def fwd():
+            with torch.no_grad():
+                F.conv2d(x, w, b, s, p, 1, g)
+
+        yg = F.conv2d(x, w, b, s, p, 1, g)
+
+        def bwd():
+            torch.autograd.grad(yg, (x, w, b), dy, retain_graph=True)
+
+        tf = best_ms(fwd, a.reps)
+        tb = best_ms(bwd, a.reps)
+        line = f"{name:20s} {tf:9.3f} {flops / tf * 1e-6:8.1f} {tb:9.3f} {2 * flops / tb * 1e-6:8.1f}"
+        if name in ours:
+            o = ours[name]
+            line += (f" {tf / o['fwd_ms']:6.2f} {tb / o['bwd_ms']:6.2f}"
+                     f" {(tf + tb) / (o['fwd_ms'] + o['bwd_ms']):6.2f}")
+            tot_t += tf + tb
+            tot_o += o["fwd_ms"] + o["bwd_ms"]
+        print(line)
+    if tot_o > 0:
+        print(f"# all layers fwd+bwd: torch {tot_t:.1f} ms, ours {tot_o:.1f} ms, "
+              f"ratio torch/ours {tot_t / tot_o:.2f}")
+
+
+if __name__ == "__main__":
+    main()
