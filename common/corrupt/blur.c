@@ -1,5 +1,5 @@
 /* blur.c - defocus, glass, motion, zoom and gaussian blur. Spatial parameters
- * (radii, sigmas) are the CIFAR values scaled by ctx->f = min(h, w)/32. */
+ * (radii, sigmas) are the CIFAR values times ctx->f = max(1, round(min(h, w)/32)). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,6 +2,7 @@
 #include "corrupt.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,7 +98,10 @@ ar_corrupt_ctx_t *ar_corrupt_ctx_new(const ar_corrupt_opts_t *opts, int h, int w
         return NULL;
     }
     ctx->h = h, ctx->w = w, ctx->c = c, ctx->n = h * w * c;
-    ctx->f = (h < w ? h : w) / 32.0;
+    /* integer scale, so that discrete kernels (disk radius 1, glass delta)
+     * keep their shape: 28x28 -> 1, 64x64 -> 2 */
+    ctx->f = nearbyint((h < w ? h : w) / 32.0);
+    if (ctx->f < 1) ctx->f = 1;
     size_t nb = (size_t)(h + 4) * (w + 4) * c;
     for (int i = 0; i < AR_CX_NBUF; i++)
         if (!(ctx->buf[i] = malloc(sizeof(double) * nb))) goto nomem;

@@ -29,7 +29,7 @@ typedef struct ar_jpeg_state ar_jpeg_state_t; /* jpeg.c */
 struct ar_corrupt_ctx {
     int h, w, c;          /* image shape */
     int n;                /* h * w * c */
-    double f;             /* spatial scale: min(h, w) / 32 */
+    double f;             /* spatial scale of blur lengths: max(1, round(min(h, w) / 32)) */
     double *buf[AR_CX_NBUF]; /* (h+4)(w+4)c doubles each (room for zoom crops) */
     uint8_t *u8[3];       /* n bytes each */
     int32_t *i32;         /* h * w ints (spatter) */

@@ -2,15 +2,15 @@
  * project's procedural texture "procedural-v1".
  *
  * From a directory: every .png / .jpg / .jpeg file (sorted by name) is read,
- * resized by 0.2 f (f = min(h, w)/32; make_cifar_c.py resizes its frost
+ * resized by 0.2 f (f = max(1, round(min(h, w)/32)); make_cifar_c.py resizes its frost
  * photos by 0.2 for 32x32 images) with OpenCV-style bilinear interpolation,
  * and kept if it is larger than the image.
  *
  * procedural-v1 (no directory): 6 textures of 5 max(h, w) pixels square, each
  * from its own fixed random stream (independent of the job seed), made of
- *   - a haze: plasma fractal (decay 2), weight .30;
- *   - ice crystals: S^2/300 dendrites, each a straight needle (random start,
- *     direction, length .05-.25 S, brightness .5-1) with side branches at
+ *   - a base level .12 and a haze: plasma fractal (decay 1.7), weight .35;
+ *   - ice crystals: S^2/60 dendrites, each a straight needle (random start,
+ *     direction, length .03-.15 S, brightness .4-.9) with side branches at
  *     +-60 degrees every ~3 px (half the time), each branch again with
  *     shorter sub-branches; drawn additively on a torus and blurred
  *     (sigma .6 px);
@@ -70,14 +70,14 @@ static int procedural(ar_corrupt_ctx_t *ctx, ar_err_t *err)
         uint64_t ids[2] = {ar_rng_hash_str("frost-procedural-v1"), (uint64_t)v};
         ar_rng_t rng;
         ar_rng_init(&rng, ar_rng_key(0x46524f5354ull, ids, 2));
-        ar_plasma(&rng, 2.0, side, map);
+        ar_plasma(&rng, 1.7, side, map);
         memset(I, 0, sizeof(double) * (size_t)S * S);
-        int K = S * S / 300;
+        int K = S * S / 60;
         for (int k = 0; k < K; k++) {
             double x = ar_rng_uniform(&rng) * S, y = ar_rng_uniform(&rng) * S;
             double th = ar_rng_uniform(&rng) * 6.283185307179586;
-            double len = S * ar_rng_range(&rng, 0.05, 0.25);
-            draw_branch(I, S, &rng, x, y, th, len, ar_rng_range(&rng, 0.5, 1.0), 2);
+            double len = S * ar_rng_range(&rng, 0.03, 0.15);
+            draw_branch(I, S, &rng, x, y, th, len, ar_rng_range(&rng, 0.4, 0.9), 2);
         }
         ar_gauss_blur(I, B, T, S, S, 1, 0.6, 4.0, AR_BORDER_REFLECT);
         uint8_t *px = malloc((size_t)S * S * c);
@@ -89,7 +89,7 @@ static int procedural(ar_corrupt_ctx_t *ctx, ar_err_t *err)
         for (int y = 0; y < S; y++)
             for (int x = 0; x < S; x++) {
                 long i = (long)y * S + x;
-                double t = 0.30 * map[(long)y * side + x] + 0.9 * B[i] + 0.03 * ar_rng_normal(&rng);
+                double t = 0.12 + 0.35 * map[(long)y * side + x] + 0.8 * B[i] + 0.03 * ar_rng_normal(&rng);
                 t = t < 0 ? 0 : t > 1 ? 1 : t;
                 double rgb[3];
                 for (int ch = 0; ch < 3; ch++) rgb[ch] = t * tint[ch] * 255.0;

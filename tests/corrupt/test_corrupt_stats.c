@@ -1,0 +1,307 @@
+/* test_corrupt_stats.c - the random corruptions statistically (noise mean and
+ * variance on a flat mid-gray image, impulse fraction), severity ordering of
+ * the mean absolute change for every corruption but saturate (synthetic
+ * colour images and Fashion-MNIST when installed), odd shapes, determinism
+ * (alone, batched, sharded through the corrupted dataset, fresh contexts) and
+ * frost textures from a directory. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "corrupt/corrupt.h"
+#include "corrupt/corrupt_dataset.h"
+#include "corrupt/image_io.h"
+#include "synth.h"
+
+/* mean and variance of out over nimg flat images of value v */
+static void flat_stats(const char *name, int s, int v, int nimg, double *mean, double *var,
+                       double *frac_extreme)
+{
+    ar_err_t err = {0};
+    ar_corrupt_ctx_t *ctx = ar_corrupt_ctx_new(NULL, 32, 32, 3, &err);
+    uint8_t in[3072], out[3072];
+    memset(in, v, sizeof in);
+    double s1 = 0, s2 = 0, ext = 0, n = 0;
+    for (int i = 0; i < nimg; i++) {
+        ar_corrupt_image(ctx, ar_corrupt_find(name), s, 3, i, in, out, 32, 32, 3, &err);
+        for (int j = 0; j < 3072; j++) {
+            s1 += out[j], s2 += (double)out[j] * out[j], n++;
+            ext += out[j] == 0 || out[j] == 255;
+        }
+    }
+    *mean = s1 / n;
+    *var = s2 / n - *mean * *mean;
+    *frac_extreme = ext / n;
+    ar_corrupt_ctx_destroy(&ctx);
+}
+
+static void test_noise_stats(void)
+{
+    const double GS[5] = {.04, .06, .08, .09, .10}, LAM[5] = {500, 250, 100, 75, 50};
+    const double SP[5] = {.06, .1, .12, .16, .2}, IP[5] = {.01, .02, .03, .05, .07};
+    const int v = 128;
+    const double x = v / 255.0;
+    for (int s = 1; s <= 5; s++) {
+        double m, var, ext;
+        /* truncation lowers the mean by ~half a level and adds 1/12 of variance */
+        flat_stats("gaussian_noise", s, v, 60, &m, &var, &ext);
+        double want = pow(GS[s - 1] * 255, 2) + 1.0 / 12;
+        CHECK(fabs(m - (v - 0.5)) < 0.25, "gaussian s%d mean %g", s, m);
+        CHECK(fabs(var / want - 1) < 0.03, "gaussian s%d var %g want %g", s, var, want);
+        flat_stats("shot_noise", s, v, 60, &m, &var, &ext);
+        want = x / LAM[s - 1] * 255 * 255 + 1.0 / 12;
+        CHECK(fabs(m - (v - 0.5)) < 0.6, "shot s%d mean %g", s, m);
+        CHECK(fabs(var / want - 1) < 0.05, "shot s%d var %g want %g", s, var, want);
+        flat_stats("speckle_noise", s, v, 60, &m, &var, &ext);
+        want = pow(x * SP[s - 1] * 255, 2) + 1.0 / 12;
+        CHECK(fabs(m - (v - 0.5)) < 0.25, "speckle s%d mean %g", s, m);
+        CHECK(fabs(var / want - 1) < 0.03, "speckle s%d var %g want %g", s, var, want);
+        flat_stats("impulse_noise", s, v, 60, &m, &var, &ext);
+        double p = IP[s - 1], sd = sqrt(p * (1 - p) / (60.0 * 3072));
+        CHECK(fabs(ext - p) < 5 * sd, "impulse s%d fraction %g want %g", s, ext, p);
+        /* salt and pepper equally likely: the mean stays near 128 + p (127.5 - 128) */
+        CHECK(fabs(m - (v + p * (127.5 - v))) < 0.5, "impulse s%d mean %g", s, m);
+    }
+}
+
+/* mean |out - in| per severity over a set of images: strictly increasing,
+ * except at the steps below where the CIFAR parameter table itself does not
+ * order the mean absolute change (docs/corruptions.md, "Severity order"):
+ *  - glass_blur 2->3, 4->5: sigma .25 -> .4 smooths the shuffled pixels;
+ *  - frost 2->3, 3->4, 4->5: a < 1 darkens what b * frost brightens, the two
+ *    cancel in |change|;
+ *  - elastic_transform, every step: the affine jitter shrinks (2.56 -> .96
+ *    px) faster than the sub-pixel elastic field grows;
+ *  - spatter 3->4: water (additive) becomes mud (a sparse mask).
+ * exempt(k, s) is 1 when the step s -> s+1 is exempt. */
+static int exempt(int k, int s)
+{
+    switch (k) {
+    case AR_CORRUPT_GLASS_BLUR: return s == 2 || s == 4;
+    case AR_CORRUPT_FROST: return s >= 2;
+    case AR_CORRUPT_ELASTIC_TRANSFORM: return 1;
+    case AR_CORRUPT_SPATTER: return s == 3;
+    default: return 0;
+    }
+}
+
+static void check_ordering(const char *set, const uint8_t *imgs, int nimg, int h, int w, int c)
+{
+    ar_err_t err = {0};
+    ar_corrupt_ctx_t *ctx = ar_corrupt_ctx_new(NULL, h, w, c, &err);
+    CHECK(ctx != NULL, "%s ctx: %s", set, err.msg);
+    if (!ctx) return;
+    int n = h * w * c;
+    uint8_t *out = malloc((size_t)n);
+    for (int k = 0; k < AR_CORRUPT_COUNT; k++) {
+        double mad[6] = {0};
+        for (int s = 1; s <= 5; s++) {
+            double sum = 0;
+            for (int i = 0; i < nimg; i++) {
+                const uint8_t *in = imgs + (long)i * n;
+                int st = ar_corrupt_image(ctx, k, s, 1234, i, in, out, h, w, c, &err);
+                CHECK(st == 0, "%s %s: %s", set, ar_corrupt_name(k), err.msg);
+                for (int j = 0; j < n; j++) sum += abs((int)out[j] - (int)in[j]);
+            }
+            mad[s] = sum / ((double)nimg * n);
+        }
+        if (k == AR_CORRUPT_SATURATE) continue;
+        int ok = mad[1] > 0.05;
+        for (int s = 2; s <= 5; s++) ok &= mad[s] > 0.05 && (exempt(k, s - 1) || mad[s] > mad[s - 1]);
+        CHECK(ok, "%s %s: mean |change| by severity %.3f %.3f %.3f %.3f %.3f", set,
+              ar_corrupt_name(k), mad[1], mad[2], mad[3], mad[4], mad[5]);
+        if (getenv("AR_CORRUPT_VERBOSE"))
+            printf("%-8s %-18s %.3f %.3f %.3f %.3f %.3f\n", set, ar_corrupt_name(k), mad[1],
+                   mad[2], mad[3], mad[4], mad[5]);
+    }
+    free(out);
+    ar_corrupt_ctx_destroy(&ctx);
+}
+
+static void test_ordering(void)
+{
+    int nimg = 48, n = 32 * 32 * 3;
+    uint8_t *imgs = malloc((size_t)nimg * n);
+    for (int i = 0; i < nimg; i++) synth_image(2024, i, 32, 32, 3, imgs + (long)i * n);
+    check_ordering("synth32", imgs, nimg, 32, 32, 3);
+    free(imgs);
+    /* Fashion-MNIST test images when the Debian package is installed */
+    ar_data_source_t src = {.path = "/usr/share/datasets/fashion-mnist", .split = "test"};
+    ar_err_t err = {0};
+    ar_dataset_t *ds = ar_dataset_open(&src, &err);
+    if (!ds) {
+        printf("fashion-mnist not available (%s): skipped\n", err.msg);
+        return;
+    }
+    const ar_dataset_info_t *info = ar_dataset_info(ds);
+    int m = info->height * info->width * info->channels;
+    uint8_t *fm = malloc((size_t)nimg * m);
+    CHECK_OK(ar_dataset_read_u8(ds, 0, nimg, fm, NULL, &err), &err);
+    check_ordering("fmnist", fm, nimg, info->height, info->width, info->channels);
+    free(fm);
+    ar_dataset_destroy(&ds);
+}
+
+/* every corruption runs on odd shapes and gray images, and changes them */
+static void test_shapes(void)
+{
+    const int shapes[][3] = {{28, 28, 1}, {17, 23, 3}, {64, 48, 1}, {64, 64, 3}};
+    for (int t = 0; t < 4; t++) {
+        int h = shapes[t][0], w = shapes[t][1], c = shapes[t][2], n = h * w * c;
+        ar_err_t err = {0};
+        ar_corrupt_ctx_t *ctx = ar_corrupt_ctx_new(NULL, h, w, c, &err);
+        CHECK(ctx != NULL, "ctx %dx%dx%d: %s", h, w, c, err.msg);
+        if (!ctx) continue;
+        uint8_t *in = malloc((size_t)n), *out = malloc((size_t)n);
+        synth_image(5, t, h, w, c, in);
+        for (int k = 0; k < AR_CORRUPT_COUNT; k++) {
+            long changed = 0;
+            for (int s = 1; s <= 5; s++) {
+                int st = ar_corrupt_image(ctx, k, s, 9, 0, in, out, h, w, c, &err);
+                CHECK(st == 0, "%s %dx%dx%d: %s", ar_corrupt_name(k), h, w, c, err.msg);
+                for (int j = 0; j < n; j++) changed += out[j] != in[j];
+            }
+            CHECK(changed > 0, "%s changes a %dx%dx%d image", ar_corrupt_name(k), h, w, c);
+        }
+        free(in), free(out);
+        ar_corrupt_ctx_destroy(&ctx);
+    }
+}
+
+/* a tiny in-memory base dataset for the corrupted-dataset wrapper */
+typedef struct {
+    int n;
+    uint8_t *px;
+} mem_ds_t;
+static int mem_read(void *self, int64_t start, int64_t count, uint8_t *px, int32_t *labels,
+                    ar_err_t *err)
+{
+    (void)err;
+    mem_ds_t *m = self;
+    if (px) memcpy(px, m->px + start * 3072, (size_t)count * 3072);
+    if (labels)
+        for (int64_t i = 0; i < count; i++) labels[i] = (int32_t)((start + i) % 10);
+    return 0;
+}
+static void mem_destroy(void *self)
+{
+    mem_ds_t *m = self;
+    free(m->px);
+    free(m);
+}
+
+static void test_determinism(void)
+{
+    int N = 40, n = 3072;
+    uint8_t *clean = malloc((size_t)N * n), *all = malloc((size_t)N * n), *one = malloc((size_t)n);
+    for (int i = 0; i < N; i++) synth_image(77, i, 32, 32, 3, clean + (long)i * n);
+    ar_err_t err = {0};
+    ar_corrupt_ctx_t *a = ar_corrupt_ctx_new(NULL, 32, 32, 3, &err);
+    for (int k = 0; k < AR_CORRUPT_COUNT; k++) {
+        int s = 1 + k % 5;
+        CHECK_OK(ar_corrupt_images(a, k, s, 42, 0, N, clean, all, &err), &err);
+        /* alone, out of order, with a fresh context each time */
+        int same = 1;
+        for (int i = N - 1; i >= 0; i -= 7) {
+            ar_corrupt_ctx_t *b = ar_corrupt_ctx_new(NULL, 32, 32, 3, &err);
+            ar_corrupt_image(b, k, s, 42, i, clean + (long)i * n, one, 32, 32, 3, &err);
+            same &= memcmp(one, all + (long)i * n, (size_t)n) == 0;
+            ar_corrupt_ctx_destroy(&b);
+        }
+        CHECK(same, "%s: one image alone = the same image in the batch", ar_corrupt_name(k));
+        /* another seed or index gives another image for the random ones */
+        ar_corrupt_image(a, k, s, 43, 0, clean, one, 32, 32, 3, &err);
+        int random_kind = k != AR_CORRUPT_DEFOCUS_BLUR && k != AR_CORRUPT_ZOOM_BLUR &&
+                          k != AR_CORRUPT_BRIGHTNESS && k != AR_CORRUPT_CONTRAST &&
+                          k != AR_CORRUPT_PIXELATE && k != AR_CORRUPT_JPEG_COMPRESSION &&
+                          k != AR_CORRUPT_GAUSSIAN_BLUR && k != AR_CORRUPT_SATURATE &&
+                          !(k == AR_CORRUPT_GLASS_BLUR && s == 1 && 0);
+        if (random_kind)
+            CHECK(memcmp(one, all, (size_t)n) != 0, "%s: seed changes the image", ar_corrupt_name(k));
+        else
+            CHECK(memcmp(one, all, (size_t)n) == 0, "%s: deterministic ignores seed", ar_corrupt_name(k));
+        /* shards of the corrupted dataset give the same rows */
+        mem_ds_t *m = malloc(sizeof *m);
+        m->n = N;
+        m->px = malloc((size_t)N * n);
+        memcpy(m->px, clean, (size_t)N * n);
+        ar_dataset_info_t info = {.count = N, .height = 32, .width = 32, .channels = 3, .num_classes = 10};
+        snprintf(info.format, sizeof info.format, "memory");
+        snprintf(info.name, sizeof info.name, "synth");
+        static const ar_dataset_vt_t vt = {mem_read, mem_destroy};
+        ar_dataset_t *base = ar_dataset_new_custom(&info, &vt, m, &err);
+        ar_dataset_t *cd = ar_corrupt_dataset_new(&base, k, s, 42, NULL, &err);
+        CHECK(cd != NULL && base == NULL, "corrupted dataset: %s", err.msg);
+        if (!cd) continue;
+        const ar_dataset_info_t *ci = ar_dataset_info(cd);
+        CHECK(ci->count == N && ci->channels == 3 && strstr(ci->name, ar_corrupt_name(k)),
+              "info %s", ci->name);
+        uint8_t *shard = malloc((size_t)13 * n);
+        int32_t lab[13];
+        int ok = 1;
+        for (int start = 0; start < N; start += 13) {
+            int cnt = N - start < 13 ? N - start : 13;
+            CHECK_OK(ar_dataset_read_u8(cd, start, cnt, shard, lab, &err), &err);
+            ok &= memcmp(shard, all + (long)start * n, (size_t)cnt * n) == 0;
+            ok &= lab[0] == start % 10;
+        }
+        CHECK(ok, "%s: shards of the corrupted set = the full batch", ar_corrupt_name(k));
+        CHECK(ar_dataset_read_u8(cd, N - 1, 2, shard, NULL, &err) != 0, "range past the end");
+        free(shard);
+        ar_dataset_destroy(&cd);
+    }
+    ar_corrupt_ctx_destroy(&a);
+    free(clean), free(all), free(one);
+}
+
+static void test_frost_dir(void)
+{
+    const char *dir = test_tmp("frost_tex");
+    mkdir(dir, 0755);
+    char p1[1200], p2[1200];
+    snprintf(p1, sizeof p1, "%s/a.png", dir);
+    snprintf(p2, sizeof p2, "%s/notes.txt", dir);
+    int th = 300, tw = 400;
+    uint8_t *t = malloc((size_t)th * tw * 3);
+    for (int i = 0; i < th * tw * 3; i++) t[i] = (uint8_t)(i % 3 == 2 ? 250 : 200);
+    ar_err_t err = {0};
+    CHECK_OK(ar_png_write(p1, t, th, tw, 3, &err), &err);
+    FILE *f = fopen(p2, "w");
+    if (f) fputs("not an image", f), fclose(f);
+    ar_corrupt_opts_t o = {.frost_dir = dir};
+    ar_corrupt_ctx_t *ctx = ar_corrupt_ctx_new(&o, 32, 32, 3, &err);
+    CHECK(ctx != NULL, "ctx with frost dir: %s", err.msg);
+    if (ctx) {
+        CHECK(strstr(ar_corrupt_ctx_frost_source(ctx), "dir:") &&
+                  strstr(ar_corrupt_ctx_frost_source(ctx), "(1 images)"),
+              "source %s", ar_corrupt_ctx_frost_source(ctx));
+        uint8_t in[3072], out[3072];
+        memset(in, 100, sizeof in);
+        ar_corrupt_image(ctx, AR_CORRUPT_FROST, 1, 1, 0, in, out, 32, 32, 3, &err);
+        /* 1 * 100 + 0.2 * texture (200, 200, 250 after the 0.2x resize) */
+        CHECK(out[0] == 140 && out[1] == 140 && out[2] == 150, "frost = a x + b tex: %d %d %d",
+              out[0], out[1], out[2]);
+        ar_corrupt_ctx_destroy(&ctx);
+    }
+    /* a directory whose only image is too small is an error naming it */
+    uint8_t small[20 * 20 * 3] = {0};
+    CHECK_OK(ar_png_write(p1, small, 20, 20, 3, &err), &err);
+    ctx = ar_corrupt_ctx_new(&o, 32, 32, 3, &err);
+    CHECK(ctx == NULL && strstr(err.msg, dir), "too-small textures: %s", err.msg);
+    remove(p1), remove(p2), rmdir(dir);
+    free(t);
+}
+
+int main(void)
+{
+    test_noise_stats();
+    test_shapes();
+    test_determinism();
+    test_frost_dir();
+    test_ordering();
+    TEST_MAIN_END();
+}
