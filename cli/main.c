@@ -1,0 +1,67 @@
+/* main.c - `archrepair`: single-process utilities, one subcommand per row of
+ * the table below (DESIGN.md "Commands"). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+/* One row per command; the command itself lives in cli/cmd_<name>.c. */
+static const ar_command_t commands[] = {
+    {"info", "describe a dataset, corruption collection, model or result file", ar_cmd_info},
+    {"config", "check a job file, or print the reference of every job key (--doc)", ar_cmd_config},
+};
+
+#define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+int ar_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+    }
+    return 0;
+}
+
+int ar_cli_fail(const char *cmd, const ar_err_t *err)
+{
+    fprintf(stderr, "archrepair %s: %s\n", cmd, ar_err_msg(err));
+    return 1;
+}
+
+int ar_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "archrepair %s: %s (see archrepair %s --help)\n", cmd, msg, cmd);
+    return 2;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: archrepair <command> [options]\n\n"
+                 "Repairs CNN image classifiers that fail on corrupted images (ArchRepair).\n"
+                 "The distributed job runner is archrepair-coord JOB.toml (run under mpirun).\n\n"
+                 "Commands:\n");
+    for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\n`archrepair <command> --help` describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "archrepair: no command given (see archrepair --help)\n");
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "archrepair: unknown command '%s' (see archrepair --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,188 @@
+/* job_config.c - the job schema (every key, default and doc in one table)
+ * and the checks that span several keys. */
+#define _POSIX_C_SOURCE 200809L
+#include "job_config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fsutil.h"
+
+/* JOB(key, type, field, default, min, max, choices, doc); AR_ANY stands for
+ * "min, max" when there is no range. CSET: fields of [[data.corrupted]]. */
+#define JOB(key, type, field, def, ...) {key, type, offsetof(ar_job_config_t, field), def, __VA_ARGS__, 0}
+#define CSET(key, type, field, def, ...) \
+    {"data.corrupted[]." key, type, offsetof(ar_cset_cfg_t, field), def, __VA_ARGS__, 0}
+
+/* The single source of every key, default and description. Ranges: lo..hi
+ * inclusive (AR_ANY = none). Defaults are TOML value text. */
+static const ar_key_spec_t job_schema[] = {
+    JOB("job.kind", AR_KEY_ENUM, job.kind, NULL, AR_ANY, "evaluate|localize|repair|stats",
+        "What the job does: evaluate accuracy on every set, localize the vulnerable block, or repair it."),
+    JOB("job.name", AR_KEY_STRING, job.name, "\"\"", AR_ANY, NULL, "Free-text name of the job, copied into reports."),
+    JOB("job.seed", AR_KEY_INT, job.seed, "0", 0, 9007199254740991.0, NULL,
+        "Job seed; every random stream derives from (seed, task identity), never from the rank."),
+    JOB("job.output", AR_KEY_STRING, job.output, NULL, AR_ANY, NULL,
+        "Result file (HDF5); written under a temporary name and renamed when complete."),
+    JOB("model.path", AR_KEY_STRING, model.path, "\"\"", AR_ANY, NULL,
+        "Model file (HDF5, format archrepair-model); required by every kind but stats."),
+    JOB("data.path", AR_KEY_STRING, data.path, NULL, AR_ANY, NULL,
+        "Clean dataset: HDF5, IDX file or directory (plain or .gz), CIFAR-10 .bin file or directory."),
+    JOB("data.split", AR_KEY_ENUM, data.split, "\"test\"", AR_ANY, "train|test",
+        "Split of data.path for directory formats holding both (IDX, CIFAR-10 bin)."),
+    JOB("data.limit", AR_KEY_INT, data.limit, "0", 0, 1e12, NULL,
+        "Use only the first limit images of every set (0 = all); for quick runs."),
+    JOB("data.mean", AR_KEY_FLOATS, data.mean, "[]", -1e6, 1e6, NULL,
+        "Per-channel mean of x = (pixel/255 - mean) / std; empty = the model file's mean."),
+    JOB("data.std", AR_KEY_FLOATS, data.std, "[]", 1e-6, 1e6, NULL,
+        "Per-channel standard deviation; empty = the model file's std."),
+    JOB("data.batch_size", AR_KEY_INT, data.batch_size, "256", 1, 65536, NULL, "Images per forward pass."),
+    {"data.corrupted", AR_KEY_TABLES, offsetof(ar_job_config_t, data.corrupted), "[]", AR_ANY, NULL,
+     "Corruption sets, one [[data.corrupted]] table per group: a collection on disk or corruptions generated on the fly.",
+     sizeof(ar_cset_cfg_t)},
+    CSET("kind", AR_KEY_ENUM, kind, NULL, AR_ANY, "generated|collection",
+         "collection: read from path (HDF5 collection or CIFAR-10-C .npy directory); generated: corrupt the clean source on the fly."),
+    CSET("name", AR_KEY_STRING, name, "\"\"", AR_ANY, NULL, "Label prefix of these sets in reports (empty = none)."),
+    CSET("path", AR_KEY_STRING, path, "\"\"", AR_ANY, NULL,
+         "Collection path, or the clean source of generated sets (empty = data.path)."),
+    CSET("split", AR_KEY_ENUM, split, "\"test\"", AR_ANY, "train|test", "Split of a generated set's source."),
+    CSET("corruptions", AR_KEY_STRINGS, corruptions, "[\"all\"]", AR_ANY, NULL,
+         "Corruption names, or [\"all\"] for every corruption the collection holds or the generator knows."),
+    CSET("severities", AR_KEY_INTS, severities, "[1, 2, 3, 4, 5]", 1, 5, NULL, "Severities to use."),
+    JOB("run.ranks", AR_KEY_INT, run.ranks, "0", 0, 65536, NULL,
+        "Expected number of MPI ranks (0 = whatever mpirun starts); a mismatch is an error."),
+    JOB("run.blas_threads", AR_KEY_INT, run.blas_threads, "0", 0, 256, NULL,
+        "OpenBLAS threads per rank; 0 = cores per node / ranks per node (at least 1)."),
+    JOB("run.heartbeat_s", AR_KEY_FLOAT, run.heartbeat_s, "1.0", 0.01, 60, NULL, "Seconds between worker heartbeats."),
+    JOB("run.heartbeat_timeout_s", AR_KEY_FLOAT, run.heartbeat_timeout_s, "30.0", 0.1, 86400, NULL,
+        "A worker silent this many seconds is declared lost (at least twice run.heartbeat_s)."),
+    JOB("run.shard_size", AR_KEY_INT, run.shard_size, "1000", 1, 10000000, NULL, "Images per evaluation task."),
+    JOB("run.startup_timeout_s", AR_KEY_FLOAT, run.startup_timeout_s, "60.0", 1, 86400, NULL,
+        "A worker that has not said HELLO this many seconds after start fails the job."),
+    JOB("run.credit", AR_KEY_INT, run.credit, "2", 1, 64, NULL,
+        "Tasks a worker asks for ahead of the one it runs (flow control; more hides latency)."),
+    JOB("run.transport", AR_KEY_ENUM, run.transport, "\"auto\"", AR_ANY, "auto|ipc|tcp",
+        "Data plane: auto = ipc:// when all ranks share a host, else TCP; $AR_ZMQ_TRANSPORT overrides."),
+    JOB("run.address", AR_KEY_STRING, run.address, "\"\"", AR_ANY, NULL,
+        "IPv4 address or interface name (e.g. \"ib0\") the coordinator binds when ranks span hosts; "
+        "empty = its host name's address; $AR_ZMQ_ADDRESS overrides."),
+    JOB("run.hwm", AR_KEY_INT, run.hwm, "1000", 1, 1000000, NULL, "ZeroMQ high-water mark (messages queued per socket)."),
+    JOB("run.max_message_mb", AR_KEY_INT, run.max_message_mb, "256", 1, 2047, NULL,
+        "Largest message accepted on the data plane, MiB; bigger ones are refused."),
+    JOB("run.log_level", AR_KEY_ENUM, run.log_level, "\"info\"", AR_ANY, "debug|info|warn|error",
+        "Lowest level of log lines printed."),
+};
+
+#define JOB_NKEYS ((int)(sizeof job_schema / sizeof job_schema[0]))
+
+const ar_key_spec_t *ar_job_schema(int *n)
+{
+    *n = JOB_NKEYS;
+    return job_schema;
+}
+
+int ar_job_key_line(const ar_job_config_t *job, const char *key)
+{
+    int line = 0;
+    if (job->doc) ar_config_type(job->doc, key, &line);
+    return line;
+}
+
+const char *ar_job_name(const ar_job_config_t *job) { return job->doc ? ar_config_name(job->doc) : "job"; }
+
+void ar_job_free(ar_job_config_t *job)
+{
+    if (!job) return;
+    ar_schema_free(job_schema, JOB_NKEYS, job);
+    ar_config_destroy(&job->doc);
+    free(job->text);
+    memset(job, 0, sizeof *job);
+}
+
+static int bad(const ar_job_config_t *job, const char *key, ar_err_t *err, const char *what)
+{
+    return ar_err_set(err, AR_E_CONFIG, "%s:%d: key '%s' %s", ar_job_name(job), ar_job_key_line(job, key), key, what);
+}
+
+/* Checks that span several keys or need more than a range. */
+static int check_job(const ar_job_config_t *job, ar_err_t *err)
+{
+    const char *nonempty[] = {"job.output", "data.path", "model.path"};
+    const char *vals[] = {job->job.output, job->data.path, job->model.path};
+    int nneed = strcmp(job->job.kind, "stats") == 0 ? 2 : 3; /* stats reads no model */
+    for (int i = 0; i < nneed; i++)
+        if (!vals[i][0]) return bad(job, nonempty[i], err, "must not be empty");
+    if (job->data.mean.n != job->data.std.n)
+        return bad(job, job->data.mean.n ? "data.mean" : "data.std", err,
+                   "must have as many entries as the other of data.mean/data.std (one per channel)");
+    if (job->data.mean.n > 4) return bad(job, "data.mean", err, "has more than 4 channels");
+    if (job->run.heartbeat_timeout_s < 2 * job->run.heartbeat_s)
+        return bad(job, "run.heartbeat_timeout_s", err, "must be at least twice run.heartbeat_s");
+    for (int i = 0; i < job->data.corrupted.n; i++) {
+        const ar_cset_cfg_t *c = ar_job_cset(job, i);
+        char key[96];
+        if (strcmp(c->kind, "collection") == 0 && !c->path[0]) {
+            snprintf(key, sizeof key, "data.corrupted[%d].kind", i);
+            return bad(job, key, err, "= 'collection' needs a path");
+        }
+        snprintf(key, sizeof key, "data.corrupted[%d].corruptions", i);
+        if (c->corruptions.n == 0) return bad(job, key, err, "must name at least one corruption (or \"all\")");
+        for (int k = 0; k < c->corruptions.n; k++) {
+            const char *nm = c->corruptions.v[k];
+            if (strcmp(nm, "all") == 0 && c->corruptions.n > 1) return bad(job, key, err, "mixes \"all\" with names");
+            if (!nm[0] || strchr(nm, '/') || strlen(nm) > 63)
+                return bad(job, key, err, "holds an invalid corruption name (empty, '/' or longer than 63)");
+            for (int m = 0; m < k; m++)
+                if (strcmp(nm, c->corruptions.v[m]) == 0) return bad(job, key, err, "lists a corruption twice");
+        }
+        snprintf(key, sizeof key, "data.corrupted[%d].severities", i);
+        if (c->severities.n == 0) return bad(job, key, err, "must list at least one severity");
+        for (int k = 0; k < c->severities.n; k++)
+            for (int m = 0; m < k; m++)
+                if (c->severities.v[k] == c->severities.v[m]) return bad(job, key, err, "lists a severity twice");
+    }
+    return AR_OK;
+}
+
+static int load_doc(ar_config_t *doc, const char *text, ar_job_config_t *job, ar_err_t *err)
+{
+    memset(job, 0, sizeof *job);
+    if (!doc) return err ? err->status : AR_E_CONFIG;
+    job->doc = doc;
+    job->text = strdup(text);
+    int st = job->text ? AR_OK : ar_err_set(err, AR_E_NOMEM, "out of memory");
+    if (!st) st = ar_schema_load(job_schema, JOB_NKEYS, doc, job, err);
+    if (!st) st = check_job(job, err);
+    if (st) ar_job_free(job);
+    return st;
+}
+
+int ar_job_load_string(const char *text, const char *name, ar_job_config_t *job, ar_err_t *err)
+{
+    return load_doc(ar_config_parse_string(text, name, err), text, job, err);
+}
+
+int ar_job_load_file(const char *path, ar_job_config_t *job, ar_err_t *err)
+{
+    memset(job, 0, sizeof *job);
+    size_t len;
+    char *text = ar_read_text_file(path, &len, err);
+    if (!text) return err ? err->status : AR_E_IO;
+    int st = load_doc(ar_config_parse_string(text, path, err), text, job, err);
+    free(text);
+    return st;
+}
+
+int ar_job_doc_markdown(FILE *out)
+{
+    return ar_schema_markdown(
+        job_schema, JOB_NKEYS, "Job configuration (JOB.toml)",
+        "Generated from the schema table in `common/config/job_config.c` by `archrepair config --doc`;\n"
+        "do not edit by hand (a test checks that this file equals the generated text).\n\n"
+        "A job file is TOML. Unknown keys, wrong types and out-of-range values are errors that name\n"
+        "the key and its line. Keys without a default are required. Defaults are shown as TOML values.\n"
+        "Relative paths are relative to the directory the job is started from.\n"
+        "`archrepair config check JOB.toml` validates a job and prints every effective value.\n",
+        out);
+}
