@@ -1,0 +1,25 @@
+/* job_stats.h - the "stats" job: exact integer statistics of every image set
+ * (count, pixel sum, sum of squares, label histogram and an order-sensitive
+ * FNV-1a checksum of pixels and labels), computed shard by shard on the
+ * workers and folded in task order on the coordinator.
+ *
+ * It exercises the whole runtime (planning, credit, streaming, in-order
+ * aggregation, atomic output) with answers a test can compute exactly with
+ * numpy, and checks a dataset (or an on-the-fly corruption) reads the same
+ * on every rank. Output: an HDF5 file with /stats: set_names (string [M]),
+ * count, pixel_sum, pixel_sq, checksum (int64 [M]; checksum is the uint64
+ * bit pattern), hist (int64 [M, K]).
+ *
+ * Checksums: image = FNV-1a-64 over its H*W*C bytes then its int32 label
+ * (little-endian); shard = FNV-1a-64 over its image checksums (uint64 LE);
+ * set = FNV-1a-64 over its shard checksums in shard order.
+ */
+#ifndef AR_JOBS_JOB_STATS_H
+#define AR_JOBS_JOB_STATS_H
+
+#include "runtime/registry.h"
+
+extern const ar_job_kind_t ar_job_stats;
+extern const ar_task_type_t ar_task_stats;
+
+#endif

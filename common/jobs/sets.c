@@ -1,0 +1,258 @@
+/* sets.c - the job's image sets, shard task parameters, and the worker's
+ * dataset cache. Contract: sets.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "sets.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fsutil.h"
+#include "corrupt/corrupt.h"
+#include "corrupt/corrupt_dataset.h"
+#include "io/h5.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Corruption names a collection holds, sorted: <name>.npy files of a
+ * directory (labels.npy aside) or the groups of an HDF5 collection. */
+static int collection_names(const char *path, char ***names, int *n, ar_err_t *err)
+{
+    *names = NULL;
+    *n = 0;
+    if (ar_is_dir(path)) {
+        DIR *d = opendir(path);
+        if (!d) return ar_err_set(err, AR_E_IO, "%s: cannot list the directory", path);
+        struct dirent *e;
+        int cap = 0;
+        while ((e = readdir(d))) {
+            size_t len = strlen(e->d_name);
+            if (len < 5 || strcmp(e->d_name + len - 4, ".npy") || !strcmp(e->d_name, "labels.npy"))
+                continue;
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 16;
+                char **v = realloc(*names, (size_t)cap * sizeof *v);
+                if (!v) break;
+                *names = v;
+            }
+            (*names)[*n] = strndup(e->d_name, len - 4);
+            if ((*names)[*n]) (*n)++;
+        }
+        closedir(d);
+    } else {
+        ar_h5_t *h = ar_h5_open(path, err);
+        if (!h) return err->status;
+        char **all = NULL;
+        int na = 0;
+        int s = ar_h5_list(h, "/", &all, &na, err);
+        if (!s) {
+            *names = calloc((size_t)(na ? na : 1), sizeof **names);
+            for (int i = 0; *names && i < na; i++)
+                if (ar_h5_is_group(h, all[i])) (*names)[(*n)++] = strdup(all[i]);
+            ar_h5_free_strings(all, na);
+        }
+        ar_h5_destroy(&h);
+        if (s) return s;
+    }
+    if (*n == 0) return ar_err_set(err, AR_E_FORMAT, "%s: the collection holds no corruption sets", path);
+    qsort(*names, (size_t)*n, sizeof **names, cmp_str);
+    return AR_OK;
+}
+
+static int add_set(ar_set_ref_t **sets, int *n, int *cap, const ar_set_ref_t *s, ar_err_t *err)
+{
+    if (*n == *cap) {
+        int c = *cap ? 2 * *cap : 16;
+        ar_set_ref_t *v = realloc(*sets, (size_t)c * sizeof *v);
+        if (!v) return ar_err_set(err, AR_E_NOMEM, "out of memory listing sets");
+        *sets = v;
+        *cap = c;
+    }
+    (*sets)[(*n)++] = *s;
+    return AR_OK;
+}
+
+/* Opens a set described by its fields (no cache): base dataset, optionally
+ * wrapped by the on-the-fly corruption. */
+static ar_dataset_t *open_set(const char *path, const char *split, const char *corruption,
+                              int severity, int generated, uint64_t seed, ar_err_t *err)
+{
+    ar_data_source_t src = {.path = path, .split = split};
+    if (!generated && corruption[0]) {
+        src.corruption = corruption;
+        src.severity = severity;
+    }
+    ar_dataset_t *ds = ar_dataset_open(&src, err);
+    if (!ds || !generated) return ds;
+    int c = ar_corrupt_find(corruption);
+    if (c < 0) {
+        ar_dataset_destroy(&ds);
+        ar_err_set(err, AR_E_CONFIG, "unknown corruption '%s'", corruption);
+        return NULL;
+    }
+    return ar_corrupt_dataset_new(&ds, c, severity, seed, NULL, err);
+}
+
+static int count_set(ar_set_ref_t *s, int64_t limit, uint64_t seed, ar_err_t *err)
+{
+    ar_dataset_t *ds = open_set(s->path, s->split, s->corruption, s->severity, s->generated, seed, err);
+    if (!ds) return ar_err_prefix(err, "set '%s'", s->label);
+    const ar_dataset_info_t *in = ar_dataset_info(ds);
+    s->count = limit > 0 && limit < in->count ? limit : in->count;
+    s->num_classes = in->num_classes;
+    ar_dataset_destroy(&ds);
+    return AR_OK;
+}
+
+int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar_err_t *err)
+{
+    *sets = NULL;
+    *n = 0;
+    int cap = 0, s = AR_OK;
+    uint64_t seed = (uint64_t)cfg->job.seed;
+    ar_set_ref_t clean;
+    memset(&clean, 0, sizeof clean);
+    strcpy(clean.label, "clean");
+    ar_msg_strcpy(clean.path, sizeof clean.path, cfg->data.path);
+    ar_msg_strcpy(clean.split, sizeof clean.split, cfg->data.split);
+    s = count_set(&clean, cfg->data.limit, seed, err);
+    if (!s) s = add_set(sets, n, &cap, &clean, err);
+    for (int g = 0; !s && g < cfg->data.corrupted.n; g++) {
+        const ar_cset_cfg_t *c = ar_job_cset(cfg, g);
+        int generated = !strcmp(c->kind, "generated");
+        const char *path = c->path[0] ? c->path : cfg->data.path;
+        char **names = NULL;
+        int nn = 0, owned = 0;
+        if (c->corruptions.n == 1 && !strcmp(c->corruptions.v[0], "all")) {
+            if (generated) {
+                names = calloc(AR_CORRUPT_BENCHMARK_COUNT, sizeof *names);
+                if (!names) s = ar_err_set(err, AR_E_NOMEM, "out of memory");
+                for (int k = 0; names && k < AR_CORRUPT_BENCHMARK_COUNT; k++)
+                    names[nn++] = strdup(ar_corrupt_name(k));
+            } else {
+                s = collection_names(path, &names, &nn, err);
+            }
+            owned = 1;
+        } else {
+            names = c->corruptions.v;
+            nn = c->corruptions.n;
+        }
+        for (int k = 0; !s && k < nn; k++) {
+            if (generated && ar_corrupt_find(names[k]) < 0)
+                s = ar_err_set(err, AR_E_CONFIG, "%s:%d: data.corrupted[%d]: unknown corruption '%s'",
+                               ar_job_name(cfg), ar_job_key_line(cfg, "data.corrupted"), g, names[k]);
+            for (int v = 0; !s && v < c->severities.n; v++) {
+                ar_set_ref_t r;
+                memset(&r, 0, sizeof r);
+                snprintf(r.label, sizeof r.label, "%s%s%s/%d", c->name, c->name[0] ? "/" : "",
+                         names[k], (int)c->severities.v[v]);
+                ar_msg_strcpy(r.path, sizeof r.path, path);
+                ar_msg_strcpy(r.split, sizeof r.split, generated ? c->split : cfg->data.split);
+                ar_msg_strcpy(r.corruption, sizeof r.corruption, names[k]);
+                r.severity = (int)c->severities.v[v];
+                r.generated = generated;
+                s = count_set(&r, cfg->data.limit, seed, err);
+                if (!s) s = add_set(sets, n, &cap, &r, err);
+            }
+        }
+        if (owned) {
+            for (int k = 0; k < nn; k++) free(names[k]);
+            free(names);
+        }
+    }
+    if (s) {
+        free(*sets);
+        *sets = NULL;
+        *n = 0;
+    }
+    return s;
+}
+
+int ar_set_shard_params(const ar_set_ref_t *s, int set, int64_t start, int64_t count,
+                        uint64_t seed, ar_fields_t *p, ar_err_t *err)
+{
+    int st = ar_fields_put_int(p, "set", set, err);
+    if (!st) st = ar_fields_put_str(p, "label", s->label, err);
+    if (!st) st = ar_fields_put_str(p, "path", s->path, err);
+    if (!st) st = ar_fields_put_str(p, "split", s->split, err);
+    if (!st) st = ar_fields_put_str(p, "corruption", s->corruption, err);
+    if (!st) st = ar_fields_put_int(p, "severity", s->severity, err);
+    if (!st) st = ar_fields_put_int(p, "generated", s->generated, err);
+    if (!st) st = ar_fields_put_int(p, "seed", (int64_t)seed, err);
+    if (!st) st = ar_fields_put_int(p, "start", start, err);
+    if (!st) st = ar_fields_put_int(p, "count", count, err);
+    return st;
+}
+
+/* ---- worker-side cache ---------------------------------------------------- */
+
+#define CACHE_SLOTS 4
+
+typedef struct slot {
+    char key[1400];
+    ar_dataset_t *ds;
+    uint64_t used;
+} slot_t;
+
+struct ar_set_cache {
+    slot_t slot[CACHE_SLOTS];
+    uint64_t tick;
+};
+
+ar_set_cache_t *ar_set_cache_new(ar_err_t *err)
+{
+    ar_set_cache_t *c = calloc(1, sizeof *c);
+    if (!c) ar_err_set(err, AR_E_NOMEM, "out of memory");
+    return c;
+}
+
+void ar_set_cache_destroy(ar_set_cache_t **cp)
+{
+    if (!cp || !*cp) return;
+    for (int i = 0; i < CACHE_SLOTS; i++) ar_dataset_destroy(&(*cp)->slot[i].ds);
+    free(*cp);
+    *cp = NULL;
+}
+
+ar_dataset_t *ar_set_cache_open(ar_set_cache_t *c, const ar_fields_t *p, ar_shard_t *sh,
+                                ar_err_t *err)
+{
+    const char *path, *split, *corr;
+    int64_t sev, gen, seed;
+    if (ar_fields_get_int(p, "set", &sh->set, err) || ar_fields_get_str(p, "label", &sh->label, err) ||
+        ar_fields_get_str(p, "path", &path, err) || ar_fields_get_str(p, "split", &split, err) ||
+        ar_fields_get_str(p, "corruption", &corr, err) ||
+        ar_fields_get_int(p, "severity", &sev, err) || ar_fields_get_int(p, "generated", &gen, err) ||
+        ar_fields_get_int(p, "seed", &seed, err) || ar_fields_get_int(p, "start", &sh->start, err) ||
+        ar_fields_get_int(p, "count", &sh->count, err))
+        return NULL;
+    if (sev < 0 || sev > 5 || sh->start < 0 || sh->count < 1)
+        return ar_err_set(err, AR_E_PROTO, "shard parameters out of range"), NULL;
+    char key[1400];
+    snprintf(key, sizeof key, "%s|%s|%s|%d|%d|%lld", path, split, corr, (int)sev, (int)gen,
+             (long long)seed);
+    slot_t *hit = NULL, *lru = &c->slot[0];
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (c->slot[i].ds && !strcmp(c->slot[i].key, key)) hit = &c->slot[i];
+        if (c->slot[i].used < lru->used) lru = &c->slot[i];
+    }
+    if (!hit) {
+        ar_dataset_destroy(&lru->ds);
+        lru->ds = open_set(path, split, corr, (int)sev, (int)gen, (uint64_t)seed, err);
+        if (!lru->ds) return NULL;
+        strcpy(lru->key, key);
+        hit = lru;
+    }
+    hit->used = ++c->tick;
+    const ar_dataset_info_t *in = ar_dataset_info(hit->ds);
+    if (sh->start + sh->count > in->count)
+        return ar_err_set(err, AR_E_ARG, "%s: rows %lld..%lld outside its %lld images", sh->label,
+                          (long long)sh->start, (long long)(sh->start + sh->count),
+                          (long long)in->count),
+               NULL;
+    return hit->ds;
+}

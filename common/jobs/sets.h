@@ -1,0 +1,59 @@
+/* sets.h - the image sets a job runs over, and their shards as tasks.
+ *
+ * A job's sets are the clean set (data.path / data.split) followed by every
+ * [[data.corrupted]] group expanded to corruption x severity, in the order the
+ * job file lists them (names in file order; "all" = the collection's
+ * corruptions sorted by name, or every benchmark corruption for generated
+ * sets). Labels: "clean", "<corruption>/<severity>", with the group's name as
+ * a prefix when it has one ("cifar10c/fog/3").
+ *
+ * A shard task carries everything a worker needs to read it straight from
+ * disk (set index, label, path, split, corruption, severity, generated flag,
+ * seed, start, count), so workers never need the job's set list.
+ */
+#ifndef AR_JOBS_SETS_H
+#define AR_JOBS_SETS_H
+
+#include <stdint.h>
+
+#include "config/job_config.h"
+#include "data/dataset.h"
+#include "proto/msg.h"
+
+typedef struct ar_set_ref {
+    char label[192];          /* report name */
+    char path[1024];          /* dataset / collection / generated source */
+    char split[8];            /* "train" / "test" */
+    char corruption[64];      /* "" for the clean set */
+    int severity;             /* 0 for the clean set */
+    int generated;            /* 1: corrupt path's images on the fly */
+    int64_t count;            /* images used (data.limit applied) */
+    int num_classes;          /* from the dataset */
+} ar_set_ref_t;
+
+/* Lists and opens (to count) every set of the job. *sets is malloc'd. */
+int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar_err_t *err);
+
+/* Puts one shard's parameters (set index `set`, rows [start, start+count))
+ * into *params. */
+int ar_set_shard_params(const ar_set_ref_t *s, int set, int64_t start, int64_t count,
+                        uint64_t seed, ar_fields_t *params, ar_err_t *err);
+
+/* A shard as read from task parameters. */
+typedef struct ar_shard {
+    int64_t set, start, count;
+    const char *label;
+} ar_shard_t;
+
+/* A worker's small cache of open datasets (opening an IDX .gz or a corrupted
+ * view per task would repeat work). Not thread-safe. */
+typedef struct ar_set_cache ar_set_cache_t;
+ar_set_cache_t *ar_set_cache_new(ar_err_t *err);
+void ar_set_cache_destroy(ar_set_cache_t **c);
+
+/* Opens (or reuses) the dataset of a shard task; *shard gets its range. The
+ * dataset belongs to the cache. Errors name the path and the range. */
+ar_dataset_t *ar_set_cache_open(ar_set_cache_t *c, const ar_fields_t *params, ar_shard_t *shard,
+                                ar_err_t *err);
+
+#endif

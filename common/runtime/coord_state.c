@@ -1,0 +1,141 @@
+/* coord_state.c - the coordinator's task table and in-order aggregation. */
+#include "coord_state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int ar_coord_state_init(ar_coord_state_t *st, int nranks, const int *worker_ranks, int nworkers,
+                        double now, ar_err_t *err)
+{
+    memset(st, 0, sizeof *st);
+    st->workers = calloc((size_t)nranks, sizeof *st->workers);
+    if (!st->workers) return ar_err_set(err, AR_E_NOMEM, "out of memory for %d workers", nranks);
+    st->nranks = nranks;
+    for (int i = 0; i < nworkers; i++) {
+        ar_worker_entry_t *w = &st->workers[worker_ranks[i]];
+        w->expected = 1;
+        w->last_seen = now;
+    }
+    return AR_OK;
+}
+
+void ar_coord_state_free(ar_coord_state_t *st)
+{
+    for (uint64_t i = 0; i < st->ntasks; i++) {
+        ar_task_entry_t *t = &st->tasks[i];
+        ar_fields_clear(&t->params);
+        for (int r = 0; r < t->nresults; r++) ar_fields_clear(&t->results[r]);
+        free(t->results);
+    }
+    free(st->tasks);
+    free(st->workers);
+    memset(st, 0, sizeof *st);
+}
+
+ar_taskplan_t *ar_coord_state_plan(ar_coord_state_t *st)
+{
+    /* The plan handle is the state itself seen through the opaque type. */
+    return (ar_taskplan_t *)(void *)st;
+}
+
+int ar_taskplan_add(ar_taskplan_t *plan, const char *type, ar_fields_t *params, ar_err_t *err)
+{
+    ar_coord_state_t *st = (ar_coord_state_t *)(void *)plan;
+    if (!type || !*type || strlen(type) >= AR_PROTO_MAX_NAME)
+        return ar_err_set(err, AR_E_ARG, "plan: bad task type name");
+    if (st->ntasks == st->cap) {
+        uint64_t cap = st->cap ? st->cap * 2 : 64;
+        ar_task_entry_t *t = realloc(st->tasks, cap * sizeof *t);
+        if (!t) return ar_err_set(err, AR_E_NOMEM, "out of memory planning task %llu",
+                                  (unsigned long long)st->ntasks);
+        st->tasks = t;
+        st->cap = cap;
+    }
+    ar_task_entry_t *t = &st->tasks[st->ntasks++];
+    memset(t, 0, sizeof *t);
+    strcpy(t->type, type);
+    t->params = *params;
+    memset(params, 0, sizeof *params);
+    t->worker = -1;
+    return AR_OK;
+}
+
+int64_t ar_coord_next_pending(const ar_coord_state_t *st)
+{
+    return st->next_pending < st->ntasks ? (int64_t)st->next_pending : -1;
+}
+
+void ar_coord_mark_sent(ar_coord_state_t *st, uint64_t id, int rank, double now)
+{
+    ar_task_entry_t *t = &st->tasks[id];
+    t->state = AR_TASK_INFLIGHT;
+    t->worker = rank;
+    t->sent_at = now;
+    st->workers[rank].credit--;
+    st->workers[rank].inflight++;
+    if (id == st->next_pending) st->next_pending++;
+}
+
+int ar_coord_accept_result(ar_coord_state_t *st, int rank, ar_msg_t *m, ar_err_t *err)
+{
+    unsigned long long id = (unsigned long long)m->u.task.id;
+    if (m->u.task.id >= st->ntasks)
+        return ar_err_set(err, AR_E_PROTO, "worker r%d: RESULT for unknown task %llu", rank, id);
+    ar_task_entry_t *t = &st->tasks[m->u.task.id];
+    if (t->state != AR_TASK_INFLIGHT || t->worker != rank)
+        return ar_err_set(err, AR_E_PROTO, "worker r%d: RESULT for task %llu it was not given",
+                          rank, id);
+    if (strcmp(t->type, m->u.task.kind))
+        return ar_err_set(err, AR_E_PROTO, "worker r%d: task %llu is '%s', result says '%s'", rank,
+                          id, t->type, m->u.task.kind);
+    if (m->u.task.seq != t->next_seq)
+        return ar_err_set(err, AR_E_PROTO, "worker r%d: task %llu result seq %u, expected %u", rank,
+                          id, m->u.task.seq, t->next_seq);
+    if (t->nresults == t->cap_results) {
+        int cap = t->cap_results ? 2 * t->cap_results : 2;
+        ar_fields_t *r = realloc(t->results, (size_t)cap * sizeof *r);
+        if (!r) return ar_err_set(err, AR_E_NOMEM, "out of memory storing task %llu result", id);
+        t->results = r;
+        t->cap_results = cap;
+    }
+    t->results[t->nresults++] = m->body;
+    memset(&m->body, 0, sizeof m->body);
+    t->next_seq++;
+    if (m->u.task.final) {
+        t->final_seen = 1;
+        t->state = AR_TASK_DONE;
+        st->workers[rank].inflight--;
+        st->workers[rank].done++;
+    }
+    return AR_OK;
+}
+
+int ar_coord_drain(ar_coord_state_t *st, const ar_job_kind_t *kind, void *kstate,
+                   const ar_job_ctx_t *job, ar_err_t *err)
+{
+    while (st->next_aggregate < st->ntasks) {
+        uint64_t id = st->next_aggregate;
+        ar_task_entry_t *t = &st->tasks[id];
+        for (int r = 0; r < t->nresults; r++) {
+            int final = t->final_seen && r == t->nresults - 1;
+            int s = kind->aggregate(kstate, job, id, t->type, &t->params, &t->results[r], final, err);
+            if (s) {
+                /* drop what was consumed so a retry never double counts */
+                for (int k = 0; k <= r; k++) ar_fields_clear(&t->results[k]);
+                return ar_err_prefix(err, "aggregating task %llu (%s)", (unsigned long long)id,
+                                     t->type);
+            }
+        }
+        for (int r = 0; r < t->nresults; r++) ar_fields_clear(&t->results[r]);
+        t->nresults = 0;
+        if (t->state != AR_TASK_DONE) break;
+        t->state = AR_TASK_AGGREGATED;
+        st->next_aggregate++;
+    }
+    return AR_OK;
+}
+
+int ar_coord_round_complete(const ar_coord_state_t *st)
+{
+    return st->next_aggregate == st->ntasks;
+}

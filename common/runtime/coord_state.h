@@ -1,0 +1,91 @@
+/* coord_state.h - everything the coordinator knows, in ONE struct: the task
+ * table (pending / in flight / done / aggregated, with parameters and results
+ * not yet aggregated), per-worker credit, liveness and counters, and the
+ * aggregation cursor. A checkpoint saves and restores exactly this.
+ *
+ * Ordering contract: tasks are handed out in id order, results may arrive in
+ * any order, and are released to the job kind's aggregate() strictly in id
+ * order (and seq order within a task), so aggregated numbers do not depend on
+ * how many workers ran the job or how fast each was.
+ */
+#ifndef AR_RUNTIME_COORD_STATE_H
+#define AR_RUNTIME_COORD_STATE_H
+
+#include <stdint.h>
+
+#include "proto/msg.h"
+#include "runtime/registry.h"
+
+typedef enum {
+    AR_TASK_PENDING,     /* planned, not sent */
+    AR_TASK_INFLIGHT,    /* sent to `worker`, final result not yet in */
+    AR_TASK_DONE,        /* final result in, not yet aggregated */
+    AR_TASK_AGGREGATED   /* folded into the job state */
+} ar_task_state_t;
+
+typedef struct ar_task_entry {
+    char type[AR_PROTO_MAX_NAME];  /* task type */
+    ar_fields_t params;            /* TASK body */
+    ar_task_state_t state;
+    int worker;                    /* rank it was sent to; -1 before */
+    double sent_at;                /* when sent (ar_now) */
+    ar_fields_t *results;          /* received, not yet aggregated, in seq order */
+    int nresults, cap_results;
+    uint32_t next_seq;             /* next seq expected from the worker */
+    int final_seen;                /* the final result arrived */
+} ar_task_entry_t;
+
+typedef struct ar_worker_entry {
+    int expected;                  /* this rank runs a worker */
+    int joined;                    /* HELLO received */
+    int said_bye;                  /* BYE received */
+    int lost;                      /* declared dead (heartbeat / startup timeout) */
+    char host[AR_PROTO_MAX_TEXT];
+    int64_t pid;
+    int threads;                   /* BLAS threads reported */
+    uint8_t peer_id[256];          /* routing id of its task connection */
+    size_t peer_len;
+    int credit;                    /* tasks it may still be sent */
+    int inflight;                  /* tasks sent, final result pending */
+    uint64_t done;                 /* tasks completed */
+    double last_seen;              /* last message of any kind (ar_now) */
+} ar_worker_entry_t;
+
+typedef struct ar_coord_state {
+    ar_task_entry_t *tasks;        /* ntasks entries, index = task id */
+    uint64_t ntasks, cap;
+    uint64_t next_pending;         /* tasks below were all sent */
+    uint64_t next_aggregate;       /* tasks below were all aggregated */
+    int round;                     /* planning round in progress */
+    ar_worker_entry_t *workers;    /* nranks entries, index = rank */
+    int nranks;
+} ar_coord_state_t;
+
+/* Empty state for nranks ranks; worker_ranks lists the ranks that run
+ * workers (1..N-1, or just 0 with one rank). now = start time. */
+int ar_coord_state_init(ar_coord_state_t *st, int nranks, const int *worker_ranks, int nworkers,
+                        double now, ar_err_t *err);
+void ar_coord_state_free(ar_coord_state_t *st);
+
+/* A plan handle appending to st (valid while st lives). */
+ar_taskplan_t *ar_coord_state_plan(ar_coord_state_t *st);
+
+/* The next pending task id, or -1 when none is pending. */
+int64_t ar_coord_next_pending(const ar_coord_state_t *st);
+/* Marks task id as sent to rank (takes one credit). */
+void ar_coord_mark_sent(ar_coord_state_t *st, uint64_t id, int rank, double now);
+
+/* Validates a RESULT from rank against the task table (known id, in flight on
+ * that very rank, same type, the expected seq, not after the final one) and
+ * stores its body (moved out of m). AR_E_PROTO naming rank and task when the
+ * result is unexpected. */
+int ar_coord_accept_result(ar_coord_state_t *st, int rank, ar_msg_t *m, ar_err_t *err);
+
+/* Hands every result that is next in task order to kind->aggregate. */
+int ar_coord_drain(ar_coord_state_t *st, const ar_job_kind_t *kind, void *kstate,
+                   const ar_job_ctx_t *job, ar_err_t *err);
+
+/* 1 when every planned task has been aggregated. */
+int ar_coord_round_complete(const ar_coord_state_t *st);
+
+#endif

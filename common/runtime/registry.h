@@ -1,0 +1,122 @@
+/* registry.h - the plug-in points of the distributed runtime: job kinds and
+ * task types.
+ *
+ * A *job kind* ("evaluate", "stats", later "localize", "repair") lives on the
+ * coordinator: it plans tasks in rounds, aggregates their results IN TASK
+ * ORDER (never arrival order, so numbers do not depend on the number of
+ * ranks), decides whether another round is needed (successive halving, the
+ * next phase of a repair) and finally writes the job's output.
+ *
+ * A *task type* lives on the workers: given a task's parameters (a typed
+ * ar_fields_t carried by the TASK message) it computes and returns a result
+ * (named scalars and tensors), optionally streaming partial results first.
+ * Tasks are self-contained: everything a worker needs (file paths, index
+ * ranges, seeds) is in the parameters, and random streams derive from
+ * (job seed, task identity) only.
+ *
+ * Adding a job: write one ar_job_kind_t and the ar_task_type_t(s) it plans,
+ * and add them in ar_registry_add_builtin() (runtime/builtin.c). Nothing in
+ * the coordinator, worker or protocol changes.
+ *
+ * The registry is a plain value built in main (no global state).
+ */
+#ifndef AR_RUNTIME_REGISTRY_H
+#define AR_RUNTIME_REGISTRY_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "proto/msg.h"
+#include "runtime/run_opts.h"
+
+/* What every job kind and task type sees of the job. */
+typedef struct ar_job_ctx {
+    const char *job_path;     /* the job file as given on the command line */
+    const char *job_text;     /* its full text (as broadcast to every rank) */
+    const struct ar_job_config *cfg; /* the parsed, validated job (config/job_config.h) */
+    ar_run_opts_t run;        /* [run] options */
+    int ranks;                /* MPI ranks in the job */
+    int rank;                 /* this process's rank */
+    const ar_log_t *log;      /* where to log; never NULL */
+} ar_job_ctx_t;
+
+/* The tasks a job kind plans for one round. */
+typedef struct ar_taskplan ar_taskplan_t;
+
+/* Adds one task of type `type` with parameters *params (moved into the plan:
+ * *params is left empty on success and untouched on failure). Task ids are
+ * assigned in call order, continuing across rounds. */
+int ar_taskplan_add(ar_taskplan_t *plan, const char *type, ar_fields_t *params, ar_err_t *err);
+
+typedef struct ar_job_kind {
+    const char *name;   /* [job] kind in the job file */
+
+    /* Creates the coordinator-side state from the job (validates its keys). */
+    int (*create)(const ar_job_ctx_t *job, void **state, ar_err_t *err);
+    /* Plans round `round` (0, 1, ...) by calling ar_taskplan_add; called first at
+     * start and again each time every task so far has been aggregated.
+     * Planning no task ends the job. */
+    int (*plan)(void *state, const ar_job_ctx_t *job, int round, ar_taskplan_t *plan, ar_err_t *err);
+    /* Folds one result of task `id` into the state. Called in task-id order,
+     * and within a task in seq order (partials then the final one). */
+    int (*aggregate)(void *state, const ar_job_ctx_t *job, uint64_t id, const char *type,
+                     const ar_fields_t *params, const ar_fields_t *result, int final,
+                     ar_err_t *err);
+    /* Writes the job's outputs (atomically) and prints its summary. */
+    int (*finish)(void *state, const ar_job_ctx_t *job, ar_err_t *err);
+    /* Frees the state; safe on NULL. */
+    void (*destroy)(void *state);
+} ar_job_kind_t;
+
+/* A running task, as its type's run function sees it. */
+typedef struct ar_task_ctx {
+    const ar_job_ctx_t *job;
+    uint64_t id;                  /* task id */
+    const char *type;             /* task type name */
+    const ar_fields_t *params;    /* the TASK body */
+    /* internal: where partial results go (use ar_task_emit) */
+    int (*emit_fn)(void *user, const struct ar_task_ctx *t, ar_fields_t *partial, ar_err_t *err);
+    void *emit_user;
+    /* internal: set when the job is being torn down (use ar_task_cancelled) */
+    const int *cancel_flag;
+} ar_task_ctx_t;
+
+/* Streams a partial result now (the fields are moved out and *partial left
+ * empty). The coordinator aggregates it before the task's final result. */
+int ar_task_emit(const ar_task_ctx_t *t, ar_fields_t *partial, ar_err_t *err);
+/* 1 when a long task should stop early (coordinator gone or shutting down). */
+int ar_task_cancelled(const ar_task_ctx_t *t);
+
+typedef struct ar_task_type {
+    const char *name;   /* the TASK message's kind */
+    /* Per-worker state created on the first task of this type (load a model
+     * once, not per task); may leave *state NULL. */
+    int (*init)(const ar_job_ctx_t *job, void **state, ar_err_t *err);
+    /* Runs one task; fills *result (empty on entry) with the final result. On
+     * error the message names the task's data (file, range). */
+    int (*run)(void *state, const ar_task_ctx_t *task, ar_fields_t *result, ar_err_t *err);
+    void (*destroy)(void *state);
+} ar_task_type_t;
+
+#define AR_REGISTRY_MAX 32
+
+typedef struct ar_registry {
+    const ar_job_kind_t *jobs[AR_REGISTRY_MAX];
+    int njobs;
+    const ar_task_type_t *tasks[AR_REGISTRY_MAX];
+    int ntasks;
+} ar_registry_t;
+
+/* Registers a job kind / task type (pointers must outlive the registry).
+ * AR_E_ARG on a duplicate name or a full registry. */
+int ar_registry_add_job(ar_registry_t *r, const ar_job_kind_t *k, ar_err_t *err);
+int ar_registry_add_task(ar_registry_t *r, const ar_task_type_t *t, ar_err_t *err);
+/* Lookups; NULL when unknown. */
+const ar_job_kind_t *ar_registry_job(const ar_registry_t *r, const char *name);
+const ar_task_type_t *ar_registry_task(const ar_registry_t *r, const char *name);
+
+/* Registers every job kind and task type this build has (runtime/builtin.c). */
+int ar_registry_add_builtin(ar_registry_t *r, ar_err_t *err);
+
+#endif

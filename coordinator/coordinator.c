@@ -1,0 +1,287 @@
+/* coordinator.c - the coordinator's event loop. Contract: coordinator.h. */
+#include "coordinator.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fsutil.h"
+#include "proto/codec.h"
+#include "runtime/coord_state.h"
+
+typedef struct co {
+    const ar_coord_cfg_t *cfg;
+    const ar_job_ctx_t *job;
+    ar_coord_state_t st;
+    void *kstate;
+    size_t max;
+    int finished;            /* every round planned and aggregated */
+    double t0, last_progress;
+    uint64_t last_progress_done;
+    /* heartbeat connections, by rank */
+    uint8_t (*hb_id)[256];
+    size_t *hb_len;
+} co_t;
+
+static const char *who(co_t *c, int rank, char *buf, size_t cap)
+{
+    const ar_worker_entry_t *w = &c->st.workers[rank];
+    if (w->joined) snprintf(buf, cap, "worker r%d (%s, pid %lld)", rank, w->host, (long long)w->pid);
+    else snprintf(buf, cap, "worker r%d", rank);
+    return buf;
+}
+
+static int send_to(co_t *c, const uint8_t *id, size_t len, int rank, const ar_msg_t *m,
+                   ar_err_t *err)
+{
+    ar_bytes_t b;
+    int s = ar_msg_encode(m, c->max, &b, err);
+    if (s) return s;
+    ar_peer_t p = {.id_len = len, .rank = rank};
+    memcpy(p.id, id, len);
+    s = ar_server_send(c->cfg->server, &p, b.data, b.len, err);
+    ar_bytes_free(&b);
+    return s;
+}
+
+static int plan_round(co_t *c, ar_err_t *err)
+{
+    for (;;) {
+        uint64_t before = c->st.ntasks;
+        int s = c->cfg->kind->plan(c->kstate, c->job, c->st.round, ar_coord_state_plan(&c->st), err);
+        if (s) return ar_err_prefix(err, "planning round %d of job '%s'", c->st.round,
+                                    c->cfg->kind->name);
+        if (c->st.ntasks == before) {
+            c->finished = 1;
+            return AR_OK;
+        }
+        ar_info(c->job->log, "round %d: %llu tasks planned", c->st.round,
+                (unsigned long long)(c->st.ntasks - before));
+        c->st.round++;
+        return AR_OK;
+    }
+}
+
+/* Sends pending tasks to workers holding credit, lowest rank first. */
+static int dispatch(co_t *c, ar_err_t *err)
+{
+    for (int i = 0; i < c->cfg->nworkers; i++) {
+        int r = c->cfg->worker_ranks[i];
+        ar_worker_entry_t *w = &c->st.workers[r];
+        while (w->joined && w->credit > 0) {
+            int64_t id = ar_coord_next_pending(&c->st);
+            if (id < 0) return AR_OK;
+            ar_task_entry_t *t = &c->st.tasks[id];
+            ar_msg_t m = ar_msg_make(AR_MSG_TASK, 0);
+            m.u.task.id = (uint64_t)id;
+            strcpy(m.u.task.kind, t->type);
+            m.body = t->params; /* borrowed: not cleared */
+            int s = send_to(c, w->peer_id, w->peer_len, r, &m, err);
+            if (s) return s;
+            ar_coord_mark_sent(&c->st, (uint64_t)id, r, ar_now());
+        }
+    }
+    return AR_OK;
+}
+
+static void progress(co_t *c, int force)
+{
+    double now = ar_now();
+    uint64_t done = c->st.next_aggregate, n = c->st.ntasks;
+    if (!force && (now - c->last_progress < 2.0 || done == c->last_progress_done)) return;
+    int inflight = 0, joined = 0;
+    for (int r = 0; r < c->st.nranks; r++) {
+        inflight += c->st.workers[r].inflight;
+        joined += c->st.workers[r].joined;
+    }
+    ar_info(c->job->log, "progress: %llu/%llu tasks done (%.0f%%), %d in flight, %d workers, %.1f s",
+            (unsigned long long)done, (unsigned long long)n, n ? 100.0 * (double)done / (double)n : 100.0,
+            inflight, joined, now - c->t0);
+    c->last_progress = now;
+    c->last_progress_done = done;
+}
+
+/* Handles one decoded message from an authenticated peer. */
+static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, ar_err_t *err)
+{
+    char wbuf[AR_PROTO_MAX_TEXT + 64];
+    int r = from->rank;
+    if (r < 0 || r >= c->st.nranks || !c->st.workers[r].expected)
+        return ar_err_set(err, AR_E_PROTO, "message from unexpected rank %d", r);
+    ar_worker_entry_t *w = &c->st.workers[r];
+    if (m->rank != r)
+        return ar_err_set(err, AR_E_PROTO, "%s sent %s claiming to be rank %d",
+                          who(c, r, wbuf, sizeof wbuf), ar_msg_type_name(m->type), (int)m->rank);
+    w->last_seen = ar_now();
+    switch (m->type) {
+    case AR_MSG_HELLO:
+        if (w->joined) return ar_err_set(err, AR_E_PROTO, "%s said HELLO twice", who(c, r, wbuf, sizeof wbuf));
+        w->joined = 1;
+        strcpy(w->host, m->u.hello.host);
+        w->pid = m->u.hello.pid;
+        w->threads = m->u.hello.threads;
+        memcpy(w->peer_id, from->id, from->id_len);
+        w->peer_len = from->id_len;
+        ar_info(c->job->log, "worker r%d joined: host %s pid %lld, %d BLAS threads", r, w->host,
+                (long long)w->pid, w->threads);
+        return AR_OK;
+    case AR_MSG_READY:
+        if (!w->joined) return ar_err_set(err, AR_E_PROTO, "%s sent READY before HELLO", who(c, r, wbuf, sizeof wbuf));
+        w->credit += m->u.ready.credit;
+        if (w->credit > AR_PROTO_MAX_CREDIT)
+            return ar_err_set(err, AR_E_PROTO, "%s claims credit %d (max %d)", who(c, r, wbuf, sizeof wbuf),
+                              w->credit, AR_PROTO_MAX_CREDIT);
+        return AR_OK;
+    case AR_MSG_HEARTBEAT: {
+        if (from->id_len <= sizeof c->hb_id[r]) {
+            memcpy(c->hb_id[r], from->id, from->id_len);
+            c->hb_len[r] = from->id_len;
+        }
+        ar_msg_t beat = ar_msg_make(AR_MSG_HEARTBEAT, 0);
+        beat.u.beat.done = c->st.next_aggregate;
+        return send_to(c, from->id, from->id_len, r, &beat, err);
+    }
+    case AR_MSG_RESULT: {
+        int s = ar_coord_accept_result(&c->st, r, m, err);
+        if (s) return s;
+        s = ar_coord_drain(&c->st, c->cfg->kind, c->kstate, c->job, err);
+        if (s) return s;
+        if (ar_coord_round_complete(&c->st)) s = plan_round(c, err);
+        progress(c, 0);
+        return s;
+    }
+    case AR_MSG_ERROR:
+        if (m->u.error.task >= 0)
+            return ar_err_set(err, AR_E_WORKER, "worker r%d on %s failed: %s", r, m->u.error.host,
+                              m->u.error.text);
+        return ar_err_set(err, AR_E_WORKER, "worker r%d on %s failed: %s", r, m->u.error.host,
+                          m->u.error.text);
+    case AR_MSG_BYE:
+        return ar_err_set(err, AR_E_PROTO, "%s left (BYE) before the job ended", who(c, r, wbuf, sizeof wbuf));
+    default:
+        return ar_err_set(err, AR_E_PROTO, "%s sent %s, which only the coordinator sends",
+                          who(c, r, wbuf, sizeof wbuf), ar_msg_type_name(m->type));
+    }
+}
+
+/* A worker silent past its bound fails the job. */
+static int check_liveness(co_t *c, ar_err_t *err)
+{
+    double now = ar_now();
+    char wbuf[AR_PROTO_MAX_TEXT + 64];
+    for (int i = 0; i < c->cfg->nworkers; i++) {
+        int r = c->cfg->worker_ranks[i];
+        ar_worker_entry_t *w = &c->st.workers[r];
+        double limit = w->joined ? c->job->run.heartbeat_timeout : c->job->run.startup_timeout;
+        if (now - w->last_seen > limit) {
+            w->lost = 1;
+            return ar_err_set(err, AR_E_TIMEOUT, "%s %s for %.1f s (limit %.1f s)",
+                              who(c, r, wbuf, sizeof wbuf), w->joined ? "silent" : "never joined",
+                              now - w->last_seen, limit);
+        }
+    }
+    return AR_OK;
+}
+
+static int run_loop(co_t *c, ar_err_t *err)
+{
+    int s = plan_round(c, err);
+    while (!s && !c->finished) {
+        if ((s = dispatch(c, err))) break;
+        uint8_t *d = NULL;
+        size_t n = 0;
+        ar_peer_t from;
+        int got = 0;
+        if ((s = ar_server_recv(c->cfg->server, 50, &d, &n, &from, &got, err))) break;
+        if (got) {
+            char label[32];
+            snprintf(label, sizeof label, "r%d", from.rank);
+            ar_msg_t m;
+            s = ar_msg_decode(d, n, c->max, label, &m, err);
+            free(d);
+            if (!s) s = handle(c, &from, &m, err);
+            ar_msg_clear(&m);
+            if (s) break;
+        }
+        s = check_liveness(c, err);
+    }
+    return s;
+}
+
+/* SHUTDOWN to every joined worker, then collect BYEs for up to the heartbeat
+ * timeout. Returns 1 when every expected worker said BYE. */
+static int shutdown_all(co_t *c, int failed, const char *reason)
+{
+    ar_err_t e = {0};
+    ar_msg_t m = ar_msg_make(AR_MSG_SHUTDOWN, 0);
+    m.u.shutdown.failed = failed;
+    ar_msg_strcpy(m.u.shutdown.reason, sizeof m.u.shutdown.reason, reason);
+    for (int i = 0; i < c->cfg->nworkers; i++) {
+        int r = c->cfg->worker_ranks[i];
+        ar_worker_entry_t *w = &c->st.workers[r];
+        if (!w->joined) continue;
+        (void)send_to(c, w->peer_id, w->peer_len, r, &m, &e);
+        if (c->hb_len[r]) (void)send_to(c, c->hb_id[r], c->hb_len[r], r, &m, &e);
+    }
+    /* A lost worker will never answer: MPI_Abort is the only way out. */
+    for (int i = 0; i < c->cfg->nworkers; i++)
+        if (c->st.workers[c->cfg->worker_ranks[i]].lost) return 0;
+    double until = ar_now() + c->job->run.heartbeat_timeout;
+    for (;;) {
+        int missing = 0;
+        for (int i = 0; i < c->cfg->nworkers; i++) {
+            const ar_worker_entry_t *w = &c->st.workers[c->cfg->worker_ranks[i]];
+            missing += !w->said_bye;
+        }
+        if (!missing) return 1;
+        if (ar_now() > until) {
+            for (int i = 0; i < c->cfg->nworkers; i++) {
+                int r = c->cfg->worker_ranks[i];
+                char wbuf[AR_PROTO_MAX_TEXT + 64];
+                if (!c->st.workers[r].said_bye)
+                    ar_warn(c->job->log, "%s did not acknowledge SHUTDOWN", who(c, r, wbuf, sizeof wbuf));
+            }
+            return 0;
+        }
+        uint8_t *d = NULL;
+        size_t n = 0;
+        ar_peer_t from;
+        int got = 0;
+        if (ar_server_recv(c->cfg->server, 50, &d, &n, &from, &got, &e) || !got) continue;
+        ar_msg_t in;
+        if (ar_msg_decode(d, n, c->max, "worker", &in, &e) == AR_OK) {
+            if (in.type == AR_MSG_BYE && from.rank >= 0 && from.rank < c->st.nranks &&
+                in.rank == from.rank)
+                c->st.workers[from.rank].said_bye = 1;
+            ar_msg_clear(&in);
+        }
+        free(d);
+    }
+}
+
+int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
+{
+    *clean = 0;
+    co_t c;
+    memset(&c, 0, sizeof c);
+    c.cfg = cfg;
+    c.job = cfg->job;
+    c.max = (size_t)cfg->job->run.max_message_mb << 20;
+    c.t0 = c.last_progress = ar_now();
+    int nranks = cfg->job->ranks;
+    c.hb_id = calloc((size_t)nranks, sizeof *c.hb_id);
+    c.hb_len = calloc((size_t)nranks, sizeof *c.hb_len);
+    int s = (!c.hb_id || !c.hb_len) ? ar_err_set(err, AR_E_NOMEM, "out of memory") : AR_OK;
+    if (!s) s = ar_coord_state_init(&c.st, nranks, cfg->worker_ranks, cfg->nworkers, c.t0, err);
+    if (!s) s = cfg->kind->create(cfg->job, &c.kstate, err);
+    if (!s) s = run_loop(&c, err);
+    if (!s) progress(&c, 1);
+    /* Output only once every result is in: a failed job leaves no output. */
+    if (!s) s = cfg->kind->finish(c.kstate, cfg->job, err);
+    *clean = shutdown_all(&c, s != AR_OK, s ? ar_err_msg(err) : "job complete");
+    if (c.kstate && cfg->kind->destroy) cfg->kind->destroy(c.kstate);
+    ar_coord_state_free(&c.st);
+    free(c.hb_id);
+    free(c.hb_len);
+    return s;
+}

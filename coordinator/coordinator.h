@@ -1,0 +1,28 @@
+/* coordinator.h - the coordinator role: plan tasks with the job kind, hand
+ * them out against worker credit, validate and aggregate results in task
+ * order, watch heartbeats, end the job (SHUTDOWN / BYE) and write the output.
+ * It never calls MPI; main.c does the bootstrap around it.
+ */
+#ifndef AR_COORDINATOR_COORDINATOR_H
+#define AR_COORDINATOR_COORDINATOR_H
+
+#include "comm/transport.h"
+#include "runtime/registry.h"
+
+typedef struct ar_coord_cfg {
+    const ar_job_kind_t *kind;      /* the job's kind */
+    const ar_job_ctx_t *job;
+    ar_server_t *server;            /* bound, with every worker key admitted */
+    const int *worker_ranks;        /* ranks that run workers */
+    int nworkers;
+} ar_coord_cfg_t;
+
+/* Runs the job to the end. Returns AR_OK when every task was aggregated and
+ * the output written; otherwise the first failure (a worker's ERROR, a
+ * heartbeat timeout, a malformed message, an aggregation error) with a
+ * message naming the rank and host. *clean is 1 when every worker
+ * acknowledged SHUTDOWN with BYE (so MPI can finalize normally); 0 means
+ * main must MPI_Abort. */
+int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err);
+
+#endif

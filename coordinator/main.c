@@ -1,0 +1,301 @@
+/* main.c - `mpirun -np N archrepair-coord JOB.toml`: one SPMD binary.
+ *
+ * Bootstrap over MPI (trusted): rank 0 reads the job file and broadcasts its
+ * text; every rank parses and validates it (same verdict everywhere); every
+ * worker rank makes a per-job CURVE keypair and sends its public key to rank
+ * 0; rank 0 makes the server keypair, binds its ROUTER (ipc:// in a private
+ * directory when all ranks share a host, else TCP on the chosen address)
+ * and broadcasts the endpoint and its public key. Then rank 0 coordinates
+ * and ranks 1..N-1 work over ZeroMQ; with one rank a worker thread in rank
+ * 0 runs the same worker code over the same sockets. At the end every rank
+ * meets in a barrier; when some worker did not acknowledge the shutdown
+ * (dead or hung), rank 0 ends the job with MPI_Abort instead.
+ *
+ * Exit status: 0 when the job completed and its output was written, 1 when
+ * it failed (the cause on stderr, naming rank, host and message), 2 on bad
+ * usage.
+ *
+ * Test hook: AR_FAULT="<rank>:<after>:<kill|stop|error>" makes that worker,
+ * after <after> completed tasks, SIGKILL itself, SIGSTOP itself (stops
+ * heartbeating) or fail its next task, so tests can show how the job ends.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm/comm_mpi.h"
+#include "comm/netaddr.h"
+#include "comm/transport.h"
+#include "config/job_config.h"
+#include "coordinator.h"
+#include "core/fsutil.h"
+#include "jobs/job_opts.h"
+#include "worker.h"
+
+/* In libopenblas; declared here so no BLAS header is needed. */
+extern void openblas_set_num_threads(int num_threads);
+
+#define SOCK_NAME "coord"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: mpirun -np N archrepair-coord JOB.toml\n"
+            "Runs the job described by JOB.toml: rank 0 coordinates, ranks 1..N-1 work\n"
+            "(with -np 1 one worker thread runs inside rank 0). See docs/config.md for\n"
+            "the job keys and cluster/README.md for running on clusters.\n");
+}
+
+/* What rank 0 broadcasts after binding. */
+typedef struct boot {
+    int ok;
+    char endpoint[512];
+    char server_pub[41];
+} boot_t;
+
+typedef struct thread_worker {
+    ar_worker_cfg_t cfg;
+    int status, job_failed;
+    ar_err_t err;
+} thread_worker_t;
+
+static void *worker_thread(void *arg)
+{
+    thread_worker_t *t = arg;
+    t->status = ar_worker_run(&t->cfg, &t->job_failed, &t->err);
+    return NULL;
+}
+
+/* Agrees on ok across ranks; on disagreement the failing rank's message has
+ * been printed by that rank. */
+static int agree(int ok)
+{
+    int all = 0;
+    ar_err_t e = {0};
+    if (ar_mpi_all_ok(ok, &all, &e)) return 0;
+    return all;
+}
+
+static void parse_fault(int rank, ar_worker_cfg_t *w)
+{
+    const char *f = getenv("AR_FAULT");
+    int r = -1, after = 0;
+    char mode[16] = "";
+    if (f && sscanf(f, "%d:%d:%15s", &r, &after, mode) == 3 && r == rank) {
+        w->fault_after = after;
+        w->fault_mode = !strcmp(mode, "kill") ? AR_FAULT_KILL
+                        : !strcmp(mode, "stop") ? AR_FAULT_STOP
+                        : !strcmp(mode, "error") ? AR_FAULT_ERROR
+                                                 : AR_FAULT_NONE;
+    }
+}
+
+/* Picks the endpoint to bind; *dir gets the private ipc directory ("" when
+ * none was made). */
+static int pick_endpoint(const ar_mpi_t *mpi, const ar_run_opts_t *o, char *ep, size_t cap,
+                         char *dir, size_t dcap, ar_err_t *err)
+{
+    dir[0] = '\0';
+    int single = mpi->hosts == 1;
+    const char *tr = o->transport;
+    if (!strcmp(tr, "ipc") && !single)
+        return ar_err_set(err, AR_E_CONFIG, "[run] transport = \"ipc\" needs every rank on one host "
+                                            "(ranks span %d hosts)", mpi->hosts);
+    if (!strcmp(tr, "ipc") || (!strcmp(tr, "auto") && single)) {
+        int s = ar_net_private_dir(dir, dcap, err);
+        if (s) return s;
+        snprintf(ep, cap, "ipc://%s/%s", dir, SOCK_NAME);
+        return AR_OK;
+    }
+    char addr[64];
+    if (single && !o->address[0]) {
+        strcpy(addr, "127.0.0.1");
+    } else {
+        int s = ar_net_host_address(o->address, addr, sizeof addr, err);
+        if (s) return s;
+    }
+    snprintf(ep, cap, "tcp://%s:*", addr);
+    return AR_OK;
+}
+
+static int run(ar_mpi_t *mpi, const char *path)
+{
+    ar_err_t err = {0};
+    ar_log_t log = ar_log_default(mpi->rank);
+    int root = mpi->rank == 0;
+    char *text = NULL;
+    if (root) text = ar_read_text_file(path, NULL, &err);
+    if (!agree(!root || text != NULL)) {
+        if (root) fprintf(stderr, "archrepair-coord: %s\n", ar_err_msg(&err));
+        free(text);
+        return 1;
+    }
+    if (ar_mpi_bcast_text(&text, 0, &err)) {
+        fprintf(stderr, "archrepair-coord: rank %d: %s\n", mpi->rank, ar_err_msg(&err));
+        return 1;
+    }
+
+    /* Every rank validates the same text: the same verdict everywhere. */
+    ar_job_config_t cfg;
+    ar_registry_t reg = {0};
+    ar_run_opts_t opts = ar_run_opts_default();
+    int s = ar_job_load_string(text, path, &cfg, &err);
+    if (!s) s = ar_job_run_opts(&cfg, &opts, &err);
+    if (!s) s = ar_registry_add_builtin(&reg, &err);
+    const ar_job_kind_t *kind = s ? NULL : ar_registry_job(&reg, cfg.job.kind);
+    if (!s && !kind)
+        s = ar_err_set(&err, AR_E_CONFIG, "%s: job kind '%s' is not available in this build", path,
+                       cfg.job.kind);
+    if (!s && cfg.run.ranks > 0 && cfg.run.ranks != mpi->size)
+        s = ar_err_set(&err, AR_E_CONFIG, "%s: run.ranks = %lld but mpirun started %d ranks", path,
+                       (long long)cfg.run.ranks, mpi->size);
+    if (!agree(s == AR_OK)) {
+        if (root) fprintf(stderr, "archrepair-coord: %s\n", ar_err_msg(&err));
+        ar_job_free(&cfg);
+        free(text);
+        return 1;
+    }
+    int lvl = ar_log_level_parse(opts.log_level);
+    if (lvl >= 0) log.min = (ar_log_level_t)lvl;
+
+    int threads = ar_run_opts_blas_threads(&opts, ar_num_cores(), mpi->local_size);
+    openblas_set_num_threads(threads);
+
+    ar_job_ctx_t job = {.job_path = path, .job_text = text, .cfg = &cfg, .run = opts,
+                        .ranks = mpi->size, .rank = mpi->rank, .log = &log};
+
+    /* Keys: each worker its own; rank 0 learns the public halves. */
+    ar_curve_keypair_t mine, server, inproc;
+    memset(&mine, 0, sizeof mine);
+    s = mpi->rank > 0 ? ar_curve_keypair_new(&mine, &err) : AR_OK;
+    if (root && !s) s = ar_curve_keypair_new(&server, &err);
+    if (root && !s && mpi->size == 1) s = ar_curve_keypair_new(&inproc, &err);
+    char(*pubs)[41] = root ? calloc((size_t)mpi->size, 41) : NULL;
+    if (root && !pubs) s = ar_err_set(&err, AR_E_NOMEM, "out of memory");
+    if (!agree(s == AR_OK)) {
+        if (s) fprintf(stderr, "archrepair-coord: rank %d: %s\n", mpi->rank, ar_err_msg(&err));
+        s = AR_E_NET;
+        goto out_cfg;
+    }
+    if ((s = ar_mpi_gather(mine.pub, 41, pubs, 0, &err))) {
+        fprintf(stderr, "archrepair-coord: rank %d: %s\n", mpi->rank, ar_err_msg(&err));
+        goto out_cfg;
+    }
+
+    boot_t boot;
+    memset(&boot, 0, sizeof boot);
+    ar_server_t *srv = NULL;
+    char dir[512] = "";
+    int nworkers = mpi->size > 1 ? mpi->size - 1 : 1;
+    int *wranks = calloc((size_t)nworkers, sizeof *wranks);
+    const char **wpub = calloc((size_t)nworkers, sizeof *wpub);
+    if (root) {
+        s = (!wranks || !wpub) ? ar_err_set(&err, AR_E_NOMEM, "out of memory") : AR_OK;
+        for (int i = 0; !s && i < nworkers; i++) {
+            wranks[i] = mpi->size > 1 ? i + 1 : 0;
+            wpub[i] = mpi->size > 1 ? pubs[i + 1] : inproc.pub;
+        }
+        char ep[600];
+        if (!s) s = pick_endpoint(mpi, &opts, ep, sizeof ep, dir, sizeof dir, &err);
+        ar_net_opts_t net = ar_net_opts_default();
+        net.hwm = opts.hwm;
+        net.max_bytes = (size_t)opts.max_message_mb << 20;
+        net.send_timeout_ms = (int)(opts.heartbeat_timeout * 1000);
+        if (!s) srv = ar_server_new(ep, &server, wpub, wranks, nworkers, &net, &err);
+        if (!s && !srv) s = err.status;
+        if (!s) {
+            boot.ok = 1;
+            ar_msg_strcpy(boot.endpoint, sizeof boot.endpoint, ar_server_endpoint(srv));
+            memcpy(boot.server_pub, server.pub, 41);
+            ar_info(&log, "job '%s' (%s): %d ranks on %d host(s), endpoint %s, %d BLAS threads/rank",
+                    cfg.job.name, cfg.job.kind, mpi->size, mpi->hosts, boot.endpoint, threads);
+        } else {
+            fprintf(stderr, "archrepair-coord: %s\n", ar_err_msg(&err));
+        }
+    }
+    if (ar_mpi_bcast(&boot, sizeof boot, 0, &err) || !boot.ok) {
+        s = AR_E_NET;
+        goto out_srv;
+    }
+
+    int clean = 1, failed = 0;
+    ar_worker_cfg_t wc = {.rank = mpi->rank, .host = mpi->host, .endpoint = boot.endpoint,
+                          .server_pub = boot.server_pub, .keys = mine, .reg = &reg, .job = &job,
+                          .blas_threads = threads};
+    if (root) {
+        thread_worker_t tw;
+        memset(&tw, 0, sizeof tw);
+        pthread_t th;
+        int th_ok = 0;
+        if (mpi->size == 1) {
+            tw.cfg = wc;
+            tw.cfg.keys = inproc;
+            parse_fault(0, &tw.cfg);
+            th_ok = pthread_create(&th, NULL, worker_thread, &tw) == 0;
+            if (!th_ok) s = ar_err_set(&err, AR_E_INTERNAL, "cannot start the in-process worker");
+        }
+        ar_coord_cfg_t cc = {.kind = kind, .job = &job, .server = srv, .worker_ranks = wranks,
+                             .nworkers = nworkers};
+        if (!s) s = ar_coord_run(&cc, &clean, &err);
+        if (th_ok) {
+            pthread_join(th, NULL);
+            if (tw.status && !s) s = tw.status, err = tw.err;
+        }
+        if (s) {
+            fprintf(stderr, "archrepair-coord: error: %s\n", ar_err_msg(&err));
+            failed = 1;
+        } else {
+            ar_info(&log, "job complete: %s written", cfg.job.output);
+        }
+        ar_server_destroy(&srv);
+        if (dir[0]) ar_net_private_dir_remove(dir, SOCK_NAME);
+        dir[0] = '\0';
+        if (!clean) {
+            fprintf(stderr, "archrepair-coord: aborting the job: not every worker stopped cleanly\n");
+            ar_mpi_abort(1);
+        }
+    } else {
+        parse_fault(mpi->rank, &wc);
+        s = ar_worker_run(&wc, &failed, &err);
+        if (s) {
+            fprintf(stderr, "archrepair-coord: worker r%d on %s: %s\n", mpi->rank, mpi->host,
+                     ar_err_msg(&err));
+            ar_mpi_abort(1);
+        }
+    }
+    ar_mpi_barrier(&err);
+    s = failed ? AR_E_WORKER : AR_OK;
+out_srv:
+    ar_server_destroy(&srv);
+    if (dir[0]) ar_net_private_dir_remove(dir, SOCK_NAME);
+    free(wranks);
+    free(wpub);
+out_cfg:
+    free(pubs);
+    ar_job_free(&cfg);
+    free(text);
+    return s ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc != 2) {
+        usage(stderr);
+        return 2;
+    }
+    ar_mpi_t mpi;
+    ar_err_t err = {0};
+    if (ar_mpi_init(&argc, &argv, &mpi, &err)) {
+        fprintf(stderr, "archrepair-coord: %s\n", ar_err_msg(&err));
+        ar_mpi_finalize(&mpi);
+        return 1;
+    }
+    int rc = run(&mpi, argv[1]);
+    ar_mpi_finalize(&mpi);
+    return rc;
+}

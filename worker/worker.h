@@ -1,0 +1,39 @@
+/* worker.h - the worker role: connect to the coordinator, say HELLO, ask for
+ * tasks with READY credit, run each with its registered task type, stream the
+ * results back, heartbeat from a separate thread, stop on SHUTDOWN.
+ *
+ * The same function runs on MPI ranks 1..N-1 and, with one rank, in a thread
+ * of rank 0 (over the same sockets), so both paths are one code path. It
+ * never calls MPI.
+ */
+#ifndef AR_WORKER_WORKER_H
+#define AR_WORKER_WORKER_H
+
+#include "comm/transport.h"
+#include "runtime/registry.h"
+
+typedef struct ar_worker_cfg {
+    int rank;                       /* MPI rank this worker speaks for */
+    const char *host;               /* host name reported in HELLO / ERROR */
+    const char *endpoint;           /* the coordinator's ZeroMQ endpoint */
+    const char *server_pub;         /* the coordinator's CURVE public key */
+    ar_curve_keypair_t keys;        /* this worker's per-job keypair */
+    const ar_registry_t *reg;       /* task types */
+    const ar_job_ctx_t *job;        /* the job (run options, log) */
+    int blas_threads;               /* reported in HELLO (already applied) */
+    int fault_mode;                 /* test hook: AR_FAULT_* (main.c: $AR_FAULT) */
+    int fault_after;                /* ... applied after this many completed tasks */
+} ar_worker_cfg_t;
+
+/* Injected faults, so tests can show how a job ends when a worker dies,
+ * hangs or fails: SIGKILL itself, SIGSTOP itself, or fail the task. */
+enum { AR_FAULT_NONE, AR_FAULT_KILL, AR_FAULT_STOP, AR_FAULT_ERROR };
+
+/* Runs until SHUTDOWN. Returns AR_OK and sets *job_failed from the
+ * SHUTDOWN message, or an error status with err set when the worker could
+ * not take part (coordinator silent past the heartbeat timeout, socket
+ * failure). A task failure is reported to the coordinator as ERROR and the
+ * worker then waits for SHUTDOWN. */
+int ar_worker_run(const ar_worker_cfg_t *cfg, int *job_failed, ar_err_t *err);
+
+#endif
