@@ -134,7 +134,8 @@ ar_param_t *ar_graph_param(ar_graph_t *g, int i, const char *name)
 /* The static name string for a parameter name, or NULL if no op uses it. */
 static const char *param_name(const char *s)
 {
-    static const char *const known[] = {"weight", "bias", "running_mean", "running_var"};
+    static const char *const known[] = {"weight", "bias", "running_mean", "running_var",
+                                        "alpha"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcmp(s, known[i]) == 0) return known[i];
     return NULL;

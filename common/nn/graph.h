@@ -39,6 +39,8 @@ typedef enum {
     AR_OP_CONCAT,
     AR_OP_IDENTITY,
     AR_OP_ZERO,
+    AR_OP_MIX,         /* softmax(alpha)-weighted sum of inputs (op_mix.c) */
+    AR_OP_SHIFT,       /* pixel shift with zero fill (op_mix.c) */
     AR_OP_COUNT
 } ar_op_t;
 
@@ -65,13 +67,16 @@ typedef union ar_node_cfg {
     struct {
         int sh, sw;        /* zero: output is the input subsampled by stride, all zero */
     } zero;
+    struct {
+        int dy, dx;        /* shift: y[h, w] = x[h + dy, w + dx], zero outside */
+    } shift;
 } ar_node_cfg_t;
 
 #define AR_NODE_MAXPARAM 4
 
 /* One parameter (or buffer) of a node. */
 typedef struct ar_param {
-    const char *name;   /* static: "weight", "bias", "running_mean", "running_var" */
+    const char *name;   /* static: "weight", "bias", "running_mean", "running_var", "alpha" */
     ar_tensor_t value;  /* owned by the graph; PyTorch layout */
     int trainable;      /* 1 weight/bias, 0 running statistics */
 } ar_param_t;

@@ -16,6 +16,8 @@ static const ar_op_def_t *const op_defs[] = {
     [AR_OP_CONCAT] = &ar_op_concat_def,
     [AR_OP_IDENTITY] = &ar_op_identity_def,
     [AR_OP_ZERO] = &ar_op_zero_def,
+    [AR_OP_MIX] = &ar_op_mix_def,
+    [AR_OP_SHIFT] = &ar_op_shift_def,
 };
 static_assert(sizeof op_defs / sizeof op_defs[0] == AR_OP_COUNT,
               "op dispatch table out of step with ar_op_t");
@@ -33,6 +35,8 @@ static const char *const op_names[] = {
     [AR_OP_CONCAT] = "concat",
     [AR_OP_IDENTITY] = "identity",
     [AR_OP_ZERO] = "zero",
+    [AR_OP_MIX] = "mix",
+    [AR_OP_SHIFT] = "shift",
 };
 static_assert(sizeof op_names / sizeof op_names[0] == AR_OP_COUNT,
               "op name table out of step with ar_op_t");
