@@ -23,6 +23,8 @@ typedef struct ar_conv_cfg {
     int ph, pw;         /* zero padding */
     int dh, dw;         /* dilation */
     int groups;         /* cin and cout divisible by groups */
+    int threads;        /* threads the kernels may use; 0 or 1: the caller's only.
+                         * Results do not depend on it; scratch grows with it. */
 } ar_conv_cfg_t;
 
 /* Output spatial size for input h, w; 0 or negative means invalid. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nn/microkernel.h"
+#include "nn/par.h"
 
 /* Positions per chunk the path aims for (nb images interleaved). */
 #define AR_DIRECT_TARGET_POS 2048
@@ -106,19 +107,22 @@ static void il_unpack(const il_geom_t *g, const float *out, int M, float *dst, s
     }
 }
 
-/* Inverse of il_unpack for gradients: dst [M, Lr] gets dy's channels at
- * their positions and zeros at every dropped position. */
-static void il_scatter(const il_geom_t *g, const float *src, size_t img, int chan0, int M, float *dst)
+/* Inverse of il_unpack for gradients, transposed: dst [Lr, ldt] gets at
+ * (position, m) channel chan0+m of dy, and zeros at every dropped position
+ * and for m >= M. */
+static void il_scatter_t(const il_geom_t *g, const float *src, size_t img, int chan0, int M,
+                         size_t ldt, float *dst)
 {
     const size_t howo = (size_t)g->ho * g->wo;
-    memset(dst, 0, (size_t)M * g->Lr * sizeof(float));
-    for (int m = 0; m < M; m++)
-        for (int b = 0; b < g->nb; b++) {
-            const float *s = src + b * img + (size_t)(chan0 + m) * howo;
-            float *d = dst + (size_t)m * g->Lr + (size_t)b * g->wp;
-            for (int oh = 0; oh < g->ho; oh++)
-                memcpy(d + (size_t)oh * g->rs, s + (size_t)oh * g->wo, (size_t)g->wo * sizeof(float));
-        }
+    memset(dst, 0, g->Lr * ldt * sizeof(float));
+    for (int b = 0; b < g->nb; b++)
+        for (int oh = 0; oh < g->ho; oh++)
+            for (int ow = 0; ow < g->wo; ow++) {
+                float *d = dst + ((size_t)oh * g->rs + (size_t)b * g->wp + ow) * ldt;
+                const float *s = src + b * img + (size_t)chan0 * howo + (size_t)oh * g->wo + ow;
+                for (int m = 0; m < M; m++)
+                    d[m] = s[(size_t)m * howo];
+            }
 }
 
 int ar_conv_direct_ok(const ar_conv_cfg_t *c)
@@ -157,7 +161,7 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     p.total_fwd = p.off + round16(K > K2 ? K : K2);
     /* backward: dW uses xp, dyl, off; dx uses wt, dyp, ap, dxo, off2 */
     p.dyl = p.off + round16(K);
-    p.wt = p.dyl + round16((size_t)cog * p.gx.Lr);
+    p.wt = p.dyl + round16((size_t)round16(cog) * p.gx.Lr);
     p.dyp = p.wt + round16((size_t)cig * K2);
     p.dxo = p.dyp + p.gd.floats;
     p.off2 = p.dxo + round16((size_t)cig * p.gd.Lr);
@@ -165,82 +169,158 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     return p;
 }
 
+static int conv_threads(const ar_conv_cfg_t *c, int nchunks)
+{
+    int t = c->threads < 1 ? 1 : c->threads;
+    t = t > AR_PAR_MAX ? AR_PAR_MAX : t;
+    return t < nchunks ? t : nchunks;
+}
+
+/* Whole-call scratch: one plan's worth per thread, then one weight-
+ * gradient partial per chunk (summed in chunk order after the threads
+ * join, so the result does not depend on the thread count). */
+typedef struct {
+    int chunk, nchunks, threads;
+    size_t per_thread, parts, total;
+} direct_layout_t;
+
+static direct_layout_t direct_layout(const ar_conv_cfg_t *c, int n, int h, int w)
+{
+    direct_layout_t l;
+    l.chunk = direct_chunk(c, n, h, w);
+    l.nchunks = (n + l.chunk - 1) / l.chunk;
+    l.threads = conv_threads(c, l.nchunks);
+    direct_plan_t p = direct_plan(c, l.chunk, h, w);
+    l.per_thread = p.total_fwd > p.total_bwd ? p.total_fwd : p.total_bwd;
+    l.parts = (size_t)l.threads * l.per_thread;
+    const size_t wsize = (size_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
+    l.total = l.parts + (size_t)l.nchunks * wsize;
+    return l;
+}
+
 size_t ar_conv_direct_scratch(const ar_conv_cfg_t *c, int n, int h, int w)
 {
-    direct_plan_t p = direct_plan(c, direct_chunk(c, n, h, w), h, w);
-    return p.total_fwd > p.total_bwd ? p.total_fwd : p.total_bwd;
+    return direct_layout(c, n, h, w).total;
+}
+
+typedef struct {
+    const ar_conv_cfg_t *c;
+    const ar_tensor_t *x, *dy;
+    ar_tensor_t *y, *dx;
+    const float *weight, *bias;
+    int dweight; /* backward: compute weight-gradient partials */
+    float *scratch;
+    direct_layout_t l;
+} direct_job_t;
+
+static void forward_chunk(const direct_job_t *j, int ci, float *scratch)
+{
+    const ar_conv_cfg_t *c = j->c;
+    const int n = (int)j->x->shape[0], h = (int)j->x->shape[2], w = (int)j->x->shape[3];
+    const int G = c->groups, cog = c->cout / G;
+    const int K = (c->cin / G) * c->kh * c->kw;
+    const size_t ximg = (size_t)c->cin * h * w;
+    const size_t yimg = (size_t)c->cout * j->y->shape[2] * j->y->shape[3];
+    const int n0 = ci * j->l.chunk, nb = n - n0 < j->l.chunk ? n - n0 : j->l.chunk;
+    const direct_plan_t p = direct_plan(c, nb, h, w);
+    float *xp = scratch + p.xp, *ap = scratch + p.ap, *out = scratch + p.out;
+    int32_t *off = (int32_t *)(scratch + p.off);
+    il_offsets(c, &p.gx, off);
+    for (int g = 0; g < G; g++) {
+        il_pack(&p.gx, j->x->data + n0 * ximg, ximg, g * (c->cin / G), xp);
+        const float *wg = j->weight + (size_t)g * cog * K;
+        for (int m0 = 0; m0 < cog; m0 += AR_MK_MR) {
+            ar_mk_pack_a(wg, K, 1, cog, m0, K, ap);
+            ar_mk_conv(ap, K, off, xp, p.gx.Lr, out + (size_t)m0 * p.gx.Lr, p.gx.Lr,
+                       cog - m0 < AR_MK_MR ? cog - m0 : AR_MK_MR);
+        }
+        il_unpack(&p.gx, out, cog, j->y->data + n0 * yimg, yimg, g * cog,
+                  j->bias ? j->bias + g * cog : NULL, 0);
+    }
+}
+
+static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
+{
+    const ar_conv_cfg_t *c = j->c;
+    const int n = (int)j->x->shape[0], h = (int)j->x->shape[2], w = (int)j->x->shape[3];
+    const int G = c->groups, cig = c->cin / G, cog = c->cout / G, taps = c->kh * c->kw;
+    const int K = cig * taps, K2 = cog * taps;
+    const size_t ximg = (size_t)c->cin * h * w;
+    const size_t yimg = (size_t)c->cout * j->dy->shape[2] * j->dy->shape[3];
+    const int n0 = ci * j->l.chunk, nb = n - n0 < j->l.chunk ? n - n0 : j->l.chunk;
+    const direct_plan_t p = direct_plan(c, nb, h, w);
+    assert(p.gd.ho == h && p.gd.wo == w);
+    float *part = j->scratch + j->l.parts + (size_t)ci * c->cout * K;
+    for (int g = 0; g < G; g++) {
+        const float *wg = j->weight + (size_t)g * cog * K;
+        if (j->dweight) {
+            float *xp = scratch + p.xp, *dyl = scratch + p.dyl;
+            int32_t *off = (int32_t *)(scratch + p.off);
+            float *pg = part + (size_t)g * cog * K;
+            memset(pg, 0, (size_t)cog * K * sizeof(float));
+            il_offsets(c, &p.gx, off);
+            il_pack(&p.gx, j->x->data + n0 * ximg, ximg, g * cig, xp);
+            il_scatter_t(&p.gx, j->dy->data + n0 * yimg, yimg, g * cog, cog, round16(cog), dyl);
+            ar_mk_outer(dyl, round16(cog), cog, xp, off, K, p.gx.Lr, pg, K);
+        }
+        if (j->dx) {
+            float *wt = scratch + p.wt, *dyp = scratch + p.dyp, *ap = scratch + p.ap;
+            float *dxo = scratch + p.dxo;
+            int32_t *off2 = (int32_t *)(scratch + p.off2);
+            /* wt[ci][(co*kh + i)*kw + j] = w[co][ci][kh-1-i][kw-1-j] */
+            for (int q = 0; q < cig; q++)
+                for (int co = 0; co < cog; co++)
+                    for (int t = 0; t < taps; t++)
+                        wt[(size_t)q * K2 + (size_t)co * taps + t] =
+                            wg[(size_t)co * K + (size_t)q * taps + (taps - 1 - t)];
+            il_offsets(c, &p.gd, off2);
+            il_pack(&p.gd, j->dy->data + n0 * yimg, yimg, g * cog, dyp);
+            for (int m0 = 0; m0 < cig; m0 += AR_MK_MR) {
+                ar_mk_pack_a(wt, K2, 1, cig, m0, K2, ap);
+                ar_mk_conv(ap, K2, off2, dyp, p.gd.Lr, dxo + (size_t)m0 * p.gd.Lr, p.gd.Lr,
+                           cig - m0 < AR_MK_MR ? cig - m0 : AR_MK_MR);
+            }
+            il_unpack(&p.gd, dxo, cig, j->dx->data + n0 * ximg, ximg, g * cig, NULL, 1);
+        }
+    }
+}
+
+/* Thread tid takes chunks tid, tid+T, ...; each thread its own scratch. */
+static void forward_worker(void *ctx, int tid, int T)
+{
+    const direct_job_t *j = ctx;
+    for (int ci = tid; ci < j->l.nchunks; ci += T)
+        forward_chunk(j, ci, j->scratch + (size_t)tid * j->l.per_thread);
+}
+
+static void backward_worker(void *ctx, int tid, int T)
+{
+    const direct_job_t *j = ctx;
+    for (int ci = tid; ci < j->l.nchunks; ci += T)
+        backward_chunk(j, ci, j->scratch + (size_t)tid * j->l.per_thread);
 }
 
 void ar_conv_direct_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
                             const float *bias, ar_tensor_t *y, float *scratch)
 {
-    const int n = (int)x->shape[0], h = (int)x->shape[2], w = (int)x->shape[3];
-    const int G = c->groups, cog = c->cout / G;
-    const int K = (c->cin / G) * c->kh * c->kw;
-    const size_t ximg = (size_t)c->cin * h * w, yimg = (size_t)c->cout * y->shape[2] * y->shape[3];
-    const int chunk = direct_chunk(c, n, h, w);
-    for (int n0 = 0; n0 < n; n0 += chunk) {
-        const int nb = n - n0 < chunk ? n - n0 : chunk;
-        const direct_plan_t p = direct_plan(c, nb, h, w);
-        float *xp = scratch + p.xp, *ap = scratch + p.ap, *out = scratch + p.out;
-        int32_t *off = (int32_t *)(scratch + p.off);
-        il_offsets(c, &p.gx, off);
-        for (int g = 0; g < G; g++) {
-            il_pack(&p.gx, x->data + n0 * ximg, ximg, g * (c->cin / G), xp);
-            const float *wg = weight + (size_t)g * cog * K;
-            for (int m0 = 0; m0 < cog; m0 += AR_MK_MR) {
-                ar_mk_pack_a(wg, K, 1, cog, m0, K, ap);
-                ar_mk_conv(ap, K, off, xp, p.gx.Lr, out + (size_t)m0 * p.gx.Lr, p.gx.Lr,
-                           cog - m0 < AR_MK_MR ? cog - m0 : AR_MK_MR);
-            }
-            il_unpack(&p.gx, out, cog, y->data + n0 * yimg, yimg, g * cog,
-                      bias ? bias + g * cog : NULL, 0);
-        }
-    }
+    direct_job_t j = {c, x, NULL, y, NULL, weight, bias, 0, scratch,
+                      direct_layout(c, (int)x->shape[0], (int)x->shape[2], (int)x->shape[3])};
+    ar_par_run(j.l.threads, forward_worker, &j);
 }
 
 void ar_conv_direct_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
                              const ar_tensor_t *dy, ar_tensor_t *dx, float *dweight,
                              float *scratch)
 {
-    const int n = (int)x->shape[0], h = (int)x->shape[2], w = (int)x->shape[3];
-    const int G = c->groups, cig = c->cin / G, cog = c->cout / G, taps = c->kh * c->kw;
-    const int K = cig * taps, K2 = cog * taps;
-    const size_t ximg = (size_t)c->cin * h * w, yimg = (size_t)c->cout * dy->shape[2] * dy->shape[3];
-    const int chunk = direct_chunk(c, n, h, w);
-    for (int n0 = 0; n0 < n; n0 += chunk) {
-        const int nb = n - n0 < chunk ? n - n0 : chunk;
-        const direct_plan_t p = direct_plan(c, nb, h, w);
-        assert(p.gd.ho == h && p.gd.wo == w);
-        for (int g = 0; g < G; g++) {
-            const float *wg = weight + (size_t)g * cog * K;
-            if (dweight) {
-                float *xp = scratch + p.xp, *dyl = scratch + p.dyl;
-                int32_t *off = (int32_t *)(scratch + p.off);
-                il_offsets(c, &p.gx, off);
-                il_pack(&p.gx, x->data + n0 * ximg, ximg, g * cig, xp);
-                il_scatter(&p.gx, dy->data + n0 * yimg, yimg, g * cog, cog, dyl);
-                ar_mk_dot(dyl, p.gx.Lr, cog, xp, off, K, p.gx.Lr, dweight + (size_t)g * cog * K, K);
-            }
-            if (dx) {
-                float *wt = scratch + p.wt, *dyp = scratch + p.dyp, *ap = scratch + p.ap;
-                float *dxo = scratch + p.dxo;
-                int32_t *off2 = (int32_t *)(scratch + p.off2);
-                /* wt[ci][(co*kh + i)*kw + j] = w[co][ci][kh-1-i][kw-1-j] */
-                for (int ci = 0; ci < cig; ci++)
-                    for (int co = 0; co < cog; co++)
-                        for (int t = 0; t < taps; t++)
-                            wt[(size_t)ci * K2 + (size_t)co * taps + t] =
-                                wg[(size_t)co * K + (size_t)ci * taps + (taps - 1 - t)];
-                il_offsets(c, &p.gd, off2);
-                il_pack(&p.gd, dy->data + n0 * yimg, yimg, g * cog, dyp);
-                for (int m0 = 0; m0 < cig; m0 += AR_MK_MR) {
-                    ar_mk_pack_a(wt, K2, 1, cig, m0, K2, ap);
-                    ar_mk_conv(ap, K2, off2, dyp, p.gd.Lr, dxo + (size_t)m0 * p.gd.Lr, p.gd.Lr,
-                               cig - m0 < AR_MK_MR ? cig - m0 : AR_MK_MR);
-                }
-                il_unpack(&p.gd, dxo, cig, dx->data + n0 * ximg, ximg, g * cig, NULL, 1);
-            }
-        }
+    direct_job_t j = {c, x, dy, NULL, dx, weight, NULL, dweight != NULL, scratch,
+                      direct_layout(c, (int)x->shape[0], (int)x->shape[2], (int)x->shape[3])};
+    ar_par_run(j.l.threads, backward_worker, &j);
+    if (!dweight)
+        return;
+    const size_t wsize = (size_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
+    for (int ci = 0; ci < j.l.nchunks; ci++) {
+        const float *part = scratch + j.l.parts + (size_t)ci * wsize;
+        for (size_t i = 0; i < wsize; i++)
+            dweight[i] += part[i];
     }
 }

@@ -7,15 +7,32 @@
 #include <string.h>
 
 #include "nn/im2col.h"
+#include "nn/par.h"
 
-void ar_depthwise_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
-                          const float *bias, ar_tensor_t *y)
+typedef struct {
+    const ar_conv_cfg_t *c;
+    const ar_tensor_t *x, *dy;
+    ar_tensor_t *y, *dx;
+    const float *weight, *bias;
+    float *dweight, *dbias;
+} dw_job_t;
+
+/* Channels [k0, k1) of thread tid out of T (channels are independent, so
+ * results do not depend on T). */
+static void dw_range(const ar_conv_cfg_t *c, int tid, int T, int *k0, int *k1)
+{
+    *k0 = (int)((long)c->cin * tid / T);
+    *k1 = (int)((long)c->cin * (tid + 1) / T);
+}
+
+static void dw_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
+                       const float *bias, ar_tensor_t *y, int k0, int k1)
 {
     const int n = (int)x->shape[0], ch = c->cin, h = (int)x->shape[2], w = (int)x->shape[3];
     const int ho = (int)y->shape[2], wo = (int)y->shape[3];
     const size_t hw = (size_t)h * w, howo = (size_t)ho * wo;
     for (int b = 0; b < n; b++) {
-        for (int k = 0; k < ch; k++) {
+        for (int k = k0; k < k1; k++) {
             const float *xp = x->data + ((size_t)b * ch + k) * hw;
             float *yp = y->data + ((size_t)b * ch + k) * howo;
             const float *wk = weight + (size_t)k * c->kh * c->kw;
@@ -49,15 +66,16 @@ void ar_depthwise_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const fl
     }
 }
 
-void ar_depthwise_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
-                           const ar_tensor_t *dy, ar_tensor_t *dx, float *dweight, float *dbias)
+static void dw_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
+                        const ar_tensor_t *dy, ar_tensor_t *dx, float *dweight, float *dbias,
+                        int k0, int k1)
 {
     const int n = (int)x->shape[0], ch = c->cin, h = (int)x->shape[2], w = (int)x->shape[3];
     const int ho = (int)dy->shape[2], wo = (int)dy->shape[3];
     const size_t hw = (size_t)h * w, howo = (size_t)ho * wo;
     const int taps = c->kh * c->kw;
     for (int b = 0; b < n; b++) {
-        for (int k = 0; k < ch; k++) {
+        for (int k = k0; k < k1; k++) {
             const float *xp = x->data + ((size_t)b * ch + k) * hw;
             const float *gp = dy->data + ((size_t)b * ch + k) * howo;
             float *dxp = dx ? dx->data + ((size_t)b * ch + k) * hw : NULL;
@@ -113,4 +131,40 @@ void ar_depthwise_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const f
             }
         }
     }
+}
+
+static void dw_forward_worker(void *ctx, int tid, int T)
+{
+    const dw_job_t *j = ctx;
+    int k0, k1;
+    dw_range(j->c, tid, T, &k0, &k1);
+    dw_forward(j->c, j->x, j->weight, j->bias, j->y, k0, k1);
+}
+
+static void dw_backward_worker(void *ctx, int tid, int T)
+{
+    const dw_job_t *j = ctx;
+    int k0, k1;
+    dw_range(j->c, tid, T, &k0, &k1);
+    dw_backward(j->c, j->x, j->weight, j->dy, j->dx, j->dweight, j->dbias, k0, k1);
+}
+
+static int dw_threads(const ar_conv_cfg_t *c)
+{
+    int t = c->threads < 1 ? 1 : c->threads;
+    return t < c->cin ? t : c->cin;
+}
+
+void ar_depthwise_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
+                          const float *bias, ar_tensor_t *y)
+{
+    dw_job_t j = {c, x, NULL, y, NULL, weight, bias, NULL, NULL};
+    ar_par_run(dw_threads(c), dw_forward_worker, &j);
+}
+
+void ar_depthwise_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
+                           const ar_tensor_t *dy, ar_tensor_t *dx, float *dweight, float *dbias)
+{
+    dw_job_t j = {c, x, dy, NULL, dx, weight, NULL, dweight, dbias};
+    ar_par_run(dw_threads(c), dw_backward_worker, &j);
 }

@@ -94,3 +94,60 @@ void ar_mk_dot(const float *a, size_t lda, int M, const float *b, const int32_t 
         }
     }
 }
+
+/* One ar_mk_outer pass over m-vectors [m0, m0+16*CV) and rows n of b in
+ * tiles of KR; CV and KR are literals at every call so GCC specialises. */
+static inline __attribute__((always_inline)) void outer_tiles(const float *at, size_t ldt, int M,
+                                                              int m0, const float *b,
+                                                              const int32_t *off, int N,
+                                                              size_t len, float *c, size_t ldc,
+                                                              const int CV, const int KR)
+{
+    for (int n0 = 0; n0 < N; n0 += KR) {
+        const float *br[24];
+        for (int r = 0; r < KR; r++)
+            br[r] = b + off[n0 + r < N ? n0 + r : N - 1];
+        v16 acc[24][4];
+        for (int r = 0; r < KR; r++)
+            for (int q = 0; q < CV; q++)
+                acc[r][q] = VSET1(0.0f);
+        const float *ap = at + m0;
+        for (size_t p = 0; p < len; p++, ap += ldt) {
+            v16 av[4];
+            for (int q = 0; q < CV; q++)
+                v16_load(&av[q], ap + 16 * q);
+            for (int r = 0; r < KR; r++) {
+                const v16 bv = VSET1(br[r][p]);
+                for (int q = 0; q < CV; q++)
+                    VFMA(acc[r][q], av[q], bv);
+            }
+        }
+        for (int r = 0; r < KR && n0 + r < N; r++)
+            for (int q = 0; q < CV; q++)
+                for (int l = 0; l < 16 && m0 + 16 * q + l < M; l++)
+                    c[(size_t)(m0 + 16 * q + l) * ldc + n0 + r] += acc[r][q][l];
+    }
+}
+
+void ar_mk_outer(const float *at, size_t ldt, int M, const float *b, const int32_t *off, int N,
+                 size_t len, float *c, size_t ldc)
+{
+    const int mv = (M + 15) / 16; /* vectors of m */
+    int m0 = 0;
+    for (int v = 0; v < mv;) {
+        const int left = mv - v;
+        if (left >= 4) {
+            outer_tiles(at, ldt, M, m0, b, off, N, len, c, ldc, 4, 6);
+            v += 4, m0 += 64;
+        } else if (left == 3) {
+            outer_tiles(at, ldt, M, m0, b, off, N, len, c, ldc, 3, 8);
+            v += 3, m0 += 48;
+        } else if (left == 2) {
+            outer_tiles(at, ldt, M, m0, b, off, N, len, c, ldc, 2, 12);
+            v += 2, m0 += 32;
+        } else {
+            outer_tiles(at, ldt, M, m0, b, off, N, len, c, ldc, 1, 24);
+            v += 1, m0 += 16;
+        }
+    }
+}

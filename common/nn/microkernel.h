@@ -29,4 +29,12 @@ void ar_mk_conv(const float *ap, int K, const int32_t *off, const float *b, size
 void ar_mk_dot(const float *a, size_t lda, int M, const float *b, const int32_t *off, int N,
                size_t len, float *c, size_t ldc);
 
+/* Weight-gradient kernel, outer-product form (no horizontal sums, no
+ * unaligned vector loads): C[m*ldc + n] += sum_{p < len} at[p*ldt + m] *
+ * b[off[n] + p] for m < M, n < N. at is a transposed operand whose row
+ * stride ldt is a multiple of 16 and >= M rounded up to 16, columns past M
+ * zero; at must be 64-byte aligned. */
+void ar_mk_outer(const float *at, size_t ldt, int M, const float *b, const int32_t *off, int N,
+                 size_t len, float *c, size_t ldc);
+
 #endif

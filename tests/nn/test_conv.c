@@ -180,7 +180,7 @@ static void check_case(const char *name, ar_conv_cfg_t c, int n, int h, int w, i
 
 static ar_conv_cfg_t cfg(int cin, int cout, int kh, int kw, int s, int p, int d, int groups)
 {
-    ar_conv_cfg_t c = {cin, cout, kh, kw, s, s, p, p, d, d, groups};
+    ar_conv_cfg_t c = {cin, cout, kh, kw, s, s, p, p, d, d, groups, 1};
     return c;
 }
 
@@ -196,6 +196,41 @@ static void test_out_size(void)
     CHECK(ar_conv2d_out_w(&c, 8) == 8, "8, k5 p4 d2 keeps size");
 }
 
+/* Outputs and gradients are bitwise the same for any thread count. */
+static void check_threads(const char *name, ar_conv_cfg_t c, int n, int h, int w, uint64_t seed)
+{
+    const int ho = ar_conv2d_out_h(&c, h), wo = ar_conv2d_out_w(&c, w);
+    const size_t nx = (size_t)n * c.cin * h * w, ny = (size_t)n * c.cout * ho * wo;
+    const size_t nw = wt_size(&c);
+    float *ref[4] = {NULL}, *got[4] = {NULL};
+    for (int run = 0; run < 2; run++) {
+        c.threads = run == 0 ? 1 : 3;
+        ar_tensor_t x = ar_tensor_4d(n, c.cin, h, w), y = ar_tensor_4d(n, c.cout, ho, wo);
+        ar_tensor_t dy = y, dx = x;
+        ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&dy), ar_tensor_alloc(&dx);
+        float *wt = malloc(nw * sizeof *wt), *dw = calloc(nw, sizeof *dw);
+        float *db = calloc(c.cout, sizeof *db), *b = malloc(c.cout * sizeof *b);
+        tu_fill(x.data, nx, seed, -1, 1), tu_fill(wt, nw, seed + 1, -1, 1);
+        tu_fill(b, c.cout, seed + 2, -1, 1), tu_fill(dy.data, ny, seed + 3, -1, 1);
+        const size_t ns = ar_conv2d_scratch_floats(&c, n, h, w);
+        float *scratch = ns ? malloc(ns * sizeof *scratch) : NULL;
+        ar_conv2d_forward(&c, &x, wt, b, &y, scratch);
+        ar_conv2d_backward(&c, &x, wt, &dy, &dx, dw, db, scratch);
+        float **dst = run == 0 ? ref : got;
+        dst[0] = malloc(ny * sizeof(float)), memcpy(dst[0], y.data, ny * sizeof(float));
+        dst[1] = malloc(nx * sizeof(float)), memcpy(dst[1], dx.data, nx * sizeof(float));
+        dst[2] = dw, dst[3] = db;
+        free(wt), free(b), free(scratch);
+        ar_tensor_free(&x), ar_tensor_free(&y), ar_tensor_free(&dy), ar_tensor_free(&dx);
+    }
+    CHECK(memcmp(ref[0], got[0], ny * sizeof(float)) == 0, "%s: y depends on threads", name);
+    CHECK(memcmp(ref[1], got[1], nx * sizeof(float)) == 0, "%s: dx depends on threads", name);
+    CHECK(memcmp(ref[2], got[2], nw * sizeof(float)) == 0, "%s: dw depends on threads", name);
+    CHECK(memcmp(ref[3], got[3], c.cout * sizeof(float)) == 0, "%s: db depends on threads", name);
+    for (int i = 0; i < 4; i++)
+        free(ref[i]), free(got[i]);
+}
+
 int main(void)
 {
     test_out_size();
@@ -203,11 +238,11 @@ int main(void)
     check_case("3x3 s1 p1 bias", cfg(3, 4, 3, 3, 1, 1, 1, 1), 2, 7, 7, 1, 1, 11);
     check_case("3x3 s1 p0 batch1", cfg(2, 3, 3, 3, 1, 0, 1, 1), 1, 6, 5, 1, 1, 12);
     {
-        ar_conv_cfg_t c = {4, 6, 3, 2, 2, 2, 0, 1, 1, 1, 1}; /* non-square, stride 2 odd */
+        ar_conv_cfg_t c = {4, 6, 3, 2, 2, 2, 0, 1, 1, 1, 1, 0}; /* non-square, stride 2 odd */
         check_case("3x2 s2 p(0,1) nobias", c, 1, 9, 8, 0, 1, 13);
     }
     {
-        ar_conv_cfg_t c = {3, 4, 2, 3, 2, 1, 1, 0, 1, 2, 1}; /* mixed stride/dilation */
+        ar_conv_cfg_t c = {3, 4, 2, 3, 2, 1, 1, 0, 1, 2, 1, 0}; /* mixed stride/dilation */
         check_case("2x3 s(2,1) d(1,2)", c, 2, 7, 9, 1, 1, 14);
     }
     check_case("3x3 d2 p2 groups2", cfg(4, 6, 3, 3, 1, 2, 2, 2), 2, 9, 9, 1, 1, 15);
@@ -219,7 +254,7 @@ int main(void)
     check_case("depthwise 5x5 d2 p4", cfg(3, 3, 5, 5, 1, 4, 2, 3), 2, 8, 8, 0, 1, 22);
     check_case("depthwise 3x3 d2 p2 s2", cfg(3, 3, 3, 3, 2, 2, 2, 3), 1, 9, 9, 1, 1, 23);
     {
-        ar_conv_cfg_t c = {2, 2, 1, 3, 1, 2, 0, 1, 1, 1, 2};
+        ar_conv_cfg_t c = {2, 2, 1, 3, 1, 2, 0, 1, 1, 1, 2, 0};
         check_case("depthwise 1x3 s(1,2)", c, 2, 5, 8, 1, 1, 24);
     }
     /* 1x1: direct path (plane >= 256) and gemm path (small plane, stride) */
@@ -234,5 +269,21 @@ int main(void)
     check_case("one image per chunk", cfg(2, 3, 3, 3, 1, 1, 1, 1), 3, 48, 50, 1, 0, 43);
     check_case("depthwise big", cfg(8, 8, 3, 3, 1, 1, 1, 8), 5, 20, 20, 1, 0, 44);
     check_case("1x1 direct big", cfg(16, 24, 1, 1, 1, 0, 1, 1), 4, 16, 16, 1, 0, 45);
+    /* threaded runs: correct (vs the naive reference) and thread-independent */
+    {
+        ar_conv_cfg_t c = cfg(8, 8, 3, 3, 1, 1, 1, 1);
+        c.threads = 2;
+        check_case("threads 2 chunks", c, 35, 8, 8, 1, 0, 51);
+        c = cfg(6, 4, 3, 3, 1, 2, 2, 2);
+        c.threads = 3;
+        check_case("threads 3 groups dilated", c, 9, 16, 16, 1, 0, 52);
+        c = cfg(4, 4, 3, 3, 2, 1, 1, 4);
+        c.threads = 2;
+        check_case("threads 2 depthwise", c, 3, 9, 9, 1, 0, 53);
+    }
+    check_threads("implicit", cfg(8, 8, 3, 3, 1, 1, 1, 1), 35, 8, 8, 61);
+    check_threads("implicit 32x32", cfg(3, 8, 3, 3, 1, 1, 1, 1), 5, 32, 32, 62);
+    check_threads("depthwise", cfg(6, 6, 3, 3, 1, 1, 1, 6), 4, 9, 9, 63);
+    check_threads("gemm s2", cfg(4, 6, 3, 3, 2, 1, 1, 1), 35, 9, 9, 64);
     TEST_MAIN_END();
 }

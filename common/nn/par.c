@@ -1,0 +1,40 @@
+/* par.c - create, run, join (see par.h). */
+#include "nn/par.h"
+
+#include <pthread.h>
+
+typedef struct {
+    ar_par_fn fn;
+    void *ctx;
+    int tid, n;
+} par_arg_t;
+
+static void *par_main(void *p)
+{
+    par_arg_t *a = p;
+    a->fn(a->ctx, a->tid, a->n);
+    return NULL;
+}
+
+void ar_par_run(int nthreads, ar_par_fn fn, void *ctx)
+{
+    const int n = nthreads < 1 ? 1 : nthreads > AR_PAR_MAX ? AR_PAR_MAX : nthreads;
+    if (n == 1) {
+        fn(ctx, 0, 1);
+        return;
+    }
+    pthread_t th[AR_PAR_MAX];
+    par_arg_t args[AR_PAR_MAX];
+    int started[AR_PAR_MAX] = {0};
+    for (int t = 1; t < n; t++) {
+        args[t] = (par_arg_t){fn, ctx, t, n};
+        started[t] = pthread_create(&th[t], NULL, par_main, &args[t]) == 0;
+    }
+    fn(ctx, 0, n);
+    for (int t = 1; t < n; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            fn(ctx, t, n);
+    }
+}
