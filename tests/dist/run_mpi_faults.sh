@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# run_mpi_faults.sh BIN TMP - how jobs end when things go wrong, under real
+# mpirun. Every case must exit non-zero within its bound, name the rank
+# (and host) at fault, and leave no output file (nor a temporary one):
+#   a worker's task fails (ERROR)           -> its rank, host and message
+#   a worker stops (SIGSTOP: no heartbeats) -> named after heartbeat_timeout
+#   a worker is killed (SIGKILL)            -> named, job ends
+#   the in-process worker of -np 1 fails    -> named r0
+#   an invalid job file                     -> the key and line
+# Faults are injected with AR_FAULT=<rank>:<after tasks>:<error|stop|kill>.
+set -uo pipefail
+bin=$1
+tmp=$2/dist-faults
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$tmp" && mkdir -p "$tmp"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+/usr/bin/python3 "$here/check_stats.py" make "$tmp/data.h5" || exit 1
+fail=0
+cat > "$tmp/job.toml" <<TOML
+[job]
+kind = "stats"
+seed = 3
+output = "$tmp/out.h5"
+[data]
+path = "$tmp/data.h5"
+limit = 600
+[[data.corrupted]]
+kind = "generated"
+corruptions = ["gaussian_noise", "contrast"]
+severities = [1, 3]
+[run]
+shard_size = 8
+heartbeat_s = 0.2
+heartbeat_timeout_s = 2.0
+TOML
+
+alive() { # a process that exists and is not a zombie
+  local st
+  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  case "$st" in Z*) return 1 ;; esac
+  return 0
+}
+
+# expect NAME NP FAULT BOUND_S PATTERN... : runs, checks rc, time, messages, no output
+expect() {
+  local name=$1 np=$2 fault=$3 bound=$4; shift 4
+  local start end rc
+  start=$(date +%s.%N)
+  AR_FAULT=$fault timeout 120 mpirun -np "$np" --oversubscribe "$bin" "$tmp/job.toml" \
+    >"$tmp/$name.out" 2>"$tmp/$name.err"
+  rc=$?
+  end=$(date +%s.%N)
+  local secs
+  secs=$(awk "BEGIN{printf \"%.1f\", $end - $start}")
+  local ok=1
+  [ $rc -ne 0 ] || { echo "FAIL $name: exit status 0"; ok=0; }
+  [ $rc -ne 124 ] || { echo "FAIL $name: hung (killed by timeout)"; ok=0; }
+  awk "BEGIN{exit !($secs <= $bound)}" || { echo "FAIL $name: took $secs s (bound $bound s)"; ok=0; }
+  for pat in "$@"; do
+    grep -Eq "$pat" "$tmp/$name.err" || { echo "FAIL $name: stderr lacks /$pat/"; ok=0; }
+  done
+  if ls "$tmp"/out.h5* >/dev/null 2>&1; then echo "FAIL $name: output left: $(ls "$tmp"/out.h5*)"; ok=0; fi
+  # no worker may outlive the job
+  # no worker may outlive the job (allow a few seconds for mpirun's cleanup)
+  for pid in $(sed -n 's/.*joined: host .* pid \([0-9]*\),.*/\1/p' "$tmp/$name.err"); do
+    local waited=0
+    while alive "$pid" && [ $waited -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
+    if alive "$pid"; then echo "FAIL $name: pid $pid still alive"; kill -9 "$pid"; ok=0; fi
+  done
+  if [ $ok = 1 ]; then echo "ok   $name: exit $rc after $secs s"; else fail=1; sed 's/^/    /' "$tmp/$name.err" | head -30; fi
+}
+
+host=$(hostname)
+expect error 3 2:3:error 30 "archrepair-coord: error: worker r2 on [^ ]+ failed: task [0-9]+ \(stats\): injected fault"
+expect stop 3 2:3:stop 15 "worker r2 \([^,]+, pid [0-9]+\) silent for [0-9.]+ s \(limit 2.0 s\)" "MPI_ABORT|aborting the job"
+expect kill 3 1:2:kill 30 "rank 1|worker r1"
+expect inproc 1 0:2:error 30 "worker r0 on [^ ]+ failed: task [0-9]+ \(stats\): injected fault"
+
+# an invalid job: one line naming the key, non-zero exit, no hang
+sed 's/^shard_size = 8/shard_sise = 8/' "$tmp/job.toml" > "$tmp/bad.toml"
+timeout 60 mpirun -np 2 --oversubscribe "$bin" "$tmp/bad.toml" >"$tmp/bad.out" 2>"$tmp/bad.err"
+rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "bad.toml:[0-9]*:.*shard_sise" "$tmp/bad.err"; then
+  echo "ok   bad-job: exit $rc"
+else
+  echo "FAIL bad-job: rc $rc"; cat "$tmp/bad.err"; fail=1
+fi
+
+[ $fail = 0 ] && rm -rf "$tmp" && echo PASS
+exit $fail
