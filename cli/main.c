@@ -10,6 +10,7 @@
 static const ar_command_t commands[] = {
     {"info", "describe a dataset, corruption collection, model or result file", ar_cmd_info},
     {"config", "check a job file, or print the reference of every job key (--doc)", ar_cmd_config},
+    {"corrupt", "make CIFAR-10-C style corruption sets (.h5 collection or .npy directory)", ar_cmd_corrupt},
 };
 
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
