@@ -91,8 +91,10 @@ static int describe_npy_dir(const char *dir, ar_collection_info_t *out, ar_err_t
         snprintf(p, sizeof p, "%s/%s.npy", dir, out->corruptions[i]);
         ar_npy_t *npy = ar_npy_open(p, err);
         if (!npy) return err->status;
+        int empty = 0;
+        for (int k = 0; k < npy->ndim; k++) empty |= npy->shape[k] == 0;
         if (npy->dtype != AR_NPY_U8 || (npy->ndim != 4 && npy->ndim != 3) ||
-            npy->shape[0] % AR_NPY_DIR_SEVERITIES != 0 || npy->shape[0] == 0)
+            npy->shape[0] % AR_NPY_DIR_SEVERITIES != 0 || empty)
             st = ar_err_set(err, AR_E_FORMAT, "%s: expected uint8 [5N, H, W, C] images, got dtype '%s' with %d dims", p,
                             ar_npy_dtype_descr(npy->dtype), npy->ndim);
         else

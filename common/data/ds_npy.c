@@ -102,7 +102,8 @@ ar_dataset_t *ar_ds_open_npy_dir(const char *dir, const char *corruption, int se
     if (ar_npy_read_ints(lab, 0, nl, raw, err)) goto fail;
     ar_dataset_info_t info = {.count = n, .height = (int)im->shape[1], .width = (int)im->shape[2],
                               .channels = im->ndim == 4 ? (int)im->shape[3] : 1};
-    if (info.channels > 64 || info.height > 65536 || info.width > 65536) {
+    if (info.channels < 1 || info.height < 1 || info.width < 1 || info.channels > 64 || info.height > 65536 ||
+        info.width > 65536) {
         ar_err_set(err, AR_E_FORMAT, "%s: absurd image shape %dx%dx%d", ipath, info.height, info.width, info.channels);
         goto fail;
     }
