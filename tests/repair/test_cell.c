@@ -1,0 +1,200 @@
+/* test_cell.c - the cell builder on a small CIFAR ResNet: block anatomy,
+ * shapes for stride 1 and 2 with and without the shortcut, the seeded cell
+ * starting as the original network, discretisation on hand-set alphas,
+ * and the discrete model as a plain model file. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "core/rng.h"
+#include "nn/model_io.h"
+#include "nn/plan.h"
+#include "nn/zoo.h"
+#include "repair/block.h"
+#include "repair/cell.h"
+#include "repair/genotype.h"
+
+static ar_graph_t *small_resnet(void)
+{
+    ar_err_t e = {0};
+    ar_zoo_opts_t o = {.in_c = 1, .in_h = 8, .in_w = 8, .num_classes = 3, .width = 0.25,
+                       .seed = 3};
+    ar_graph_t *g = ar_zoo_build("resnet20", &o, &e);
+    CHECK(g != NULL, "zoo: %s", e.msg);
+    return g;
+}
+
+static void batch(ar_tensor_t *x, int n, uint64_t seed)
+{
+    *x = ar_tensor_4d(n, 1, 8, 8);
+    ar_tensor_alloc(x);
+    ar_rng_t r;
+    ar_rng_init(&r, seed);
+    for (int64_t i = 0; i < ar_tensor_numel(x); i++) x->data[i] = (float)ar_rng_range(&r, -1, 1);
+}
+
+static int count_op(const ar_graph_t *g, ar_op_t op)
+{
+    int n = 0;
+    for (int i = 0; i < g->nnodes; i++) n += g->nodes[i].op == op;
+    return n;
+}
+
+static void test_anatomy(const ar_graph_t *g)
+{
+    ar_err_t e = {0};
+    ar_block_info_t b;
+    CHECK_OK(ar_block_analyse(g, "layer2.0", 1, &b, &e), &e);
+    if (!e.status) {
+        CHECK(b.stride == 2 && b.cin == 4 && b.cout == 8 && b.residual && b.tail == b.last,
+              "layer2.0: stride %d, %d -> %d, residual %d", b.stride, b.cin, b.cout, b.residual);
+        CHECK(strcmp(g->nodes[b.main_out].name, "layer2.0.bn2") == 0, "main out %s",
+              g->nodes[b.main_out].name);
+        int ds = ar_graph_find(g, "layer2.0.downsample.0");
+        CHECK(ds >= 0 && b.role[ds - b.first] == AR_ROLE_SHORTCUT, "downsample is the shortcut");
+        ar_block_info_free(&b);
+    }
+    CHECK_OK(ar_block_analyse(g, "layer1.1", 0, &b, &e), &e);
+    if (!e.status) {
+        CHECK(b.stride == 1 && b.merge == -1 && b.main_out == b.last, "no shortcut: whole block");
+        ar_block_info_free(&b);
+    }
+    CHECK(ar_block_analyse(g, "layer9.9", 1, &b, &e) == AR_E_ARG && strstr(e.msg, "no such block"),
+          "unknown block: %s", e.msg);
+}
+
+/* Builds a relaxed cell for block and checks shapes and (seeded) the logits. */
+static void test_relaxed(const ar_graph_t *g, const char *block, int shortcut, int seed)
+{
+    ar_err_t e = {0};
+    ar_cell_cfg_t c = ar_cell_cfg_default();
+    c.keep_shortcut = shortcut, c.seed_original = seed, c.seed = 5;
+    ar_graph_t *r = ar_cell_build(g, block, &c, NULL, &e);
+    CHECK(r != NULL, "%s shortcut %d seed %d: %s", block, shortcut, seed, e.msg);
+    if (!r) return;
+    char nm[128];
+    snprintf(nm, sizeof nm, "%s.cell.bn", block);
+    int cb = ar_graph_find(r, nm);
+    ar_block_info_t b;
+    ar_block_analyse(g, block, shortcut, &b, &e);
+    CHECK(cb >= 0 && ar_tensor_same_shape(&r->nodes[cb].out, &g->nodes[b.main_out].out),
+          "cell output has the main branch's shape");
+    CHECK(count_op(r, AR_OP_MIX) == 1 + 2 + 3 + 4, "1+2+3+4 mixed edges for 4 nodes, got %d",
+          count_op(r, AR_OP_MIX));
+    int frozen_ok = 1;
+    for (int i = 0; i < r->nnodes; i++)
+        frozen_ok &= r->nodes[i].frozen == (strcmp(r->nodes[i].block, block) != 0);
+    CHECK(frozen_ok, "only the block is trainable");
+    ar_tensor_t x;
+    batch(&x, 3, 77);
+    ar_plan_opts_t po = {.batch = 3};
+    ar_plan_t *p0 = ar_plan_new((ar_graph_t *)g, &po, &e), *p1 = ar_plan_new(r, &po, &e);
+    CHECK_OK(ar_plan_forward(p0, &x, AR_MODE_EVAL, &e), &e);
+    CHECK_OK(ar_plan_forward(p1, &x, AR_MODE_EVAL, &e), &e);
+    const ar_tensor_t *l0 = ar_plan_logits(p0), *l1 = ar_plan_logits(p1);
+    double d = 0;
+    for (int i = 0; i < 9; i++) d = fmax(d, fabs(l0->data[i] - l1->data[i]));
+    if (seed)
+        CHECK(d == 0, "seeded cell starts as the original network (max diff %g)", d);
+    else
+        CHECK(d > 1e-4, "an unseeded cell changes the logits (max diff %g)", d);
+    ar_plan_destroy(&p0);
+    ar_plan_destroy(&p1);
+    ar_tensor_free(&x);
+    ar_block_info_free(&b);
+    ar_graph_destroy(&r);
+}
+
+static void set_alpha(ar_graph_t *r, const char *block, int j, int i, const ar_cell_cfg_t *c,
+                      ar_cand_t op, float v)
+{
+    char nm[128];
+    snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.mix", block, j, i);
+    int k = ar_graph_find(r, nm);
+    for (int o = 0; k >= 0 && o < c->nops; o++)
+        if (c->ops[o] == (int)op) r->nodes[k].params[0].value.data[o] = v;
+}
+
+static void test_discrete(const ar_graph_t *g)
+{
+    ar_err_t e = {0};
+    ar_cell_cfg_t c = ar_cell_cfg_default();
+    c.nodes = 3, c.seed = 9;
+    ar_graph_t *r = ar_cell_build(g, "layer2.0", &c, NULL, &e);
+    CHECK(r != NULL, "relaxed: %s", e.msg);
+    if (!r) return;
+    /* none is strongest everywhere, but must never be chosen */
+    for (int j = 0; j < 3; j++)
+        for (int i = 0; i <= j; i++) set_alpha(r, "layer2.0", j, i, &c, AR_CAND_NONE, 5.f);
+    set_alpha(r, "layer2.0", 0, 0, &c, AR_CAND_SEP_CONV_5X5, 1.f);
+    set_alpha(r, "layer2.0", 1, 0, &c, AR_CAND_SKIP_CONNECT, 2.f);  /* stride-2 skip */
+    set_alpha(r, "layer2.0", 1, 1, &c, AR_CAND_DIL_CONV_3X3, 1.f);
+    set_alpha(r, "layer2.0", 2, 0, &c, AR_CAND_MAX_POOL_3X3, 0.5f); /* weakest: dropped */
+    set_alpha(r, "layer2.0", 2, 1, &c, AR_CAND_CONV_3X3, 3.f);
+    set_alpha(r, "layer2.0", 2, 2, &c, AR_CAND_AVG_POOL_3X3, 2.f);
+    ar_genotype_t gt;
+    CHECK_OK(ar_genotype_derive(r, "layer2.0", &c, &gt, &e), &e);
+    char text[1024];
+    ar_genotype_text(&gt, text, sizeof text);
+    const char *want = "n0 = sep_conv_5x5(in)\n"
+                       "n1 = skip_connect(in) + dil_conv_3x3(n0)\n"
+                       "n2 = conv_3x3(n0) + avg_pool_3x3(n1)\n"
+                       "out = proj(concat(n0..n2))\n";
+    CHECK(strcmp(text, want) == 0, "genotype:\n%s", text);
+
+    ar_graph_t *d = ar_cell_build(g, "layer2.0", &c, &gt, &e);
+    CHECK(d != NULL, "discrete: %s", e.msg);
+    if (d) {
+        CHECK(count_op(d, AR_OP_MIX) == 0 && count_op(d, AR_OP_SHIFT) == 1,
+              "no mix nodes; one FactorizedReduce shift");
+        int n = ar_cell_inherit(d, r);
+        CHECK(n > 20, "inherits searched weights (%d parameters)", n);
+        int k1 = ar_graph_find(d, "layer2.0.cell.n0.e0.sep_conv_5x5.dw1"),
+            k2 = ar_graph_find(r, "layer2.0.cell.n0.e0.sep_conv_5x5.dw1");
+        CHECK(k1 >= 0 && k2 >= 0 &&
+                  memcmp(d->nodes[k1].params[0].value.data, r->nodes[k2].params[0].value.data,
+                         (size_t)ar_tensor_numel(&d->nodes[k1].params[0].value) * 4) == 0,
+              "same weights by name");
+        const char *path = test_tmp("repair_discrete.h5");
+        CHECK_OK(ar_model_save(d, path, &e), &e);
+        ar_graph_t *l = ar_model_load(path, &e);
+        CHECK(l != NULL && l->nnodes == d->nnodes, "loads as a plain model: %s", e.msg);
+        if (l) {
+            ar_tensor_t x;
+            batch(&x, 2, 5);
+            ar_plan_opts_t po = {.batch = 2, .fold_bn = 1};
+            ar_plan_t *p0 = ar_plan_new(d, &po, &e), *p1 = ar_plan_new(l, &po, &e);
+            ar_plan_forward(p0, &x, AR_MODE_EVAL, &e);
+            ar_plan_forward(p1, &x, AR_MODE_EVAL, &e);
+            CHECK(memcmp(ar_plan_logits(p0)->data, ar_plan_logits(p1)->data, 6 * 4) == 0,
+                  "same logits after the round trip");
+            ar_plan_destroy(&p0);
+            ar_plan_destroy(&p1);
+            ar_tensor_free(&x);
+        }
+        ar_graph_destroy(&l);
+        remove(path);
+    }
+    /* a genotype naming 'none' is refused */
+    gt.op[0][0] = AR_CAND_NONE;
+    CHECK(ar_cell_build(g, "layer2.0", &c, &gt, &e) == NULL && e.status == AR_E_ARG,
+          "bad genotype: %s", e.msg);
+    ar_graph_destroy(&d);
+    ar_graph_destroy(&r);
+}
+
+int main(void)
+{
+    ar_graph_t *g = small_resnet();
+    if (!g) TEST_MAIN_END();
+    test_anatomy(g);
+    for (int sc = 0; sc < 2; sc++)
+        for (int seed = 0; seed < 2; seed++) {
+            test_relaxed(g, "layer1.1", sc, seed);  /* stride 1, identity shortcut */
+            test_relaxed(g, "layer2.0", sc, seed);  /* stride 2, downsample shortcut */
+        }
+    test_discrete(g);
+    ar_graph_destroy(&g);
+    TEST_MAIN_END();
+}
