@@ -69,6 +69,8 @@ size_t ar_conv2d_scratch_floats(const ar_conv_cfg_t *c, int n, int h, int w)
     const conv_path_t path = conv_path(c, h, w);
     if (path == CONV_PATH_IMPLICIT)
         return ar_conv_direct_scratch(c, n, h, w);
+    if (path == CONV_PATH_DEPTHWISE)
+        return ar_depthwise_scratch(c, n, h, w);
     if (path != CONV_PATH_GEMM)
         return 0;
     const size_t howo = (size_t)ar_conv2d_out_h(c, h) * ar_conv2d_out_w(c, w);
@@ -244,7 +246,7 @@ void ar_conv2d_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float
     conv_check(c, x, y);
     switch (conv_path(c, (int)x->shape[2], (int)x->shape[3])) {
     case CONV_PATH_DEPTHWISE:
-        ar_depthwise_forward(c, x, weight, bias, y);
+        ar_depthwise_forward(c, x, weight, bias, y, scratch);
         break;
     case CONV_PATH_DIRECT1X1:
         direct_forward(c, x, weight, bias, y);
@@ -268,7 +270,7 @@ void ar_conv2d_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const floa
     assert(!dx || ar_tensor_same_shape(dx, x));
     switch (conv_path(c, (int)x->shape[2], (int)x->shape[3])) {
     case CONV_PATH_DEPTHWISE:
-        ar_depthwise_backward(c, x, weight, dy, dx, dweight, dbias);
+        ar_depthwise_backward(c, x, weight, dy, dx, dweight, dbias, scratch);
         return;
     case CONV_PATH_DIRECT1X1:
         direct_backward(c, x, weight, dy, dx, dweight);

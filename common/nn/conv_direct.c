@@ -6,124 +6,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "nn/il_layout.h"
 #include "nn/microkernel.h"
 #include "nn/par.h"
 
+_Static_assert(AR_IL_POS_ROUND % AR_MK_NR == 0, "kernel tiles must divide the position rounding");
+
 /* Positions per chunk the path aims for (nb images interleaved). */
 #define AR_DIRECT_TARGET_POS 2048
-
-/* Geometry of one padded, interleaved buffer and the conv run on it. */
-typedef struct {
-    int ch;            /* channels in the buffer */
-    int hs, ws;        /* source plane */
-    int ph, pw;        /* zero padding around it */
-    int nb;            /* images interleaved */
-    int wp;            /* padded width */
-    size_t rs, plane;  /* row stride nb*wp; channel plane hp*rs */
-    int ho, wo;        /* valid output size (stride 1) */
-    size_t L, Lr;      /* positions ho*rs, rounded up to AR_MK_NR */
-    size_t floats;     /* buffer size: ch*plane + slack the kernels may read */
-} il_geom_t;
-
-static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
-
-static il_geom_t il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, int pw, int nb)
-{
-    il_geom_t g;
-    g.ch = ch, g.hs = hs, g.ws = ws, g.ph = ph, g.pw = pw, g.nb = nb;
-    const int hp = hs + 2 * ph;
-    g.wp = ws + 2 * pw;
-    g.rs = (size_t)nb * g.wp;
-    g.plane = (size_t)hp * g.rs;
-    g.ho = hp - (c->kh - 1) * c->dh;
-    g.wo = g.wp - (c->kw - 1) * c->dw;
-    g.L = (size_t)g.ho * g.rs;
-    g.Lr = (g.L + AR_MK_NR - 1) / AR_MK_NR * AR_MK_NR;
-    /* the last tile reads up to Lr-L + (kw-1)*dw past the last plane */
-    g.floats = round16((size_t)ch * g.plane + AR_MK_NR + (size_t)(c->kw - 1) * c->dw);
-    return g;
-}
-
-/* Copies channels [chan0, chan0+ch) of nb images (image stride img) into
- * the padded, interleaved buffer dst, zeros everywhere else. */
-static void il_pack(const il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
-{
-    const size_t hw = (size_t)g->hs * g->ws;
-    const int hp = g->hs + 2 * g->ph;
-    for (int ci = 0; ci < g->ch; ci++) {
-        float *pl = dst + (size_t)ci * g->plane;
-        memset(pl, 0, (size_t)g->ph * g->rs * sizeof(float));
-        for (int r = g->ph; r < g->ph + g->hs; r++) {
-            float *row = pl + (size_t)r * g->rs;
-            for (int b = 0; b < g->nb; b++) {
-                float *d = row + (size_t)b * g->wp;
-                const float *s = src + b * img + (size_t)(chan0 + ci) * hw + (size_t)(r - g->ph) * g->ws;
-                for (int q = 0; q < g->pw; q++)
-                    d[q] = 0.0f, d[g->pw + g->ws + q] = 0.0f;
-                memcpy(d + g->pw, s, (size_t)g->ws * sizeof(float));
-            }
-        }
-        memset(pl + (size_t)(g->ph + g->hs) * g->rs, 0, (size_t)(hp - g->ph - g->hs) * g->rs * sizeof(float));
-    }
-    memset(dst + (size_t)g->ch * g->plane, 0, (g->floats - (size_t)g->ch * g->plane) * sizeof(float));
-}
-
-/* Tap offsets: entry (ci*kh + i)*kw + j is ci*plane + i*dh*rs + j*dw. */
-static void il_offsets(const ar_conv_cfg_t *c, const il_geom_t *g, int32_t *off)
-{
-    int k = 0;
-    for (int ci = 0; ci < g->ch; ci++)
-        for (int i = 0; i < c->kh; i++)
-            for (int j = 0; j < c->kw; j++) {
-                const size_t o = (size_t)ci * g->plane + (size_t)i * c->dh * g->rs + (size_t)j * c->dw;
-                assert(o < INT32_MAX);
-                off[k++] = (int32_t)o;
-            }
-}
-
-/* Rows [0, M) of out (row stride Lr, position layout of g) into channels
- * [chan0, chan0+M) of nb images of dst (ho x wo planes, image stride img):
- * overwrite plus bias (bias may be NULL), or add when add != 0. */
-static void il_unpack(const il_geom_t *g, const float *out, int M, float *dst, size_t img,
-                      int chan0, const float *bias, int add)
-{
-    const size_t howo = (size_t)g->ho * g->wo;
-    for (int m = 0; m < M; m++) {
-        const float b0 = bias ? bias[m] : 0.0f;
-        for (int b = 0; b < g->nb; b++) {
-            float *d = dst + b * img + (size_t)(chan0 + m) * howo;
-            const float *s = out + (size_t)m * g->Lr + (size_t)b * g->wp;
-            for (int oh = 0; oh < g->ho; oh++) {
-                float *dr = d + (size_t)oh * g->wo;
-                const float *sr = s + (size_t)oh * g->rs;
-                if (add)
-                    for (int ow = 0; ow < g->wo; ow++)
-                        dr[ow] += sr[ow];
-                else
-                    for (int ow = 0; ow < g->wo; ow++)
-                        dr[ow] = sr[ow] + b0;
-            }
-        }
-    }
-}
-
-/* Inverse of il_unpack for gradients, transposed: dst [Lr, ldt] gets at
- * (position, m) channel chan0+m of dy, and zeros at every dropped position
- * and for m >= M. */
-static void il_scatter_t(const il_geom_t *g, const float *src, size_t img, int chan0, int M,
-                         size_t ldt, float *dst)
-{
-    const size_t howo = (size_t)g->ho * g->wo;
-    memset(dst, 0, g->Lr * ldt * sizeof(float));
-    for (int b = 0; b < g->nb; b++)
-        for (int oh = 0; oh < g->ho; oh++)
-            for (int ow = 0; ow < g->wo; ow++) {
-                float *d = dst + ((size_t)oh * g->rs + (size_t)b * g->wp + ow) * ldt;
-                const float *s = src + b * img + (size_t)chan0 * howo + (size_t)oh * g->wo + ow;
-                for (int m = 0; m < M; m++)
-                    d[m] = s[(size_t)m * howo];
-            }
-}
 
 int ar_conv_direct_ok(const ar_conv_cfg_t *c)
 {
@@ -132,7 +22,7 @@ int ar_conv_direct_ok(const ar_conv_cfg_t *c)
 
 static int direct_chunk(const ar_conv_cfg_t *c, int n, int h, int w)
 {
-    il_geom_t g = il_geom(c, 1, h, w, c->ph, c->pw, 1);
+    ar_il_geom_t g = ar_il_geom(c, 1, h, w, c->ph, c->pw, 1);
     size_t nb = AR_DIRECT_TARGET_POS / (g.L ? g.L : 1);
     if (nb < 1)
         nb = 1;
@@ -141,7 +31,7 @@ static int direct_chunk(const ar_conv_cfg_t *c, int n, int h, int w)
 
 /* Scratch layout of one (chunk, group) step; every piece 16-float aligned. */
 typedef struct {
-    il_geom_t gx, gd;    /* x with the conv's padding; dy with the flipped padding */
+    ar_il_geom_t gx, gd;    /* x with the conv's padding; dy with the flipped padding */
     size_t xp, ap, out, off, total_fwd;        /* forward: offsets in floats */
     size_t dyl, wt, dyp, dxo, off2, total_bwd; /* backward, after xp / ap */
 } direct_plan_t;
@@ -151,21 +41,21 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     direct_plan_t p;
     const int cig = c->cin / c->groups, cog = c->cout / c->groups, taps = c->kh * c->kw;
     const size_t K = (size_t)cig * taps, K2 = (size_t)cog * taps;
-    p.gx = il_geom(c, cig, h, w, c->ph, c->pw, nb);
-    p.gd = il_geom(c, cog, p.gx.ho, p.gx.wo, (c->kh - 1) * c->dh - c->ph, (c->kw - 1) * c->dw - c->pw, nb);
+    p.gx = ar_il_geom(c, cig, h, w, c->ph, c->pw, nb);
+    p.gd = ar_il_geom(c, cog, p.gx.ho, p.gx.wo, (c->kh - 1) * c->dh - c->ph, (c->kw - 1) * c->dw - c->pw, nb);
     p.xp = 0;
     p.ap = p.xp + p.gx.floats;
-    const size_t apf = round16((K > K2 ? K : K2) * AR_MK_MR);
+    const size_t apf = ar_il_round16((K > K2 ? K : K2) * AR_MK_MR);
     p.out = p.ap + apf;
-    p.off = p.out + round16((size_t)cog * p.gx.Lr);
-    p.total_fwd = p.off + round16(K > K2 ? K : K2);
+    p.off = p.out + ar_il_round16((size_t)cog * p.gx.Lr);
+    p.total_fwd = p.off + ar_il_round16(K > K2 ? K : K2);
     /* backward: dW uses xp, dyl, off; dx uses wt, dyp, ap, dxo, off2 */
-    p.dyl = p.off + round16(K);
-    p.wt = p.dyl + round16((size_t)round16(cog) * p.gx.Lr);
-    p.dyp = p.wt + round16((size_t)cig * K2);
+    p.dyl = p.off + ar_il_round16(K);
+    p.wt = p.dyl + ar_il_round16((size_t)ar_il_round16(cog) * p.gx.Lr);
+    p.dyp = p.wt + ar_il_round16((size_t)cig * K2);
     p.dxo = p.dyp + p.gd.floats;
-    p.off2 = p.dxo + round16((size_t)cig * p.gd.Lr);
-    p.total_bwd = p.off2 + round16(K2);
+    p.off2 = p.dxo + ar_il_round16((size_t)cig * p.gd.Lr);
+    p.total_bwd = p.off2 + ar_il_round16(K2);
     return p;
 }
 
@@ -225,16 +115,16 @@ static void forward_chunk(const direct_job_t *j, int ci, float *scratch)
     const direct_plan_t p = direct_plan(c, nb, h, w);
     float *xp = scratch + p.xp, *ap = scratch + p.ap, *out = scratch + p.out;
     int32_t *off = (int32_t *)(scratch + p.off);
-    il_offsets(c, &p.gx, off);
+    ar_il_offsets(c, &p.gx, off);
     for (int g = 0; g < G; g++) {
-        il_pack(&p.gx, j->x->data + n0 * ximg, ximg, g * (c->cin / G), xp);
+        ar_il_pack(&p.gx, j->x->data + n0 * ximg, ximg, g * (c->cin / G), xp);
         const float *wg = j->weight + (size_t)g * cog * K;
         for (int m0 = 0; m0 < cog; m0 += AR_MK_MR) {
             ar_mk_pack_a(wg, K, 1, cog, m0, K, ap);
             ar_mk_conv(ap, K, off, xp, p.gx.Lr, out + (size_t)m0 * p.gx.Lr, p.gx.Lr,
                        cog - m0 < AR_MK_MR ? cog - m0 : AR_MK_MR);
         }
-        il_unpack(&p.gx, out, cog, j->y->data + n0 * yimg, yimg, g * cog,
+        ar_il_unpack(&p.gx, out, cog, j->y->data + n0 * yimg, yimg, g * cog,
                   j->bias ? j->bias + g * cog : NULL, 0);
     }
 }
@@ -258,10 +148,10 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
             int32_t *off = (int32_t *)(scratch + p.off);
             float *pg = part + (size_t)g * cog * K;
             memset(pg, 0, (size_t)cog * K * sizeof(float));
-            il_offsets(c, &p.gx, off);
-            il_pack(&p.gx, j->x->data + n0 * ximg, ximg, g * cig, xp);
-            il_scatter_t(&p.gx, j->dy->data + n0 * yimg, yimg, g * cog, cog, round16(cog), dyl);
-            ar_mk_outer(dyl, round16(cog), cog, xp, off, K, p.gx.Lr, pg, K);
+            ar_il_offsets(c, &p.gx, off);
+            ar_il_pack(&p.gx, j->x->data + n0 * ximg, ximg, g * cig, xp);
+            ar_il_scatter_t(&p.gx, j->dy->data + n0 * yimg, yimg, g * cog, cog, ar_il_round16(cog), dyl);
+            ar_mk_outer(dyl, ar_il_round16(cog), cog, xp, off, K, p.gx.Lr, pg, K);
         }
         if (j->dx) {
             float *wt = scratch + p.wt, *dyp = scratch + p.dyp, *ap = scratch + p.ap;
@@ -273,14 +163,14 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
                     for (int t = 0; t < taps; t++)
                         wt[(size_t)q * K2 + (size_t)co * taps + t] =
                             wg[(size_t)co * K + (size_t)q * taps + (taps - 1 - t)];
-            il_offsets(c, &p.gd, off2);
-            il_pack(&p.gd, j->dy->data + n0 * yimg, yimg, g * cog, dyp);
+            ar_il_offsets(c, &p.gd, off2);
+            ar_il_pack(&p.gd, j->dy->data + n0 * yimg, yimg, g * cog, dyp);
             for (int m0 = 0; m0 < cig; m0 += AR_MK_MR) {
                 ar_mk_pack_a(wt, K2, 1, cig, m0, K2, ap);
                 ar_mk_conv(ap, K2, off2, dyp, p.gd.Lr, dxo + (size_t)m0 * p.gd.Lr, p.gd.Lr,
                            cig - m0 < AR_MK_MR ? cig - m0 : AR_MK_MR);
             }
-            il_unpack(&p.gd, dxo, cig, j->dx->data + n0 * ximg, ximg, g * cig, NULL, 1);
+            ar_il_unpack(&p.gd, dxo, cig, j->dx->data + n0 * ximg, ximg, g * cig, NULL, 1);
         }
     }
 }

@@ -1,7 +1,7 @@
 /* microkernel.c - the two register-blocked kernels of microkernel.h.
  * Tiles are fixed-size so GCC unrolls them and keeps accumulators in
  * registers; edges are handled by zero-padded packing (ar_mk_conv) or by
- * clamping rows and dropping their results (ar_mk_dot), never by branches
+ * clamping rows and dropping their results (ar_mk_outer), never by branches
  * in the inner loop. */
 #include "nn/microkernel.h"
 
@@ -53,45 +53,6 @@ void ar_mk_conv(const float *ap, int K, const int32_t *off, const float *b, size
         }
         for (int r = 0; r < mrows; r++)
             memcpy(c + (size_t)r * ldc + p0, acc[r], sizeof acc[r]);
-    }
-}
-
-#define DM 4 /* ar_mk_dot tile: DM rows of a x DN rows of b */
-#define DN 6
-
-void ar_mk_dot(const float *a, size_t lda, int M, const float *b, const int32_t *off, int N,
-               size_t len, float *c, size_t ldc)
-{
-    for (int m0 = 0; m0 < M; m0 += DM) {
-        const float *ar[DM];
-        for (int i = 0; i < DM; i++)
-            ar[i] = a + (size_t)(m0 + i < M ? m0 + i : M - 1) * lda;
-        for (int n0 = 0; n0 < N; n0 += DN) {
-            const float *br[DN];
-            for (int j = 0; j < DN; j++)
-                br[j] = b + off[n0 + j < N ? n0 + j : N - 1];
-            v16 acc[DM][DN];
-            for (int i = 0; i < DM; i++)
-                for (int j = 0; j < DN; j++)
-                    acc[i][j] = VSET1(0.0f);
-            for (size_t p = 0; p < len; p += 16) {
-                v16 av[DM], bv[DN];
-                for (int i = 0; i < DM; i++)
-                    v16_load(&av[i], ar[i] + p);
-                for (int j = 0; j < DN; j++)
-                    v16_load(&bv[j], br[j] + p);
-                for (int i = 0; i < DM; i++)
-                    for (int j = 0; j < DN; j++)
-                        VFMA(acc[i][j], av[i], bv[j]);
-            }
-            for (int i = 0; i < DM && m0 + i < M; i++)
-                for (int j = 0; j < DN && n0 + j < N; j++) {
-                    float s = 0.0f;
-                    for (int l = 0; l < 16; l++)
-                        s += acc[i][j][l];
-                    c[(size_t)(m0 + i) * ldc + n0 + j] += s;
-                }
-        }
     }
 }
 
@@ -149,5 +110,67 @@ void ar_mk_outer(const float *at, size_t ldt, int M, const float *b, const int32
             outer_tiles(at, ldt, M, m0, b, off, N, len, c, ldc, 1, 24);
             v += 1, m0 += 16;
         }
+    }
+}
+
+/* ar_mk_shiftsum over one block of NVS vectors at p0. */
+static inline __attribute__((always_inline)) void shiftsum_block(const float *b,
+                                                                 const int32_t *off,
+                                                                 const float *w, int T,
+                                                                 size_t p0, float *out,
+                                                                 const int NVS)
+{
+    v16 acc[6];
+    for (int q = 0; q < NVS; q++)
+        acc[q] = VSET1(0.0f);
+    for (int t = 0; t < T; t++) {
+        const float *s = b + off[t] + p0;
+        const v16 wv = VSET1(w[t]);
+        for (int q = 0; q < NVS; q++) {
+            v16 x;
+            v16_load(&x, s + 16 * q);
+            VFMA(acc[q], wv, x);
+        }
+    }
+    memcpy(out + p0, acc, (size_t)NVS * sizeof(v16));
+}
+
+void ar_mk_shiftsum(const float *b, const int32_t *off, const float *w, int T, size_t npos,
+                    float *out)
+{
+    size_t p0 = 0;
+    for (; p0 + 96 <= npos; p0 += 96)
+        shiftsum_block(b, off, w, T, p0, out, 6);
+    for (; p0 < npos; p0 += 48)
+        shiftsum_block(b, off, w, T, p0, out, 3);
+}
+
+void ar_mk_shiftdot(const float *g, const float *b, const int32_t *off, int T, size_t npos,
+                    float *dw)
+{
+    for (int t = 0; t < T; t++) {
+        const float *s = b + off[t];
+        v16 acc[4];
+        for (int q = 0; q < 4; q++)
+            acc[q] = VSET1(0.0f);
+        size_t p = 0;
+        for (; p + 64 <= npos; p += 64)
+            for (int q = 0; q < 4; q++) {
+                v16 x, y;
+                v16_load(&x, g + p + 16 * q);
+                v16_load(&y, s + p + 16 * q);
+                VFMA(acc[q], x, y);
+            }
+        for (; p < npos; p += 16) {
+            v16 x, y;
+            v16_load(&x, g + p);
+            v16_load(&y, s + p);
+            VFMA(acc[0], x, y);
+        }
+        float sum = 0.0f;
+        for (int q = 0; q < 4; q++)
+            for (int l = 0; l < 16; l++)
+                sum += acc[q][l];
+        dw[t] += sum;
     }
 }

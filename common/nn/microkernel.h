@@ -24,11 +24,6 @@ void ar_mk_pack_a(const float *a, size_t rs, size_t cs, int M, int m0, int K, fl
 void ar_mk_conv(const float *ap, int K, const int32_t *off, const float *b, size_t npos, float *c,
                 size_t ldc, int mrows);
 
-/* C[m*ldc + n] += sum_{p < len} a[m*lda + p] * b[off[n] + p] for m < M,
- * n < N; len a multiple of 16. */
-void ar_mk_dot(const float *a, size_t lda, int M, const float *b, const int32_t *off, int N,
-               size_t len, float *c, size_t ldc);
-
 /* Weight-gradient kernel, outer-product form (no horizontal sums, no
  * unaligned vector loads): C[m*ldc + n] += sum_{p < len} at[p*ldt + m] *
  * b[off[n] + p] for m < M, n < N. at is a transposed operand whose row
@@ -36,5 +31,14 @@ void ar_mk_dot(const float *a, size_t lda, int M, const float *b, const int32_t 
  * zero; at must be 64-byte aligned. */
 void ar_mk_outer(const float *at, size_t ldt, int M, const float *b, const int32_t *off, int N,
                  size_t len, float *c, size_t ldc);
+
+/* Depthwise kernels (one channel): out[p] = sum_{t < T} w[t] * b[off[t] + p]
+ * for p < npos, a multiple of 48. */
+void ar_mk_shiftsum(const float *b, const int32_t *off, const float *w, int T, size_t npos,
+                    float *out);
+/* dw[t] += sum_{p < npos} g[p] * b[off[t] + p] for t < T; npos a multiple
+ * of 16. */
+void ar_mk_shiftdot(const float *g, const float *b, const int32_t *off, int T, size_t npos,
+                    float *dw);
 
 #endif

@@ -1,0 +1,119 @@
+/* il_layout.c - packing into and out of the padded, row-interleaved layout
+ * (see il_layout.h). */
+#include "nn/il_layout.h"
+
+#include <assert.h>
+#include <string.h>
+
+
+size_t ar_il_round16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, int pw, int nb)
+{
+    ar_il_geom_t g;
+    g.ch = ch, g.hs = hs, g.ws = ws, g.ph = ph, g.pw = pw, g.nb = nb;
+    const int hp = hs + 2 * ph;
+    g.wp = ws + 2 * pw;
+    g.rs = (size_t)nb * g.wp;
+    g.plane = (size_t)hp * g.rs;
+    g.ho = hp - (c->kh - 1) * c->dh;
+    g.wo = g.wp - (c->kw - 1) * c->dw;
+    g.L = (size_t)g.ho * g.rs;
+    g.Lr = (g.L + AR_IL_POS_ROUND - 1) / AR_IL_POS_ROUND * AR_IL_POS_ROUND;
+    /* the last tile reads up to Lr-L + (kw-1)*dw past the last plane */
+    g.floats = ar_il_round16((size_t)ch * g.plane + AR_IL_POS_ROUND + (size_t)(c->kw - 1) * c->dw);
+    return g;
+}
+
+/* Copies channels [chan0, chan0+ch) of nb images (image stride img) into
+ * the padded, interleaved buffer dst, zeros everywhere else. */
+void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
+{
+    const size_t hw = (size_t)g->hs * g->ws;
+    const int hp = g->hs + 2 * g->ph;
+    for (int ci = 0; ci < g->ch; ci++) {
+        float *pl = dst + (size_t)ci * g->plane;
+        memset(pl, 0, (size_t)g->ph * g->rs * sizeof(float));
+        for (int r = g->ph; r < g->ph + g->hs; r++) {
+            float *row = pl + (size_t)r * g->rs;
+            for (int b = 0; b < g->nb; b++) {
+                float *d = row + (size_t)b * g->wp;
+                const float *s = src + b * img + (size_t)(chan0 + ci) * hw + (size_t)(r - g->ph) * g->ws;
+                for (int q = 0; q < g->pw; q++)
+                    d[q] = 0.0f, d[g->pw + g->ws + q] = 0.0f;
+                for (int q = 0; q < g->ws; q++) /* short rows: no memcpy call */
+                    d[g->pw + q] = s[q];
+            }
+        }
+        memset(pl + (size_t)(g->ph + g->hs) * g->rs, 0, (size_t)(hp - g->ph - g->hs) * g->rs * sizeof(float));
+    }
+    memset(dst + (size_t)g->ch * g->plane, 0, (g->floats - (size_t)g->ch * g->plane) * sizeof(float));
+}
+
+/* Tap offsets: entry (ci*kh + i)*kw + j is ci*plane + i*dh*rs + j*dw. */
+void ar_il_offsets(const ar_conv_cfg_t *c, const ar_il_geom_t *g, int32_t *off)
+{
+    int k = 0;
+    for (int ci = 0; ci < g->ch; ci++)
+        for (int i = 0; i < c->kh; i++)
+            for (int j = 0; j < c->kw; j++) {
+                const size_t o = (size_t)ci * g->plane + (size_t)i * c->dh * g->rs + (size_t)j * c->dw;
+                assert(o < INT32_MAX);
+                off[k++] = (int32_t)o;
+            }
+}
+
+/* Rows [0, M) of out (row stride Lr, position layout of g) into channels
+ * [chan0, chan0+M) of nb images of dst (ho x wo planes, image stride img):
+ * overwrite plus bias (bias may be NULL), or add when add != 0. */
+void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, size_t img,
+                      int chan0, const float *bias, int add)
+{
+    const size_t howo = (size_t)g->ho * g->wo;
+    for (int m = 0; m < M; m++) {
+        const float b0 = bias ? bias[m] : 0.0f;
+        for (int b = 0; b < g->nb; b++) {
+            float *d = dst + b * img + (size_t)(chan0 + m) * howo;
+            const float *s = out + (size_t)m * g->Lr + (size_t)b * g->wp;
+            for (int oh = 0; oh < g->ho; oh++) {
+                float *dr = d + (size_t)oh * g->wo;
+                const float *sr = s + (size_t)oh * g->rs;
+                if (add)
+                    for (int ow = 0; ow < g->wo; ow++)
+                        dr[ow] += sr[ow];
+                else
+                    for (int ow = 0; ow < g->wo; ow++)
+                        dr[ow] = sr[ow] + b0;
+            }
+        }
+    }
+}
+
+/* Inverse of il_unpack for gradients, transposed: dst [Lr, ldt] gets at
+ * (position, m) channel chan0+m of dy, and zeros at every dropped position
+ * and for m >= M. */
+void ar_il_scatter_t(const ar_il_geom_t *g, const float *src, size_t img, int chan0, int M,
+                         size_t ldt, float *dst)
+{
+    const size_t howo = (size_t)g->ho * g->wo;
+    memset(dst, 0, g->Lr * ldt * sizeof(float));
+    if (M == 1 && ldt == 1) { /* one channel: whole rows */
+        for (int b = 0; b < g->nb; b++)
+            for (int oh = 0; oh < g->ho; oh++) {
+                float *d = dst + (size_t)oh * g->rs + (size_t)b * g->wp;
+                const float *s = src + b * img + (size_t)chan0 * howo + (size_t)oh * g->wo;
+                for (int q = 0; q < g->wo; q++)
+                    d[q] = s[q];
+            }
+        return;
+    }
+    for (int b = 0; b < g->nb; b++)
+        for (int oh = 0; oh < g->ho; oh++)
+            for (int ow = 0; ow < g->wo; ow++) {
+                float *d = dst + ((size_t)oh * g->rs + (size_t)b * g->wp + ow) * ldt;
+                const float *s = src + b * img + (size_t)chan0 * howo + (size_t)oh * g->wo + ow;
+                for (int m = 0; m < M; m++)
+                    d[m] = s[(size_t)m * howo];
+            }
+}
+

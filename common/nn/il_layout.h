@@ -1,0 +1,61 @@
+/* il_layout.h - internal to the conv kernels: the padded, row-interleaved
+ * layout that turns a stride-1 convolution into shifted reads.
+ *
+ * A chunk of nb images, channels [chan0, chan0+ch), is copied into
+ * buf[ci][row][image][col], zero-padded by (ph, pw), row stride rs = nb*wp.
+ * Output position p = oh*rs + b*wp + ow (ow < wp; ow >= wo is a dropped
+ * column) reads tap (ci, i, j) at buf[p + ci*plane + i*dh*rs + j*dw], so
+ * every tap is a constant shift and a conv is a GEMM (or, depthwise, a sum
+ * of shifted vectors) over contiguous positions.
+ */
+#ifndef AR_NN_IL_LAYOUT_H
+#define AR_NN_IL_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/conv.h"
+
+/* Positions are rounded up to this (the widest kernel tile). */
+#define AR_IL_POS_ROUND 48
+
+/* Geometry of one padded, interleaved buffer and the conv run on it. */
+typedef struct {
+    int ch;            /* channels in the buffer */
+    int hs, ws;        /* source plane */
+    int ph, pw;        /* zero padding around it */
+    int nb;            /* images interleaved */
+    int wp;            /* padded width */
+    size_t rs, plane;  /* row stride nb*wp; channel plane hp*rs */
+    int ho, wo;        /* valid output size (stride 1) */
+    size_t L, Lr;      /* positions ho*rs, rounded up to AR_MK_NR */
+    size_t floats;     /* buffer size: ch*plane + slack the kernels may read */
+} ar_il_geom_t;
+
+/* Rounds n up to a multiple of 16 floats (64 bytes). */
+size_t ar_il_round16(size_t n);
+
+/* Geometry for ch channels of hs x ws planes padded by (ph, pw), nb images,
+ * and the stride-1 conv c (kernel, dilation) run on it. */
+ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, int pw, int nb);
+
+/* Copies channels [chan0, chan0+ch) of nb images (image stride img floats)
+ * into dst (g->floats floats), zeros everywhere else. */
+void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst);
+
+/* off[(ci*kh + i)*kw + j] = ci*plane + i*dh*rs + j*dw for ci < g->ch. */
+void ar_il_offsets(const ar_conv_cfg_t *c, const ar_il_geom_t *g, int32_t *off);
+
+/* Rows [0, M) of out (row stride Lr, positions of g) into channels
+ * [chan0, chan0+M) of nb images of dst (ho x wo planes, image stride img):
+ * overwrite plus bias (bias may be NULL), or add when add != 0. */
+void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, size_t img, int chan0,
+                  const float *bias, int add);
+
+/* Inverse of ar_il_unpack for gradients, transposed: dst [Lr, ldt] gets at
+ * (p, m) channel chan0+m of src at position p, zeros at dropped positions
+ * and for m >= M. */
+void ar_il_scatter_t(const ar_il_geom_t *g, const float *src, size_t img, int chan0, int M,
+                     size_t ldt, float *dst);
+
+#endif
