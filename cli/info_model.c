@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "io/h5.h"
+#include "nn/graph.h"
+#include "nn/model_io.h"
 
 #define MAX_OPS 32
 
@@ -54,6 +56,54 @@ static int print_graph(ar_h5_t *h, FILE *out, ar_err_t *err)
     return st;
 }
 
+/* The engine's view: every node with its output shape and parameters, the
+ * blocks with their parameter counts, totals and MACs per image. Fails with
+ * the reader's message (naming the node) when the engine rejects the file. */
+static int print_engine(ar_h5_t *h, FILE *out, ar_err_t *err)
+{
+    ar_graph_t *g = ar_model_read_h5(h, err);
+    if (!g) return err->status;
+    fprintf(out, "parameters:   %lld trainable, %lld with BN statistics\n",
+            (long long)ar_graph_param_count(g, 1), (long long)ar_graph_param_count(g, 0));
+    fprintf(out, "MACs/image:   %lld (%.2f M)\n", (long long)ar_graph_macs(g), ar_graph_macs(g) / 1e6);
+    const char **blocks = NULL;
+    int nb = 0;
+    if (ar_graph_blocks(g, &blocks, &nb, err) == AR_OK && nb > 0) {
+        fprintf(out, "blocks:       %d\n", nb);
+        for (int b = 0; b < nb; b++) {
+            int64_t np = 0;
+            int nn = 0;
+            for (int i = 0; i < g->nnodes; i++) {
+                if (strcmp(g->nodes[i].block, blocks[b]) != 0) continue;
+                nn++;
+                for (int k = 0; k < g->nodes[i].nparams; k++)
+                    if (g->nodes[i].params[k].trainable) np += ar_tensor_numel(&g->nodes[i].params[k].value);
+            }
+            fprintf(out, "  %-20s %3d nodes %10lld parameters\n", blocks[b], nn, (long long)np);
+        }
+    }
+    free(blocks);
+    fprintf(out, "graph:\n  %4s  %-15s %-28s %-12s %-16s %-14s %s\n", "#", "op", "name", "block",
+            "inputs", "output", "parameters");
+    for (int i = 0; i < g->nnodes; i++) {
+        const ar_node_t *nd = &g->nodes[i];
+        char ins[64] = "", shp[48], prm[128] = "";
+        size_t n = 0;
+        for (int j = 0; j < nd->ninputs && n < sizeof ins - 12; j++)
+            n += (size_t)snprintf(ins + n, sizeof ins - n, "%s%d", j ? "," : "", nd->inputs[j]);
+        n = 0;
+        for (int k = 0; k < nd->nparams && n < sizeof prm - 40; k++) {
+            char s[48];
+            n += (size_t)snprintf(prm + n, sizeof prm - n, "%s%s%s", k ? " " : "", nd->params[k].name,
+                                  ar_tensor_shape_str(&nd->params[k].value, s, sizeof s));
+        }
+        fprintf(out, "  %4d  %-15s %-28s %-12s %-16s %-14s %s\n", i, ar_op_name(nd->op), nd->name,
+                nd->block, ins, ar_tensor_shape_str(&nd->out, shp, sizeof shp), prm);
+    }
+    ar_graph_destroy(&g);
+    return AR_OK;
+}
+
 static void print_floats(ar_h5_t *h, const char *name, FILE *out)
 {
     float v[16];
@@ -85,6 +135,7 @@ int ar_info_model(const char *path, FILE *out, ar_err_t *err)
         print_floats(h, "mean", out);
         print_floats(h, "std", out);
         st = print_graph(h, out, err);
+        if (!st) st = print_engine(h, out, err);
         if (!st && repaired) {
             char *method = NULL;
             if (ar_h5_attr_exists(h, "/repair", "method") &&

@@ -11,6 +11,9 @@ static const ar_command_t commands[] = {
     {"info", "describe a dataset, corruption collection, model or result file", ar_cmd_info},
     {"config", "check a job file, or print the reference of every job key (--doc)", ar_cmd_config},
     {"corrupt", "make CIFAR-10-C style corruption sets (.h5 collection or .npy directory)", ar_cmd_corrupt},
+    {"train", "train a zoo model (or continue a model file) on a dataset", ar_cmd_train},
+    {"eval", "accuracy of a model on a dataset or corruption set", ar_cmd_eval},
+    {"predict", "logits of a model for the /images of an HDF5 file", ar_cmd_predict},
 };
 
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
