@@ -1,0 +1,241 @@
+/* search.c - archrepair and the baselines as training phases (search.h). */
+#include "search.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "nn/optim.h"
+#include "repair/genotype.h"
+
+static const char *const method_names[] = {"archrepair", "finetune", "layer", "block-weights"};
+_Static_assert(sizeof method_names / sizeof method_names[0] == AR_METHOD_COUNT, "method names");
+
+const char *ar_method_name(ar_method_t m)
+{
+    return (int)m >= 0 && m < AR_METHOD_COUNT ? method_names[m] : "?";
+}
+
+int ar_method_parse(const char *s)
+{
+    for (int i = 0; i < AR_METHOD_COUNT; i++)
+        if (strcmp(s, method_names[i]) == 0) return i;
+    return -1;
+}
+
+ar_search_cfg_t ar_search_cfg_default(void)
+{
+    ar_search_cfg_t c = {.method = AR_METHOD_ARCHREPAIR, .cell = ar_cell_cfg_default(),
+                         .search_epochs = 10, .finetune_epochs = 5, .batch = 64, .lr = 0.025,
+                         .lr_min = 0.001, .momentum = 0.9, .weight_decay = 3e-4,
+                         .finetune_lr = 0.01, .alpha_lr = 3e-4, .alpha_wd = 1e-3,
+                         .alpha_beta1 = 0.5, .alpha_beta2 = 0.999};
+    return c;
+}
+
+void ar_search_result_free(ar_search_result_t *r)
+{
+    if (!r) return;
+    ar_graph_destroy(&r->model);
+}
+
+/* One training phase over a trainer whose set 0 is the repair set and set 1
+ * validation. */
+typedef struct phase {
+    const char *name;
+    int epochs;
+    const int64_t *a, *b;     /* weight-step rows; alpha-step rows (NULL: no alpha) */
+    int64_t na, nb;
+    double lr, lr_min;
+} phase_t;
+
+static int optimisers(ar_trainer_t *t, const ar_search_cfg_t *c, int with_alpha, ar_optim_t **ow,
+                      ar_optim_t **oa, ar_err_t *err)
+{
+    int n = 0;
+    const ar_param_ref_t *refs = ar_plan_params(ar_trainer_plan(t), &n);
+    ar_param_ref_t *w = malloc((size_t)(n ? n : 1) * sizeof *w),
+                   *a = malloc((size_t)(n ? n : 1) * sizeof *a);
+    int nw = 0, na = 0;
+    if (!w || !a) {
+        free(w), free(a);
+        return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        if (strcmp(refs[i].name, "alpha") == 0) a[na++] = refs[i];
+        else w[nw++] = refs[i];
+    }
+    ar_optim_cfg_t sgd = {.kind = AR_OPTIM_SGD, .momentum = c->momentum,
+                          .weight_decay = c->weight_decay};
+    ar_optim_cfg_t adam = {.kind = AR_OPTIM_ADAM, .weight_decay = c->alpha_wd,
+                           .beta1 = c->alpha_beta1, .beta2 = c->alpha_beta2};
+    *ow = ar_optim_new(&sgd, w, nw, err);
+    *oa = (*ow && with_alpha) ? ar_optim_new(&adam, a, na, err) : NULL;
+    free(w), free(a);
+    if (!*ow || (with_alpha && !*oa)) {
+        ar_optim_destroy(ow);
+        return err->status;
+    }
+    return AR_OK;
+}
+
+static void shuffled(int64_t *dst, const int64_t *src, int64_t n, uint64_t seed, const char *phase,
+                     int epoch, int which)
+{
+    memcpy(dst, src, (size_t)n * sizeof *dst);
+    uint64_t ids[3] = {ar_rng_hash_str(phase), (uint64_t)epoch, (uint64_t)which};
+    ar_rng_t r;
+    ar_rng_init(&r, ar_rng_key(seed, ids, 3));
+    ar_rng_shuffle(&r, dst, n);
+}
+
+static int run_phase(ar_trainer_t *t, const ar_graph_t *g, const ar_search_cfg_t *c,
+                     const phase_t *ph, ar_epoch_fn fn, void *user, ar_search_result_t *out,
+                     ar_err_t *err)
+{
+    ar_optim_t *ow = NULL, *oa = NULL;
+    int st = optimisers(t, c, ph->b != NULL, &ow, &oa, err);
+    if (st) return st;
+    int64_t *ia = malloc((size_t)ph->na * sizeof *ia), *ib = NULL;
+    if (ph->b) ib = malloc((size_t)(ph->nb ? ph->nb : 1) * sizeof *ib);
+    if (!ia || (ph->b && !ib)) st = ar_err_set(err, AR_E_NOMEM, "out of memory");
+    int64_t steps = (ph->na + c->batch - 1) / c->batch, bsteps = (ph->nb + c->batch - 1) / c->batch;
+    ar_lr_sched_t lr = {.kind = AR_LR_COSINE, .base = ph->lr, .t_max = (double)(steps * ph->epochs),
+                        .eta_min = ph->lr_min};
+    for (int e = 0; e < ph->epochs && !st; e++) {
+        shuffled(ia, ph->a, ph->na, c->seed, ph->name, e, 0);
+        if (ib) shuffled(ib, ph->b, ph->nb, c->seed, ph->name, e, 1);
+        double sum = 0;
+        for (int64_t s = 0; s < steps && !st; s++) {
+            int n = (int)(ph->na - s * c->batch < c->batch ? ph->na - s * c->batch : c->batch);
+            double loss = 0;
+            st = ar_trainer_step(t, 0, ia + s * c->batch, n, &loss, err);
+            if (st) break;
+            sum += loss;
+            ar_optim_step(ow, ar_lr_at(&lr, (double)(e * steps + s)));
+            if (!ib || !bsteps) continue;
+            int64_t bs = s % bsteps;
+            int m = (int)(ph->nb - bs * c->batch < c->batch ? ph->nb - bs * c->batch : c->batch);
+            st = ar_trainer_step(t, 0, ib + bs * c->batch, m, &loss, err);
+            if (!st) ar_optim_step(oa, c->alpha_lr);
+        }
+        if (st) break;
+        int64_t ok = 0, cnt = 0;
+        double vl = 0;
+        st = ar_trainer_eval(t, 1, &ok, &cnt, &vl, err);
+        if (st) break;
+        ar_epoch_report_t r = {ph->name, e, sum / (double)steps, cnt ? (double)ok / (double)cnt : 0,
+                               ib ? ar_cell_alpha_entropy(g) : 0};
+        if (out->first_loss < 0) out->first_loss = r.train_loss;
+        out->last_loss = r.train_loss;
+        out->val_acc = r.val_acc;
+        if (r.train_loss != r.train_loss)
+            st = ar_err_set(err, AR_E_NUMERIC, "%s epoch %d: training loss is not finite", ph->name, e);
+        else if (fn && fn(user, &r))
+            st = ar_err_set(err, AR_E_TIMEOUT, "%s epoch %d: cancelled", ph->name, e);
+    }
+    free(ia), free(ib);
+    ar_optim_destroy(&ow);
+    ar_optim_destroy(&oa);
+    return st;
+}
+
+/* Trains g (frozen flags set) through one phase; owns nothing. */
+static int train_graph(ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_t *train,
+                       const ar_imgset_t *val, const phase_t *ph, ar_epoch_fn fn, void *user,
+                       ar_search_result_t *out, ar_err_t *err)
+{
+    ar_imgset_t sets[2] = {*train, *val};
+    ar_trainer_t *t = ar_trainer_new(g, c->batch, sets, 2, err);
+    if (!t) return err->status;
+    int st = run_phase(t, g, c, ph, fn, user, out, err);
+    if (!st && ph->epochs == 0) {
+        int64_t ok = 0, cnt = 0;
+        double vl;
+        st = ar_trainer_eval(t, 1, &ok, &cnt, &vl, err);
+        out->val_acc = cnt ? (double)ok / (double)cnt : 0;
+    }
+    ar_trainer_destroy(&t);
+    return st;
+}
+
+/* Freezes g for a baseline; AR_E_ARG when the block / layer is unknown. */
+static int freeze_for(ar_graph_t *g, const ar_search_cfg_t *c, ar_err_t *err)
+{
+    if (c->method == AR_METHOD_FINETUNE) {
+        ar_graph_freeze_all(g, 0);
+        return AR_OK;
+    }
+    ar_graph_freeze_all(g, 1);
+    if (c->method == AR_METHOD_BLOCK_WEIGHTS) {
+        if (ar_graph_freeze_block(g, c->block, 0) == 0)
+            return ar_err_set(err, AR_E_ARG, "block '%s': no such block", c->block);
+        return AR_OK;
+    }
+    int k = c->layer[0] ? ar_graph_find(g, c->layer) : -1;
+    for (int i = 0; i < g->nnodes && k < 0 && !c->layer[0]; i++)
+        if (g->nodes[i].op == AR_OP_CONV2D && strcmp(g->nodes[i].block, c->block) == 0) k = i;
+    if (k < 0 || g->nodes[k].nparams == 0)
+        return ar_err_set(err, AR_E_ARG, "layer '%s' (block '%s'): no such layer with weights",
+                          c->layer, c->block);
+    ar_graph_set_frozen(g, k, 0);
+    return AR_OK;
+}
+
+int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_t *train,
+                  const ar_imgset_t *val, ar_epoch_fn fn, void *user, ar_search_result_t *out,
+                  ar_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    out->first_loss = -1;
+    int64_t n = train->x->shape[0];
+    if (n < 2 || c->batch < 1 || c->search_epochs < 1 || c->finetune_epochs < 0)
+        return ar_err_set(err, AR_E_ARG, "search: %lld repair images, batch %d, epochs %d + %d",
+                          (long long)n, c->batch, c->search_epochs, c->finetune_epochs);
+    int64_t *all = malloc((size_t)n * sizeof *all);
+    if (!all) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    for (int64_t i = 0; i < n; i++) all[i] = i;
+    int64_t *perm = malloc((size_t)n * sizeof *perm);
+    if (!perm) {
+        free(all);
+        return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    }
+    shuffled(perm, all, n, c->seed, "split", 0, 0);
+    int64_t na = (n + 1) / 2;
+    ar_graph_t *w = NULL, *d = NULL;
+    int st = AR_OK;
+    if (c->method != AR_METHOD_ARCHREPAIR) {
+        if (!(w = ar_graph_clone(g, err))) st = err->status;
+        if (!st) st = freeze_for(w, c, err);
+        phase_t ph = {"train", c->search_epochs + c->finetune_epochs, all, NULL, n, 0, c->lr,
+                      c->lr_min};
+        if (!st) st = train_graph(w, c, train, val, &ph, fn, user, out, err);
+        if (!st) out->model = w, w = NULL;
+        goto done;
+    }
+    if (!(w = ar_cell_build(g, c->block, &c->cell, NULL, err))) {
+        st = err->status;
+        goto done;
+    }
+    phase_t ph = {"search", c->search_epochs, perm, perm + na, na, n - na, c->lr, c->lr_min};
+    if ((st = train_graph(w, c, train, val, &ph, fn, user, out, err))) goto done;
+    ar_genotype_t gt;
+    if ((st = ar_genotype_derive(w, c->block, &c->cell, &gt, err))) goto done;
+    ar_genotype_text(&gt, out->genotype, sizeof out->genotype);
+    if (!(d = ar_cell_build(g, c->block, &c->cell, &gt, err))) {
+        st = err->status;
+        goto done;
+    }
+    ar_cell_inherit(d, w);
+    phase_t ft = {"finetune", c->finetune_epochs, all, NULL, n, 0, c->finetune_lr, c->lr_min};
+    if ((st = train_graph(d, c, train, val, &ft, fn, user, out, err))) goto done;
+    out->model = d, d = NULL;
+done:
+    ar_graph_destroy(&w);
+    ar_graph_destroy(&d);
+    free(all);
+    free(perm);
+    if (st) ar_search_result_free(out);
+    return st;
+}

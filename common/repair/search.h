@@ -1,0 +1,84 @@
+/* search.h - one repair candidate, in process: the relaxed block search
+ * (ArchRepair) and the baselines, through the same training code.
+ *
+ * archrepair     relaxed cell in the block (cell.h); the rest of the network
+ *                frozen; `search_epochs` DARTS first-order epochs: per step
+ *                one SGD weight step (cosine LR) on a batch of split A, then
+ *                one Adam alpha step on a batch of split B; discretise
+ *                (genotype.h), rebuild with plain ops, inherit the searched
+ *                weights, fine-tune the block `finetune_epochs` epochs on A+B.
+ * finetune       the whole network,        } search_epochs + finetune_epochs
+ * block-weights  the block's own weights,  } epochs on A+B with SGD, cosine
+ * layer          one layer's weights       } LR: the same images and steps.
+ * A and B are the two halves of the repair set by a permutation keyed by
+ * the seed; batch order is keyed by (seed, phase, epoch). Every number
+ * depends only on the inputs and the seed (one thread of BLAS assumed).
+ */
+#ifndef AR_REPAIR_SEARCH_H
+#define AR_REPAIR_SEARCH_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "nn/graph.h"
+#include "repair/cell.h"
+#include "repair/trainer.h"
+
+typedef enum {
+    AR_METHOD_ARCHREPAIR,
+    AR_METHOD_FINETUNE,
+    AR_METHOD_LAYER,
+    AR_METHOD_BLOCK_WEIGHTS,
+    AR_METHOD_COUNT
+} ar_method_t;
+
+/* "archrepair", "finetune", "layer", "block-weights"; -1 when unknown. */
+const char *ar_method_name(ar_method_t m);
+int ar_method_parse(const char *s);
+
+typedef struct ar_search_cfg {
+    ar_method_t method;
+    char block[128];          /* target block (every method but finetune) */
+    char layer[128];          /* layer: node to retrain; "" = the block's first conv */
+    ar_cell_cfg_t cell;       /* archrepair: the cell */
+    int search_epochs;        /* >= 1 */
+    int finetune_epochs;      /* >= 0 */
+    int batch;                /* images per step */
+    double lr, lr_min;        /* SGD weights: cosine from lr to lr_min over the phase */
+    double momentum, weight_decay;
+    double finetune_lr;       /* archrepair fine-tuning: cosine from it to lr_min */
+    double alpha_lr, alpha_wd, alpha_beta1, alpha_beta2; /* Adam on alpha */
+    uint64_t seed;            /* split and batch order */
+} ar_search_cfg_t;
+
+/* DARTS' defaults: SGD 0.025 -> 0.001, momentum 0.9, wd 3e-4; Adam 3e-4,
+ * wd 1e-3, betas 0.5 / 0.999; batch 64; 10 search + 5 fine-tune epochs. */
+ar_search_cfg_t ar_search_cfg_default(void);
+
+typedef struct ar_epoch_report {
+    const char *phase;        /* "search", "finetune" or "train" (baselines) */
+    int epoch;                /* within the phase, from 0 */
+    double train_loss;        /* mean over the epoch's weight steps */
+    double val_acc;           /* eval mode, on the validation set */
+    double alpha_entropy;     /* mean over mix nodes (search), else 0 */
+} ar_epoch_report_t;
+
+/* Called after every epoch; a non-zero return stops the run (AR_E_TIMEOUT). */
+typedef int (*ar_epoch_fn)(void *user, const ar_epoch_report_t *r);
+
+typedef struct ar_search_result {
+    ar_graph_t *model;        /* owned: the repaired network, plain ops */
+    char genotype[1024];      /* archrepair: the discrete cell as text; else "" */
+    double val_acc;           /* final validation accuracy */
+    double first_loss, last_loss; /* mean training loss of the first and last epoch */
+} ar_search_result_t;
+
+/* Runs cfg->method on a copy of g (finalized, not changed) with repair set
+ * `train` (>= 2 images) and validation set `val`. fn may be NULL. On
+ * success out->model is set; on error nothing is owned by *out. */
+int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *cfg, const ar_imgset_t *train,
+                  const ar_imgset_t *val, ar_epoch_fn fn, void *user, ar_search_result_t *out,
+                  ar_err_t *err);
+void ar_search_result_free(ar_search_result_t *r);
+
+#endif

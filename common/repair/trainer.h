@@ -1,0 +1,57 @@
+/* trainer.h - training part of a network on images held in memory, with the
+ * frozen prefix computed once.
+ *
+ * The graph's frozen flags decide everything: f = the first unfrozen node;
+ * the *boundary* = nodes before f read by nodes from f on. At creation the
+ * trainer runs the prefix once (eval mode) over every image of each of its
+ * sets and keeps the boundary outputs; a step then copies the batch's rows
+ * in (ar_plan_set_output) and runs only nodes f..last (ar_plan_forward_range)
+ * and back (ar_plan_backward_range). When the network input itself is read
+ * from f on (e.g. nothing frozen) the images are the cache.
+ *
+ * Modes: in a training forward, unfrozen nodes run in train mode and frozen
+ * ones in eval mode (a frozen BN uses and keeps its running statistics, as
+ * module.eval() on a frozen part does in PyTorch); evaluation runs all in
+ * eval mode. The graph is borrowed and must keep its structure and frozen
+ * flags while the trainer lives; parameters may change (optimiser steps).
+ */
+#ifndef AR_REPAIR_TRAINER_H
+#define AR_REPAIR_TRAINER_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "nn/graph.h"
+#include "nn/plan.h"
+
+/* A labelled image set in memory: x [n, C, H, W] normalised, y [n]. */
+typedef struct ar_imgset {
+    const ar_tensor_t *x;
+    const int32_t *y;
+} ar_imgset_t;
+
+typedef struct ar_trainer ar_trainer_t;
+
+/* Builds the plan (batch `batch`, gradients) and the caches of the nsets
+ * sets. NULL with err set (no unfrozen node, no memory, plan errors). */
+ar_trainer_t *ar_trainer_new(ar_graph_t *g, int batch, const ar_imgset_t *sets, int nsets,
+                             ar_err_t *err);
+void ar_trainer_destroy(ar_trainer_t **t);
+
+/* Forward (training modes), loss and backward on rows idx[0..n) of set s
+ * (n <= batch). *loss gets the mean loss; parameter gradients are then in
+ * the plan (ar_plan_params(ar_trainer_plan(t))). */
+int ar_trainer_step(ar_trainer_t *t, int s, const int64_t *idx, int n, double *loss,
+                    ar_err_t *err);
+
+/* Eval-mode accuracy of set s: *correct of *count images, *loss the mean. */
+int ar_trainer_eval(ar_trainer_t *t, int s, int64_t *correct, int64_t *count, double *loss,
+                    ar_err_t *err);
+
+/* Images in set s. */
+int64_t ar_trainer_set_size(const ar_trainer_t *t, int s);
+ar_plan_t *ar_trainer_plan(ar_trainer_t *t);
+/* The first node run per step (f above). */
+int ar_trainer_first(const ar_trainer_t *t);
+
+#endif
