@@ -1,0 +1,237 @@
+/* eval_report.c - /evaluation, the JSON summary and the accuracy table. */
+#include "eval_report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/job_config.h"
+#include "core/fsutil.h"
+#include "io/h5.h"
+
+int ar_eval_report_alloc(ar_eval_report_t *r, ar_err_t *err)
+{
+    size_t m = r->nsets > 0 ? (size_t)r->nsets : 1, kk = (size_t)r->k * (size_t)r->k;
+    r->count = calloc(m, sizeof *r->count);
+    r->correct = calloc(m, sizeof *r->correct);
+    r->confusion = calloc(m * kk, sizeof *r->confusion);
+    if (!r->count || !r->correct || !r->confusion)
+        return ar_err_set(err, AR_E_NOMEM, "out of memory for %d sets", r->nsets);
+    return AR_OK;
+}
+
+void ar_eval_report_free(ar_eval_report_t *r)
+{
+    if (!r) return;
+    free(r->sets);
+    free(r->count);
+    free(r->correct);
+    free(r->confusion);
+    r->sets = NULL;
+    r->count = r->correct = r->confusion = NULL;
+}
+
+static double acc(const ar_eval_report_t *r, int i)
+{
+    return r->count[i] ? (double)r->correct[i] / (double)r->count[i] : 0.0;
+}
+
+void ar_eval_report_summary(const ar_eval_report_t *r, double *clean, double *mean_corrupted,
+                            double *relative)
+{
+    *clean = r->nsets ? acc(r, 0) : 0.0;
+    double sum = 0;
+    for (int i = 1; i < r->nsets; i++) sum += acc(r, i);
+    *mean_corrupted = r->nsets > 1 ? sum / (r->nsets - 1) : 0.0;
+    *relative = *clean > 0 ? *mean_corrupted / *clean : 0.0;
+}
+
+/* The label without its "/<severity>" suffix (the corruption row name). */
+static void group_of(const ar_set_ref_t *s, char *out, size_t cap)
+{
+    const char *slash = strrchr(s->label, '/');
+    size_t n = slash ? (size_t)(slash - s->label) : strlen(s->label);
+    snprintf(out, cap, "%.*s", (int)n, s->label);
+}
+
+/* Distinct groups of the corrupted sets, in order of appearance. */
+static int groups(const ar_eval_report_t *r, char (*g)[192], int cap)
+{
+    int n = 0;
+    for (int i = 1; i < r->nsets; i++) {
+        char name[192];
+        group_of(&r->sets[i], name, sizeof name);
+        int k = 0;
+        while (k < n && strcmp(g[k], name)) k++;
+        if (k == n && n < cap) strcpy(g[n++], name);
+    }
+    return n;
+}
+
+static void print_table(const ar_eval_report_t *r, FILE *f)
+{
+    double clean, mean, rel;
+    ar_eval_report_summary(r, &clean, &mean, &rel);
+    fprintf(f, "%-28s %9s %9s %9s %9s %9s %9s\n", "accuracy (%)", "sev 1", "sev 2", "sev 3",
+            "sev 4", "sev 5", "mean");
+    fprintf(f, "%-28s %9.2f\n", "clean", 100 * clean);
+    char (*g)[192] = calloc((size_t)(r->nsets > 0 ? r->nsets : 1), sizeof *g);
+    int ng = g ? groups(r, g, r->nsets) : 0;
+    double sev_sum[6] = {0};
+    int sev_n[6] = {0};
+    for (int k = 0; k < ng; k++) {
+        fprintf(f, "%-28s", g[k]);
+        double sum = 0;
+        int n = 0;
+        for (int sev = 1; sev <= 5; sev++) {
+            int found = -1;
+            for (int i = 1; i < r->nsets && found < 0; i++) {
+                char name[192];
+                group_of(&r->sets[i], name, sizeof name);
+                if (!strcmp(name, g[k]) && r->sets[i].severity == sev) found = i;
+            }
+            if (found < 0) {
+                fprintf(f, " %9s", "-");
+                continue;
+            }
+            double a = acc(r, found);
+            fprintf(f, " %9.2f", 100 * a);
+            sum += a;
+            n++;
+            sev_sum[sev] += a;
+            sev_n[sev]++;
+        }
+        fprintf(f, " %9.2f\n", n ? 100 * sum / n : 0.0);
+    }
+    if (ng) {
+        fprintf(f, "%-28s", "mean over corruptions");
+        for (int sev = 1; sev <= 5; sev++)
+            if (sev_n[sev]) fprintf(f, " %9.2f", 100 * sev_sum[sev] / sev_n[sev]);
+            else fprintf(f, " %9s", "-");
+        fprintf(f, " %9.2f\n", 100 * mean);
+        fprintf(f, "relative robustness (mean corrupted / clean): %.4f\n", rel);
+    }
+    free(g);
+}
+
+/* Appends printf output to a growing buffer; returns -1 when out of memory. */
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+    int bad;
+} sbuf_t;
+
+static void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf_t *b, const char *fmt, ...)
+{
+    for (int pass = 0; pass < 2 && !b->bad; pass++) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->bad = 1;
+            return;
+        }
+        if (b->p && b->n + (size_t)n < b->cap) {
+            b->n += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap + (size_t)n + 1) * 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->bad = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+}
+
+static void sb_str(sbuf_t *b, const char *s)
+{
+    sb_printf(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') sb_printf(b, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20) sb_printf(b, "\\u%04x", (unsigned char)*s);
+        else sb_printf(b, "%c", *s);
+    }
+    sb_printf(b, "\"");
+}
+
+static int write_json(const ar_eval_report_t *r, const ar_job_ctx_t *job, double wall,
+                      const char *path, ar_err_t *err)
+{
+    double clean, mean, rel;
+    ar_eval_report_summary(r, &clean, &mean, &rel);
+    sbuf_t b = {0};
+    sb_printf(&b, "{\n  \"kind\": \"evaluate\",\n  \"job\": ");
+    sb_str(&b, job->cfg->job.name);
+    sb_printf(&b, ",\n  \"model\": ");
+    sb_str(&b, job->cfg->model.path);
+    sb_printf(&b, ",\n  \"ranks\": %d,\n  \"wall_seconds\": %.3f,\n  \"sets\": [\n", job->ranks, wall);
+    for (int i = 0; i < r->nsets; i++) {
+        sb_printf(&b, "    {\"name\": ");
+        sb_str(&b, r->sets[i].label);
+        sb_printf(&b, ", \"corruption\": ");
+        sb_str(&b, r->sets[i].corruption);
+        sb_printf(&b, ", \"severity\": %d, \"count\": %lld, \"correct\": %lld, \"acc\": %.17g}%s\n",
+                  r->sets[i].severity, (long long)r->count[i], (long long)r->correct[i], acc(r, i),
+                  i + 1 < r->nsets ? "," : "");
+    }
+    sb_printf(&b, "  ],\n  \"clean_acc\": %.17g,\n  \"mean_corrupted_acc\": %.17g,\n"
+                  "  \"relative_robustness\": %.17g\n}\n", clean, mean, rel);
+    if (b.bad) {
+        free(b.p);
+        return ar_err_set(err, AR_E_NOMEM, "out of memory writing %s", path);
+    }
+    int s = ar_write_file_atomic(path, b.p, b.n, err);
+    free(b.p);
+    return s;
+}
+
+int ar_eval_report_write(const ar_eval_report_t *r, const ar_job_ctx_t *job, ar_err_t *err)
+{
+    const char *out = job->cfg->job.output;
+    double wall = ar_now() - r->t0;
+    int64_t m = r->nsets, mkk[3] = {r->nsets, r->k, r->k};
+    double *accs = calloc((size_t)(m ? m : 1), sizeof *accs);
+    const char **names = calloc((size_t)(m ? m : 1), sizeof *names);
+    if (!accs || !names) {
+        free(accs);
+        free(names);
+        return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < r->nsets; i++) {
+        accs[i] = acc(r, i);
+        names[i] = r->sets[i].label;
+    }
+    ar_h5_t *h = ar_h5_create(out, err);
+    int s = h ? AR_OK : err->status;
+    int ranks = job->ranks;
+    if (!s) s = ar_h5_write_strings(h, "/evaluation/set_names", names, r->nsets, err);
+    if (!s) s = ar_h5_write(h, "/evaluation/acc", AR_DT_F64, 1, &m, accs, 0, err);
+    if (!s) s = ar_h5_write(h, "/evaluation/count", AR_DT_I64, 1, &m, r->count, 0, err);
+    if (!s) s = ar_h5_write(h, "/evaluation/correct", AR_DT_I64, 1, &m, r->correct, 0, err);
+    if (!s) s = ar_h5_write(h, "/evaluation/confusion", AR_DT_I64, 3, mkk, r->confusion, 0, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/evaluation", "job", job->job_text, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/evaluation", "model", job->cfg->model.path, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/evaluation", "version", "archrepair 0.1.0", err);
+    if (!s) s = ar_h5_attr_write(h, "/evaluation", "ranks", AR_DT_I32, 1, &ranks, 1, err);
+    if (!s) s = ar_h5_attr_write(h, "/evaluation", "wall_seconds", AR_DT_F64, 1, &wall, 1, err);
+    if (!s) s = ar_h5_commit(&h, err);
+    ar_h5_destroy(&h);
+    free(accs);
+    free(names);
+    if (s) return s;
+    char json[4096];
+    size_t n = strlen(out);
+    if (n > 3 && !strcmp(out + n - 3, ".h5")) n -= 3;
+    if (snprintf(json, sizeof json, "%.*s.json", (int)n, out) >= (int)sizeof json)
+        return ar_err_set(err, AR_E_ARG, "%s: output path too long", out);
+    if ((s = write_json(r, job, wall, json, err))) return s;
+    print_table(r, stdout);
+    fflush(stdout);
+    return AR_OK;
+}

@@ -1,0 +1,28 @@
+/* job_evaluate.h - the "evaluate" job (issue 5 item 4): accuracy of a model
+ * on the clean set and on every corruption set (corruption x severity).
+ *
+ * Tasks are shards (set, index range); a worker loads the model once, reads
+ * its shard straight from disk (corrupting on the fly for generated sets),
+ * predicts, and returns counts: correct, total and the per-class confusion
+ * matrix (int64 [K, K], row = true label, column = prediction). The
+ * coordinator folds the counts in task order and writes, only once every
+ * shard is in, atomically:
+ *   OUTPUT (HDF5)  /evaluation: set_names (string [M]), acc (float64 [M]),
+ *                  count, correct (int64 [M]), confusion (int64 [M, K, K]);
+ *                  attributes job (TOML text), model, ranks, wall_seconds,
+ *                  version
+ *   OUTPUT.json    the same numbers plus per-corruption and per-severity
+ *                  means and relative robustness (mean corrupted acc / clean
+ *                  acc), for scripts
+ *   stdout         a table: one row per corruption, one column per severity
+ * (OUTPUT.json is the output path with a trailing ".h5" replaced by ".json".)
+ */
+#ifndef AR_JOBS_JOB_EVALUATE_H
+#define AR_JOBS_JOB_EVALUATE_H
+
+#include "runtime/registry.h"
+
+extern const ar_job_kind_t ar_job_evaluate;
+extern const ar_task_type_t ar_task_evaluate;
+
+#endif

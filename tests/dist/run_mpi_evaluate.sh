@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# run_mpi_evaluate.sh BIN MAKE_MODEL TMP - the evaluate job under real mpirun
+# at -np 1, 2, 3 and 4: a probe model whose predictions numpy recomputes
+# labels the data, so clean accuracy must be exactly 1; corrupted sets are
+# generated on the fly; every run must write the same /evaluation, a JSON
+# summary that agrees, and the accuracy table.
+set -euo pipefail
+bin=$1 mk=$2
+tmp=$3/dist-evaluate
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$tmp" && mkdir -p "$tmp"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+py=/usr/bin/python3
+"$mk" "$tmp/model.h5" 3 16 16 10 1
+$py "$here/check_evaluate.py" make "$tmp/data.h5" "$tmp/model.h5"
+limit=500
+outs=()
+for np in 1 2 3 4; do
+  cat > "$tmp/np$np.toml" <<TOML
+[job]
+kind = "evaluate"
+name = "dist evaluate test"
+seed = 5
+output = "$tmp/np$np.h5"
+[model]
+path = "$tmp/model.h5"
+[data]
+path = "$tmp/data.h5"
+limit = $limit
+batch_size = 32
+[[data.corrupted]]
+kind = "generated"
+corruptions = ["gaussian_noise", "contrast", "brightness"]
+severities = [1, 3, 5]
+[run]
+shard_size = 60
+TOML
+  start=$(date +%s.%N)
+  if ! timeout 120 mpirun -np $np --oversubscribe "$bin" "$tmp/np$np.toml" >"$tmp/np$np.out" 2>"$tmp/np$np.err"; then
+    echo "FAIL: -np $np exited non-zero"; cat "$tmp/np$np.err"; exit 1
+  fi
+  echo "-np $np: $(awk "BEGIN{print $(date +%s.%N) - $start}") s"
+  grep -q "^relative robustness" "$tmp/np$np.out" || { echo "FAIL: no table"; cat "$tmp/np$np.out"; exit 1; }
+  outs+=("$tmp/np$np.h5")
+done
+cat "$tmp/np4.out"
+$py "$here/check_evaluate.py" check $limit "${outs[@]}"
+ls "$tmp"/*.tmp.* 2>/dev/null && { echo "FAIL: temporary files left"; exit 1; }
+rm -rf "$tmp"
+echo PASS
