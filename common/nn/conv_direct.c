@@ -15,7 +15,7 @@ _Static_assert(AR_IL_POS_ROUND % AR_MK_NR == 0, "kernel tiles must divide the po
 /* Positions per chunk the path aims for (nb images interleaved). */
 #define AR_DIRECT_TARGET_POS 2048
 
-int ar_conv_direct_ok(const ar_conv_cfg_t *c)
+int ar_conv_direct_dx_ok(const ar_conv_cfg_t *c)
 {
     return c->sh == 1 && c->sw == 1 && c->ph <= (c->kh - 1) * c->dh && c->pw <= (c->kw - 1) * c->dw;
 }
@@ -42,7 +42,12 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     const int cig = c->cin / c->groups, cog = c->cout / c->groups, taps = c->kh * c->kw;
     const size_t K = (size_t)cig * taps, K2 = (size_t)cog * taps;
     p.gx = ar_il_geom(c, cig, h, w, c->ph, c->pw, nb);
-    p.gd = ar_il_geom(c, cog, p.gx.ho, p.gx.wo, (c->kh - 1) * c->dh - c->ph, (c->kw - 1) * c->dw - c->pw, nb);
+    const int dx_ok = ar_conv_direct_dx_ok(c);
+    if (dx_ok)
+        p.gd = ar_il_geom(c, cog, p.gx.ho, p.gx.wo, (c->kh - 1) * c->dh - c->ph,
+                          (c->kw - 1) * c->dw - c->pw, nb);
+    else
+        memset(&p.gd, 0, sizeof p.gd); /* dx comes from the im2col path */
     p.xp = 0;
     p.ap = p.xp + p.gx.floats;
     const size_t apf = ar_il_round16((K > K2 ? K : K2) * AR_MK_MR);
@@ -52,7 +57,7 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     /* backward: dW uses xp, dyl, off; dx uses wt, dyp, ap, dxo, off2 */
     p.dyl = p.off + ar_il_round16(K);
     p.wt = p.dyl + ar_il_round16((size_t)ar_il_round16(cog) * p.gx.Lr);
-    p.dyp = p.wt + ar_il_round16((size_t)cig * K2);
+    p.dyp = p.wt + (dx_ok ? ar_il_round16((size_t)cig * K2) : 0);
     p.dxo = p.dyp + p.gd.floats;
     p.off2 = p.dxo + ar_il_round16((size_t)cig * p.gd.Lr);
     p.total_bwd = p.off2 + ar_il_round16(K2);
@@ -139,7 +144,7 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
     const size_t yimg = (size_t)c->cout * j->dy->shape[2] * j->dy->shape[3];
     const int n0 = ci * j->l.chunk, nb = n - n0 < j->l.chunk ? n - n0 : j->l.chunk;
     const direct_plan_t p = direct_plan(c, nb, h, w);
-    assert(p.gd.ho == h && p.gd.wo == w);
+    assert(!j->dx || (p.gd.ho == h && p.gd.wo == w));
     float *part = j->scratch + j->l.parts + (size_t)ci * c->cout * K;
     for (int g = 0; g < G; g++) {
         const float *wg = j->weight + (size_t)g * cog * K;
@@ -202,6 +207,7 @@ void ar_conv_direct_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const
                              const ar_tensor_t *dy, ar_tensor_t *dx, float *dweight,
                              float *scratch)
 {
+    assert(!dx || ar_conv_direct_dx_ok(c));
     direct_job_t j = {c, x, dy, NULL, dx, weight, NULL, dweight != NULL, scratch,
                       direct_layout(c, (int)x->shape[0], (int)x->shape[2], (int)x->shape[3])};
     ar_par_run(j.l.threads, backward_worker, &j);

@@ -12,16 +12,20 @@ ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, 
 {
     ar_il_geom_t g;
     g.ch = ch, g.hs = hs, g.ws = ws, g.ph = ph, g.pw = pw, g.nb = nb;
-    const int hp = hs + 2 * ph;
-    g.wp = ws + 2 * pw;
-    g.rs = (size_t)nb * g.wp;
-    g.plane = (size_t)hp * g.rs;
-    g.ho = hp - (c->kh - 1) * c->dh;
-    g.wo = g.wp - (c->kw - 1) * c->dw;
+    g.sh = c->sh, g.sw = c->sw;
+    const int hp = hs + 2 * ph, wp = ws + 2 * pw;
+    g.hq = (hp + g.sh - 1) / g.sh;
+    g.wq = (wp + g.sw - 1) / g.sw;
+    g.rs = (size_t)nb * g.wq;
+    g.plane = (size_t)g.hq * g.rs;
+    /* valid outputs read inside their phase plane: (ho-1)*sh + (kh-1)*dh <= hp-1 */
+    g.ho = (hp - (c->kh - 1) * c->dh - 1) / g.sh + 1;
+    g.wo = (wp - (c->kw - 1) * c->dw - 1) / g.sw + 1;
     g.L = (size_t)g.ho * g.rs;
     g.Lr = (g.L + AR_IL_POS_ROUND - 1) / AR_IL_POS_ROUND * AR_IL_POS_ROUND;
     /* the last tile reads up to Lr-L + (kw-1)*dw past the last plane */
-    g.floats = ar_il_round16((size_t)ch * g.plane + AR_IL_POS_ROUND + (size_t)(c->kw - 1) * c->dw);
+    g.floats = ar_il_round16((size_t)ch * g.sh * g.sw * g.plane + AR_IL_POS_ROUND +
+                             (size_t)(c->kw - 1) * c->dw);
     return g;
 }
 
@@ -30,34 +34,62 @@ ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, 
 void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
 {
     const size_t hw = (size_t)g->hs * g->ws;
-    const int hp = g->hs + 2 * g->ph;
-    for (int ci = 0; ci < g->ch; ci++) {
-        float *pl = dst + (size_t)ci * g->plane;
-        memset(pl, 0, (size_t)g->ph * g->rs * sizeof(float));
-        for (int r = g->ph; r < g->ph + g->hs; r++) {
-            float *row = pl + (size_t)r * g->rs;
-            for (int b = 0; b < g->nb; b++) {
-                float *d = row + (size_t)b * g->wp;
-                const float *s = src + b * img + (size_t)(chan0 + ci) * hw + (size_t)(r - g->ph) * g->ws;
-                for (int q = 0; q < g->pw; q++)
-                    d[q] = 0.0f, d[g->pw + g->ws + q] = 0.0f;
-                for (int q = 0; q < g->ws; q++) /* short rows: no memcpy call */
-                    d[g->pw + q] = s[q];
+    const size_t planes = (size_t)g->ch * g->sh * g->sw;
+    if (g->sh == 1 && g->sw == 1) {
+        for (int ci = 0; ci < g->ch; ci++) {
+            float *pl = dst + (size_t)ci * g->plane;
+            memset(pl, 0, (size_t)g->ph * g->rs * sizeof(float));
+            for (int r = g->ph; r < g->ph + g->hs; r++) {
+                float *row = pl + (size_t)r * g->rs;
+                for (int b = 0; b < g->nb; b++) {
+                    float *d = row + (size_t)b * g->wq;
+                    const float *s =
+                        src + b * img + (size_t)(chan0 + ci) * hw + (size_t)(r - g->ph) * g->ws;
+                    for (int q = 0; q < g->pw; q++)
+                        d[q] = 0.0f, d[g->pw + g->ws + q] = 0.0f;
+                    for (int q = 0; q < g->ws; q++) /* short rows: no memcpy call */
+                        d[g->pw + q] = s[q];
+                }
             }
+            memset(pl + (size_t)(g->ph + g->hs) * g->rs, 0,
+                   (size_t)(g->hq - g->ph - g->hs) * g->rs * sizeof(float));
         }
-        memset(pl + (size_t)(g->ph + g->hs) * g->rs, 0, (size_t)(hp - g->ph - g->hs) * g->rs * sizeof(float));
+    } else {
+        for (int ci = 0; ci < g->ch; ci++)
+            for (int a = 0; a < g->sh; a++)
+                for (int e = 0; e < g->sw; e++) {
+                    float *pl = dst + ((size_t)(ci * g->sh + a) * g->sw + e) * g->plane;
+                    for (int u = 0; u < g->hq; u++) {
+                        const int r = a + g->sh * u - g->ph; /* source row */
+                        for (int b = 0; b < g->nb; b++) {
+                            float *d = pl + (size_t)u * g->rs + (size_t)b * g->wq;
+                            if (r < 0 || r >= g->hs) {
+                                memset(d, 0, (size_t)g->wq * sizeof(float));
+                                continue;
+                            }
+                            const float *s = src + b * img + (size_t)(chan0 + ci) * hw +
+                                             (size_t)r * g->ws;
+                            for (int v = 0; v < g->wq; v++) {
+                                const int col = e + g->sw * v - g->pw;
+                                d[v] = col >= 0 && col < g->ws ? s[col] : 0.0f;
+                            }
+                        }
+                    }
+                }
     }
-    memset(dst + (size_t)g->ch * g->plane, 0, (g->floats - (size_t)g->ch * g->plane) * sizeof(float));
+    memset(dst + planes * g->plane, 0, (g->floats - planes * g->plane) * sizeof(float));
 }
 
-/* Tap offsets: entry (ci*kh + i)*kw + j is ci*plane + i*dh*rs + j*dw. */
+/* Tap offsets: entry (ci*kh + i)*kw + j is the shift of tap (ci, i, j). */
 void ar_il_offsets(const ar_conv_cfg_t *c, const ar_il_geom_t *g, int32_t *off)
 {
     int k = 0;
     for (int ci = 0; ci < g->ch; ci++)
         for (int i = 0; i < c->kh; i++)
             for (int j = 0; j < c->kw; j++) {
-                const size_t o = (size_t)ci * g->plane + (size_t)i * c->dh * g->rs + (size_t)j * c->dw;
+                const int ti = i * c->dh, tj = j * c->dw;
+                const size_t phase = (size_t)(ci * g->sh + ti % g->sh) * g->sw + tj % g->sw;
+                const size_t o = phase * g->plane + (size_t)(ti / g->sh) * g->rs + (size_t)(tj / g->sw);
                 assert(o < INT32_MAX);
                 off[k++] = (int32_t)o;
             }
@@ -74,7 +106,7 @@ void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, si
         const float b0 = bias ? bias[m] : 0.0f;
         for (int b = 0; b < g->nb; b++) {
             float *d = dst + b * img + (size_t)(chan0 + m) * howo;
-            const float *s = out + (size_t)m * g->Lr + (size_t)b * g->wp;
+            const float *s = out + (size_t)m * g->Lr + (size_t)b * g->wq;
             for (int oh = 0; oh < g->ho; oh++) {
                 float *dr = d + (size_t)oh * g->wo;
                 const float *sr = s + (size_t)oh * g->rs;
@@ -100,7 +132,7 @@ void ar_il_scatter_t(const ar_il_geom_t *g, const float *src, size_t img, int ch
     if (M == 1 && ldt == 1) { /* one channel: whole rows */
         for (int b = 0; b < g->nb; b++)
             for (int oh = 0; oh < g->ho; oh++) {
-                float *d = dst + (size_t)oh * g->rs + (size_t)b * g->wp;
+                float *d = dst + (size_t)oh * g->rs + (size_t)b * g->wq;
                 const float *s = src + b * img + (size_t)chan0 * howo + (size_t)oh * g->wo;
                 for (int q = 0; q < g->wo; q++)
                     d[q] = s[q];
@@ -110,7 +142,7 @@ void ar_il_scatter_t(const ar_il_geom_t *g, const float *src, size_t img, int ch
     for (int b = 0; b < g->nb; b++)
         for (int oh = 0; oh < g->ho; oh++)
             for (int ow = 0; ow < g->wo; ow++) {
-                float *d = dst + ((size_t)oh * g->rs + (size_t)b * g->wp + ow) * ldt;
+                float *d = dst + ((size_t)oh * g->rs + (size_t)b * g->wq + ow) * ldt;
                 const float *s = src + b * img + (size_t)chan0 * howo + (size_t)oh * g->wo + ow;
                 for (int m = 0; m < M; m++)
                     d[m] = s[(size_t)m * howo];

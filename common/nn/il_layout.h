@@ -1,12 +1,16 @@
 /* il_layout.h - internal to the conv kernels: the padded, row-interleaved
- * layout that turns a stride-1 convolution into shifted reads.
+ * (and, for strides, phase-split) layout that turns a convolution into
+ * shifted reads.
  *
- * A chunk of nb images, channels [chan0, chan0+ch), is copied into
- * buf[ci][row][image][col], zero-padded by (ph, pw), row stride rs = nb*wp.
- * Output position p = oh*rs + b*wp + ow (ow < wp; ow >= wo is a dropped
- * column) reads tap (ci, i, j) at buf[p + ci*plane + i*dh*rs + j*dw], so
- * every tap is a constant shift and a conv is a GEMM (or, depthwise, a sum
- * of shifted vectors) over contiguous positions.
+ * A chunk of nb images, channels [chan0, chan0+ch), zero-padded by
+ * (ph, pw), is copied into buf[ci][a][e][u][image][v] = padded pixel
+ * (a + sh*u, e + sw*v): one phase plane per (row, column) residue modulo the
+ * stride (one plane when the stride is 1), row stride rs = nb*wq.
+ * Output position p = oh*rs + b*wq + ow (ow < wq; ow >= wo is a dropped
+ * column) reads tap (ci, i, j) at buf[p + off], with
+ *   off = ((ci*sh + (i*dh)%sh)*sw + (j*dw)%sw)*plane + (i*dh/sh)*rs + j*dw/sw,
+ * so every tap is a constant shift and a conv is a GEMM (or, depthwise, a
+ * sum of shifted vectors) over contiguous positions.
  */
 #ifndef AR_NN_IL_LAYOUT_H
 #define AR_NN_IL_LAYOUT_H
@@ -24,26 +28,27 @@ typedef struct {
     int ch;            /* channels in the buffer */
     int hs, ws;        /* source plane */
     int ph, pw;        /* zero padding around it */
+    int sh, sw;        /* stride: sh*sw phase planes per channel */
     int nb;            /* images interleaved */
-    int wp;            /* padded width */
-    size_t rs, plane;  /* row stride nb*wp; channel plane hp*rs */
-    int ho, wo;        /* valid output size (stride 1) */
-    size_t L, Lr;      /* positions ho*rs, rounded up to AR_MK_NR */
-    size_t floats;     /* buffer size: ch*plane + slack the kernels may read */
+    int hq, wq;        /* phase plane size: ceil(padded size / stride) */
+    size_t rs, plane;  /* row stride nb*wq; phase plane hq*rs */
+    int ho, wo;        /* valid output size */
+    size_t L, Lr;      /* positions ho*rs, rounded up to AR_IL_POS_ROUND */
+    size_t floats;     /* buffer size: planes + slack the kernels may read */
 } ar_il_geom_t;
 
 /* Rounds n up to a multiple of 16 floats (64 bytes). */
 size_t ar_il_round16(size_t n);
 
 /* Geometry for ch channels of hs x ws planes padded by (ph, pw), nb images,
- * and the stride-1 conv c (kernel, dilation) run on it. */
+ * and the conv c (kernel, stride, dilation) run on it. */
 ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, int pw, int nb);
 
 /* Copies channels [chan0, chan0+ch) of nb images (image stride img floats)
  * into dst (g->floats floats), zeros everywhere else. */
 void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst);
 
-/* off[(ci*kh + i)*kw + j] = ci*plane + i*dh*rs + j*dw for ci < g->ch. */
+/* off[(ci*kh + i)*kw + j] = the tap's shift (above) for ci < g->ch. */
 void ar_il_offsets(const ar_conv_cfg_t *c, const ar_il_geom_t *g, int32_t *off);
 
 /* Rows [0, M) of out (row stride Lr, positions of g) into channels

@@ -1,6 +1,6 @@
-/* im2col.c - unfold / fold a chunk of images for the GEMM convolution path.
- * Rows are filled tap by tap so the inner loop is a contiguous copy when the
- * stride is 1; the valid output range of every tap is computed once. */
+/* im2col.c - fold GEMM columns back into a chunk of images (the input
+ * gradient of strided convs), and the valid-output range of a kernel tap.
+ * The valid output range of every tap is computed once per row. */
 #include "nn/im2col.h"
 
 #include <string.h>
@@ -17,48 +17,6 @@ void ar_conv_tap_range(int off, int stride, int n, int out, int *lo, int *hi)
         l = h;
     *lo = l;
     *hi = h;
-}
-
-void ar_im2col_chunk(const ar_conv_cfg_t *c, const float *x, int nb, int h, int w, int g,
-                     int ho, int wo, float *col)
-{
-    const int cig = c->cin / c->groups;
-    const size_t hw = (size_t)h * w, howo = (size_t)ho * wo;
-    const size_t img = (size_t)c->cin * hw, P = (size_t)nb * howo;
-    for (int ci = 0; ci < cig; ci++) {
-        for (int i = 0; i < c->kh; i++) {
-            int oh_lo, oh_hi;
-            const int hoff = i * c->dh - c->ph;
-            ar_conv_tap_range(hoff, c->sh, h, ho, &oh_lo, &oh_hi);
-            for (int j = 0; j < c->kw; j++) {
-                int ow_lo, ow_hi;
-                const int woff = j * c->dw - c->pw;
-                ar_conv_tap_range(woff, c->sw, w, wo, &ow_lo, &ow_hi);
-                float *row = col + ((size_t)(ci * c->kh + i) * c->kw + j) * P;
-                for (int b = 0; b < nb; b++) {
-                    const float *xp = x + b * img + (size_t)(g * cig + ci) * hw;
-                    float *dst = row + b * howo;
-                    memset(dst, 0, (size_t)oh_lo * wo * sizeof(float));
-                    for (int oh = oh_lo; oh < oh_hi; oh++) {
-                        const float *src = xp + (size_t)(oh * c->sh + hoff) * w;
-                        float *d = dst + (size_t)oh * wo;
-                        for (int ow = 0; ow < ow_lo; ow++)
-                            d[ow] = 0.0f;
-                        if (c->sw == 1) {
-                            memcpy(d + ow_lo, src + ow_lo + woff, (size_t)(ow_hi - ow_lo) * sizeof(float));
-                        } else {
-                            const int s = c->sw;
-                            for (int ow = ow_lo; ow < ow_hi; ow++)
-                                d[ow] = src[ow * s + woff];
-                        }
-                        for (int ow = ow_hi; ow < wo; ow++)
-                            d[ow] = 0.0f;
-                    }
-                    memset(dst + (size_t)oh_hi * wo, 0, (size_t)(ho - oh_hi) * wo * sizeof(float));
-                }
-            }
-        }
-    }
 }
 
 void ar_col2im_chunk(const ar_conv_cfg_t *c, const float *col, int nb, int h, int w, int g,

@@ -1,19 +1,14 @@
-/* im2col.h - internal to conv.c: unfold a chunk of images into GEMM columns
- * and fold column gradients back (PyTorch conv geometry).
+/* im2col.h - internal to the conv kernels: fold GEMM columns back into
+ * images (PyTorch conv geometry), and tap ranges.
  *
- * For one group g of a conv c, a chunk of nb images x (image stride
- * cin*h*w floats) unfolds to col [K, P] with K = (cin/groups)*kh*kw rows,
+ * For one group g of a conv c, col [K, P] has K = (cin/groups)*kh*kw rows,
  * row r = (ci*kh + i)*kw + j, and P = nb*ho*wo columns, column
- * b*ho*wo + oh*wo + ow. Positions in the zero padding read as 0.
+ * b*ho*wo + oh*wo + ow, for a chunk of nb images (image stride cin*h*w).
  */
 #ifndef AR_NN_IM2COL_H
 #define AR_NN_IM2COL_H
 
 #include "nn/conv.h"
-
-/* Overwrites col [K, P] from images x[0..nb) (group g's channels). */
-void ar_im2col_chunk(const ar_conv_cfg_t *c, const float *x, int nb, int h, int w, int g,
-                     int ho, int wo, float *col);
 
 /* ADDS col [K, P] back into the images dx[0..nb) (group g's channels);
  * padding positions are dropped. */

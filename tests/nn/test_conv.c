@@ -1,6 +1,7 @@
 /* test_conv.c - ar_conv2d forward and backward against a naive double-
  * precision reference and its central finite differences, over every path
- * (depthwise, direct 1x1, chunked im2col+SGEMM) and odd geometries. */
+ * (depthwise plane and shifted-vector kernels, implicit GEMM with one or
+ * several phase planes, im2col input gradient) and odd geometries. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,10 @@ int main(void)
     check_case("1x1 direct groups2", cfg(6, 4, 1, 1, 1, 0, 1, 2), 1, 16, 17, 0, 1, 32);
     check_case("1x1 small plane", cfg(6, 4, 1, 1, 1, 0, 1, 1), 2, 5, 5, 1, 1, 33);
     check_case("1x1 s2", cfg(4, 8, 1, 1, 2, 0, 1, 1), 2, 9, 9, 0, 1, 34);
+    /* padding beyond (k-1)*dilation: dx from the im2col path */
+    check_case("1x1 p1 over-padded", cfg(3, 4, 1, 1, 1, 1, 1, 1), 2, 5, 6, 1, 1, 35);
+    check_case("3x3 p3 over-padded", cfg(2, 3, 3, 3, 1, 3, 1, 1), 1, 5, 5, 1, 1, 36);
+    check_case("3x3 s3 d2 p2", cfg(3, 4, 3, 3, 3, 2, 2, 1), 2, 11, 10, 1, 1, 37);
     /* many chunks with a remainder (2048 columns / 64 = 32 images per chunk),
      * and one image per chunk (plane > 2048 columns); analytic reference */
     check_case("chunks 32+3", cfg(8, 8, 3, 3, 1, 1, 1, 1), 35, 8, 8, 1, 0, 41);
