@@ -67,7 +67,7 @@ typedef struct ar_corrupt_opts {
 
 typedef struct ar_corrupt_ctx ar_corrupt_ctx_t;
 
-/* A context for images of h x w x c (c = 1 or 3; h, w >= 8). opts may be
+/* A context for images of h x w x c (c = 1 or 3; 8 <= h, w <= 4096). opts may be
  * NULL. Loads the frost textures (an unreadable or empty frost_dir is an
  * error) or builds the procedural ones. NULL with err set on failure. The
  * caller destroys it. */

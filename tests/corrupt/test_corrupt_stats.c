@@ -11,6 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdio.h>
+
+#include <jpeglib.h>
+
 #include "check.h"
 #include "corrupt/corrupt.h"
 #include "corrupt/corrupt_dataset.h"
@@ -258,6 +262,53 @@ static void test_determinism(void)
     free(clean), free(all), free(one);
 }
 
+/* a flat-colour JPEG file through libjpeg directly */
+static int write_jpeg(const char *path, int h, int w, const uint8_t rgb[3])
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    struct jpeg_compress_struct ci;
+    struct jpeg_error_mgr je;
+    ci.err = jpeg_std_error(&je);
+    jpeg_create_compress(&ci);
+    jpeg_stdio_dest(&ci, f);
+    ci.image_width = (JDIMENSION)w, ci.image_height = (JDIMENSION)h;
+    ci.input_components = 3, ci.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&ci);
+    jpeg_set_quality(&ci, 95, TRUE);
+    jpeg_start_compress(&ci, TRUE);
+    uint8_t *row = malloc((size_t)w * 3);
+    for (int x = 0; x < w; x++) memcpy(row + 3 * x, rgb, 3);
+    while (ci.next_scanline < ci.image_height) jpeg_write_scanlines(&ci, &row, 1);
+    jpeg_finish_compress(&ci);
+    jpeg_destroy_compress(&ci);
+    free(row);
+    return fclose(f);
+}
+
+static void test_frost_jpeg(void)
+{
+    const char *dir = test_tmp("frost_jpg");
+    mkdir(dir, 0755);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/b.jpg", dir);
+    const uint8_t col[3] = {100, 150, 200};
+    CHECK(write_jpeg(p, 240, 320, col) == 0, "write %s", p);
+    ar_err_t err = {0};
+    ar_corrupt_opts_t o = {.frost_dir = dir};
+    ar_corrupt_ctx_t *ctx = ar_corrupt_ctx_new(&o, 28, 28, 1, &err);
+    CHECK(ctx != NULL, "gray ctx with a JPEG texture: %s", err.msg);
+    if (ctx) {
+        uint8_t in[784], out[784];
+        memset(in, 0, sizeof in);
+        ar_corrupt_image(ctx, AR_CORRUPT_FROST, 5, 1, 3, in, out, 28, 28, 1, &err);
+        /* 0.45 * luma(100, 150, 200) = 0.45 * 140.75 = 63.3 (JPEG +-1 level) */
+        CHECK(out[0] >= 62 && out[0] <= 64 && out[783] == out[0], "frost from JPEG: %d", out[0]);
+        ar_corrupt_ctx_destroy(&ctx);
+    }
+    remove(p), rmdir(dir);
+}
+
 static void test_frost_dir(void)
 {
     const char *dir = test_tmp("frost_tex");
@@ -302,6 +353,7 @@ int main(void)
     test_shapes();
     test_determinism();
     test_frost_dir();
+    test_frost_jpeg();
     test_ordering();
     TEST_MAIN_END();
 }
