@@ -15,12 +15,24 @@ ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, 
     g.sh = c->sh, g.sw = c->sw;
     const int hp = hs + 2 * ph, wp = ws + 2 * pw;
     g.hq = (hp + g.sh - 1) / g.sh;
-    g.wq = (wp + g.sw - 1) / g.sw;
-    g.rs = (size_t)nb * g.wq;
-    g.plane = (size_t)g.hq * g.rs;
     /* valid outputs read inside their phase plane: (ho-1)*sh + (kh-1)*dh <= hp-1 */
     g.ho = (hp - (c->kh - 1) * c->dh - 1) / g.sh + 1;
     g.wo = (wp - (c->kw - 1) * c->dw - 1) / g.sw + 1;
+    if (g.sh == 1 && g.sw == 1) {
+        /* the gap after each image serves as the next one's left padding:
+         * it holds pw zeros on the left, (kw-1)*dw - pw on the right, and
+         * keeps wo <= wq so outputs of neighbours never overlap */
+        const int reach = (c->kw - 1) * c->dw;
+        int gap = pw > reach - pw ? pw : reach - pw;
+        gap = gap > g.wo - ws ? gap : g.wo - ws;
+        g.x0 = pw;
+        g.wq = ws + gap;
+    } else {
+        g.x0 = 0;
+        g.wq = (wp + g.sw - 1) / g.sw;
+    }
+    g.rs = (size_t)g.x0 + (size_t)nb * g.wq;
+    g.plane = (size_t)g.hq * g.rs;
     g.L = (size_t)g.ho * g.rs;
     g.Lr = (g.L + AR_IL_POS_ROUND - 1) / AR_IL_POS_ROUND * AR_IL_POS_ROUND;
     /* the last tile reads up to Lr-L + (kw-1)*dw past the last plane */
@@ -39,16 +51,19 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
         for (int ci = 0; ci < g->ch; ci++) {
             float *pl = dst + (size_t)ci * g->plane;
             memset(pl, 0, (size_t)g->ph * g->rs * sizeof(float));
+            const int gap = g->wq - g->ws;
             for (int r = g->ph; r < g->ph + g->hs; r++) {
                 float *row = pl + (size_t)r * g->rs;
+                for (int q = 0; q < g->x0; q++)
+                    row[q] = 0.0f;
                 for (int b = 0; b < g->nb; b++) {
-                    float *d = row + (size_t)b * g->wq;
+                    float *d = row + g->x0 + (size_t)b * g->wq;
                     const float *s =
                         src + b * img + (size_t)(chan0 + ci) * hw + (size_t)(r - g->ph) * g->ws;
-                    for (int q = 0; q < g->pw; q++)
-                        d[q] = 0.0f, d[g->pw + g->ws + q] = 0.0f;
                     for (int q = 0; q < g->ws; q++) /* short rows: no memcpy call */
-                        d[g->pw + q] = s[q];
+                        d[q] = s[q];
+                    for (int q = 0; q < gap; q++)
+                        d[g->ws + q] = 0.0f;
                 }
             }
             memset(pl + (size_t)(g->ph + g->hs) * g->rs, 0,

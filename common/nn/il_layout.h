@@ -5,7 +5,9 @@
  * A chunk of nb images, channels [chan0, chan0+ch), zero-padded by
  * (ph, pw), is copied into buf[ci][a][e][u][image][v] = padded pixel
  * (a + sh*u, e + sw*v): one phase plane per (row, column) residue modulo the
- * stride (one plane when the stride is 1), row stride rs = nb*wq.
+ * stride, row stride rs = nb*wq. With stride 1 there is one plane, and
+ * images in a row share their zero columns: image b starts at column
+ * x0 + b*wq (x0 = pw, wq = ws + gap), rs = x0 + nb*wq.
  * Output position p = oh*rs + b*wq + ow (ow < wq; ow >= wo is a dropped
  * column) reads tap (ci, i, j) at buf[p + off], with
  *   off = ((ci*sh + (i*dh)%sh)*sw + (j*dw)%sw)*plane + (i*dh/sh)*rs + j*dw/sw,
@@ -30,8 +32,9 @@ typedef struct {
     int ph, pw;        /* zero padding around it */
     int sh, sw;        /* stride: sh*sw phase planes per channel */
     int nb;            /* images interleaved */
-    int hq, wq;        /* phase plane size: ceil(padded size / stride) */
-    size_t rs, plane;  /* row stride nb*wq; phase plane hq*rs */
+    int hq, wq;        /* phase plane rows; columns per image in a row */
+    int x0;            /* columns before the first image (stride 1: pw) */
+    size_t rs, plane;  /* row stride x0 + nb*wq; phase plane hq*rs */
     int ho, wo;        /* valid output size */
     size_t L, Lr;      /* positions ho*rs, rounded up to AR_IL_POS_ROUND */
     size_t floats;     /* buffer size: planes + slack the kernels may read */

@@ -2,7 +2,11 @@
  * the DARTS cell's depthwise / 1x1 convs), against raw cblas_sgemm of the
  * same M, N, K. Not a test: run by hand, compare with bench_conv_torch.py.
  *
- *   bench_conv [--threads T] [--batch N] [--reps R]
+ *   bench_conv [--threads T] [--batch N] [--reps R] [--cpu-time]
+ *
+ * --cpu-time times with the process CPU clock instead of the wall clock:
+ * on a loaded machine it still measures the work done (with T threads it is
+ * the sum over threads); bench_conv_torch.py has the same flag.
  *
  * Prints a table and one "BENCH {...}" JSON line per layer (milliseconds per
  * call, best of R) that bench_conv_torch.py --compare reads. FLOPs counted
@@ -13,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/fsutil.h"
 #include "core/tensor.h"
@@ -35,6 +40,17 @@ static const layer_t LAYERS[] = {
     {"pw1x1 16-16 32x32", 16, 16, 32, 1, 1, 1},
 };
 
+static int use_cpu_clock;
+
+static double bench_now(void)
+{
+    if (!use_cpu_clock)
+        return ar_now();
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static void fill(float *p, size_t n, unsigned seed)
 {
     for (size_t i = 0; i < n; i++) {
@@ -46,20 +62,27 @@ static void fill(float *p, size_t n, unsigned seed)
 int main(int argc, char **argv)
 {
     int threads = 1, batch = 128, reps = 5;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--threads"))
+    for (int i = 1; i < argc; i += 2) {
+        if (!strcmp(argv[i], "--cpu-time")) {
+            use_cpu_clock = 1;
+            i--;
+        } else if (i + 1 >= argc) {
+            fprintf(stderr, "usage: bench_conv [--threads T] [--batch N] [--reps R] [--cpu-time]\n");
+            return 2;
+        } else if (!strcmp(argv[i], "--threads"))
             threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--batch"))
             batch = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--reps"))
             reps = atoi(argv[i + 1]);
         else {
-            fprintf(stderr, "usage: bench_conv [--threads T] [--batch N] [--reps R]\n");
+            fprintf(stderr, "usage: bench_conv [--threads T] [--batch N] [--reps R] [--cpu-time]\n");
             return 2;
         }
     }
     openblas_set_num_threads(threads);
-    printf("# threads %d, batch %d, best of %d\n", threads, batch, reps);
+    printf("# threads %d, batch %d, best of %d, %s clock\n", threads, batch, reps,
+           use_cpu_clock ? "process CPU" : "wall");
     printf("%-20s %9s %8s %9s %8s %8s %6s\n", "layer", "fwd ms", "fwd GF", "bwd ms", "bwd GF",
            "gemm GF", "fwd/gemm");
     for (size_t li = 0; li < sizeof LAYERS / sizeof LAYERS[0]; li++) {
@@ -85,11 +108,11 @@ int main(int argc, char **argv)
         const double flops = 2.0 * batch * L->cout * ho * wo * (double)(L->cin / L->groups) * L->k * L->k;
         double tf = 1e30, tb = 1e30, tg = 1e30;
         for (int r = 0; r <= reps; r++) { /* r == 0 warms up */
-            double t0 = ar_now();
+            double t0 = bench_now();
             ar_conv2d_forward(&c, &x, w, b, &y, scratch);
-            double t1 = ar_now();
+            double t1 = bench_now();
             ar_conv2d_backward(&c, &x, w, &dy, &dx, dw, db, scratch);
-            double t2 = ar_now();
+            double t2 = bench_now();
             if (r > 0)
                 tf = t1 - t0 < tf ? t1 - t0 : tf, tb = t2 - t1 < tb ? t2 - t1 : tb;
         }
@@ -103,11 +126,11 @@ int main(int argc, char **argv)
         }
         fill(A, (size_t)M * K, 5), fill(B, (size_t)K * N, 6);
         for (int r = 0; r <= reps; r++) {
-            double t0 = ar_now();
+            double t0 = bench_now();
             for (int g = 0; g < L->groups; g++)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, K, B, N,
                             0.0f, C, N);
-            double t1 = ar_now();
+            double t1 = bench_now();
             if (r > 0)
                 tg = t1 - t0 < tg ? t1 - t0 : tg;
         }

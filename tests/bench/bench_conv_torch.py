@@ -7,6 +7,8 @@ Run with Debian's interpreter (it has torch 1.13):
     build/tests/bench/bench_conv --threads 1 > ours.txt
     /usr/bin/python3 tests/bench/bench_conv_torch.py --threads 1 --compare ours.txt
 
+Add --cpu-time to both on a loaded machine (process CPU clock).
+
 Forward is F.conv2d with bias; backward is autograd of (y * dy).sum() giving
 the input and weight (and bias) gradients, as ar_conv2d_backward computes.
 Times are the best of --reps calls, in milliseconds. With --compare, the
@@ -34,13 +36,13 @@ LAYERS = [
 ]
 
 
-def best_ms(fn, reps):
+def best_ms(fn, reps, clock):
     fn()  # warm-up
     best = float("inf")
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, clock() - t0)
     return best * 1e3
 
 
@@ -50,6 +52,8 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--compare", help="bench_conv output to compare against")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time with the process CPU clock (as bench_conv --cpu-time)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     ours = {}
@@ -60,7 +64,8 @@ def main():
                     r = json.loads(line[6:])
                     ours[r["layer"]] = r
     print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, batch {a.batch}, "
-          f"best of {a.reps}, mkldnn {torch.backends.mkldnn.is_available()}")
+          f"best of {a.reps}, {'process CPU' if a.cpu_time else 'wall'} clock, "
+          f"mkldnn {torch.backends.mkldnn.is_available()}")
     hdr = f"{'layer':20s} {'fwd ms':>9s} {'fwd GF':>8s} {'bwd ms':>9s} {'bwd GF':>8s}"
     if ours:
         hdr += f" {'fwd x':>6s} {'bwd x':>6s} {'f+b x':>6s}"
@@ -87,8 +92,9 @@ def main():
         def bwd():
             torch.autograd.grad(yg, (x, w, b), dy, retain_graph=True)
 
-        tf = best_ms(fwd, a.reps)
-        tb = best_ms(bwd, a.reps)
+        clock = time.process_time if a.cpu_time else time.perf_counter
+        tf = best_ms(fwd, a.reps, clock)
+        tb = best_ms(bwd, a.reps, clock)
         line = f"{name:20s} {tf:9.3f} {flops / tf * 1e-6:8.1f} {tb:9.3f} {2 * flops / tb * 1e-6:8.1f}"
         if name in ours:
             o = ours[name]
