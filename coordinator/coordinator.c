@@ -275,7 +275,14 @@ int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
     if (!s) s = ar_coord_state_init(&c.st, nranks, cfg->worker_ranks, cfg->nworkers, c.t0, err);
     if (!s) s = cfg->kind->create(cfg->job, &c.kstate, err);
     if (!s) s = run_loop(&c, err);
-    if (!s) progress(&c, 1);
+    if (!s) {
+        progress(&c, 1);
+        for (int i = 0; i < cfg->nworkers; i++) {
+            const ar_worker_entry_t *w = &c.st.workers[cfg->worker_ranks[i]];
+            ar_info(c.job->log, "worker r%d (%s): %llu tasks", cfg->worker_ranks[i], w->host,
+                    (unsigned long long)w->done);
+        }
+    }
     /* Output only once every result is in: a failed job leaves no output. */
     if (!s) s = cfg->kind->finish(c.kstate, cfg->job, err);
     *clean = shutdown_all(&c, s != AR_OK, s ? ar_err_msg(err) : "job complete");

@@ -15,9 +15,10 @@
  * it failed (the cause on stderr, naming rank, host and message), 2 on bad
  * usage.
  *
- * Test hook: AR_FAULT="<rank>:<after>:<kill|stop|error>" makes that worker,
- * after <after> completed tasks, SIGKILL itself, SIGSTOP itself (stops
- * heartbeating) or fail its next task, so tests can show how the job ends.
+ * Test hook: AR_FAULT="<rank>:<after>:<kill|stop|error|slow>" makes that
+ * worker (rank "*": every worker), after <after> completed tasks, SIGKILL
+ * itself, SIGSTOP itself (stops heartbeating), fail its next task, or sleep
+ * 20 ms before each task, so tests can show how the job ends or balances.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -82,11 +83,15 @@ static void parse_fault(int rank, ar_worker_cfg_t *w)
     const char *f = getenv("AR_FAULT");
     int r = -1, after = 0;
     char mode[16] = "";
-    if (f && sscanf(f, "%d:%d:%15s", &r, &after, mode) == 3 && r == rank) {
+    int any = f && f[0] == '*' && f[1] == ':';
+    if (any && sscanf(f + 2, "%d:%15s", &after, mode) == 2) r = rank;
+    else if (f && sscanf(f, "%d:%d:%15s", &r, &after, mode) != 3) r = -1;
+    if (r == rank) {
         w->fault_after = after;
         w->fault_mode = !strcmp(mode, "kill") ? AR_FAULT_KILL
                         : !strcmp(mode, "stop") ? AR_FAULT_STOP
                         : !strcmp(mode, "error") ? AR_FAULT_ERROR
+                        : !strcmp(mode, "slow")  ? AR_FAULT_SLOW
                                                  : AR_FAULT_NONE;
     }
 }
@@ -210,6 +215,8 @@ static int run(ar_mpi_t *mpi, const char *path)
             memcpy(boot.server_pub, server.pub, 41);
             ar_info(&log, "job '%s' (%s): %d ranks on %d host(s), endpoint %s, %d BLAS threads/rank",
                     cfg.job.name, cfg.job.kind, mpi->size, mpi->hosts, boot.endpoint, threads);
+            /* public, so harmless to show; tests use it to play a stranger who knows it */
+            ar_debug(&log, "coordinator public key %s", boot.server_pub);
         } else {
             fprintf(stderr, "archrepair-coord: %s\n", ar_err_msg(&err));
         }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/fsutil.h"
@@ -139,6 +140,10 @@ static int run_task(wk_t *w, const ar_msg_t *m, ar_err_t *err)
         __atomic_load_n(&w->hb->done, __ATOMIC_SEQ_CST) >= (uint64_t)w->cfg->fault_after) {
         if (w->cfg->fault_mode == AR_FAULT_KILL) raise(SIGKILL);
         if (w->cfg->fault_mode == AR_FAULT_STOP) raise(SIGSTOP); /* until SIGCONT */
+        if (w->cfg->fault_mode == AR_FAULT_SLOW) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
         if (w->cfg->fault_mode == AR_FAULT_ERROR) return ar_err_set(err, AR_E_INTERNAL, "injected fault (AR_FAULT) after %d tasks",
                           w->cfg->fault_after);
     }
