@@ -49,6 +49,28 @@ typedef struct ar_job_config {
         int64_t batch_size;     /* images per forward pass */
         ar_tables_t corrupted;  /* ar_cset_cfg_t elements, see ar_job_cset() */
     } data;
+    struct {                    /* [repair]: docs/repair.md */
+        char *method;               /* "archrepair", "finetune", "layer", "block-weights" */
+        char *train_path;           /* repair data source; "" = data.path */
+        char *train_split;          /* its split */
+        int64_t pool, val;          /* repair pool and validation images */
+        int64_t failing, sample;    /* repair set: misclassified + other pool images */
+        double augment;             /* probability of an on-the-fly corruption */
+        ar_strs_t corruptions;      /* augmentation corruptions or ["all"] */
+        ar_ints_t severities;       /* augmentation severities */
+        ar_strs_t blocks;           /* explicit target blocks; empty = localization's top_k */
+        int64_t top_k;              /* blocks tried from the ranking */
+        char *layer;                /* layer method: node name; "" = the block's first conv */
+        ar_ints_t nodes;            /* variants: cell node counts */
+        ar_strs_t ops;              /* candidate ops of every edge */
+        ar_ints_t seeds;            /* variants: search seeds */
+        ar_floats_t lrs;            /* variants: weight learning rates */
+        int64_t rungs;              /* successive-halving rungs */
+        int64_t search_epochs, finetune_epochs, batch;
+        double finetune_lr, alpha_lr;
+        int64_t channels;           /* cell channels; 0 = the block's width */
+        int keep_shortcut, seed_original;
+    } repair;
     struct {
         int64_t ranks;              /* expected MPI ranks; 0 = whatever mpirun gives */
         int64_t blas_threads;       /* OpenBLAS threads per rank */

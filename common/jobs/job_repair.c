@@ -1,0 +1,502 @@
+/* job_repair.c - the repair job kind on the coordinator (job_repair.h). */
+#include "job_repair.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/job_config.h"
+#include "core/fsutil.h"
+#include "core/rng.h"
+#include "corrupt/corrupt.h"
+#include "io/h5.h"
+#include "jobs/sets.h"
+#include "nn/model_io.h"
+#include "repair/search.h"
+
+typedef struct cand {
+    char block[128];
+    char variant[128];
+    int nodes;
+    int64_t vseed;            /* the variant's seed (repair.seeds entry) */
+    double lr;
+    uint64_t seed;            /* search seed from job seed + identity */
+    int alive;                /* still in the halving */
+    int rung;                 /* last rung run */
+    double val_acc;
+    double first_loss, last_loss;
+    char genotype[1024];
+    char path[1100];          /* model file of its last rung */
+    int epochs_seen;          /* streamed epoch reports */
+} cand_t;
+
+typedef struct rj {
+    ar_set_ref_t *sets;
+    int nsets, k, channels;
+    float mean[4], std[4];
+    int64_t *cnt[2], *ok[2];  /* [phase][set]: 0 before, 1 after */
+    char **blocks;            /* ranking (graph order) */
+    double *scores;
+    int nblocks;
+    cand_t *c;
+    int nc;
+    int best;                 /* chosen candidate, -1 before */
+    char corr_list[1024];     /* augmentation corruptions, comma list */
+    int64_t nfailing, nrepair;
+    double pool_acc, t0;
+    char started[32];
+} rj_t;
+
+static void iso_now(char *buf, size_t cap)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void job_destroy(void *state)
+{
+    rj_t *r = state;
+    if (!r) return;
+    free(r->sets);
+    for (int p = 0; p < 2; p++) free(r->cnt[p]), free(r->ok[p]);
+    for (int i = 0; i < r->nblocks; i++) free(r->blocks[i]);
+    free(r->blocks);
+    free(r->scores);
+    free(r->c);
+    free(r);
+}
+
+static int cfg_err(const ar_job_config_t *cfg, const char *key, ar_err_t *err, const char *what)
+{
+    return ar_err_set(err, AR_E_CONFIG, "%s:%d: key '%s' %s", ar_job_name(cfg),
+                      ar_job_key_line(cfg, key), key, what);
+}
+
+/* Candidates: targets x variants (job_repair.h). */
+static int make_candidates(rj_t *r, const ar_job_ctx_t *job, ar_err_t *err)
+{
+    const ar_job_config_t *cfg = job->cfg;
+    int method = ar_method_parse(cfg->repair.method);
+    int ntarget = cfg->repair.blocks.n ? cfg->repair.blocks.n
+                                       : (int)(cfg->repair.top_k < r->nblocks ? cfg->repair.top_k
+                                                                              : r->nblocks);
+    int nn = method == AR_METHOD_ARCHREPAIR ? cfg->repair.nodes.n : 1;
+    if (method == AR_METHOD_FINETUNE) ntarget = 1;
+    int nv = nn * cfg->repair.seeds.n * cfg->repair.lrs.n;
+    if (ntarget < 1 || nv < 1) return cfg_err(cfg, "repair.blocks", err, "leaves no candidate");
+    r->c = calloc((size_t)(ntarget * nv), sizeof *r->c);
+    if (!r->c) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    for (int b = 0; b < ntarget; b++) {
+        const char *blk = method == AR_METHOD_FINETUNE ? "" :
+                          cfg->repair.blocks.n ? cfg->repair.blocks.v[b] : r->blocks[b];
+        int known = method == AR_METHOD_FINETUNE;
+        for (int i = 0; i < r->nblocks && !known; i++) known = strcmp(r->blocks[i], blk) == 0;
+        if (!known) return cfg_err(cfg, "repair.blocks", err, "names a block the model does not have");
+        for (int a = 0; a < nn; a++)
+            for (int s = 0; s < cfg->repair.seeds.n; s++)
+                for (int l = 0; l < cfg->repair.lrs.n; l++) {
+                    cand_t *c = &r->c[r->nc++];
+                    snprintf(c->block, sizeof c->block, "%s", blk);
+                    c->nodes = (int)cfg->repair.nodes.v[method == AR_METHOD_ARCHREPAIR ? a : 0];
+                    c->vseed = cfg->repair.seeds.v[s];
+                    c->lr = cfg->repair.lrs.v[l];
+                    if (method == AR_METHOD_ARCHREPAIR)
+                        snprintf(c->variant, sizeof c->variant, "nodes=%d,seed=%lld,lr=%g", c->nodes,
+                                 (long long)c->vseed, c->lr);
+                    else
+                        snprintf(c->variant, sizeof c->variant, "seed=%lld,lr=%g",
+                                 (long long)c->vseed, c->lr);
+                    uint64_t lrbits;
+                    memcpy(&lrbits, &c->lr, sizeof lrbits);
+                    uint64_t ids[4] = {ar_rng_hash_str(blk), (uint64_t)c->nodes, (uint64_t)c->vseed,
+                                       lrbits};
+                    c->seed = ar_rng_key((uint64_t)cfg->job.seed, ids, 4) >> 11; /* fits int64 */
+                    c->alive = 1, c->rung = -1, c->val_acc = -1;
+                }
+    }
+    return AR_OK;
+}
+
+static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
+{
+    const ar_job_config_t *cfg = job->cfg;
+    rj_t *r = calloc(1, sizeof *r);
+    if (!r) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    r->t0 = ar_now();
+    r->best = -1;
+    iso_now(r->started, sizeof r->started);
+    ar_graph_t *g = ar_model_load(cfg->model.path, err);
+    int s = g ? AR_OK : err->status;
+    if (!s && g->in_c > 4) s = ar_err_set(err, AR_E_CONFIG, "%s: more than 4 channels", cfg->model.path);
+    if (!s) {
+        r->k = g->num_classes, r->channels = g->in_c;
+        if (cfg->data.mean.n && cfg->data.mean.n != g->in_c)
+            s = cfg_err(cfg, "data.mean", err, "has another channel count than the model");
+        for (int c = 0; !s && c < g->in_c; c++) {
+            r->mean[c] = cfg->data.mean.n ? (float)cfg->data.mean.v[c] : g->mean[c];
+            r->std[c] = cfg->data.std.n ? (float)cfg->data.std.v[c] : g->std[c];
+        }
+    }
+    const char **names = NULL;
+    if (!s) s = ar_graph_blocks(g, &names, &r->nblocks, err);
+    if (!s && r->nblocks == 0 && strcmp(cfg->repair.method, "finetune") != 0)
+        s = ar_err_set(err, AR_E_CONFIG, "%s: the model has no blocks to repair", cfg->model.path);
+    if (!s) {
+        r->blocks = calloc((size_t)r->nblocks + 1, sizeof *r->blocks);
+        r->scores = calloc((size_t)r->nblocks + 1, sizeof *r->scores);
+        if (!r->blocks || !r->scores) s = ar_err_set(err, AR_E_NOMEM, "out of memory");
+        for (int i = 0; !s && i < r->nblocks; i++) {
+            r->blocks[i] = strdup(names[i]);
+            r->scores[i] = (double)(r->nblocks - i); /* rank order as a score */
+        }
+        ar_info(job->log, "repair: localization library not linked in this build: block ranking "
+                          "is the graph's block order (%d blocks)", r->nblocks);
+    }
+    free(names);
+    ar_graph_destroy(&g);
+    /* augmentation corruptions as names */
+    for (int i = 0; !s && i < cfg->repair.corruptions.n; i++) {
+        const char *nm = cfg->repair.corruptions.v[i];
+        if (!strcmp(nm, "all")) {
+            for (int k = 0; k < AR_CORRUPT_BENCHMARK_COUNT; k++) {
+                size_t l = strlen(r->corr_list);
+                snprintf(r->corr_list + l, sizeof r->corr_list - l, "%s%s", l ? "," : "", ar_corrupt_name(k));
+            }
+        } else if (ar_corrupt_find(nm) < 0) {
+            s = cfg_err(cfg, "repair.corruptions", err, "names an unknown corruption");
+        } else {
+            size_t l = strlen(r->corr_list);
+            snprintf(r->corr_list + l, sizeof r->corr_list - l, "%s%s", l ? "," : "", nm);
+        }
+    }
+    if (!s && cfg->repair.augment > 0 && (!r->corr_list[0] || !cfg->repair.severities.n))
+        s = cfg_err(cfg, "repair.augment", err, "> 0 needs corruptions and severities");
+    if (!s && !cfg->repair.ops.n) s = cfg_err(cfg, "repair.ops", err, "must list at least one op");
+    if (!s && (!cfg->repair.nodes.n || !cfg->repair.seeds.n || !cfg->repair.lrs.n))
+        s = cfg_err(cfg, "repair.nodes", err, "nodes, seeds and lrs must each list at least one value");
+    if (!s) s = make_candidates(r, job, err);
+    if (!s) s = ar_sets_from_job(cfg, &r->sets, &r->nsets, err);
+    for (int p = 0; !s && p < 2; p++) {
+        r->cnt[p] = calloc((size_t)r->nsets + 1, sizeof(int64_t));
+        r->ok[p] = calloc((size_t)r->nsets + 1, sizeof(int64_t));
+        if (!r->cnt[p] || !r->ok[p]) s = ar_err_set(err, AR_E_NOMEM, "out of memory");
+    }
+    if (s) {
+        job_destroy(r);
+        return s;
+    }
+    *state = r;
+    return AR_OK;
+}
+
+static int plan_eval(rj_t *r, const ar_job_ctx_t *job, int phase, const char *model,
+                     ar_taskplan_t *plan, ar_err_t *err)
+{
+    const ar_job_config_t *cfg = job->cfg;
+    int64_t ch = r->channels;
+    for (int i = 0; i < r->nsets; i++)
+        for (int64_t a = 0; a < r->sets[i].count; a += job->run.shard_size) {
+            int64_t n = r->sets[i].count - a;
+            if (n > job->run.shard_size) n = job->run.shard_size;
+            ar_fields_t p = {0};
+            int s = ar_set_shard_params(&r->sets[i], i, a, n, (uint64_t)cfg->job.seed, &p, err);
+            if (!s) s = ar_fields_put_str(&p, "model", model, err);
+            if (!s) s = ar_fields_put_int(&p, "batch", cfg->data.batch_size, err);
+            if (!s) s = ar_fields_put_tensor(&p, "mean", AR_WDT_F32, 1, &ch, r->mean, err);
+            if (!s) s = ar_fields_put_tensor(&p, "std", AR_WDT_F32, 1, &ch, r->std, err);
+            if (!s) s = ar_fields_put_int(&p, "phase", phase, err);
+            if (!s) s = ar_taskplan_add(plan, "evaluate", &p, err);
+            ar_fields_clear(&p);
+            if (s) return s;
+        }
+    return AR_OK;
+}
+
+/* Epochs of rung `rung` of R: full budget at the last rung, halved below. */
+static int64_t rung_epochs(int64_t full, int rung, int R, int64_t min)
+{
+    int64_t e = full >> (R - 1 - rung);
+    return e < min ? min : e;
+}
+
+static int plan_candidate(rj_t *r, const ar_job_ctx_t *job, int ci, int rung, ar_taskplan_t *plan,
+                          ar_err_t *err)
+{
+    const ar_job_config_t *cfg = job->cfg;
+    const cand_t *c = &r->c[ci];
+    int R = (int)cfg->repair.rungs;
+    char out[1100], ops[512] = "";
+    snprintf(out, sizeof out, "%s.cand%03d.r%d.h5", cfg->job.output, ci, rung);
+    for (int i = 0; i < cfg->repair.ops.n; i++) {
+        size_t l = strlen(ops);
+        snprintf(ops + l, sizeof ops - l, "%s%s", i ? "," : "", cfg->repair.ops.v[i]);
+    }
+    int64_t ch = r->channels, ns = cfg->repair.severities.n;
+    ar_fields_t p = {0};
+    int s = ar_fields_put_str(&p, "model", cfg->model.path, err);
+#define PUT_S(k, v) if (!s) s = ar_fields_put_str(&p, k, v, err)
+#define PUT_I(k, v) if (!s) s = ar_fields_put_int(&p, k, (int64_t)(v), err)
+#define PUT_F(k, v) if (!s) s = ar_fields_put_float(&p, k, v, err)
+    PUT_S("out", out);
+    PUT_S("method", cfg->repair.method);
+    PUT_S("block", c->block);
+    PUT_S("layer", cfg->repair.layer);
+    PUT_S("ops", ops);
+    PUT_I("cand", ci);
+    PUT_I("rung", rung);
+    PUT_I("nodes", c->nodes);
+    PUT_I("seed", c->seed);
+    PUT_F("lr", c->lr);
+    PUT_I("search_epochs", rung_epochs(cfg->repair.search_epochs, rung, R, 1));
+    PUT_I("finetune_epochs", rung_epochs(cfg->repair.finetune_epochs, rung, R, 0));
+    PUT_I("batch", cfg->repair.batch);
+    PUT_F("finetune_lr", cfg->repair.finetune_lr);
+    PUT_F("alpha_lr", cfg->repair.alpha_lr);
+    PUT_I("channels", cfg->repair.channels);
+    PUT_I("keep_shortcut", cfg->repair.keep_shortcut);
+    PUT_I("seed_original", cfg->repair.seed_original);
+    PUT_S("train_path", cfg->repair.train_path[0] ? cfg->repair.train_path : cfg->data.path);
+    PUT_S("train_split", cfg->repair.train_split);
+    PUT_I("pool", cfg->repair.pool);
+    PUT_I("val", cfg->repair.val);
+    PUT_I("failing", cfg->repair.failing);
+    PUT_I("sample", cfg->repair.sample);
+    PUT_F("augment", cfg->repair.augment);
+    PUT_S("corruptions", r->corr_list);
+    PUT_I("set_seed", cfg->job.seed);
+    PUT_I("eval_batch", cfg->data.batch_size);
+#undef PUT_S
+#undef PUT_I
+#undef PUT_F
+    if (!s) s = ar_fields_put_tensor(&p, "severities", AR_WDT_I64, 1, &ns, cfg->repair.severities.v, err);
+    if (!s) s = ar_fields_put_tensor(&p, "mean", AR_WDT_F32, 1, &ch, r->mean, err);
+    if (!s) s = ar_fields_put_tensor(&p, "std", AR_WDT_F32, 1, &ch, r->std, err);
+    if (!s) s = ar_taskplan_add(plan, "repair_candidate", &p, err);
+    ar_fields_clear(&p);
+    return s;
+}
+
+/* Keeps the better half of the alive candidates (ceil), by validation
+ * accuracy, ties to the lower index. */
+static void halve(rj_t *r, const ar_job_ctx_t *job, int rung)
+{
+    int n = 0;
+    for (int i = 0; i < r->nc; i++) n += r->c[i].alive;
+    int keep = (n + 1) / 2;
+    for (int kept = 0; kept < keep; kept++) {
+        int b = -1;
+        for (int i = 0; i < r->nc; i++)
+            if (r->c[i].alive == 1 && (b < 0 || r->c[i].val_acc > r->c[b].val_acc)) b = i;
+        r->c[b].alive = 2; /* marked kept */
+    }
+    for (int i = 0; i < r->nc; i++) {
+        if (r->c[i].alive == 1) {
+            ar_info(job->log, "repair: rung %d drops candidate %d (%s %s, val %.4f)", rung, i,
+                    r->c[i].block, r->c[i].variant, r->c[i].val_acc);
+            r->c[i].alive = 0;
+        } else if (r->c[i].alive == 2) {
+            r->c[i].alive = 1;
+        }
+    }
+}
+
+static int job_plan(void *state, const ar_job_ctx_t *job, int round, ar_taskplan_t *plan,
+                    ar_err_t *err)
+{
+    rj_t *r = state;
+    int R = (int)job->cfg->repair.rungs;
+    if (round == 0) {
+        int s = plan_eval(r, job, 0, job->cfg->model.path, plan, err);
+        for (int i = 0; !s && i < r->nc; i++) s = plan_candidate(r, job, i, 0, plan, err);
+        return s;
+    }
+    if (round < R) {
+        halve(r, job, round - 1);
+        for (int i = 0; i < r->nc; i++)
+            if (r->c[i].alive) {
+                int s = plan_candidate(r, job, i, round, plan, err);
+                if (s) return s;
+            }
+        return AR_OK;
+    }
+    if (round == R) {
+        for (int i = 0; i < r->nc; i++)
+            if (r->c[i].alive && (r->best < 0 || r->c[i].val_acc > r->c[r->best].val_acc)) r->best = i;
+        if (r->best < 0) return ar_err_set(err, AR_E_INTERNAL, "repair: no candidate left");
+        ar_info(job->log, "repair: chose candidate %d: block %s, %s, val %.4f", r->best,
+                r->c[r->best].block, r->c[r->best].variant, r->c[r->best].val_acc);
+        return plan_eval(r, job, 1, r->c[r->best].path, plan, err);
+    }
+    return AR_OK;
+}
+
+static int agg_eval(rj_t *r, const ar_fields_t *params, const ar_fields_t *res, ar_err_t *err)
+{
+    int64_t set, want, count, correct, phase;
+    if (ar_fields_get_int(params, "set", &set, err) || ar_fields_get_int(params, "count", &want, err) ||
+        ar_fields_get_int(params, "phase", &phase, err) ||
+        ar_fields_get_int(res, "count", &count, err) || ar_fields_get_int(res, "correct", &correct, err))
+        return err->status;
+    if (set < 0 || set >= r->nsets || phase < 0 || phase > 1 || count != want || correct < 0 ||
+        correct > count)
+        return ar_err_set(err, AR_E_PROTO, "evaluate result does not match its task (set %lld)",
+                          (long long)set);
+    r->cnt[phase][set] += count;
+    r->ok[phase][set] += correct;
+    return AR_OK;
+}
+
+static int agg_cand(rj_t *r, const ar_job_ctx_t *job, const ar_fields_t *params,
+                    const ar_fields_t *res, int final, ar_err_t *err)
+{
+    int64_t ci, rung;
+    if (ar_fields_get_int(params, "cand", &ci, err) || ar_fields_get_int(params, "rung", &rung, err))
+        return err->status;
+    if (ci < 0 || ci >= r->nc) return ar_err_set(err, AR_E_PROTO, "candidate %lld unknown", (long long)ci);
+    cand_t *c = &r->c[ci];
+    if (!final) {
+        const char *phase;
+        int64_t epoch;
+        double loss, acc, ent;
+        if (ar_fields_get_str(res, "phase", &phase, err) || ar_fields_get_int(res, "epoch", &epoch, err) ||
+            ar_fields_get_float(res, "train_loss", &loss, err) ||
+            ar_fields_get_float(res, "val_acc", &acc, err) ||
+            ar_fields_get_float(res, "alpha_entropy", &ent, err))
+            return err->status;
+        c->epochs_seen++;
+        ar_info(job->log, "repair: cand %lld rung %lld %s epoch %lld: loss %.4f val %.4f entropy %.3f",
+                (long long)ci, (long long)rung, phase, (long long)epoch, loss, acc, ent);
+        return AR_OK;
+    }
+    const char *geno, *path;
+    int64_t nf, nr;
+    if (ar_fields_get_float(res, "val_acc", &c->val_acc, err) ||
+        ar_fields_get_float(res, "first_loss", &c->first_loss, err) ||
+        ar_fields_get_float(res, "last_loss", &c->last_loss, err) ||
+        ar_fields_get_str(res, "genotype", &geno, err) || ar_fields_get_str(res, "path", &path, err) ||
+        ar_fields_get_int(res, "nfailing", &nf, err) || ar_fields_get_int(res, "nrepair", &nr, err) ||
+        ar_fields_get_float(res, "pool_acc", &r->pool_acc, err))
+        return err->status;
+    if (c->path[0] && strcmp(c->path, path) != 0) remove(c->path); /* earlier rung's file */
+    snprintf(c->genotype, sizeof c->genotype, "%s", geno);
+    snprintf(c->path, sizeof c->path, "%s", path);
+    c->rung = (int)rung;
+    r->nfailing = nf, r->nrepair = nr;
+    ar_info(job->log, "repair: cand %lld (%s %s) rung %lld: val %.4f, loss %.4f -> %.4f",
+            (long long)ci, c->block, c->variant, (long long)rung, c->val_acc, c->first_loss,
+            c->last_loss);
+    return AR_OK;
+}
+
+static int job_aggregate(void *state, const ar_job_ctx_t *job, uint64_t id, const char *type,
+                         const ar_fields_t *params, const ar_fields_t *res, int final, ar_err_t *err)
+{
+    (void)id;
+    rj_t *r = state;
+    if (!strcmp(type, "evaluate")) return agg_eval(r, params, res, err);
+    if (!strcmp(type, "repair_candidate")) return agg_cand(r, job, params, res, final, err);
+    return ar_err_set(err, AR_E_PROTO, "repair job: unexpected task type '%s'", type);
+}
+
+static int write_result(rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g, ar_err_t *err)
+{
+    const ar_job_config_t *cfg = job->cfg;
+    char finished[32];
+    iso_now(finished, sizeof finished);
+    double wall = ar_now() - r->t0, *acc0 = calloc((size_t)r->nsets + 1, sizeof(double)),
+           *acc1 = calloc((size_t)r->nsets + 1, sizeof(double)),
+           *va = calloc((size_t)r->nc, sizeof(double));
+    const char **sn = calloc((size_t)r->nsets + 1, sizeof *sn), **cb = calloc((size_t)r->nc, sizeof *cb),
+               **cv = calloc((size_t)r->nc, sizeof *cv), **cs = calloc((size_t)r->nc, sizeof *cs),
+               **cg = calloc((size_t)r->nc, sizeof *cg);
+    int64_t *seeds = calloc((size_t)r->nc, sizeof *seeds), *rungs = calloc((size_t)r->nc, sizeof *rungs);
+    char(*status)[32] = calloc((size_t)r->nc, sizeof *status);
+    int s = (!acc0 || !acc1 || !va || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status)
+                ? ar_err_set(err, AR_E_NOMEM, "out of memory")
+                : AR_OK;
+    for (int i = 0; !s && i < r->nsets; i++) {
+        sn[i] = r->sets[i].label;
+        acc0[i] = r->cnt[0][i] ? (double)r->ok[0][i] / (double)r->cnt[0][i] : 0;
+        acc1[i] = r->cnt[1][i] ? (double)r->ok[1][i] / (double)r->cnt[1][i] : 0;
+    }
+    for (int i = 0; !s && i < r->nc; i++) {
+        cb[i] = r->c[i].block, cv[i] = r->c[i].variant, cg[i] = r->c[i].genotype;
+        seeds[i] = (int64_t)r->c[i].seed, va[i] = r->c[i].val_acc, rungs[i] = r->c[i].rung;
+        snprintf(status[i], sizeof status[i], "%s", i == r->best ? "chosen" : r->c[i].alive ? "kept" : "pruned");
+        cs[i] = status[i];
+    }
+    const char **bn = (const char **)r->blocks;
+    int64_t m = r->nsets, nb = r->nblocks, nc = r->nc;
+    int32_t ranks = job->ranks;
+    ar_h5_t *h = s ? NULL : ar_h5_create(cfg->job.output, err);
+    if (!s && !h) s = err->status;
+    if (!s) s = ar_model_write_h5(h, g, err);
+    if (!s) s = ar_h5_group(h, "/repair", err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "method", cfg->repair.method, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "job", job->job_text, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "version", "archrepair 0.1.0", err);
+    if (!s) s = ar_h5_attr_write(h, "/repair", "ranks", AR_DT_I32, 1, &ranks, 1, err);
+    if (!s) s = ar_h5_attr_write(h, "/repair", "wall_seconds", AR_DT_F64, 1, &wall, 1, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "started", r->started, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "finished", finished, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "ranking", "graph-order", err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/blocks/names", bn, r->nblocks, err);
+    if (!s) s = ar_h5_write(h, "/repair/blocks/scores", AR_DT_F64, 1, &nb, r->scores, 0, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair/blocks", "chosen", r->c[r->best].block, err);
+    if (!s) s = ar_h5_group(h, "/repair/genotype", err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair/genotype", "text", r->c[r->best].genotype, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/metrics/set_names", sn, r->nsets, err);
+    if (!s) s = ar_h5_write(h, "/repair/metrics/acc_before", AR_DT_F64, 1, &m, acc0, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/metrics/acc_after", AR_DT_F64, 1, &m, acc1, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/metrics/count", AR_DT_I64, 1, &m, r->cnt[0], 0, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/block", cb, r->nc, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/variant", cv, r->nc, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/seed", AR_DT_I64, 1, &nc, seeds, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/val_acc", AR_DT_F64, 1, &nc, va, 0, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/status", cs, r->nc, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/rung", AR_DT_I64, 1, &nc, rungs, 0, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/genotype", cg, r->nc, err);
+    if (!s) s = ar_h5_commit(&h, err);
+    ar_h5_destroy(&h);
+    if (!s) {
+        printf("repair (%s): block %s, %s, val %.4f; %lld repair images (%lld failing)\n",
+               cfg->repair.method, r->c[r->best].block, r->c[r->best].variant,
+               r->c[r->best].val_acc, (long long)r->nrepair, (long long)r->nfailing);
+        if (r->c[r->best].genotype[0]) printf("%s", r->c[r->best].genotype);
+        printf("%-32s %10s %10s %8s\n", "set", "before", "after", "count");
+        for (int i = 0; i < r->nsets; i++)
+            printf("%-32s %10.4f %10.4f %8lld\n", sn[i], acc0[i], acc1[i], (long long)r->cnt[0][i]);
+        fflush(stdout);
+    }
+    free(acc0), free(acc1), free(va), free(sn), free(cb), free(cv), free(cs), free(cg);
+    free(seeds), free(rungs), free(status);
+    return s;
+}
+
+static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
+{
+    rj_t *r = state;
+    int s = AR_OK;
+    for (int i = 0; !s && i < r->nsets; i++)
+        for (int p = 0; p < 2 && !s; p++)
+            if (r->cnt[p][i] != r->sets[i].count)
+                s = ar_err_set(err, AR_E_INTERNAL, "set %s: %lld images counted, expected %lld",
+                               r->sets[i].label, (long long)r->cnt[p][i], (long long)r->sets[i].count);
+    ar_graph_t *g = NULL;
+    if (!s && r->best >= 0 && !(g = ar_model_load(r->c[r->best].path, err))) s = err->status;
+    if (!s && r->best < 0) s = ar_err_set(err, AR_E_INTERNAL, "repair: no candidate chosen");
+    if (!s) s = write_result(r, job, g, err);
+    ar_graph_destroy(&g);
+    for (int i = 0; i < r->nc; i++)
+        if (r->c[i].path[0]) remove(r->c[i].path);
+    return s;
+}
+
+const ar_job_kind_t ar_job_repair = {.name = "repair", .create = job_create, .plan = job_plan,
+                                     .aggregate = job_aggregate, .finish = job_finish,
+                                     .destroy = job_destroy};

@@ -1,0 +1,27 @@
+/* task_repair.h - the "repair_candidate" task type: one repair candidate
+ * (target block x search variant) trained on a worker.
+ *
+ * Parameters (planned by job_repair.c): model, out (the candidate model
+ * file to write), method, block, layer, cand, rung, nodes, ops (comma list),
+ * seed (the candidate's search seed), lr, search_epochs, finetune_epochs,
+ * batch, finetune_lr, alpha_lr, channels, keep_shortcut, seed_original and
+ * the repair-set fields train_path, train_split, pool, val, failing, sample,
+ * augment, corruptions (comma list of names), severities (int64 [S]),
+ * set_seed, eval_batch, mean, std (float32 [C]).
+ *
+ * The worker loads the model and builds the repair set once per distinct
+ * (model, set parameters) and keeps them for later candidates. Partial
+ * results, one per epoch: phase, epoch, train_loss, val_acc, alpha_entropy.
+ * Final result: val_acc, first_loss, last_loss, genotype, path (the
+ * candidate model written to `out`, atomically), nfailing, nrepair,
+ * pool_acc. Candidate weights travel through the shared filesystem, not the
+ * data plane (docs/repair.md).
+ */
+#ifndef AR_JOBS_TASK_REPAIR_H
+#define AR_JOBS_TASK_REPAIR_H
+
+#include "runtime/registry.h"
+
+extern const ar_task_type_t ar_task_repair;
+
+#endif

@@ -1,0 +1,162 @@
+/* repair_set.c - repair and validation sets from training data (repair_set.h). */
+#include "repair_set.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "data/dataset.h"
+#include "nn/plan.h"
+
+void ar_repair_set_free(ar_repair_set_t *s)
+{
+    if (!s) return;
+    ar_tensor_free(&s->x);
+    ar_tensor_free(&s->xv);
+    free(s->y);
+    free(s->yv);
+    memset(s, 0, sizeof *s);
+}
+
+/* Reads (and maybe corrupts) images idx[0..n) into normalised x, labels y. */
+static int load(ar_dataset_t *ds, ar_corrupt_ctx_t *cc, const ar_repair_set_cfg_t *c,
+                const int64_t *idx, int64_t n, ar_tensor_t *x, int32_t *y, ar_err_t *err)
+{
+    const ar_dataset_info_t *in = ar_dataset_info(ds);
+    int h = in->height, w = in->width, ch = in->channels;
+    size_t img = (size_t)h * w * ch;
+    uint8_t *a = malloc(img), *b = malloc(img);
+    int st = (!a || !b) ? ar_err_set(err, AR_E_NOMEM, "out of memory") : AR_OK;
+    for (int64_t i = 0; i < n && !st; i++) {
+        st = ar_dataset_read_u8(ds, idx[i], 1, a, &y[i], err);
+        if (st) break;
+        const uint8_t *px = a;
+        if (c->augment > 0) {
+            uint64_t ids[2] = {ar_rng_hash_str("augment"), (uint64_t)idx[i]};
+            ar_rng_t r;
+            ar_rng_init(&r, ar_rng_key(c->seed, ids, 2));
+            if (ar_rng_uniform(&r) < c->augment) {
+                int k = c->corruptions[ar_rng_below(&r, (uint64_t)c->ncorruptions)];
+                int s = c->severities[ar_rng_below(&r, (uint64_t)c->nseverities)];
+                st = ar_corrupt_image(cc, k, s, c->seed, idx[i], a, b, h, w, ch, err);
+                px = b;
+            }
+        }
+        if (!st) ar_normalize_nhwc(px, 1, h, w, ch, c->mean, c->std, x->data + (size_t)i * img);
+    }
+    free(a), free(b);
+    return st;
+}
+
+/* 1 per pool image the model gets right. */
+static int predict(ar_graph_t *g, const ar_tensor_t *x, const int32_t *y, int batch,
+                   uint8_t *ok, ar_err_t *err)
+{
+    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1};
+    ar_plan_t *p = ar_plan_new(g, &po, err);
+    if (!p) return err->status;
+    int64_t n = x->shape[0], img = ar_tensor_numel(x) / (n ? n : 1);
+    int st = AR_OK;
+    for (int64_t at = 0; at < n && !st; at += batch) {
+        int m = (int)(n - at < batch ? n - at : batch);
+        ar_tensor_t xb = ar_tensor_4d(m, x->shape[1], x->shape[2], x->shape[3]);
+        xb.data = x->data + at * img;
+        st = ar_plan_forward(p, &xb, AR_MODE_EVAL, err);
+        if (st) break;
+        const ar_tensor_t *lg = ar_plan_logits(p);
+        int k = g->num_classes;
+        for (int i = 0; i < m; i++) {
+            const float *row = lg->data + (size_t)i * k;
+            int best = 0;
+            for (int j = 1; j < k; j++)
+                if (row[j] > row[best]) best = j;
+            ok[at + i] = best == y[at + i];
+        }
+    }
+    ar_plan_destroy(&p);
+    return st;
+}
+
+int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_set_t *out,
+                        ar_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (c->pool < 1 || c->val < 1 || c->failing + c->sample < 1 || c->batch < 1 ||
+        (c->augment > 0 && (c->ncorruptions < 1 || c->nseverities < 1)))
+        return ar_err_set(err, AR_E_ARG, "repair set: bad sizes or empty corruption list");
+    ar_data_source_t src = {.path = c->path, .split = c->split};
+    ar_dataset_t *ds = ar_dataset_open(&src, err);
+    if (!ds) return err->status;
+    const ar_dataset_info_t *in = ar_dataset_info(ds);
+    ar_corrupt_ctx_t *cc = NULL;
+    int64_t *perm = NULL, *rows = NULL;
+    int32_t *py = NULL;
+    uint8_t *ok = NULL;
+    ar_tensor_t px = {0};
+    int st = AR_OK;
+    if (in->height != g->in_h || in->width != g->in_w || in->channels != g->in_c) {
+        st = ar_err_set(err, AR_E_ARG, "%s: images %dx%dx%d, the model takes %dx%dx%d", c->path,
+                        in->height, in->width, in->channels, g->in_h, g->in_w, g->in_c);
+        goto done;
+    }
+    if (in->count < c->pool + c->val) {
+        st = ar_err_set(err, AR_E_ARG, "%s: %lld images, repair pool + validation need %lld",
+                        c->path, (long long)in->count, (long long)(c->pool + c->val));
+        goto done;
+    }
+    if (c->augment > 0 && !(cc = ar_corrupt_ctx_new(NULL, in->height, in->width, in->channels, err))) {
+        st = err->status;
+        goto done;
+    }
+    int64_t N = in->count;
+    perm = malloc((size_t)N * sizeof *perm);
+    rows = malloc((size_t)c->pool * sizeof *rows);
+    py = malloc((size_t)c->pool * sizeof *py);
+    ok = malloc((size_t)c->pool);
+    out->yv = malloc((size_t)c->val * sizeof *out->yv);
+    px = ar_tensor_4d(c->pool, g->in_c, g->in_h, g->in_w);
+    out->xv = ar_tensor_4d(c->val, g->in_c, g->in_h, g->in_w);
+    if (!perm || !rows || !py || !ok || !out->yv || ar_tensor_alloc(&px) || ar_tensor_alloc(&out->xv)) {
+        st = ar_err_set(err, AR_E_NOMEM, "repair set: out of memory");
+        goto done;
+    }
+    for (int64_t i = 0; i < N; i++) perm[i] = i;
+    uint64_t id = ar_rng_hash_str("pool");
+    ar_rng_t r;
+    ar_rng_init(&r, ar_rng_key(c->seed, &id, 1));
+    ar_rng_shuffle(&r, perm, N);
+    if ((st = load(ds, cc, c, perm, c->pool, &px, py, err)) ||
+        (st = load(ds, cc, c, perm + c->pool, c->val, &out->xv, out->yv, err)) ||
+        (st = predict(g, &px, py, c->batch, ok, err)))
+        goto done;
+    int64_t nf = 0, ns = 0, right = 0;
+    for (int64_t i = 0; i < c->pool; i++) right += ok[i];
+    for (int64_t i = 0; i < c->pool && nf < c->failing; i++)
+        if (!ok[i]) rows[nf++] = i;
+    for (int64_t i = 0; i < c->pool && ns < c->sample; i++)
+        if (ok[i]) rows[nf + ns++] = i;
+    if (nf + ns < 2) {
+        st = ar_err_set(err, AR_E_ARG, "repair set: only %lld images selected", (long long)(nf + ns));
+        goto done;
+    }
+    int64_t img = ar_tensor_numel(&px) / c->pool;
+    out->x = ar_tensor_4d(nf + ns, g->in_c, g->in_h, g->in_w);
+    out->y = malloc((size_t)(nf + ns) * sizeof *out->y);
+    if (ar_tensor_alloc(&out->x) || !out->y) {
+        st = ar_err_set(err, AR_E_NOMEM, "repair set: out of memory");
+        goto done;
+    }
+    for (int64_t i = 0; i < nf + ns; i++) {
+        memcpy(out->x.data + i * img, px.data + rows[i] * img, (size_t)img * sizeof(float));
+        out->y[i] = py[rows[i]];
+    }
+    out->nfailing = nf;
+    out->pool_acc = (double)right / (double)c->pool;
+done:
+    if (st) ar_repair_set_free(out);
+    ar_tensor_free(&px);
+    free(perm), free(rows), free(py), free(ok);
+    ar_corrupt_ctx_destroy(&cc);
+    ar_dataset_destroy(&ds);
+    return st;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""check_repair.py A.h5 B.h5 ... - repair results of the same job at different
+rank counts: identical candidates (val_acc, status, genotype, seeds), chosen
+block, genotype, metrics and repaired weights; a valid result layout."""
+import sys
+
+import h5py
+import numpy as np
+
+
+def load(path):
+    f = h5py.File(path, "r")
+    r = {"attrs": dict(f["/repair"].attrs), "chosen": f["/repair/blocks"].attrs["chosen"],
+         "geno": f["/repair/genotype"].attrs["text"]}
+    for k in ("set_names", "acc_before", "acc_after", "count"):
+        r["m_" + k] = f["/repair/metrics/" + k][()]
+    for k in ("block", "variant", "seed", "val_acc", "status", "rung", "genotype"):
+        r["c_" + k] = f["/repair/candidates/" + k][()]
+    r["blocks"] = f["/repair/blocks/names"][()]
+    w = {}
+    f["/graph"].visititems(lambda n, o: w.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+    r["weights"] = w
+    assert f.attrs["format"] in ("archrepair-model", b"archrepair-model")
+    ops = {f["/graph"][g].attrs["op"] for g in f["/graph"]}
+    assert "mix" not in ops and b"mix" not in ops, "the result holds mix nodes"
+    return r
+
+
+def main():
+    rs = [load(p) for p in sys.argv[1:]]
+    a = rs[0]
+    st = [s.decode() if isinstance(s, bytes) else s for s in a["c_status"]]
+    assert st.count("chosen") == 1, st
+    assert a["attrs"]["method"] in ("archrepair", b"archrepair")
+    for k in ("started", "finished", "wall_seconds", "job", "version", "ranks"):
+        assert k in a["attrs"], k
+    assert len(a["m_set_names"]) >= 2 and (a["m_count"] > 0).all()
+    assert "out = proj" in (a["geno"].decode() if isinstance(a["geno"], bytes) else a["geno"])
+    for b, p in zip(rs[1:], sys.argv[2:]):
+        assert b["chosen"] == a["chosen"], (p, b["chosen"], a["chosen"])
+        assert b["geno"] == a["geno"], p
+        for k in a:
+            if k.startswith("m_") or k.startswith("c_") or k == "blocks":
+                assert np.array_equal(a[k], b[k]), (p, k, a[k], b[k])
+        assert a["weights"].keys() == b["weights"].keys(), p
+        for n in a["weights"]:
+            assert np.array_equal(a["weights"][n], b["weights"][n]), (p, n)
+    print("candidates:", list(zip([x.decode() for x in a["c_block"]], [x.decode() for x in a["c_variant"]],
+                                  a["c_val_acc"].round(4), st)))
+    print("chosen:", a["chosen"], "metrics:", list(zip(a["m_set_names"], a["m_acc_before"].round(4),
+                                                        a["m_acc_after"].round(4))))
+
+
+main()

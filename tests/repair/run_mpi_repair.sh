@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# run_mpi_repair.sh BIN MAKE_FIXTURE TMP - the repair job under real mpirun
+# at -np 1, 2 and 4 on a tiny synthetic case (2 blocks x 2 variants, 2 rungs of
+# successive halving, augmentation on the fly): both runs must choose the
+# same candidate and write identical candidates, metrics and weights.
+set -euo pipefail
+bin=$1 mk=$2
+tmp=$3/repair-mpi
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$tmp" && mkdir -p "$tmp"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+"$mk" "$tmp"
+outs=()
+for np in 1 2 4; do
+  cat > "$tmp/np$np.toml" <<TOML
+[job]
+kind = "repair"
+seed = 3
+output = "$tmp/np$np.h5"
+[model]
+path = "$tmp/model.h5"
+[data]
+path = "$tmp/data.h5"
+limit = 200
+batch_size = 50
+[[data.corrupted]]
+kind = "generated"
+corruptions = ["gaussian_noise"]
+severities = [2]
+[repair]
+pool = 200
+val = 100
+failing = 60
+sample = 40
+augment = 0.5
+corruptions = ["gaussian_noise", "contrast"]
+severities = [1, 3]
+top_k = 2
+nodes = [1, 2]
+ops = ["none", "skip_connect", "sep_conv_3x3", "conv_3x3", "max_pool_3x3"]
+rungs = 2
+search_epochs = 2
+finetune_epochs = 1
+batch = 25
+[run]
+blas_threads = 1
+shard_size = 100
+TOML
+  if ! timeout 200 mpirun -np $np --oversubscribe "$bin" "$tmp/np$np.toml" >"$tmp/np$np.out" 2>"$tmp/np$np.err"; then
+    echo "FAIL: -np $np exited non-zero"; cat "$tmp/np$np.err"; exit 1
+  fi
+  grep -q "^clean" "$tmp/np$np.out" || { echo "FAIL: no table"; cat "$tmp/np$np.out"; exit 1; }
+  outs+=("$tmp/np$np.h5")
+done
+cat "$tmp/np2.out"
+/usr/bin/python3 "$here/check_repair.py" "${outs[@]}"
+ls "$tmp"/*cand* 2>/dev/null && { echo "FAIL: candidate files left"; exit 1; }
+[ -n "${KEEP:-}" ] || rm -rf "$tmp"
+echo PASS
