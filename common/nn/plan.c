@@ -33,7 +33,94 @@ struct ar_plan {
     ar_param_ref_t *refs;
     int nrefs;
     ar_mode_t last_mode;
+    int *cmax;                  /* last consumer of each node's output, -1 if none */
+    size_t *act_off, *grad_off; /* lean: offsets in the shared pools */
+    char *act_pool, *grad_pool; /* lean: the pools (in the arena) */
+    size_t act_bytes, grad_bytes;
+    unsigned *zstamp;           /* backward pass in which dout[i] was last zeroed */
+    unsigned pass;
 };
+
+/* ---- lean pools: buffers with disjoint lifetimes share memory ---------------- */
+
+typedef struct span {
+    size_t size, off;
+    int start, end;             /* node-index interval in which the buffer lives */
+} span_t;
+
+static int by_off(const void *a, const void *b)
+{
+    const span_t *x = *(const span_t *const *)a, *y = *(const span_t *const *)b;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* First-fit by decreasing size: assigns s[i].off so that spans alive at the
+ * same time never overlap. Returns the pool size, or 0 on no memory. */
+static size_t pack(span_t *s, int n)
+{
+    int *ord = malloc((size_t)(n ? n : 1) * sizeof *ord);
+    const span_t **live = malloc((size_t)(n ? n : 1) * sizeof *live);
+    size_t total = 0;
+    if (!ord || !live) goto done;
+    for (int i = 0; i < n; i++) ord[i] = i;
+    for (int i = 1; i < n; i++) /* insertion sort, largest first */
+        for (int j = i; j > 0 && s[ord[j]].size > s[ord[j - 1]].size; j--) {
+            int t = ord[j];
+            ord[j] = ord[j - 1], ord[j - 1] = t;
+        }
+    for (int k = 0; k < n; k++) {
+        span_t *x = &s[ord[k]];
+        int nl = 0;
+        for (int j = 0; j < k; j++) {
+            const span_t *y = &s[ord[j]];
+            if (y->size && x->start <= y->end && y->start <= x->end) live[nl++] = y;
+        }
+        qsort(live, (size_t)nl, sizeof *live, by_off);
+        size_t off = 0;
+        for (int j = 0; j < nl && x->size; j++) {
+            if (off + x->size <= live[j]->off) break;
+            if (live[j]->off + live[j]->size > off) off = live[j]->off + live[j]->size;
+        }
+        x->off = off;
+        if (off + x->size > total) total = off + x->size;
+    }
+done:
+    free(ord);
+    free(live);
+    return total ? total : AR_ALIGN;
+}
+
+/* Lays out the lean pools: outputs (eval-only plans) and output gradients.
+ * Returns 0 or -1 (no memory). */
+static int plan_pools(ar_plan_t *p)
+{
+    const ar_graph_t *g = p->g;
+    int n = p->nn, last = n - 1;
+    span_t *s = calloc((size_t)n, sizeof *s);
+    if (!s) return -1;
+    for (int i = 0; i < n; i++) {
+        s[i].size = ar_align_up((size_t)p->o.batch * (size_t)ar_tensor_numel(&g->nodes[i].out) *
+                                sizeof(float));
+        s[i].start = i;
+        s[i].end = i == last ? n : (p->cmax[i] > i ? p->cmax[i] : i);
+    }
+    /* a folded conv writes its BN's output while reading its own input */
+    for (int i = 0; i < n; i++)
+        if (p->fold_bn[i] >= 0) s[p->fold_bn[i]].start = i;
+    if (!p->o.grads) {
+        p->act_bytes = pack(s, n);
+        for (int i = 0; i < n; i++) p->act_off[i] = s[i].off;
+    } else {
+        for (int i = 0; i < n; i++) {
+            s[i].start = i; /* backward of node i reads it last, its last consumer writes it first */
+            if (!p->need[i]) s[i].size = 0;
+        }
+        p->grad_bytes = pack(s, n);
+        for (int i = 0; i < n; i++) p->grad_off[i] = s[i].off;
+    }
+    free(s);
+    return 0;
+}
 
 /* ---- layout ------------------------------------------------------------------ */
 
@@ -63,6 +150,9 @@ static int layout(ar_plan_t *p, ar_arena_t *a, size_t *total)
     size_t scratch = 0;
     p->in = ar_op_batched(&img, B);
     if (!(p->in.data = take(a, (size_t)ar_tensor_numel(&p->in) * sizeof(float), total))) return -1;
+    p->act_pool = p->grad_pool = NULL;
+    if (p->o.lean && p->act_bytes && !(p->act_pool = take(a, p->act_bytes, total))) return -1;
+    if (p->o.lean && p->grad_bytes && !(p->grad_pool = take(a, p->grad_bytes, total))) return -1;
     p->din = p->in;
     p->din.data = NULL;
     if (p->o.input_grad &&
@@ -74,10 +164,18 @@ static int layout(ar_plan_t *p, ar_arena_t *a, size_t *total)
         const ar_tensor_t *in0 = in_shape_of(p, &img, nd->inputs[0]);
         size_t bytes = (size_t)B * (size_t)ar_tensor_numel(&nd->out) * sizeof(float);
         p->out[i] = ar_op_batched(&nd->out, B);
-        if (!(p->out[i].data = take(a, bytes, total))) return -1;
         p->dout[i] = p->out[i];
         p->dout[i].data = NULL;
-        if (p->o.grads && p->need[i] && !(p->dout[i].data = take(a, bytes, total))) return -1;
+        if (p->act_pool)
+            p->out[i].data = (float *)(p->act_pool + p->act_off[i]);
+        else if (!(p->out[i].data = take(a, bytes, total)))
+            return -1;
+        if (p->o.grads && p->need[i]) {
+            if (p->grad_pool)
+                p->dout[i].data = (float *)(p->grad_pool + p->grad_off[i]);
+            else if (!(p->dout[i].data = take(a, bytes, total)))
+                return -1;
+        }
         p->state[i] = NULL;
         if (def->state_bytes && !(p->state[i] = take(a, def->state_bytes(nd, in0, B), total)))
             return -1;
@@ -112,6 +210,7 @@ static void analyse(ar_plan_t *p)
 {
     const ar_graph_t *g = p->g;
     int *consumers = calloc((size_t)p->nn, sizeof(int));
+    for (int i = 0; i < p->nn; i++) p->cmax[i] = -1;
     for (int i = 0; i < p->nn; i++) {
         const ar_node_t *nd = &g->nodes[i];
         int need = 0;
@@ -121,6 +220,7 @@ static void analyse(ar_plan_t *p)
             int in = nd->inputs[j];
             need |= in < 0 ? p->o.input_grad : p->need[in];
             if (in >= 0 && consumers) consumers[in]++;
+            if (in >= 0 && i > p->cmax[in]) p->cmax[in] = i;
         }
         p->need[i] = (unsigned char)need;
         p->fold_bn[i] = -1;
@@ -191,11 +291,17 @@ ar_plan_t *ar_plan_new(ar_graph_t *g, const ar_plan_opts_t *opts, ar_err_t *err)
     p->fold_b = calloc(nn, sizeof *p->fold_b);
     p->xs = calloc((size_t)p->maxin + 1, sizeof *p->xs);
     p->dxs = calloc((size_t)p->maxin + 1, sizeof *p->dxs);
+    p->cmax = calloc(nn, sizeof *p->cmax);
+    p->act_off = calloc(nn, sizeof *p->act_off);
+    p->grad_off = calloc(nn, sizeof *p->grad_off);
+    p->zstamp = calloc(nn, sizeof *p->zstamp);
     if (!p->out || !p->dout || !p->valid || !p->need || !p->frozen || !p->state || !p->pgrad ||
-        !p->fold_bn || !p->fold_w || !p->fold_b || !p->xs || !p->dxs)
+        !p->fold_bn || !p->fold_w || !p->fold_b || !p->xs || !p->dxs || !p->cmax || !p->act_off ||
+        !p->grad_off || !p->zstamp)
         goto nomem;
     for (int i = 0; i < p->nn; i++) p->frozen[i] = (unsigned char)g->nodes[i].frozen;
     analyse(p);
+    if (p->o.lean && plan_pools(p) != 0) goto nomem;
     size_t total = 0;
     layout(p, NULL, &total);
     if (ar_arena_init(&p->arena, total) != 0) {
@@ -231,6 +337,10 @@ void ar_plan_destroy(ar_plan_t **pp)
     free(p->xs);
     free(p->dxs);
     free(p->refs);
+    free(p->cmax);
+    free(p->act_off);
+    free(p->grad_off);
+    free(p->zstamp);
     free(p);
     *pp = NULL;
 }
@@ -241,6 +351,8 @@ int ar_plan_batch(const ar_plan_t *p) { return p->n; }
 const ar_graph_t *ar_plan_graph(const ar_plan_t *p) { return p->g; }
 
 /* ---- forward ----------------------------------------------------------------- */
+
+static void clobber(ar_plan_t *p, int i);
 
 int ar_plan_set_batch(ar_plan_t *p, int n, ar_err_t *err)
 {
@@ -281,12 +393,28 @@ int ar_plan_set_output(ar_plan_t *p, int i, const ar_tensor_t *src, ar_err_t *er
     }
     memcpy(p->out[i].data, src->data, (size_t)ar_tensor_numel(src) * sizeof(float));
     p->valid[i] = 1;
+    clobber(p, i);
     return AR_OK;
 }
 
 static const ar_tensor_t *input_of(const ar_plan_t *p, int k)
 {
     return k < 0 ? &p->in : &p->out[k];
+}
+
+/* Lean eval plans: node i's output was just written; outputs sharing its
+ * memory are gone. */
+static void clobber(ar_plan_t *p, int i)
+{
+    if (!p->act_pool) return;
+    size_t a0 = p->act_off[i], a1 = a0 + (size_t)ar_tensor_numel(&p->g->nodes[i].out) *
+                                           (size_t)p->o.batch * sizeof(float);
+    for (int k = 0; k < p->nn; k++) {
+        if (k == i || !p->valid[k]) continue;
+        size_t b0 = p->act_off[k], b1 = b0 + (size_t)ar_tensor_numel(&p->g->nodes[k].out) *
+                                               (size_t)p->o.batch * sizeof(float);
+        if (a0 < b1 && b0 < a1) p->valid[k] = 0;
+    }
 }
 
 /* Conv i with BN j folded in, written into j's output. */
@@ -309,6 +437,7 @@ static void forward_folded(ar_plan_t *p, int i, int j)
                       p->scratch);
     p->valid[i] = 0;
     p->valid[j] = 1;
+    clobber(p, j);
 }
 
 int ar_plan_forward_range(ar_plan_t *p, int first, int last, ar_mode_t mode, ar_err_t *err)
@@ -337,6 +466,7 @@ int ar_plan_forward_range(ar_plan_t *p, int first, int last, ar_mode_t mode, ar_
                          .scratch = p->scratch, .train = mode == AR_MODE_TRAIN};
         ar_op_def(nd->op)->forward(&r);
         p->valid[i] = 1;
+        clobber(p, i);
     }
     return AR_OK;
 }
@@ -376,10 +506,14 @@ int ar_plan_backward_range(ar_plan_t *p, int first, ar_err_t *err)
         return ar_err_set(err, AR_E_ARG, "plan '%s': planned without gradients", g->arch);
     if (!p->valid[last])
         return ar_err_set(err, AR_E_ARG, "plan '%s': backward before forward", g->arch);
-    /* overwrite semantics: zero every gradient but the seeded one */
-    for (int i = 0; i < last; i++)
-        if (p->dout[i].data)
+    /* overwrite semantics: every gradient but the seeded one starts at zero;
+     * a shared (lean) buffer is zeroed just before its first writer runs */
+    p->pass++;
+    for (int i = 0; i < last && !p->grad_pool; i++)
+        if (p->dout[i].data) {
             memset(p->dout[i].data, 0, (size_t)ar_tensor_numel(&p->dout[i]) * sizeof(float));
+            p->zstamp[i] = p->pass;
+        }
     if (p->din.data) memset(p->din.data, 0, (size_t)ar_tensor_numel(&p->din) * sizeof(float));
     for (int i = first; i < p->nn; i++)
         for (int k = 0; k < g->nodes[i].nparams; k++)
@@ -404,6 +538,10 @@ int ar_plan_backward_range(ar_plan_t *p, int first, ar_err_t *err)
             p->xs[j] = input_of(p, k);
             p->dxs[j] = k < 0 ? (p->din.data ? &p->din : NULL)
                               : (p->dout[k].data ? &p->dout[k] : NULL);
+            if (k >= 0 && p->dxs[j] && p->zstamp[k] != p->pass) {
+                memset(p->dout[k].data, 0, (size_t)ar_tensor_numel(&p->dout[k]) * sizeof(float));
+                p->zstamp[k] = p->pass;
+            }
         }
         ar_op_run_t r = {.node = nd, .x = p->xs, .y = &p->out[i], .dx = p->dxs,
                          .dy = &p->dout[i], .dparam = &p->pgrad[i * AR_NODE_MAXPARAM],
@@ -420,6 +558,7 @@ ar_tensor_t *ar_plan_grad(ar_plan_t *p, int i)
 {
     assert(i >= -1 && i < p->nn);
     if (i < 0) return p->din.data ? &p->din : NULL;
+    if (p->grad_pool && i != p->nn - 1) return NULL;
     return p->dout[i].data ? &p->dout[i] : NULL;
 }
 

@@ -29,6 +29,13 @@
  * Plan with fold_bn = 0 for eval-mode backward (adversarial examples,
  * spectrum analysis) or per-node outputs of every node.
  *
+ * Lean plans (opts.lean) save memory for whole-network training and
+ * inference: without grads, a node's output lives only until its last
+ * consumer ran (ar_plan_output returns NULL once its memory was reused; the
+ * logits always stay); with grads, outputs are all kept but the gradients of
+ * node outputs share memory, so ar_plan_grad gives only the last node's and
+ * the input's. Parameter gradients are never shared.
+ *
  * The graph is borrowed: it must outlive the plan and keep its structure;
  * parameter values may change between calls (read at each call).
  * Errors: AR_E_* with a message naming the node. Owner: the caller destroys
@@ -51,6 +58,7 @@ typedef struct ar_plan_opts {
     int grads;        /* 1: allocate gradients (backward possible) */
     int input_grad;   /* 1: also d(loss)/d(input image) (implies grads) */
     int fold_bn;      /* 1: eval forwards fold BN into the preceding conv */
+    int lean;         /* 1: buffers with disjoint lifetimes share memory (see above) */
 } ar_plan_opts_t;
 
 /* One trainable parameter of an unfrozen node with its gradient. */

@@ -120,9 +120,9 @@ static void run_case(const char *file)
     int64_t nl = (int64_t)n * g->num_classes;
     double worst_eval = 0, worst_grad = 0, worst_after = 0;
 
-    /* eval, with and without folding */
+    /* eval: plain, and folded in a lean plan */
     for (int fold = 0; fold < 2 && x.data; fold++) {
-        ar_plan_opts_t o = {.batch = n, .fold_bn = fold};
+        ar_plan_opts_t o = {.batch = n, .fold_bn = fold, .lean = fold};
         ar_plan_t *p = ar_plan_new(g, &o, &e);
         CHECK_OK(ar_plan_forward(p, &x, AR_MODE_EVAL, &e), &e);
         check_tensor(h, "/golden/eval_logits", ar_plan_logits(p)->data, nl,

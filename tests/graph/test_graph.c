@@ -323,6 +323,95 @@ static void test_bn_running(void)
     ar_graph_destroy(&g);
 }
 
+/* Lean plans give exactly the numbers of plain ones, in less memory. */
+static void lean_vs_plain(ar_graph_t *g, int n, uint64_t seed)
+{
+    ar_err_t e = {0};
+    ar_tensor_t x;
+    int32_t lab[8];
+    gt_batch(&x, lab, n, g->in_c, g->in_h, g->in_w, g->num_classes, seed);
+    int last = g->nnodes - 1;
+    int64_t nl = (int64_t)n * g->num_classes;
+    /* training: gradients share memory */
+    ar_plan_opts_t o = {.batch = n, .grads = 1, .input_grad = 1}, ol = o;
+    ol.lean = 1;
+    ar_plan_t *a = ar_plan_new(g, &o, &e), *b = ar_plan_new(g, &ol, &e);
+    CHECK(a && b, "%s", ar_err_msg(&e));
+    if (!a || !b) return;
+    CHECK(ar_plan_bytes(b) < ar_plan_bytes(a), "%s lean training plan %zu < %zu bytes", g->arch,
+          ar_plan_bytes(b), ar_plan_bytes(a));
+    for (int step = 0; step < 2; step++) { /* twice: stale shared buffers must not leak in */
+        CHECK_OK(ar_plan_forward(a, &x, AR_MODE_EVAL, &e), &e);
+        CHECK_OK(ar_plan_forward(b, &x, AR_MODE_EVAL, &e), &e);
+        CHECK(ar_plan_loss(a, lab, NULL) == ar_plan_loss(b, lab, NULL), "loss");
+        CHECK_OK(ar_plan_backward(a, &e), &e);
+        CHECK_OK(ar_plan_backward(b, &e), &e);
+        int na = 0, nb = 0;
+        const ar_param_ref_t *ra = ar_plan_params(a, &na), *rb = ar_plan_params(b, &nb);
+        int same = na == nb;
+        for (int r = 0; same && r < na; r++)
+            same = memcmp(ra[r].grad, rb[r].grad, (size_t)ra[r].numel * sizeof(float)) == 0;
+        CHECK(same, "%s: lean parameter gradients equal plain ones (step %d)", g->arch, step);
+        CHECK(memcmp(ar_plan_grad(a, -1)->data, ar_plan_grad(b, -1)->data,
+                     (size_t)ar_tensor_numel(&x) * sizeof(float)) == 0,
+              "%s: lean input gradient", g->arch);
+    }
+    CHECK(ar_plan_grad(b, 3) == NULL && ar_plan_grad(b, last) != NULL && ar_plan_grad(a, 3) != NULL,
+          "lean plans expose only the last gradient");
+    ar_plan_destroy(&a);
+    ar_plan_destroy(&b);
+    /* inference: outputs share memory */
+    for (int fold = 0; fold < 2; fold++) {
+        ar_plan_opts_t q = {.batch = n, .fold_bn = fold}, ql = q;
+        ql.lean = 1;
+        a = ar_plan_new(g, &q, &e);
+        b = ar_plan_new(g, &ql, &e);
+        CHECK(ar_plan_bytes(b) < ar_plan_bytes(a), "lean eval plan %zu < %zu bytes", ar_plan_bytes(b),
+              ar_plan_bytes(a));
+        CHECK_OK(ar_plan_forward(a, &x, AR_MODE_EVAL, &e), &e);
+        CHECK_OK(ar_plan_forward(b, &x, AR_MODE_EVAL, &e), &e);
+        CHECK(memcmp(ar_plan_logits(a)->data, ar_plan_logits(b)->data, (size_t)nl * 4) == 0,
+              "%s: lean logits equal (fold %d)", g->arch, fold);
+        int gone = 0;
+        for (int i = 0; i < last; i++) gone += ar_plan_output(b, i) == NULL;
+        CHECK(gone > 0, "reused outputs report NULL");
+        /* a cached intermediate in a lean plan: the last node k <= 3 that
+         * cuts the graph (nothing after it reads an earlier node) */
+        int cut = 0;
+        for (int k = 0; k <= 3; k++) {
+            int ok = 1;
+            for (int i = k + 1; i <= last; i++)
+                for (int j = 0; j < g->nodes[i].ninputs; j++) ok &= g->nodes[i].inputs[j] >= k;
+            if (ok) cut = k;
+        }
+        ar_tensor_t c = *ar_plan_output(a, cut);
+        CHECK_OK(ar_plan_set_batch(b, n, &e), &e);
+        CHECK_OK(ar_plan_set_output(b, cut, &c, &e), &e);
+        CHECK_OK(ar_plan_forward_range(b, cut + 1, last, AR_MODE_EVAL, &e), &e);
+        CHECK(memcmp(ar_plan_logits(a)->data, ar_plan_logits(b)->data, (size_t)nl * 4) == 0,
+              "lean sub-range logits");
+        ar_plan_destroy(&a);
+        ar_plan_destroy(&b);
+    }
+    ar_tensor_free(&x);
+}
+
+static void test_lean(void)
+{
+    ar_err_t e = {0};
+    ar_graph_t *g = gt_allops(&e);
+    lean_vs_plain(g, 3, 21);
+    ar_graph_destroy(&g);
+    ar_zoo_opts_t zo = {.growth = 2, .in_h = 16, .in_w = 16, .seed = 5};
+    g = ar_zoo_build("densenet121", &zo, &e);
+    lean_vs_plain(g, 2, 22);
+    ar_graph_destroy(&g);
+    zo = (ar_zoo_opts_t){.width = 0.25, .seed = 5};
+    g = ar_zoo_build("resnet20", &zo, &e);
+    lean_vs_plain(g, 4, 23);
+    ar_graph_destroy(&g);
+}
+
 int main(void)
 {
     test_op_names();
@@ -333,5 +422,6 @@ int main(void)
     test_subrange();
     test_fold_and_batch();
     test_bn_running();
+    test_lean();
     TEST_MAIN_END();
 }
