@@ -5,6 +5,8 @@
 #include <assert.h>
 #include <string.h>
 
+#include "nn/im2col.h"
+
 
 size_t ar_il_round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
@@ -70,27 +72,39 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
                    (size_t)(g->hq - g->ph - g->hs) * g->rs * sizeof(float));
         }
     } else {
+        /* image by image, source rows in order (streaming reads), each split
+         * into its sw column phases; rows outside the source are zeroed */
         for (int ci = 0; ci < g->ch; ci++)
-            for (int a = 0; a < g->sh; a++)
-                for (int e = 0; e < g->sw; e++) {
-                    float *pl = dst + ((size_t)(ci * g->sh + a) * g->sw + e) * g->plane;
+            for (int b = 0; b < g->nb; b++) {
+                float *base = dst + (size_t)ci * g->sh * g->sw * g->plane + (size_t)b * g->wq;
+                for (int a = 0; a < g->sh; a++)
                     for (int u = 0; u < g->hq; u++) {
-                        const int r = a + g->sh * u - g->ph; /* source row */
-                        for (int b = 0; b < g->nb; b++) {
-                            float *d = pl + (size_t)u * g->rs + (size_t)b * g->wq;
-                            if (r < 0 || r >= g->hs) {
-                                memset(d, 0, (size_t)g->wq * sizeof(float));
-                                continue;
-                            }
-                            const float *s = src + b * img + (size_t)(chan0 + ci) * hw +
-                                             (size_t)r * g->ws;
-                            for (int v = 0; v < g->wq; v++) {
-                                const int col = e + g->sw * v - g->pw;
-                                d[v] = col >= 0 && col < g->ws ? s[col] : 0.0f;
-                            }
-                        }
+                        const int r = a + g->sh * u - g->ph;
+                        if (r >= 0 && r < g->hs)
+                            continue;
+                        for (int e = 0; e < g->sw; e++)
+                            memset(base + (size_t)(a * g->sw + e) * g->plane + (size_t)u * g->rs, 0,
+                                   (size_t)g->wq * sizeof(float));
+                    }
+                const float *s0 = src + b * img + (size_t)(chan0 + ci) * hw;
+                for (int r = 0; r < g->hs; r++) {
+                    const int R = r + g->ph, a = R % g->sh, u = R / g->sh;
+                    const float *s = s0 + (size_t)r * g->ws;
+                    for (int e = 0; e < g->sw; e++) {
+                        float *d = base + (size_t)(a * g->sw + e) * g->plane + (size_t)u * g->rs;
+                        /* source column e + sw*v - pw lies in [0, ws) for v in [lo, hi) */
+                        int lo, hi;
+                        ar_conv_tap_range(e - g->pw, g->sw, g->ws, g->wq, &lo, &hi);
+                        for (int v = 0; v < lo; v++)
+                            d[v] = 0.0f;
+                        const int sw = g->sw, c0 = e - g->pw;
+                        for (int v = lo; v < hi; v++)
+                            d[v] = s[sw * v + c0];
+                        for (int v = hi; v < g->wq; v++)
+                            d[v] = 0.0f;
                     }
                 }
+            }
     }
     memset(dst + planes * g->plane, 0, (g->floats - planes * g->plane) * sizeof(float));
 }
