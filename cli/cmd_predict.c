@@ -38,7 +38,7 @@ static int predict(ar_graph_t *g, ar_h5_t *in, ar_h5_t *out, int batch, ar_err_t
     if ((st = ar_h5_create_dataset(out, "/logits", AR_DT_F32, 2, ld, 0, err))) return st;
     if (n == 0) return AR_OK;
     if (batch > n) batch = (int)n;
-    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1};
+    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1, .lean = 1};
     ar_plan_t *p = ar_plan_new(g, &po, err);
     if (!p) return err->status;
     uint8_t *px = malloc((size_t)(batch * img));

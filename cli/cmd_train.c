@@ -244,7 +244,7 @@ static int run(trainer_t *t, ar_err_t *err)
         pixel_stats(t->px, t->n * g->in_h * g->in_w, g->in_c, mean, sd);
         ar_graph_set_norm(g, mean, sd);
     }
-    ar_plan_opts_t po = {.batch = a->batch, .grads = 1};
+    ar_plan_opts_t po = {.batch = a->batch, .grads = 1, .lean = 1};
     if (!(t->plan = ar_plan_new(g, &po, err))) return err->status;
     int nref = 0;
     const ar_param_ref_t *refs = ar_plan_params(t->plan, &nref);

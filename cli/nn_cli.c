@@ -60,7 +60,7 @@ int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, i
                           g->in_c);
     int64_t n = limit > 0 && limit < info->count ? limit : info->count;
     if (batch > n) batch = (int)(n > 0 ? n : 1);
-    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1};
+    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1, .lean = 1};
     ar_plan_t *p = ar_plan_new(g, &po, err);
     if (!p) return err->status;
     int st = AR_OK;
