@@ -105,14 +105,11 @@ int ar_cx_zoom_blur(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *
 {
     (void)rng, (void)err;
     int n = ctx->n, cnt = ZOOM_COUNT[s];
-    double *x = ctx->buf[0], *acc = ctx->buf[1], *z = ctx->buf[2], *tmp = ctx->buf[3];
+    double *x = ctx->buf[0], *acc = ctx->buf[1];
     ar_cx_to_double(in, x, n);
     memset(acc, 0, sizeof(double) * (size_t)n);
-    for (int i = 0; i < cnt; i++) {
-        double f = 1.0 + i * 0.01; /* numpy arange: start + i * step */
-        ar_clipped_zoom(x, z, tmp, ctx->h, ctx->w, ctx->c, f);
-        for (int j = 0; j < n; j++) acc[j] += z[j];
-    }
+    for (int i = 0; i < cnt; i++) /* numpy arange: start + i * step */
+        ar_clipped_zoom_add(x, acc, ctx->h, ctx->w, ctx->c, 1.0 + i * 0.01);
     for (int j = 0; j < n; j++) acc[j] = (x[j] + acc[j]) / (cnt + 1);
     ar_cx_to_u8(acc, out, n);
     return AR_OK;

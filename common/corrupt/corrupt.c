@@ -62,6 +62,21 @@ uint64_t ar_corrupt_key(uint64_t seed, int corruption, int severity, int64_t ima
     return ar_rng_key(seed, ids, 3);
 }
 
+void ar_cx_normals(ar_rng_t *rng, double *z, int n)
+{
+    for (int i = 0; i < n; i += 2) {
+        double u, v, s;
+        do {
+            u = 2.0 * ar_rng_uniform(rng) - 1.0;
+            v = 2.0 * ar_rng_uniform(rng) - 1.0;
+            s = u * u + v * v;
+        } while (s >= 1.0 || s == 0.0);
+        double f = sqrt(-2.0 * log(s) / s);
+        z[i] = u * f;
+        if (i + 1 < n) z[i + 1] = v * f;
+    }
+}
+
 void ar_cx_to_double(const uint8_t *in, double *x, int n)
 {
     for (int i = 0; i < n; i++) x[i] = in[i] / 255.0;
@@ -107,6 +122,7 @@ ar_corrupt_ctx_t *ar_corrupt_ctx_new(const ar_corrupt_opts_t *opts, int h, int w
         if (!(ctx->buf[i] = malloc(sizeof(double) * nb))) goto nomem;
     for (int i = 0; i < 3; i++)
         if (!(ctx->u8[i] = malloc(nb))) goto nomem;
+    if (!(ctx->normals = malloc(sizeof(double) * nb))) goto nomem;
     if (!(ctx->i32 = malloc(sizeof(int32_t) * 4 * (size_t)(h * w + 8)))) goto nomem;
     int side = ar_plasma_side(h > w ? h : w);
     if (!(ctx->plasma = malloc(sizeof(double) * (size_t)side * side))) goto nomem;
@@ -128,7 +144,9 @@ void ar_corrupt_ctx_destroy(ar_corrupt_ctx_t **ctxp)
     for (int i = 0; i < AR_CX_NBUF; i++) free(ctx->buf[i]);
     for (int i = 0; i < 3; i++) free(ctx->u8[i]);
     free(ctx->i32);
+    free(ctx->normals);
     free(ctx->plasma);
+    for (int s = 0; s < AR_CORRUPT_SEVERITIES; s++) ar_cx_pois_free(&ctx->pois[s]);
     for (int s = 0; s < AR_CORRUPT_SEVERITIES; s++) free(ctx->disk[s]);
     ar_cx_frost_release(ctx);
     ar_jpeg_state_destroy(&ctx->jpeg);

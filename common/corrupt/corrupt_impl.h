@@ -26,6 +26,18 @@ typedef struct ar_frost_tex {
 
 typedef struct ar_jpeg_state ar_jpeg_state_t; /* jpeg.c */
 
+/* Poisson(level / 255 * lambda) sampling tables for the 256 levels of one
+ * shot-noise severity: inversion of the CDF, started from a guide table
+ * (guide[j] = first index whose CDF exceeds j / len), so a draw costs about
+ * one uniform and one or two comparisons. */
+typedef struct ar_pois_table {
+    int kmin[256], off[256], len[256];
+    double lam[256];
+    double *cdf;          /* concatenated CDFs */
+    int *guide;           /* concatenated guide tables, same layout */
+} ar_pois_table_t;
+
+
 struct ar_corrupt_ctx {
     int h, w, c;          /* image shape */
     int n;                /* h * w * c */
@@ -40,10 +52,16 @@ struct ar_corrupt_ctx {
     int ntex;
     char frost_source[1100];
     ar_jpeg_state_t *jpeg;
+    ar_pois_table_t *pois[AR_CORRUPT_SEVERITIES]; /* built on first use */
+    double *normals;      /* n doubles */
 };
 
 typedef int (*ar_cx_fn)(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in,
                         uint8_t *out, ar_err_t *err);
+
+/* Fills z[0..n) with standard normals (Marsaglia's polar method, in pairs,
+ * both used in order). */
+void ar_cx_normals(ar_rng_t *rng, double *z, int n);
 
 /* x[i] = in[i] / 255. */
 void ar_cx_to_double(const uint8_t *in, double *x, int n);
@@ -55,6 +73,7 @@ void ar_cx_to_u8_round(const double *x, uint8_t *out, int n);
 static inline double ar_cx_len(const ar_corrupt_ctx_t *ctx, double v) { return v * ctx->f; }
 
 /* noise.c */
+void ar_cx_pois_free(ar_pois_table_t **t);
 int ar_cx_gaussian_noise(ar_corrupt_ctx_t *, int, ar_rng_t *, const uint8_t *, uint8_t *, ar_err_t *);
 int ar_cx_shot_noise(ar_corrupt_ctx_t *, int, ar_rng_t *, const uint8_t *, uint8_t *, ar_err_t *);
 int ar_cx_impulse_noise(ar_corrupt_ctx_t *, int, ar_rng_t *, const uint8_t *, uint8_t *, ar_err_t *);

@@ -98,18 +98,35 @@ void ar_filter_2d(const double *in, double *out, int h, int w, int c, const doub
                   int kw, ar_border_t mode)
 {
     int ry = kh / 2, rx = kw / 2;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
+    long rs = (long)w * c;
+    for (int y = 0; y < h; y++) {
+        int yin = y >= ry && y + ry < h;
+        for (int x = 0; x < w; x++) {
+            if (yin && x >= rx && x + rx < w) { /* interior: no border mapping */
+                const double *base = in + (long)(y - ry) * rs + (long)(x - rx) * c;
+                for (int ch = 0; ch < c; ch++) {
+                    double acc = 0;
+                    for (int a = 0; a < kh; a++) {
+                        const double *row = base + a * rs + ch;
+                        const double *kr = k + (long)a * kw;
+                        for (int b = 0; b < kw; b++) acc += kr[b] * row[(long)b * c];
+                    }
+                    out[((long)y * w + x) * c + ch] = acc;
+                }
+                continue;
+            }
             for (int ch = 0; ch < c; ch++) {
                 double acc = 0;
                 for (int a = 0; a < kh; a++) {
-                    const double *row = in + (long)ar_border_index(y + a - ry, h, mode) * w * c;
+                    const double *row = in + (long)ar_border_index(y + a - ry, h, mode) * rs;
                     const double *kr = k + (long)a * kw;
                     for (int b = 0; b < kw; b++)
                         acc += kr[b] * row[(long)ar_border_index(x + b - rx, w, mode) * c + ch];
                 }
                 out[((long)y * w + x) * c + ch] = acc;
             }
+        }
+    }
 }
 
 /* OpenCV getGaussianKernel(n, sigma) for sigma > 0. */
@@ -185,15 +202,28 @@ int ar_motion_blur(const double *in, double *out, int h, int w, int c, double ra
     }
     for (int i = 0; i < width; i++) k[i] /= norm;
     /* taps are summed in ImageMagick's order, i = 0..width-1 */
+    int mnx = 0, mxx = 0, mny = 0, mxy = 0;
+    for (int i = 0; i < width; i++) {
+        mnx = ox[i] < mnx ? ox[i] : mnx, mxx = ox[i] > mxx ? ox[i] : mxx;
+        mny = oy[i] < mny ? oy[i] : mny, mxy = oy[i] > mxy ? oy[i] : mxy;
+    }
+    long off[AR_GAUSS_MAXR];
+    for (int i = 0; i < width; i++) off[i] = ((long)oy[i] * w + ox[i]) * c;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             double acc[4] = {0, 0, 0, 0};
-            for (int i = 0; i < width; i++) {
-                int yy = y + oy[i], xx = x + ox[i];
-                yy = yy < 0 ? 0 : yy >= h ? h - 1 : yy;
-                xx = xx < 0 ? 0 : xx >= w ? w - 1 : xx;
-                const double *p = in + ((long)yy * w + xx) * c;
-                for (int ch = 0; ch < c; ch++) acc[ch] += k[i] * p[ch];
+            if (y + mny >= 0 && y + mxy < h && x + mnx >= 0 && x + mxx < w) {
+                const double *p0 = in + ((long)y * w + x) * c;
+                for (int i = 0; i < width; i++)
+                    for (int ch = 0; ch < c; ch++) acc[ch] += k[i] * p0[off[i] + ch];
+            } else {
+                for (int i = 0; i < width; i++) {
+                    int yy = y + oy[i], xx = x + ox[i];
+                    yy = yy < 0 ? 0 : yy >= h ? h - 1 : yy;
+                    xx = xx < 0 ? 0 : xx >= w ? w - 1 : xx;
+                    const double *p = in + ((long)yy * w + xx) * c;
+                    for (int ch = 0; ch < c; ch++) acc[ch] += k[i] * p[ch];
+                }
             }
             for (int ch = 0; ch < c; ch++) out[((long)y * w + x) * c + ch] = acc[ch];
         }

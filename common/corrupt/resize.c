@@ -71,6 +71,32 @@ void ar_clipped_zoom(const double *in, double *out, double *tmp, int h, int w, i
     }
 }
 
+void ar_clipped_zoom_add(const double *in, double *acc, int h, int w, int c, double z)
+{
+    int ch, top, nh, trim, cw, left, nw, trimw;
+    crop_dims(h, z, &ch, &top, &nh, &trim);
+    crop_dims(w, z, &cw, &left, &nw, &trimw);
+    int y0[4096], x0[4096];
+    double ty[4096], tx[4096];
+    zoom_axis(ch, nh, y0, ty);
+    zoom_axis(cw, nw, x0, tx);
+    const double *base = in + ((long)top * w + left) * c;
+    long rs = (long)w * c;
+    for (int y = 0; y < h; y++) {
+        int yy = y + trim, ya = y0[yy], yb = ya + 1 < ch ? ya + 1 : ya;
+        double wy1 = ty[yy], wy0 = 1.0 - wy1;
+        const double *ra = base + ya * rs, *rb = base + yb * rs;
+        double *dst = acc + (long)y * w * c;
+        for (int x = 0; x < w; x++) {
+            int xx = x + trimw, xa = x0[xx], xb = xa + 1 < cw ? xa + 1 : xa;
+            double wx1 = tx[xx], wx0 = 1.0 - wx1;
+            for (int k = 0; k < c; k++)
+                dst[x * c + k] += wy0 * (wx0 * ra[xa * c + k] + wx1 * ra[xb * c + k]) +
+                                  wy1 * (wx0 * rb[xa * c + k] + wx1 * rb[xb * c + k]);
+        }
+    }
+}
+
 /* Pillow precompute_coeffs for the box filter (support 0.5), converted to
  * 22-bit fixed point as normalize_coeffs_8bpc does. */
 #define PB 22

@@ -20,6 +20,9 @@ void ar_zoom_linear(const double *in, int ih, int iw, int istride, int c, double
  * tmp holds enough doubles for the zoomed crop ((h+2)(w+2)c suffices for
  * z <= 2; use ar_clipped_zoom_scratch). in != out. */
 void ar_clipped_zoom(const double *in, double *out, double *tmp, int h, int w, int c, double z);
+/* acc += clipped_zoom(in, z), computing only the kept h x w window (same
+ * arithmetic per element as ar_clipped_zoom; no scratch). */
+void ar_clipped_zoom_add(const double *in, double *acc, int h, int w, int c, double z);
 /* Doubles of tmp ar_clipped_zoom needs for zoom factor z. */
 long ar_clipped_zoom_scratch(int h, int w, int c, double z);
 

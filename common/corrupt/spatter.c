@@ -148,7 +148,8 @@ int ar_cx_spatter(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in
     int h = ctx->h, w = ctx->w, c = ctx->c, hw = h * w;
     double *x = ctx->buf[0], *liq = ctx->buf[1], *a = ctx->buf[2], *b = ctx->buf[3],
            *tmp = ctx->buf[4];
-    for (int i = 0; i < hw; i++) a[i] = p[0] + p[1] * ar_rng_normal(rng);
+    ar_cx_normals(rng, ctx->normals, hw);
+    for (int i = 0; i < hw; i++) a[i] = p[0] + p[1] * ctx->normals[i];
     if (ar_gauss_blur(a, liq, tmp, h, w, 1, ar_cx_len(ctx, p[2]), 4.0, AR_BORDER_NEAREST) != 0)
         return ar_err_set(err, AR_E_ARG, "corrupt: spatter blur too large");
     for (int i = 0; i < hw; i++)

@@ -24,7 +24,8 @@ int ar_cx_snow(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in, u
     int h = ctx->h, w = ctx->w, c = ctx->c, hw = h * w;
     double *x = ctx->buf[0], *layer = ctx->buf[1], *zl = ctx->buf[2], *tmp = ctx->buf[3],
            *bl = ctx->buf[4];
-    for (int i = 0; i < hw; i++) layer[i] = p[0] + p[1] * ar_rng_normal(rng);
+    ar_cx_normals(rng, ctx->normals, hw);
+    for (int i = 0; i < hw; i++) layer[i] = p[0] + p[1] * ctx->normals[i];
     ar_clipped_zoom(layer, zl, tmp, h, w, 1, p[2]);
     /* < thr -> 0, clip, to 8 bits (truncation), as the PNG handed to
      * ImageMagick */
