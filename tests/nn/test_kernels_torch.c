@@ -1,4 +1,4 @@
-/* test_golden.c - the nn kernels against values computed by PyTorch 1.13
+/* test_kernels_torch.c - the nn kernels against values computed by PyTorch 1.13
  * (golden_torch.h, written by gen_golden.py): conv2d (groups, stride,
  * dilation, depthwise, 1x1 stride 2) forward and gradients, batchnorm train
  * and eval with the running-stat update, max pool with ties, avg pool both
