@@ -5,8 +5,9 @@ The module is traced with torch.fx; supported: Conv2d, BatchNorm2d, ReLU
 (module, F.relu, torch.relu, .relu()), MaxPool2d / AvgPool2d (modules and
 F.max_pool2d / F.avg_pool2d), AdaptiveAvgPool2d(1) / F.adaptive_avg_pool2d(x,1)
 / x.mean((2, 3)) -> global_avgpool, Linear, + / torch.add, torch.cat(dim=1),
-torch.flatten(x, 1) / nn.Flatten (folded into the following linear), and
-nn.Identity. Anything else is an error naming the fx node.
+torch.flatten(x, 1) / nn.Flatten (folded into the following linear),
+nn.Identity, and torch_import's Zero, Mix and Shift modules (the search
+space's zero, mix and shift ops). Anything else is an error naming the fx node.
 
 Names: a module call gets its dotted path ("layer1.0.conv1"; "_1", "_2" for
 repeated calls); a function call inside a module gets "<module path>.<op>"
@@ -50,7 +51,9 @@ class _ScopeTracer(fx.Tracer):
             self.scope.pop()
 
     def is_leaf_module(self, m, qualname):
-        return type(m).__name__ == "Zero" or super().is_leaf_module(m, qualname)
+        return (type(m).__name__ in ("Zero", "Mix", "Shift") or
+                isinstance(m, (nn.Conv2d, nn.BatchNorm2d, nn.Linear, nn.MaxPool2d, nn.AvgPool2d)) or
+                super().is_leaf_module(m, qualname))
 
     def create_node(self, *args, **kwargs):
         node = super().create_node(*args, **kwargs)
@@ -172,6 +175,10 @@ def export_nodes(model, block_types=None):
                 flat.add(n)
             elif type(m).__name__ == "Zero":
                 emit(n, "zero", t, [x], dict(stride=_pair(getattr(m, "stride", 1))))
+            elif type(m).__name__ == "Mix":  # torch_import.Mix: softmax(alpha)-weighted sum
+                emit(n, "mix", t, list(n.args), {}, {"alpha": m.alpha})
+            elif type(m).__name__ == "Shift":  # torch_import.Shift
+                emit(n, "shift", t, [x], dict(offset=[int(m.dy), int(m.dx)]))
             else:
                 raise ExportError("fx node %s: module %s (%s) unsupported" % (n.name, t, type(m).__name__))
         elif n.op in ("call_function", "call_method"):

@@ -56,6 +56,35 @@ class _Cat(nn.Module):
         return torch.cat(xs, 1)
 
 
+class Mix(nn.Module):
+    """The relaxed search's mix: sum_k softmax(alpha)_k * x_k."""
+
+    def __init__(self, alpha):
+        super().__init__()
+        self.alpha = nn.Parameter(alpha)
+
+    def forward(self, *xs):
+        w = torch.softmax(self.alpha, 0)
+        out = w[0] * xs[0]
+        for k in range(1, len(xs)):
+            out = out + w[k] * xs[k]
+        return out
+
+
+class Shift(nn.Module):
+    """y[n, c, h, w] = x[n, c, h + dy, w + dx], zero outside."""
+
+    def __init__(self, offset):
+        super().__init__()
+        self.dy, self.dx = offset
+
+    def forward(self, x):
+        H, W = x.shape[2], x.shape[3]
+        p = max(abs(self.dy), abs(self.dx))
+        xp = F.pad(x, (p, p, p, p))
+        return xp[:, :, p + self.dy:p + self.dy + H, p + self.dx:p + self.dx + W]
+
+
 class _Gap(nn.Module):
     def forward(self, x):
         return x.mean((2, 3))
@@ -132,6 +161,10 @@ def _module(op, g):
         return nn.Identity()
     if op == "zero":
         return Zero(_ints(g, "stride"))
+    if op == "mix":
+        return Mix(p("alpha"))
+    if op == "shift":
+        return Shift(_ints(g, "offset"))
     raise ValueError("unknown op '%s'" % op)
 
 
