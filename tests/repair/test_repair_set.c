@@ -1,0 +1,91 @@
+/* test_repair_set.c - repair and validation sets from a dataset file: sizes,
+ * failing rows first and really misclassified, the same bytes on a rebuild,
+ * augmentation that changes images (and only some), and errors. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "core/rng.h"
+#include "io/h5.h"
+#include "nn/plan.h"
+#include "nn/zoo.h"
+#include "repair/repair_set.h"
+
+static int write_data(const char *path, int n)
+{
+    ar_err_t e = {0};
+    uint8_t *px = malloc((size_t)n * 144);
+    int64_t *lab = malloc((size_t)n * sizeof *lab);
+    ar_rng_t r;
+    ar_rng_init(&r, 4);
+    for (int i = 0; i < n; i++) {
+        lab[i] = (int64_t)ar_rng_below(&r, 3);
+        for (int j = 0; j < 144; j++) px[i * 144 + j] = (uint8_t)ar_rng_below(&r, 256);
+    }
+    ar_h5_t *h = ar_h5_create(path, &e);
+    int st = h ? 0 : 1;
+    if (!st) st = ar_h5_write(h, "/images", AR_DT_U8, 4, (int64_t[]){n, 12, 12, 1}, px, 0, &e);
+    if (!st) st = ar_h5_write(h, "/labels", AR_DT_I64, 1, (int64_t[]){n}, lab, 0, &e);
+    if (!st) st = ar_h5_commit(&h, &e);
+    ar_h5_destroy(&h);
+    free(px);
+    free(lab);
+    return st;
+}
+
+int main(void)
+{
+    ar_err_t e = {0};
+    const char *path = test_tmp("repair_set_data.h5");
+    CHECK(write_data(path, 300) == 0, "data");
+    ar_zoo_opts_t zo = {.in_c = 1, .in_h = 12, .in_w = 12, .num_classes = 3, .width = 0.25, .seed = 2};
+    ar_graph_t *g = ar_zoo_build("resnet20", &zo, &e);
+    float mean = 0.5f, std = 0.25f;
+    ar_repair_set_cfg_t c = {.path = path, .pool = 120, .val = 50, .failing = 30, .sample = 20,
+                             .augment = 0.5, .ncorruptions = 2, .nseverities = 1, .seed = 9,
+                             .mean = &mean, .std = &std, .batch = 32};
+    c.corruptions[0] = AR_CORRUPT_GAUSSIAN_NOISE, c.corruptions[1] = AR_CORRUPT_CONTRAST;
+    c.severities[0] = 3;
+    ar_repair_set_t a, b, clean;
+    CHECK_OK(ar_repair_set_build(g, &c, &a, &e), &e);
+    CHECK(a.x.shape[0] == a.nfailing + 20 && a.nfailing > 0 && a.nfailing <= 30 &&
+              a.xv.shape[0] == 50 && a.pool_acc > 0 && a.pool_acc < 1,
+          "sizes: %lld repair (%lld failing), pool acc %g", (long long)a.x.shape[0],
+          (long long)a.nfailing, a.pool_acc);
+    /* the failing rows are misclassified by the model, the others are not */
+    ar_plan_opts_t po = {.batch = (int)a.x.shape[0]};
+    ar_plan_t *p = ar_plan_new(g, &po, &e);
+    CHECK_OK(ar_plan_forward(p, &a.x, AR_MODE_EVAL, &e), &e);
+    const ar_tensor_t *lg = ar_plan_logits(p);
+    int agree = 1;
+    for (int64_t i = 0; i < a.x.shape[0]; i++) {
+        const float *row = lg->data + i * 3;
+        int best = row[1] > row[0] ? 1 : 0;
+        if (row[2] > row[best]) best = 2;
+        agree &= (best != a.y[i]) == (i < a.nfailing);
+    }
+    CHECK(agree, "failing rows first, exactly the misclassified ones");
+    ar_plan_destroy(&p);
+    CHECK_OK(ar_repair_set_build(g, &c, &b, &e), &e);
+    CHECK(b.x.shape[0] == a.x.shape[0] &&
+              memcmp(a.x.data, b.x.data, (size_t)ar_tensor_numel(&a.x) * 4) == 0 &&
+              memcmp(a.xv.data, b.xv.data, (size_t)ar_tensor_numel(&a.xv) * 4) == 0,
+          "a rebuild gives the same sets");
+    c.augment = 0;
+    CHECK_OK(ar_repair_set_build(g, &c, &clean, &e), &e);
+    int64_t differ = 0, img = 144;
+    for (int64_t i = 0; i < 50; i++)
+        differ += memcmp(clean.xv.data + i * img, a.xv.data + i * img, (size_t)img * 4) != 0;
+    CHECK(differ > 5 && differ < 45, "augmentation corrupts about half the images (%lld of 50)",
+          (long long)differ);
+    c.pool = 280;
+    ar_repair_set_t bad;
+    CHECK(ar_repair_set_build(g, &c, &bad, &e) == AR_E_ARG && strstr(e.msg, "300 images"),
+          "too small a source: %s", e.msg);
+    ar_repair_set_free(&a);
+    ar_repair_set_free(&b);
+    ar_repair_set_free(&clean);
+    ar_graph_destroy(&g);
+    remove(path);
+    TEST_MAIN_END();
+}
