@@ -1,27 +1,18 @@
-/* conv.c - 2-D convolution: path choice, scratch sizing, and the im2col +
- * SGEMM input gradient for the convs the implicit path cannot invert.
+/* conv.c - 2-D convolution entry points: checks, path choice, scratch
+ * sizing, bias gradient.
  *
  * Paths (chosen from the config only, so forward, backward and
  * ar_conv2d_scratch_floats always agree):
- *   depthwise  groups == cin == cout            -> depthwise.c
- *   implicit   every other conv                 -> conv_direct.c (forward,
- *              weight gradient, and dx when stride 1, padding <= (k-1)*d)
- *   im2col     dx of the remaining convs (strided, or over-padded): per
- *              chunk of nb images, col [K, nb*ho*wo] = W^T dY by SGEMM,
- *              then col2im adds into dx.
+ *   depthwise  groups == cin == cout  -> depthwise.c
+ *   implicit   every other conv       -> conv_direct.c (forward, weight and
+ *              input gradients)
  */
 #include "nn/conv.h"
 
 #include <assert.h>
-#include <cblas.h>
-#include <string.h>
 
 #include "nn/conv_direct.h"
 #include "nn/depthwise.h"
-#include "nn/im2col.h"
-
-/* Columns per SGEMM the im2col path aims for (chunk of nb images). */
-#define AR_CONV_TARGET_COLS 2048
 
 static int conv_out(int n, int k, int s, int p, int d)
 {
@@ -39,28 +30,11 @@ static int conv_is_depthwise(const ar_conv_cfg_t *c)
     return c->groups == c->cin && c->cin == c->cout;
 }
 
-/* Images per chunk on the im2col path for planes of howo outputs. */
-static int conv_chunk(int n, size_t howo)
-{
-    size_t nb = AR_CONV_TARGET_COLS / howo;
-    if (nb < 1)
-        nb = 1;
-    return (size_t)n < nb ? n : (int)nb;
-}
-
 size_t ar_conv2d_scratch_floats(const ar_conv_cfg_t *c, int n, int h, int w)
 {
     if (conv_is_depthwise(c))
         return ar_depthwise_scratch(c, n, h, w);
-    size_t s = ar_conv_direct_scratch(c, n, h, w);
-    if (!ar_conv_direct_dx_ok(c)) {
-        const size_t howo = (size_t)ar_conv2d_out_h(c, h) * ar_conv2d_out_w(c, w);
-        const size_t k = (size_t)(c->cin / c->groups) * c->kh * c->kw;
-        const size_t P = (size_t)conv_chunk(n, howo) * howo;
-        const size_t g = (k + (size_t)(c->cout / c->groups)) * P;
-        s = s > g ? s : g;
-    }
-    return s;
+    return ar_conv_direct_scratch(c, n, h, w);
 }
 
 static void conv_check(const ar_conv_cfg_t *c, const ar_tensor_t *x, const ar_tensor_t *y)
@@ -98,40 +72,6 @@ static void conv_bias_grad(const ar_tensor_t *dy, float *db)
     }
 }
 
-/* dx += col2im(W^T dY), per chunk of images and group (im2col path). */
-static void gemm_backward_dx(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
-                             const ar_tensor_t *dy, ar_tensor_t *dx, float *scratch)
-{
-    const int n = (int)x->shape[0], h = (int)x->shape[2], w = (int)x->shape[3];
-    const int ho = (int)dy->shape[2], wo = (int)dy->shape[3];
-    const int G = c->groups, cog = c->cout / G;
-    const size_t howo = (size_t)ho * wo, img = (size_t)c->cin * h * w;
-    const int K = (c->cin / G) * c->kh * c->kw;
-    const int chunk = conv_chunk(n, howo);
-    for (int n0 = 0; n0 < n; n0 += chunk) {
-        const int nb = n - n0 < chunk ? n - n0 : chunk;
-        const int P = (int)(nb * howo);
-        float *col = scratch, *tmp = scratch + (size_t)K * P;
-        for (int g = 0; g < G; g++) {
-            const float *wg = weight + (size_t)g * cog * K;
-            const float *dyg;
-            if (nb == 1) {
-                dyg = dy->data + ((size_t)n0 * c->cout + (size_t)g * cog) * howo;
-            } else {
-                for (int o = 0; o < cog; o++)
-                    for (int b = 0; b < nb; b++)
-                        memcpy(tmp + (size_t)o * P + b * howo,
-                               dy->data + ((size_t)(n0 + b) * c->cout + g * cog + o) * howo,
-                               howo * sizeof(float));
-                dyg = tmp;
-            }
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, cog, 1.0f, wg, K, dyg, P,
-                        0.0f, col, P);
-            ar_col2im_chunk(c, col, nb, h, w, g, ho, wo, dx->data + n0 * img);
-        }
-    }
-}
-
 void ar_conv2d_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
                        const float *bias, ar_tensor_t *y, float *scratch)
 {
@@ -156,11 +96,8 @@ void ar_conv2d_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const floa
         ar_depthwise_backward(c, x, weight, dy, dx, dweight, dbias, scratch);
         return;
     }
-    const int direct_dx = ar_conv_direct_dx_ok(c);
-    if (dweight || (dx && direct_dx))
-        ar_conv_direct_backward(c, x, weight, dy, direct_dx ? dx : NULL, dweight, scratch);
-    if (dx && !direct_dx)
-        gemm_backward_dx(c, x, weight, dy, dx, scratch);
+    if (dx || dweight)
+        ar_conv_direct_backward(c, x, weight, dy, dx, dweight, scratch);
     if (dbias)
         conv_bias_grad(dy, dbias);
 }

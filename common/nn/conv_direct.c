@@ -15,7 +15,9 @@ _Static_assert(AR_IL_POS_ROUND % AR_MK_NR == 0, "kernel tiles must divide the po
 /* Positions per chunk the path aims for (nb images interleaved). */
 #define AR_DIRECT_TARGET_POS 2048
 
-int ar_conv_direct_dx_ok(const ar_conv_cfg_t *c)
+/* Stride 1 and padding <= (k-1)*dilation: dx is one stride-1 conv of
+ * padded dy with the flipped kernel; other convs go phase by phase. */
+static int dx_direct(const ar_conv_cfg_t *c)
 {
     return c->sh == 1 && c->sw == 1 && c->ph <= (c->kh - 1) * c->dh && c->pw <= (c->kw - 1) * c->dw;
 }
@@ -27,6 +29,83 @@ static int direct_chunk(const ar_conv_cfg_t *c, int n, int h, int w)
     if (nb < 1)
         nb = 1;
     return (size_t)n < nb ? n : (int)nb;
+}
+
+/* Input gradient of the convs ar_conv_direct_dx_ok rejects (strided or
+ * over-padded), phase by phase: padded dx pixel (a + sh*u, e + sw*v) only
+ * receives taps (i, j) with i*dh = a + sh*ei and j*dw = e + sw*ej, from
+ * dy[u - ei][v - ej]: a stride-1 correlation of dy with that subset of
+ * taps. dy is packed once with (P, Pw) zeros around it, P >= max ei and
+ * enough rows for the hq = ceil(padded h / sh) output rows per phase. */
+static ar_il_geom_t phase_dx_geom(const ar_conv_cfg_t *c, int cog, int h, int w, int ho, int wo,
+                                  int nb)
+{
+    const int hq = (h + 2 * c->ph + c->sh - 1) / c->sh, wq = (w + 2 * c->pw + c->sw - 1) / c->sw;
+    const int eh = (c->kh - 1) * c->dh / c->sh, ew = (c->kw - 1) * c->dw / c->sw;
+    const int P = eh > hq - ho ? eh : hq - ho, Pw = ew > wq - wo ? ew : wq - wo;
+    /* a stride-1, dilation-1 window that makes the geometry's output hq x wq */
+    ar_conv_cfg_t v = *c;
+    v.sh = v.sw = v.dh = v.dw = 1;
+    v.kh = ho + 2 * P - hq + 1;
+    v.kw = wo + 2 * Pw - wq + 1;
+    ar_il_geom_t g = ar_il_geom(&v, cog, ho, wo, P, Pw, nb);
+    assert(g.ho == hq && g.wo == wq);
+    return g;
+}
+
+/* dx += the phase-by-phase input gradient (see phase_dx_geom) of one group
+ * for a chunk: dy already packed in dyp with geometry gd. */
+static void phase_dx(const ar_conv_cfg_t *c, const ar_il_geom_t *gd, const float *wg,
+                     const float *dyp, float *wt, float *ap, float *dxo, int32_t *off2, float *dx,
+                     size_t ximg, int chan0, int h, int w)
+{
+    const int cig = c->cin / c->groups, cog = c->cout / c->groups, taps = c->kh * c->kw;
+    const int K = cig * taps;
+    const int P = gd->ph, Pw = gd->pw;
+    for (int a = 0; a < c->sh; a++)
+        for (int e = 0; e < c->sw; e++) {
+            int nt = 0; /* taps reaching this phase */
+            for (int t = 0; t < taps; t++)
+                nt += (t / c->kw) * c->dh % c->sh == a && (t % c->kw) * c->dw % c->sw == e;
+            if (nt == 0)
+                continue; /* no tap reaches this phase: its pixels get nothing */
+            const int K2 = cog * nt;
+            for (int co = 0; co < cog; co++)
+                for (int t = 0, q = 0; t < taps; t++) {
+                    const int i = t / c->kw, jj = t % c->kw;
+                    if (i * c->dh % c->sh != a || jj * c->dw % c->sw != e)
+                        continue;
+                    const int ei = i * c->dh / c->sh, ej = jj * c->dw / c->sw;
+                    const size_t o = (size_t)co * gd->plane + (size_t)(P - ei) * gd->rs + (Pw - ej);
+                    assert(o < INT32_MAX);
+                    off2[co * nt + q] = (int32_t)o;
+                    for (int ci = 0; ci < cig; ci++)
+                        wt[(size_t)ci * K2 + (size_t)co * nt + q] =
+                            wg[(size_t)co * K + (size_t)ci * taps + t];
+                    q++;
+                }
+            for (int m0 = 0; m0 < cig; m0 += AR_MK_MR) {
+                ar_mk_pack_a(wt, K2, 1, cig, m0, K2, ap);
+                ar_mk_conv(ap, K2, off2, dyp, gd->Lr, dxo + (size_t)m0 * gd->Lr, gd->Lr,
+                           cig - m0 < AR_MK_MR ? cig - m0 : AR_MK_MR);
+            }
+            /* phase pixel (u, v) is dx pixel (a + sh*u - ph, e + sw*v - pw) */
+            int ulo, uhi, vlo, vhi;
+            ar_conv_tap_range(a - c->ph, c->sh, h, gd->ho, &ulo, &uhi);
+            ar_conv_tap_range(e - c->pw, c->sw, w, gd->wo, &vlo, &vhi);
+            for (int ci = 0; ci < cig; ci++)
+                for (int b = 0; b < gd->nb; b++) {
+                    float *d = dx + b * ximg + (size_t)(chan0 + ci) * h * w;
+                    const float *src = dxo + (size_t)ci * gd->Lr + (size_t)b * gd->wq;
+                    for (int u = ulo; u < uhi; u++) {
+                        float *dr = d + (size_t)(a + c->sh * u - c->ph) * w;
+                        const float *sr = src + (size_t)u * gd->rs;
+                        const int sw = c->sw, c0 = e - c->pw;
+                        for (int v = vlo; v < vhi; v++)
+                            dr[sw * v + c0] += sr[v];
+                    }
+                }
+        }
 }
 
 /* Scratch layout of one (chunk, group) step; every piece 16-float aligned. */
@@ -42,12 +121,11 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     const int cig = c->cin / c->groups, cog = c->cout / c->groups, taps = c->kh * c->kw;
     const size_t K = (size_t)cig * taps, K2 = (size_t)cog * taps;
     p.gx = ar_il_geom(c, cig, h, w, c->ph, c->pw, nb);
-    const int dx_ok = ar_conv_direct_dx_ok(c);
-    if (dx_ok)
+    if (dx_direct(c))
         p.gd = ar_il_geom(c, cog, p.gx.ho, p.gx.wo, (c->kh - 1) * c->dh - c->ph,
                           (c->kw - 1) * c->dw - c->pw, nb);
     else
-        memset(&p.gd, 0, sizeof p.gd); /* dx comes from the im2col path */
+        p.gd = phase_dx_geom(c, cog, h, w, p.gx.ho, p.gx.wo, nb);
     p.xp = 0;
     p.ap = p.xp + p.gx.floats;
     const size_t apf = ar_il_round16((K > K2 ? K : K2) * AR_MK_MR);
@@ -57,7 +135,7 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     /* backward: dW uses xp, dyl, off; dx uses wt, dyp, ap, dxo, off2 */
     p.dyl = p.off + ar_il_round16(K);
     p.wt = p.dyl + ar_il_round16((size_t)ar_il_round16(cog) * p.gx.Lr);
-    p.dyp = p.wt + (dx_ok ? ar_il_round16((size_t)cig * K2) : 0);
+    p.dyp = p.wt + ar_il_round16((size_t)cig * K2);
     p.dxo = p.dyp + p.gd.floats;
     p.off2 = p.dxo + ar_il_round16((size_t)cig * p.gd.Lr);
     p.total_bwd = p.off2 + ar_il_round16(K2);
@@ -144,7 +222,7 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
     const size_t yimg = (size_t)c->cout * j->dy->shape[2] * j->dy->shape[3];
     const int n0 = ci * j->l.chunk, nb = n - n0 < j->l.chunk ? n - n0 : j->l.chunk;
     const direct_plan_t p = direct_plan(c, nb, h, w);
-    assert(!j->dx || (p.gd.ho == h && p.gd.wo == w));
+    assert(!j->dx || !dx_direct(c) || (p.gd.ho == h && p.gd.wo == w));
     float *part = j->scratch + j->l.parts + (size_t)ci * c->cout * K;
     for (int g = 0; g < G; g++) {
         const float *wg = j->weight + (size_t)g * cog * K;
@@ -162,6 +240,12 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
             float *wt = scratch + p.wt, *dyp = scratch + p.dyp, *ap = scratch + p.ap;
             float *dxo = scratch + p.dxo;
             int32_t *off2 = (int32_t *)(scratch + p.off2);
+            if (!dx_direct(c)) {
+                ar_il_pack(&p.gd, j->dy->data + n0 * yimg, yimg, g * cog, dyp);
+                phase_dx(c, &p.gd, wg, dyp, wt, ap, dxo, off2, j->dx->data + n0 * ximg, ximg,
+                         g * cig, h, w);
+                continue;
+            }
             /* wt[ci][(co*kh + i)*kw + j] = w[co][ci][kh-1-i][kw-1-j] */
             for (int q = 0; q < cig; q++)
                 for (int co = 0; co < cog; co++)
@@ -207,7 +291,6 @@ void ar_conv_direct_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const
                              const ar_tensor_t *dy, ar_tensor_t *dx, float *dweight,
                              float *scratch)
 {
-    assert(!dx || ar_conv_direct_dx_ok(c));
     direct_job_t j = {c, x, dy, NULL, dx, weight, NULL, dweight != NULL, scratch,
                       direct_layout(c, (int)x->shape[0], (int)x->shape[2], (int)x->shape[3])};
     ar_par_run(j.l.threads, backward_worker, &j);

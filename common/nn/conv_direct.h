@@ -10,8 +10,9 @@
  * dropped. The weight gradient is an outer-product kernel over the same
  * positions. The input gradient, for stride 1 with padding <=
  * (k-1)*dilation, is the same forward kernel run on padded dy with the
- * flipped, transposed weights; other convs get dx from the caller's im2col
- * path (ar_conv_direct_dx_ok).
+ * flipped, transposed weights; for other convs it is computed phase by
+ * phase (each residue class of dx pixels modulo the stride is a stride-1
+ * correlation of padded dy with the taps that reach it).
  * Work is split by chunks of images over c->threads threads; weight-
  * gradient partials are summed in chunk order, so results do not depend on
  * the thread count.
@@ -23,16 +24,12 @@
 
 #include "nn/conv.h"
 
-/* 1 when ar_conv_direct_backward can compute dx for c (stride 1, padding
- * <= (k-1)*dilation). */
-int ar_conv_direct_dx_ok(const ar_conv_cfg_t *c);
 /* Scratch floats for forward and backward with batch n at h x w. */
 size_t ar_conv_direct_scratch(const ar_conv_cfg_t *c, int n, int h, int w);
 
 void ar_conv_direct_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
                             const float *bias, ar_tensor_t *y, float *scratch);
-/* Adds into dx (must be NULL unless ar_conv_direct_dx_ok) and dweight
- * (either may be NULL); not the bias gradient. */
+/* Adds into dx and dweight (either may be NULL); not the bias gradient. */
 void ar_conv_direct_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
                              const ar_tensor_t *dy, ar_tensor_t *dx, float *dweight,
                              float *scratch);

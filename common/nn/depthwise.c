@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "nn/il_layout.h"
-#include "nn/im2col.h"
 #include "nn/microkernel.h"
 #include "nn/par.h"
 

@@ -5,8 +5,20 @@
 #include <assert.h>
 #include <string.h>
 
-#include "nn/im2col.h"
 
+void ar_conv_tap_range(int off, int stride, int n, int out, int *lo, int *hi)
+{
+    /* o*stride + off >= 0  <=>  o >= ceil(-off/stride) */
+    int l = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    /* o*stride + off <= n-1  <=>  o <= floor((n-1-off)/stride) */
+    int h = n - 1 - off < 0 ? 0 : (n - 1 - off) / stride + 1;
+    if (h > out)
+        h = out;
+    if (l > h)
+        l = h;
+    *lo = l;
+    *hi = h;
+}
 
 size_t ar_il_round16(size_t n) { return (n + 15) & ~(size_t)15; }
 

@@ -40,6 +40,11 @@ typedef struct {
     size_t floats;     /* buffer size: planes + slack the kernels may read */
 } ar_il_geom_t;
 
+/* Valid output range [lo, hi) along one axis for a kernel tap at input
+ * offset off (input index = o*stride + off) and input size n: the outputs
+ * whose input index lies in [0, n), clipped to [0, out). */
+void ar_conv_tap_range(int off, int stride, int n, int out, int *lo, int *hi);
+
 /* Rounds n up to a multiple of 16 floats (64 bytes). */
 size_t ar_il_round16(size_t n);
 
