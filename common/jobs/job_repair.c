@@ -1,62 +1,19 @@
 /* job_repair.c - the repair job kind on the coordinator (job_repair.h). */
 #include "job_repair.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "config/job_config.h"
 #include "core/fsutil.h"
 #include "core/rng.h"
 #include "corrupt/corrupt.h"
 #include "io/h5.h"
+#include "jobs/repair_state.h"
 #include "jobs/sets.h"
 #include "nn/model_io.h"
 #include "repair/search.h"
-
-typedef struct cand {
-    char block[128];
-    char variant[128];
-    int nodes;
-    int64_t vseed;            /* the variant's seed (repair.seeds entry) */
-    double lr;
-    uint64_t seed;            /* search seed from job seed + identity */
-    int alive;                /* still in the halving */
-    int rung;                 /* last rung run */
-    double val_acc;
-    double first_loss, last_loss;
-    char genotype[1024];
-    char path[1100];          /* model file of its last rung */
-    int epochs_seen;          /* streamed epoch reports */
-} cand_t;
-
-typedef struct rj {
-    ar_set_ref_t *sets;
-    int nsets, k, channels;
-    float mean[4], std[4];
-    int64_t *cnt[2], *ok[2];  /* [phase][set]: 0 before, 1 after */
-    char **blocks;            /* ranking (graph order) */
-    double *scores;
-    int nblocks;
-    cand_t *c;
-    int nc;
-    int best;                 /* chosen candidate, -1 before */
-    char corr_list[1024];     /* augmentation corruptions, comma list */
-    int64_t nfailing, nrepair;
-    double pool_acc, t0;
-    char started[32];
-} rj_t;
-
-static void iso_now(char *buf, size_t cap)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static void job_destroy(void *state)
 {
@@ -129,7 +86,7 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
     if (!r) return ar_err_set(err, AR_E_NOMEM, "out of memory");
     r->t0 = ar_now();
     r->best = -1;
-    iso_now(r->started, sizeof r->started);
+    ar_repair_iso_now(r->started, sizeof r->started);
     ar_graph_t *g = ar_model_load(cfg->model.path, err);
     int s = g ? AR_OK : err->status;
     if (!s && g->in_c > 4) s = ar_err_set(err, AR_E_CONFIG, "%s: more than 4 channels", cfg->model.path);
@@ -403,81 +360,6 @@ static int job_aggregate(void *state, const ar_job_ctx_t *job, uint64_t id, cons
     return ar_err_set(err, AR_E_PROTO, "repair job: unexpected task type '%s'", type);
 }
 
-static int write_result(rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g, ar_err_t *err)
-{
-    const ar_job_config_t *cfg = job->cfg;
-    char finished[32];
-    iso_now(finished, sizeof finished);
-    double wall = ar_now() - r->t0, *acc0 = calloc((size_t)r->nsets + 1, sizeof(double)),
-           *acc1 = calloc((size_t)r->nsets + 1, sizeof(double)),
-           *va = calloc((size_t)r->nc, sizeof(double));
-    const char **sn = calloc((size_t)r->nsets + 1, sizeof *sn), **cb = calloc((size_t)r->nc, sizeof *cb),
-               **cv = calloc((size_t)r->nc, sizeof *cv), **cs = calloc((size_t)r->nc, sizeof *cs),
-               **cg = calloc((size_t)r->nc, sizeof *cg);
-    int64_t *seeds = calloc((size_t)r->nc, sizeof *seeds), *rungs = calloc((size_t)r->nc, sizeof *rungs);
-    char(*status)[32] = calloc((size_t)r->nc, sizeof *status);
-    int s = (!acc0 || !acc1 || !va || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status)
-                ? ar_err_set(err, AR_E_NOMEM, "out of memory")
-                : AR_OK;
-    for (int i = 0; !s && i < r->nsets; i++) {
-        sn[i] = r->sets[i].label;
-        acc0[i] = r->cnt[0][i] ? (double)r->ok[0][i] / (double)r->cnt[0][i] : 0;
-        acc1[i] = r->cnt[1][i] ? (double)r->ok[1][i] / (double)r->cnt[1][i] : 0;
-    }
-    for (int i = 0; !s && i < r->nc; i++) {
-        cb[i] = r->c[i].block, cv[i] = r->c[i].variant, cg[i] = r->c[i].genotype;
-        seeds[i] = (int64_t)r->c[i].seed, va[i] = r->c[i].val_acc, rungs[i] = r->c[i].rung;
-        snprintf(status[i], sizeof status[i], "%s", i == r->best ? "chosen" : r->c[i].alive ? "kept" : "pruned");
-        cs[i] = status[i];
-    }
-    const char **bn = (const char **)r->blocks;
-    int64_t m = r->nsets, nb = r->nblocks, nc = r->nc;
-    int32_t ranks = job->ranks;
-    ar_h5_t *h = s ? NULL : ar_h5_create(cfg->job.output, err);
-    if (!s && !h) s = err->status;
-    if (!s) s = ar_model_write_h5(h, g, err);
-    if (!s) s = ar_h5_group(h, "/repair", err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair", "method", cfg->repair.method, err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair", "job", job->job_text, err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair", "version", "archrepair 0.1.0", err);
-    if (!s) s = ar_h5_attr_write(h, "/repair", "ranks", AR_DT_I32, 1, &ranks, 1, err);
-    if (!s) s = ar_h5_attr_write(h, "/repair", "wall_seconds", AR_DT_F64, 1, &wall, 1, err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair", "started", r->started, err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair", "finished", finished, err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair", "ranking", "graph-order", err);
-    if (!s) s = ar_h5_write_strings(h, "/repair/blocks/names", bn, r->nblocks, err);
-    if (!s) s = ar_h5_write(h, "/repair/blocks/scores", AR_DT_F64, 1, &nb, r->scores, 0, err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair/blocks", "chosen", r->c[r->best].block, err);
-    if (!s) s = ar_h5_group(h, "/repair/genotype", err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair/genotype", "text", r->c[r->best].genotype, err);
-    if (!s) s = ar_h5_write_strings(h, "/repair/metrics/set_names", sn, r->nsets, err);
-    if (!s) s = ar_h5_write(h, "/repair/metrics/acc_before", AR_DT_F64, 1, &m, acc0, 0, err);
-    if (!s) s = ar_h5_write(h, "/repair/metrics/acc_after", AR_DT_F64, 1, &m, acc1, 0, err);
-    if (!s) s = ar_h5_write(h, "/repair/metrics/count", AR_DT_I64, 1, &m, r->cnt[0], 0, err);
-    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/block", cb, r->nc, err);
-    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/variant", cv, r->nc, err);
-    if (!s) s = ar_h5_write(h, "/repair/candidates/seed", AR_DT_I64, 1, &nc, seeds, 0, err);
-    if (!s) s = ar_h5_write(h, "/repair/candidates/val_acc", AR_DT_F64, 1, &nc, va, 0, err);
-    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/status", cs, r->nc, err);
-    if (!s) s = ar_h5_write(h, "/repair/candidates/rung", AR_DT_I64, 1, &nc, rungs, 0, err);
-    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/genotype", cg, r->nc, err);
-    if (!s) s = ar_h5_commit(&h, err);
-    ar_h5_destroy(&h);
-    if (!s) {
-        printf("repair (%s): block %s, %s, val %.4f; %lld repair images (%lld failing)\n",
-               cfg->repair.method, r->c[r->best].block, r->c[r->best].variant,
-               r->c[r->best].val_acc, (long long)r->nrepair, (long long)r->nfailing);
-        if (r->c[r->best].genotype[0]) printf("%s", r->c[r->best].genotype);
-        printf("%-32s %10s %10s %8s\n", "set", "before", "after", "count");
-        for (int i = 0; i < r->nsets; i++)
-            printf("%-32s %10.4f %10.4f %8lld\n", sn[i], acc0[i], acc1[i], (long long)r->cnt[0][i]);
-        fflush(stdout);
-    }
-    free(acc0), free(acc1), free(va), free(sn), free(cb), free(cv), free(cs), free(cg);
-    free(seeds), free(rungs), free(status);
-    return s;
-}
-
 static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
 {
     rj_t *r = state;
@@ -490,7 +372,7 @@ static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
     ar_graph_t *g = NULL;
     if (!s && r->best >= 0 && !(g = ar_model_load(r->c[r->best].path, err))) s = err->status;
     if (!s && r->best < 0) s = ar_err_set(err, AR_E_INTERNAL, "repair: no candidate chosen");
-    if (!s) s = write_result(r, job, g, err);
+    if (!s) s = ar_repair_write_result(r, job, g, err);
     ar_graph_destroy(&g);
     for (int i = 0; i < r->nc; i++)
         if (r->c[i].path[0]) remove(r->c[i].path);

@@ -1,0 +1,97 @@
+/* repair_report.c - the repair job's result file and summary table
+ * (repair_state.h; layout in DESIGN.md "Result" and docs/repair.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/job_config.h"
+#include "core/fsutil.h"
+#include "io/h5.h"
+#include "jobs/repair_state.h"
+#include "nn/model_io.h"
+
+void ar_repair_iso_now(char *buf, size_t cap)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g,
+                           ar_err_t *err)
+{
+    const ar_job_config_t *cfg = job->cfg;
+    char finished[32];
+    ar_repair_iso_now(finished, sizeof finished);
+    double wall = ar_now() - r->t0, *acc0 = calloc((size_t)r->nsets + 1, sizeof(double)),
+           *acc1 = calloc((size_t)r->nsets + 1, sizeof(double)),
+           *va = calloc((size_t)r->nc, sizeof(double));
+    const char **sn = calloc((size_t)r->nsets + 1, sizeof *sn), **cb = calloc((size_t)r->nc, sizeof *cb),
+               **cv = calloc((size_t)r->nc, sizeof *cv), **cs = calloc((size_t)r->nc, sizeof *cs),
+               **cg = calloc((size_t)r->nc, sizeof *cg);
+    int64_t *seeds = calloc((size_t)r->nc, sizeof *seeds), *rungs = calloc((size_t)r->nc, sizeof *rungs);
+    char(*status)[32] = calloc((size_t)r->nc, sizeof *status);
+    int s = (!acc0 || !acc1 || !va || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status)
+                ? ar_err_set(err, AR_E_NOMEM, "out of memory")
+                : AR_OK;
+    for (int i = 0; !s && i < r->nsets; i++) {
+        sn[i] = r->sets[i].label;
+        acc0[i] = r->cnt[0][i] ? (double)r->ok[0][i] / (double)r->cnt[0][i] : 0;
+        acc1[i] = r->cnt[1][i] ? (double)r->ok[1][i] / (double)r->cnt[1][i] : 0;
+    }
+    for (int i = 0; !s && i < r->nc; i++) {
+        cb[i] = r->c[i].block, cv[i] = r->c[i].variant, cg[i] = r->c[i].genotype;
+        seeds[i] = (int64_t)r->c[i].seed, va[i] = r->c[i].val_acc, rungs[i] = r->c[i].rung;
+        snprintf(status[i], sizeof status[i], "%s", i == r->best ? "chosen" : r->c[i].alive ? "kept" : "pruned");
+        cs[i] = status[i];
+    }
+    const char **bn = (const char **)r->blocks;
+    int64_t m = r->nsets, nb = r->nblocks, nc = r->nc;
+    int32_t ranks = job->ranks;
+    ar_h5_t *h = s ? NULL : ar_h5_create(cfg->job.output, err);
+    if (!s && !h) s = err->status;
+    if (!s) s = ar_model_write_h5(h, g, err);
+    if (!s) s = ar_h5_group(h, "/repair", err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "method", cfg->repair.method, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "job", job->job_text, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "version", "archrepair 0.1.0", err);
+    if (!s) s = ar_h5_attr_write(h, "/repair", "ranks", AR_DT_I32, 1, &ranks, 1, err);
+    if (!s) s = ar_h5_attr_write(h, "/repair", "wall_seconds", AR_DT_F64, 1, &wall, 1, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "started", r->started, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "finished", finished, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "ranking", "graph-order", err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/blocks/names", bn, r->nblocks, err);
+    if (!s) s = ar_h5_write(h, "/repair/blocks/scores", AR_DT_F64, 1, &nb, r->scores, 0, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair/blocks", "chosen", r->c[r->best].block, err);
+    if (!s) s = ar_h5_group(h, "/repair/genotype", err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair/genotype", "text", r->c[r->best].genotype, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/metrics/set_names", sn, r->nsets, err);
+    if (!s) s = ar_h5_write(h, "/repair/metrics/acc_before", AR_DT_F64, 1, &m, acc0, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/metrics/acc_after", AR_DT_F64, 1, &m, acc1, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/metrics/count", AR_DT_I64, 1, &m, r->cnt[0], 0, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/block", cb, r->nc, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/variant", cv, r->nc, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/seed", AR_DT_I64, 1, &nc, seeds, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/val_acc", AR_DT_F64, 1, &nc, va, 0, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/status", cs, r->nc, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/rung", AR_DT_I64, 1, &nc, rungs, 0, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/genotype", cg, r->nc, err);
+    if (!s) s = ar_h5_commit(&h, err);
+    ar_h5_destroy(&h);
+    if (!s) {
+        printf("repair (%s): block %s, %s, val %.4f; %lld repair images (%lld failing)\n",
+               cfg->repair.method, r->c[r->best].block, r->c[r->best].variant,
+               r->c[r->best].val_acc, (long long)r->nrepair, (long long)r->nfailing);
+        if (r->c[r->best].genotype[0]) printf("%s", r->c[r->best].genotype);
+        printf("%-32s %10s %10s %8s\n", "set", "before", "after", "count");
+        for (int i = 0; i < r->nsets; i++)
+            printf("%-32s %10.4f %10.4f %8lld\n", sn[i], acc0[i], acc1[i], (long long)r->cnt[0][i]);
+        fflush(stdout);
+    }
+    free(acc0), free(acc1), free(va), free(sn), free(cb), free(cv), free(cs), free(cg);
+    free(seeds), free(rungs), free(status);
+    return s;
+}
+

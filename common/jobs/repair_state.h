@@ -1,0 +1,55 @@
+/* repair_state.h - the repair job's coordinator state, shared by
+ * job_repair.c (planning, aggregation) and repair_report.c (the result
+ * file and the printed table). Internal to common/jobs. */
+#ifndef AR_JOBS_REPAIR_STATE_H
+#define AR_JOBS_REPAIR_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jobs/sets.h"
+#include "nn/graph.h"
+#include "runtime/registry.h"
+
+typedef struct cand {
+    char block[128];
+    char variant[128];
+    int nodes;
+    int64_t vseed;            /* the variant's seed (repair.seeds entry) */
+    double lr;
+    uint64_t seed;            /* search seed from job seed + identity */
+    int alive;                /* still in the halving */
+    int rung;                 /* last rung run */
+    double val_acc;
+    double first_loss, last_loss;
+    char genotype[1024];
+    char path[1100];          /* model file of its last rung */
+    int epochs_seen;          /* streamed epoch reports */
+} cand_t;
+
+typedef struct rj {
+    ar_set_ref_t *sets;
+    int nsets, k, channels;
+    float mean[4], std[4];
+    int64_t *cnt[2], *ok[2];  /* [phase][set]: 0 before, 1 after */
+    char **blocks;            /* ranking (graph order) */
+    double *scores;
+    int nblocks;
+    cand_t *c;
+    int nc;
+    int best;                 /* chosen candidate, -1 before */
+    char corr_list[1024];     /* augmentation corruptions, comma list */
+    int64_t nfailing, nrepair;
+    double pool_acc, t0;
+    char started[32];
+} rj_t;
+
+/* "2026-01-02T03:04:05Z" (UTC) into buf. */
+void ar_repair_iso_now(char *buf, size_t cap);
+
+/* Writes job.output atomically: the repaired model g at the root and the
+ * /repair group (DESIGN.md "Result"), then prints the summary table. */
+int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g,
+                           ar_err_t *err);
+
+#endif
