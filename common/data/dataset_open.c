@@ -22,10 +22,27 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* A corrupted set asked of a format that holds only clean images. */
+static ar_dataset_t *not_collection(const ar_data_source_t *src, const char *format, ar_err_t *err)
+{
+    ar_err_set(err, AR_E_ARG, "%s: corruption '%s' asked for, but this is a %s dataset, not a corruption collection",
+               src->path, src->corruption, format);
+    return NULL;
+}
+
+static int wants_corruption(const ar_data_source_t *src)
+{
+    return src->corruption && strcmp(src->corruption, "clean") != 0;
+}
+
 static ar_dataset_t *open_dir(const ar_data_source_t *src, ar_err_t *err)
 {
     const char *p = src->path;
     if (exists(p, "labels.npy")) return ar_ds_open_npy_dir(p, src->corruption, src->severity, err);
+    if (wants_corruption(src)) {
+        if (exists(p, "data_batch_1.bin") || exists(p, "test_batch.bin")) return not_collection(src, "CIFAR-10 binary", err);
+        return not_collection(src, "directory", err);
+    }
     if (exists(p, "data_batch_1.bin") || exists(p, "test_batch.bin")) return ar_ds_open_cifar_bin(p, src->split, err);
     static const char *const idx_names[] = {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz",
                                             "t10k-images-idx3-ubyte", "t10k-images-idx3-ubyte.gz"};
@@ -90,8 +107,9 @@ ar_dataset_t *ar_dataset_open(const ar_data_source_t *src, ar_err_t *err)
     if (got >= 8 && memcmp(m, "\x89HDF\r\n\x1a\n", 8) == 0) return ar_ds_open_h5(p, src->corruption, src->severity, err);
     if (got >= 6 && memcmp(m, "\x93NUMPY", 6) == 0) return open_npy_file(src, err);
     if ((got >= 2 && m[0] == 0x1f && m[1] == 0x8b) || (got >= 4 && m[0] == 0 && m[1] == 0 && m[2] == 0x08))
-        return ar_ds_open_idx(p, NULL, err);
-    if (ends_with(p, ".bin")) return ar_ds_open_cifar_bin(p, NULL, err);
+        return wants_corruption(src) ? not_collection(src, "IDX", err) : ar_ds_open_idx(p, NULL, err);
+    if (ends_with(p, ".bin"))
+        return wants_corruption(src) ? not_collection(src, "CIFAR-10 binary", err) : ar_ds_open_cifar_bin(p, NULL, err);
     if (ends_with(p, ".h5") || ends_with(p, ".hdf5")) return ar_ds_open_h5(p, src->corruption, src->severity, err);
     if (ends_with(p, ".npy")) return open_npy_file(src, err);
     ar_err_set(err, AR_E_FORMAT, "%s: unrecognised dataset format (%s)", p,

@@ -14,6 +14,7 @@
 
 typedef struct {
     ar_h5_t *h;
+    ar_h5_dset_t *dset;     /* the images dataset, open for the dataset's life */
     char images[160];       /* dataset path */
     int collection;         /* 1: [S, N, ...] and sev0 is the severity index */
     int sev0;
@@ -38,13 +39,14 @@ static int h5_read(void *self, int64_t start, int64_t count, uint8_t *pixels, in
     }
     st[k] = start;
     cn[k] = count;
-    return ar_h5_read_slab(s->h, s->images, AR_DT_U8, st, cn, pixels, err);
+    return ar_h5_dset_read_slab(s->dset, AR_DT_U8, st, cn, pixels, err);
 }
 
 static void h5_destroy(void *self)
 {
     h5_set_t *s = self;
     if (!s) return;
+    ar_h5_dset_close(&s->dset);
     ar_h5_destroy(&s->h);
     free(s->labels);
     free(s);
@@ -144,6 +146,7 @@ ar_dataset_t *ar_ds_open_h5(const char *path, const char *corruption, int severi
         goto fail;
     }
     if (load_labels(s, path, info.count, &info.num_classes, &classes, &nclasses, err)) goto fail;
+    if (!(s->dset = ar_h5_dset_open(s->h, s->images, 0, err))) goto fail;
     if (nclasses > 0) info.class_names = classes;
     ar_strlcpy(info.format, s->collection ? "hdf5-collection" : "hdf5", sizeof info.format);
     if (ar_h5_attr_exists(s->h, "/", "name") && ar_h5_attr_read_str(s->h, "/", "name", &name, err)) goto fail;

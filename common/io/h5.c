@@ -340,6 +340,74 @@ int ar_h5_write_slab(ar_h5_t *h, const char *path, ar_dtype_t type, const int64_
     return slab_io(h, path, type, start, count, (void *)buf, 1, err);
 }
 
+struct ar_h5_dset {
+    ar_h5_t *h;
+    hid_t id, space;    /* dataset and its file dataspace */
+    int ndim;
+    hsize_t dims[AR_H5_MAXDIM];
+    char *path;
+};
+
+ar_h5_dset_t *ar_h5_dset_open(ar_h5_t *h, const char *path, size_t cache_bytes, ar_err_t *err)
+{
+    if (!ar_h5_exists(h, path)) {
+        ar_err_set(err, AR_E_FORMAT, "%s:%s: dataset missing", h->path, path);
+        return NULL;
+    }
+    ar_h5_dset_t *d = calloc(1, sizeof *d);
+    if (!d || !(d->path = dupstr(path))) {
+        free(d);
+        ar_err_set(err, AR_E_NOMEM, "%s:%s: out of memory", h->path, path);
+        return NULL;
+    }
+    d->h = h;
+    d->space = -1;
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    H5Pset_chunk_cache(dapl, 10007, cache_bytes ? cache_bytes : (size_t)64 << 20, 0.75);
+    d->id = H5Dopen2(h->file, path, dapl);
+    H5Pclose(dapl);
+    if (d->id >= 0) d->space = H5Dget_space(d->id);
+    d->ndim = d->space >= 0 ? H5Sget_simple_extent_ndims(d->space) : -1;
+    if (d->id < 0 || d->ndim <= 0 || d->ndim > AR_H5_MAXDIM || check_numeric(h, path, d->id, err) != AR_OK) {
+        if (!err || err->status == AR_OK)
+            ar_err_set(err, AR_E_FORMAT, "%s:%s: not a readable numeric dataset", h->path, path);
+        ar_h5_dset_close(&d);
+        return NULL;
+    }
+    H5Sget_simple_extent_dims(d->space, d->dims, NULL);
+    return d;
+}
+
+int ar_h5_dset_read_slab(ar_h5_dset_t *d, ar_dtype_t type, const int64_t *start, const int64_t *count,
+                         void *buf, ar_err_t *err)
+{
+    hsize_t hs[AR_H5_MAXDIM], hc[AR_H5_MAXDIM];
+    for (int i = 0; i < d->ndim; i++) {
+        if (start[i] < 0 || count[i] < 0 || (hsize_t)(start[i] + count[i]) > d->dims[i])
+            return ar_err_set(err, AR_E_ARG, "%s:%s: range %lld+%lld outside dimension %d of size %llu", d->h->path,
+                              d->path, (long long)start[i], (long long)count[i], i, (unsigned long long)d->dims[i]);
+        hs[i] = (hsize_t)start[i];
+        hc[i] = (hsize_t)count[i];
+    }
+    H5Sselect_hyperslab(d->space, H5S_SELECT_SET, hs, NULL, hc, NULL);
+    hid_t ms = H5Screate_simple(d->ndim, hc, NULL);
+    herr_t r = H5Dread(d->id, mem_type(type), ms, d->space, H5P_DEFAULT, buf);
+    H5Sclose(ms);
+    if (r < 0) return ar_err_set(err, AR_E_HDF5, "%s:%s: read failed (damaged file?)", d->h->path, d->path);
+    return AR_OK;
+}
+
+void ar_h5_dset_close(ar_h5_dset_t **dp)
+{
+    if (!dp || !*dp) return;
+    ar_h5_dset_t *d = *dp;
+    if (d->space >= 0) H5Sclose(d->space);
+    if (d->id >= 0) H5Dclose(d->id);
+    free(d->path);
+    free(d);
+    *dp = NULL;
+}
+
 static int ensure_parent(ar_h5_t *h, const char *path, ar_err_t *err)
 {
     const char *slash = strrchr(path, '/');

@@ -67,6 +67,18 @@ int ar_h5_create_dataset(ar_h5_t *h, const char *path, ar_dtype_t type, int ndim
 int ar_h5_write_slab(ar_h5_t *h, const char *path, ar_dtype_t type, const int64_t *start,
                      const int64_t *count, const void *buf, ar_err_t *err);
 
+/* An open dataset, for many small reads (a dataset's shuffled batches):
+ * opening once keeps HDF5's chunk cache (sized cache_bytes, 0 = 64 MiB)
+ * alive between reads, so a compressed chunk is not inflated once per image.
+ * Valid while its file is open; close before ar_h5_destroy. */
+typedef struct ar_h5_dset ar_h5_dset_t;
+ar_h5_dset_t *ar_h5_dset_open(ar_h5_t *h, const char *path, size_t cache_bytes, ar_err_t *err);
+/* The same hyperslab read as ar_h5_read_slab. */
+int ar_h5_dset_read_slab(ar_h5_dset_t *d, ar_dtype_t type, const int64_t *start, const int64_t *count,
+                         void *buf, ar_err_t *err);
+/* Closes; nulls *d; safe on NULL. */
+void ar_h5_dset_close(ar_h5_dset_t **d);
+
 /* String datasets (1-D, variable-length UTF-8 when written; any when read). */
 int ar_h5_write_strings(ar_h5_t *h, const char *path, const char *const *s, int n, ar_err_t *err);
 int ar_h5_read_strings(ar_h5_t *h, const char *path, char ***s, int *n, ar_err_t *err);

@@ -1,6 +1,7 @@
 /* bench_read.c - dataset read + normalise throughput on one core.
  *
- *   build/tests/bench/bench_read [DIR]       (DIR = /usr/share/datasets/fashion-mnist)
+ *   build/tests/bench/bench_read [PATH [SPLIT]]   (default /usr/share/datasets/fashion-mnist train;
+ *                                                 any dataset ar_dataset_open reads)
  *   /usr/bin/python3 tests/bench/bench_read_torch.py [DIR]   (the PyTorch baseline)
  *
  * Measures, for the Fashion-MNIST train split (60,000 28x28 images):
@@ -32,7 +33,7 @@ int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
     ar_err_t e = {0};
-    ar_data_source_t src = {.path = dir, .split = "train"};
+    ar_data_source_t src = {.path = dir, .split = argc > 2 ? argv[2] : "train"};
     double t0 = ar_now();
     ar_dataset_t *ds = ar_dataset_open(&src, &e);
     if (!ds) return die(&e);
@@ -67,8 +68,8 @@ int main(int argc, char **argv)
             double dt = ar_now() - t;
             if (dt < best[mode]) best[mode] = dt;
         }
-    printf("bench_read: %s train, %lld images %dx%dx%d, batch %d, one core\n", dir, (long long)n, in->height,
-           in->width, in->channels, BATCH);
+    printf("bench_read: %s (%s), %lld images %dx%dx%d, batch %d, one core\n", dir, in->format, (long long)n,
+           in->height, in->width, in->channels, BATCH);
     printf("  open (gunzip + parse + labels): %8.3f s\n", t_open);
     const char *names[3] = {"sequential read+normalise", "shuffled read+normalise", "shuffled + crop/flip augment"};
     for (int m = 0; m < 3; m++)

@@ -130,6 +130,11 @@ static void test_idx(void)
         CHECK(ds && ar_dataset_info(ds)->count == 7, "images file opens with its labels: %s", ar_err_msg(&e));
         ar_dataset_destroy(&ds);
         OPEN_FAILS(AR_E_ARG, dir, "valid", NULL, 0, "unknown split 'valid'");
+        OPEN_FAILS(AR_E_ARG, dir, "test", "fog", 1, "corruption 'fog'", "not a corruption collection");
+        OPEN_FAILS(AR_E_ARG, f, NULL, "fog", 1, "corruption 'fog'", "IDX dataset");
+        ds = open_src(f, NULL, "clean", 0, &e);
+        CHECK(ds != NULL, "'clean' of a plain dataset is the dataset");
+        ar_dataset_destroy(&ds);
     }
 }
 
@@ -268,6 +273,8 @@ static void test_cifar(void)
     ds = open_src(p, NULL, NULL, 0, &e);
     CHECK(ds != NULL && ar_dataset_info(ds)->count == 6, "single .bin file: %s", ar_err_msg(&e));
     ar_dataset_destroy(&ds);
+    OPEN_FAILS(AR_E_ARG, p, NULL, "snow", 2, "corruption 'snow'", "CIFAR-10 binary");
+    OPEN_FAILS(AR_E_ARG, dir, "test", "snow", 2, "corruption 'snow'", "CIFAR-10 binary");
 
     /* bad: truncated, label out of range, missing batch */
     char q[1024];
@@ -403,6 +410,23 @@ static void test_h5_ours(void)
         check_contents(ds, px, lab, "hdf5 ours");
     }
     ar_dataset_destroy(&ds);
+    /* the open-dataset handle of the HDF5 layer */
+    h = ar_h5_open(p, &e);
+    ar_h5_dset_t *d = h ? ar_h5_dset_open(h, "/images", 1 << 20, &e) : NULL;
+    CHECK(d != NULL, "dset open: %s", ar_err_msg(&e));
+    if (d) {
+        int64_t st[4] = {N - 2, 0, 0, 0}, cn[4] = {2, H, W, 3};
+        uint8_t two[2 * H * W * 3];
+        CHECK_OK(ar_h5_dset_read_slab(d, AR_DT_U8, st, cn, two, &e), &e);
+        CHECK(memcmp(two, px + (N - 2) * H * W * 3, sizeof two) == 0, "dset slab");
+        cn[0] = 3;
+        CHECK_ERR(ar_h5_dset_read_slab(d, AR_DT_U8, st, cn, two, &e), &e, AR_E_ARG, "ds_ours.h5:/images", "outside");
+        ar_h5_dset_close(&d);
+        ar_h5_dset_close(&d);
+    }
+    CHECK(h && ar_h5_dset_open(h, "/nothing", 0, &e) == NULL, "missing dset");
+    CHECK_ERR(e.status, &e, AR_E_FORMAT, "/nothing", "missing");
+    ar_h5_destroy(&h);
     CHECK(ar_collection_probe(p) == 0, "a plain dataset is no collection");
     OPEN_FAILS(AR_E_ARG, p, NULL, "fog", 1, "ds_ours.h5", "no corruption 'fog'");
 

@@ -138,7 +138,7 @@ int main(void)
     for (int i = 0; i < 10; i++) l64[i] = lab[i];
     CHECK_OK(ar_npy_write(b, AR_NPY_I64, 1, &d1, l64, &e), &e);
     ar_data_source_t ns = {.path = nd, .corruption = "fog", .severity = 2};
-    torture(&ns, a, 3, 400, 11);
+    torture(&ns, a, 5, 400, 11);
     torture(&ns, b, 3, 200, 13);
 
     /* HDF5: truncations only. Random byte flips in HDF5 metadata can crash
@@ -155,7 +155,7 @@ int main(void)
     CHECK_OK(ar_h5_attr_write_str(h, "/", "name", "fuzz", &e), &e);
     CHECK_OK(ar_h5_commit(&h, &e), &e);
     ar_data_source_t hs = {.path = a};
-    torture(&hs, a, 23, 0, 17);
+    torture(&hs, a, 47, 0, 17);
 
     printf("damaged inputs: %d read cleanly, %d rejected with a message\n", n_ok, n_err);
     CHECK(n_err > 800, "most damage is detected (%d)", n_err);

@@ -12,13 +12,17 @@
 
 #include "check.h"
 
-/* Writes len bytes to path (plain, not atomic: test fixtures). */
+/* Writes len bytes to path through a new file renamed over it (truncating
+ * a file in place can stall for writeback on some file systems). */
 static inline int tu_write(const char *path, const void *data, size_t len)
 {
-    FILE *f = fopen(path, "wb");
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tu-new", path);
+    FILE *f = fopen(tmp, "wb");
     if (!f) return -1;
     size_t put = fwrite(data, 1, len, f);
-    return (fclose(f) == 0 && put == len) ? 0 : -1;
+    if (fclose(f) != 0 || put != len) return -1;
+    return rename(tmp, path);
 }
 
 /* Copies the first keep bytes of src to dst (keep < 0: all but -keep). */
