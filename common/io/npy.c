@@ -341,9 +341,10 @@ struct ar_npy_writer {
     int64_t rows_total, rows_done, row_bytes;
 };
 
-/* Builds the header (magic .. padding '\n') for the array; returns its length
- * or 0 when it does not fit cap. */
-static size_t make_header(char *out, size_t cap, ar_npy_dtype_t dtype, int ndim, const int64_t *shape)
+/* Builds the header (magic .. padding '\n') for the array in the given
+ * version (0 = the smallest that fits); returns its length, or 0 when it does
+ * not fit cap or the version. */
+static size_t make_header(char *out, size_t cap, ar_npy_dtype_t dtype, int ndim, const int64_t *shape, int version)
 {
     char dict[1024];
     int n = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
@@ -353,13 +354,13 @@ static size_t make_header(char *out, size_t cap, ar_npy_dtype_t dtype, int ndim,
                       ndim == 1 ? "," : i + 1 < ndim ? ", " : "");
     n += snprintf(dict + n, sizeof dict - (size_t)n, "), }");
     size_t dlen = (size_t)n;
-    size_t pre = 10;
-    if (dlen + 1 + pre > 65535 + pre) pre = 12;
+    if (version == 0) version = dlen + 1 + 64 > 65535 ? 2 : 1;
+    size_t pre = version == 1 ? 10 : 12;
     size_t total = (pre + dlen + 1 + 63) / 64 * 64;
-    if (total > cap) return 0;
+    if (total > cap || (version == 1 && total - pre > 65535)) return 0;
     size_t hlen = total - pre;
     memcpy(out, "\x93NUMPY", 6);
-    out[6] = (char)(pre == 10 ? 1 : 2);
+    out[6] = (char)version;
     out[7] = 0;
     for (size_t i = 0; i < pre - 8; i++) out[8 + i] = (char)((hlen >> (8 * i)) & 0xff);
     memcpy(out + pre, dict, dlen);
@@ -371,8 +372,15 @@ static size_t make_header(char *out, size_t cap, ar_npy_dtype_t dtype, int ndim,
 ar_npy_writer_t *ar_npy_writer_new(const char *path, ar_npy_dtype_t dtype, int ndim,
                                    const int64_t *shape, ar_err_t *err)
 {
-    if (ndim < 1 || ndim > AR_NPY_MAXDIM) {
-        ar_err_set(err, AR_E_ARG, "%s: cannot write a %d-dimensional .npy array", path, ndim);
+    return ar_npy_writer_new_version(path, dtype, ndim, shape, 0, err);
+}
+
+ar_npy_writer_t *ar_npy_writer_new_version(const char *path, ar_npy_dtype_t dtype, int ndim,
+                                           const int64_t *shape, int version, ar_err_t *err)
+{
+    if (ndim < 1 || ndim > AR_NPY_MAXDIM || version < 0 || version > 3) {
+        ar_err_set(err, AR_E_ARG, "%s: cannot write a %d-dimensional .npy array with header version %d", path, ndim,
+                   version);
         return NULL;
     }
     ar_npy_writer_t *w = calloc(1, sizeof *w);
@@ -385,7 +393,7 @@ ar_npy_writer_t *ar_npy_writer_new(const char *path, ar_npy_dtype_t dtype, int n
     w->rows_total = shape[0];
     w->row_bytes = (int64_t)ar_npy_dtype_size(dtype);
     for (int i = 1; i < ndim; i++) w->row_bytes *= shape[i];
-    size_t hl = make_header(hdr, sizeof hdr, dtype, ndim, shape);
+    size_t hl = make_header(hdr, sizeof hdr, dtype, ndim, shape, version);
     w->f = fopen(tmp, "wb");
     if (!w->f || hl == 0 || fwrite(hdr, 1, hl, w->f) != hl) {
         ar_err_set(err, AR_E_IO, "%s: cannot write temporary file %s: %s", path, tmp, strerror(errno));

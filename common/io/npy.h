@@ -81,6 +81,10 @@ int ar_npy_write(const char *path, ar_npy_dtype_t dtype, int ndim, const int64_t
 typedef struct ar_npy_writer ar_npy_writer_t;
 ar_npy_writer_t *ar_npy_writer_new(const char *path, ar_npy_dtype_t dtype, int ndim,
                                    const int64_t *shape, ar_err_t *err);
+/* The same with the header version chosen: 1, 2 or 3 (0 = v1.0 unless the
+ * header needs v2.0). v1.0 cannot hold a header over 65535 bytes (AR_E_ARG). */
+ar_npy_writer_t *ar_npy_writer_new_version(const char *path, ar_npy_dtype_t dtype, int ndim,
+                                           const int64_t *shape, int version, ar_err_t *err);
 /* Appends nrows rows; more rows than shape[0] in total is AR_E_ARG. */
 int ar_npy_writer_append(ar_npy_writer_t *w, const void *rows, int64_t nrows, ar_err_t *err);
 /* Fails if fewer rows than shape[0] were appended. Destroys *w either way. */

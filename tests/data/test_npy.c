@@ -42,6 +42,43 @@ static void test_roundtrip(void)
     ar_npy_close(&n);
 }
 
+static void test_writer_versions(void)
+{
+    ar_err_t e = {0};
+    int64_t shape[3] = {4, 3, 2};
+    uint8_t data[24];
+    for (int i = 0; i < 24; i++) data[i] = (uint8_t)(200 - i);
+    for (int v = 1; v <= 3; v++) {
+        const char *p = test_tmp(v == 1 ? "npy_w1.npy" : v == 2 ? "npy_w2.npy" : "npy_w3.npy");
+        ar_npy_writer_t *w = ar_npy_writer_new_version(p, AR_NPY_U8, 3, shape, v, &e);
+        CHECK(w != NULL, "writer v%d: %s", v, ar_err_msg(&e));
+        if (!w) continue;
+        CHECK_OK(ar_npy_writer_append(w, data, 4, &e), &e);
+        CHECK_OK(ar_npy_writer_commit(&w, &e), &e);
+        ar_npy_t *n = ar_npy_open(p, &e);
+        CHECK(n && n->version == v && n->data_offset % 64 == 0, "reads back as v%d", v);
+        uint8_t back[24];
+        if (n) CHECK_OK(ar_npy_read_rows(n, 0, 4, back, &e), &e);
+        CHECK(n && memcmp(back, data, 24) == 0, "v%d data", v);
+        ar_npy_close(&n);
+    }
+    CHECK(ar_npy_writer_new_version(test_tmp("npy_w9.npy"), AR_NPY_U8, 3, shape, 9, &e) == NULL, "version 9");
+    CHECK_ERR(e.status, &e, AR_E_ARG, "version 9");
+    if (!tu_have_python("numpy")) return;
+    char code[1024];
+    snprintf(code, sizeof code,
+             "import numpy as np\n"
+             "want = (200 - np.arange(24)).astype(np.uint8).reshape(4, 3, 2)\n"
+             "for v in (1, 2, 3):\n"
+             "    f = open('%s/npy_w%%d.npy' %% v, 'rb')\n"
+             "    assert np.lib.format.read_magic(f) == (v, 0), v\n"
+             "    f.seek(0)\n"
+             "    a = np.load(f)\n"
+             "    assert a.dtype == np.uint8 and (a == want).all(), v\n",
+             getenv("AR_TEST_TMP") && *getenv("AR_TEST_TMP") ? getenv("AR_TEST_TMP") : "/tmp");
+    CHECK(tu_python(code) == 0, "numpy loads our v1, v2 and v3 files");
+}
+
 static void test_v2_header(void)
 {
     /* a shape whose header does not fit 65535 bytes is impossible with 8
@@ -239,6 +276,7 @@ int main(void)
 {
     test_roundtrip();
     test_v2_header();
+    test_writer_versions();
     test_numpy_written();
     test_bad_files();
     test_writer();
