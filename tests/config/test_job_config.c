@@ -215,8 +215,41 @@ static void test_docs(void)
     free(gen);
 }
 
+/* Every row of the schema is well-formed: unique keys, a doc line without
+ * '|' (it would break the markdown table), [] fields under an array spec,
+ * enum choices, and defaults that load (a job of only required keys loads
+ * every default through the same checks as user values). */
+static void test_schema_sane(void)
+{
+    int n;
+    const ar_key_spec_t *specs = ar_job_schema(&n);
+    for (int i = 0; i < n; i++) {
+        const ar_key_spec_t *s = &specs[i];
+        CHECK(s->doc && s->doc[0] && !strchr(s->doc, '|') && !strchr(s->doc, '\n'), "%s: one-line doc without '|'",
+              s->key);
+        CHECK(s->type != AR_KEY_ENUM || (s->choices && strchr(s->choices, '|')), "%s: enum with choices", s->key);
+        CHECK(s->type != AR_KEY_TABLES || s->elem_size > 0, "%s: table element size", s->key);
+        for (int j = 0; j < i; j++) CHECK(strcmp(s->key, specs[j].key) != 0, "%s: listed twice", s->key);
+        const char *br = strstr(s->key, "[].");
+        if (br) {
+            int found = 0;
+            for (int j = 0; j < n; j++)
+                found |= specs[j].type == AR_KEY_TABLES && strlen(specs[j].key) == (size_t)(br - s->key) &&
+                         strncmp(specs[j].key, s->key, (size_t)(br - s->key)) == 0;
+            CHECK(found, "%s: its array-of-tables spec exists", s->key);
+        }
+        CHECK(ar_schema_suggest(specs, n, s->key) == s->key, "%s suggests itself", s->key);
+    }
+    /* a group with only its required field loads every field default */
+    ar_job_config_t job;
+    ar_err_t e = {0};
+    CHECK_OK(load_with("[[data.corrupted]]\nkind = \"generated\"\n", &job, &e), &e);
+    ar_job_free(&job);
+}
+
 int main(void)
 {
+    test_schema_sane();
     test_defaults();
     test_errors();
     test_shipped();
