@@ -11,9 +11,10 @@
  * of threads or ranks, and gives the same bytes.
  *
  * A context holds what is precomputed for one image shape (kernels, frost
- * textures) and scratch space, so ar_corrupt_image never allocates (libjpeg's
- * own per-image pools aside). A context is not thread-safe: use one per
- * thread.
+ * textures) and scratch space, so ar_corrupt_image does not allocate (apart
+ * from libjpeg's own per-image pools, and the shot-noise sampling tables of a
+ * severity, built once on its first use). A context is not thread-safe: use
+ * one per thread.
  */
 #ifndef AR_CORRUPT_CORRUPT_H
 #define AR_CORRUPT_CORRUPT_H
