@@ -108,6 +108,14 @@ static void phase_dx(const ar_conv_cfg_t *c, const ar_il_geom_t *gd, const float
         }
 }
 
+/* 16 input and at most 16 output channels per group, stride 1: the weight
+ * gradient runs channel-last (ar_mk_outer_cl16), since the channel-first
+ * outer kernel would broadcast once per FMA. */
+static int direct_cl16(const ar_conv_cfg_t *c)
+{
+    return c->cin / c->groups == 16 && c->cout / c->groups <= 16 && c->sh == 1 && c->sw == 1;
+}
+
 /* Scratch layout of one (chunk, group) step; every piece 16-float aligned. */
 typedef struct {
     ar_il_geom_t gx, gd;    /* x with the conv's padding; dy with the flipped padding */
@@ -127,7 +135,8 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     else
         p.gd = phase_dx_geom(c, cog, h, w, p.gx.ho, p.gx.wo, nb);
     p.xp = 0;
-    p.ap = p.xp + p.gx.floats;
+    const size_t xpf = direct_cl16(c) ? 16 * (p.gx.plane + p.gx.slack) : p.gx.floats;
+    p.ap = p.xp + (xpf > p.gx.floats ? xpf : p.gx.floats);
     const size_t apf = ar_il_round16((K > K2 ? K : K2) * AR_MK_MR);
     p.out = p.ap + apf;
     p.off = p.out + ar_il_round16((size_t)cog * p.gx.Lr);
@@ -231,10 +240,22 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
             int32_t *off = (int32_t *)(scratch + p.off);
             float *pg = part + (size_t)g * cog * K;
             memset(pg, 0, (size_t)cog * K * sizeof(float));
-            ar_il_offsets(c, &p.gx, off);
-            ar_il_pack(&p.gx, j->x->data + n0 * ximg, ximg, g * cig, xp);
-            ar_il_scatter_t(&p.gx, j->dy->data + n0 * yimg, yimg, g * cog, cog, ar_il_round16(cog), dyl);
-            ar_mk_outer(dyl, ar_il_round16(cog), cog, xp, off, K, p.gx.Lr, pg, K);
+            if (direct_cl16(c)) {
+                for (int t = 0; t < taps; t++) /* tap shifts in positions */
+                    off[t] = (int32_t)((size_t)(t / c->kw) * c->dh * p.gx.rs +
+                                       (size_t)(t % c->kw) * c->dw);
+                ar_il_pack_cl16(&p.gx, j->x->data + n0 * ximg, ximg, g * cig, xp);
+                for (int m = 0; m < cog; m++)
+                    ar_il_scatter_t(&p.gx, j->dy->data + n0 * yimg, yimg, g * cog + m, 1, 1,
+                                    dyl + (size_t)m * p.gx.Lr);
+                ar_mk_outer_cl16(dyl, p.gx.Lr, cog, xp, off, taps, p.gx.Lr, pg, K);
+            } else {
+                ar_il_offsets(c, &p.gx, off);
+                ar_il_pack(&p.gx, j->x->data + n0 * ximg, ximg, g * cig, xp);
+                ar_il_scatter_t(&p.gx, j->dy->data + n0 * yimg, yimg, g * cog, cog,
+                                ar_il_round16(cog), dyl);
+                ar_mk_outer(dyl, ar_il_round16(cog), cog, xp, off, K, p.gx.Lr, pg, K);
+            }
         }
         if (j->dx) {
             float *wt = scratch + p.wt, *dyp = scratch + p.dyp, *ap = scratch + p.ap;

@@ -50,8 +50,8 @@ ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, 
     g.L = (size_t)g.ho * g.rs;
     g.Lr = (g.L + AR_IL_POS_ROUND - 1) / AR_IL_POS_ROUND * AR_IL_POS_ROUND;
     /* the last tile reads up to Lr-L + (kw-1)*dw past the last plane */
-    g.floats = ar_il_round16((size_t)ch * g.sh * g.sw * g.plane + AR_IL_POS_ROUND +
-                             (size_t)(c->kw - 1) * c->dw);
+    g.slack = AR_IL_POS_ROUND + (size_t)(c->kw - 1) * c->dw;
+    g.floats = ar_il_round16((size_t)ch * g.sh * g.sw * g.plane + g.slack);
     return g;
 }
 
@@ -119,6 +119,21 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
             }
     }
     memset(dst + planes * g->plane, 0, (g->floats - planes * g->plane) * sizeof(float));
+}
+
+void ar_il_pack_cl16(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
+{
+    assert(g->ch == 16 && g->sh == 1 && g->sw == 1);
+    const size_t hw = (size_t)g->hs * g->ws;
+    memset(dst, 0, 16 * (g->plane + g->slack) * sizeof(float));
+    for (int r = 0; r < g->hs; r++)
+        for (int b = 0; b < g->nb; b++) {
+            float *d = dst + ((size_t)(r + g->ph) * g->rs + g->x0 + (size_t)b * g->wq) * 16;
+            const float *s = src + b * img + (size_t)chan0 * hw + (size_t)r * g->ws;
+            for (int q = 0; q < g->ws; q++)
+                for (int ci = 0; ci < 16; ci++)
+                    d[(size_t)q * 16 + ci] = s[(size_t)ci * hw + q];
+        }
 }
 
 /* Tap offsets: entry (ci*kh + i)*kw + j is the shift of tap (ci, i, j). */

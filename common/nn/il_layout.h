@@ -37,7 +37,8 @@ typedef struct {
     size_t rs, plane;  /* row stride x0 + nb*wq; phase plane hq*rs */
     int ho, wo;        /* valid output size */
     size_t L, Lr;      /* positions ho*rs, rounded up to AR_IL_POS_ROUND */
-    size_t floats;     /* buffer size: planes + slack the kernels may read */
+    size_t slack;      /* positions the kernels may read past the last plane */
+    size_t floats;     /* buffer size: planes + slack */
 } ar_il_geom_t;
 
 /* Valid output range [lo, hi) along one axis for a kernel tap at input
@@ -55,6 +56,11 @@ ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, 
 /* Copies channels [chan0, chan0+ch) of nb images (image stride img floats)
  * into dst (g->floats floats), zeros everywhere else. */
 void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst);
+
+/* Channel-last variant for exactly 16 channels (stride-1 geometry, ch ==
+ * 16): dst[q*16 + ci] holds what ar_il_pack puts at ci*plane + q, for q <
+ * plane + slack (zeros elsewhere); dst holds 16*(plane + slack) floats. */
+void ar_il_pack_cl16(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst);
 
 /* off[(ci*kh + i)*kw + j] = the tap's shift (above) for ci < g->ch. */
 void ar_il_offsets(const ar_conv_cfg_t *c, const ar_il_geom_t *g, int32_t *off);

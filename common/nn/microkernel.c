@@ -174,3 +174,39 @@ void ar_mk_shiftdot(const float *g, const float *b, const int32_t *off, int T, s
         dw[t] += sum;
     }
 }
+
+#define CLM 8 /* ar_mk_outer_cl16 tile: CLM dy rows x CLT taps */
+#define CLT 3
+
+void ar_mk_outer_cl16(const float *d, size_t ldd, int M, const float *xcl, const int32_t *shift,
+                      int T, size_t len, float *c, size_t ldc)
+{
+    for (int m0 = 0; m0 < M; m0 += CLM) {
+        const float *dr[CLM];
+        for (int i = 0; i < CLM; i++)
+            dr[i] = d + (size_t)(m0 + i < M ? m0 + i : M - 1) * ldd;
+        for (int t0 = 0; t0 < T; t0 += CLT) {
+            const float *xr[CLT];
+            for (int t = 0; t < CLT; t++)
+                xr[t] = xcl + (size_t)shift[t0 + t < T ? t0 + t : T - 1] * 16;
+            v16 acc[CLM][CLT];
+            for (int i = 0; i < CLM; i++)
+                for (int t = 0; t < CLT; t++)
+                    acc[i][t] = VSET1(0.0f);
+            for (size_t p = 0; p < len; p++) {
+                v16 xv[CLT];
+                for (int t = 0; t < CLT; t++)
+                    memcpy(&xv[t], xr[t] + p * 16, sizeof(v16));
+                for (int i = 0; i < CLM; i++) {
+                    const v16 dv = VSET1(dr[i][p]);
+                    for (int t = 0; t < CLT; t++)
+                        VFMA(acc[i][t], dv, xv[t]);
+                }
+            }
+            for (int i = 0; i < CLM && m0 + i < M; i++)
+                for (int t = 0; t < CLT && t0 + t < T; t++)
+                    for (int ci = 0; ci < 16; ci++)
+                        c[(size_t)(m0 + i) * ldc + (size_t)ci * T + t0 + t] += acc[i][t][ci];
+        }
+    }
+}

@@ -32,6 +32,13 @@ void ar_mk_conv(const float *ap, int K, const int32_t *off, const float *b, size
 void ar_mk_outer(const float *at, size_t ldt, int M, const float *b, const int32_t *off, int N,
                  size_t len, float *c, size_t ldc);
 
+/* Weight-gradient kernel for 16 input channels held channel-last (one
+ * vector per position): C[m*ldc + ci*T + t] += sum_{p < len} d[m*ldd + p] *
+ * xcl[(p + shift[t])*16 + ci] for m < M, ci < 16, t < T. xcl must be
+ * 64-byte aligned. Broadcasts dy (8 rows) against 3 taps per tile. */
+void ar_mk_outer_cl16(const float *d, size_t ldd, int M, const float *xcl, const int32_t *shift,
+                      int T, size_t len, float *c, size_t ldc);
+
 /* Depthwise kernels (one channel): out[p] = sum_{t < T} w[t] * b[off[t] + p]
  * for p < npos, a multiple of 48. */
 void ar_mk_shiftsum(const float *b, const int32_t *off, const float *w, int T, size_t npos,

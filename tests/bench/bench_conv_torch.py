@@ -36,6 +36,17 @@ LAYERS = [
 ]
 
 
+# convs of each shape in one ResNet-20 forward (its 1x1 shortcuts aside)
+RESNET20_COUNT = {
+    "conv1 3-16 32x32": 1,
+    "l1 16-16 32x32": 6,
+    "l2 16-32 s2 32>16": 1,
+    "l2 32-32 16x16": 5,
+    "l3 32-64 s2 16>8": 1,
+    "l3 64-64 8x8": 5,
+}
+
+
 def best_ms(fn, reps, clock):
     fn()  # warm-up
     best = float("inf")
@@ -70,7 +81,7 @@ def main():
     if ours:
         hdr += f" {'fwd x':>6s} {'bwd x':>6s} {'f+b x':>6s}"
     print(hdr)
-    tot_t = tot_o = 0.0
+    tot_t = tot_o = res_t = res_o = 0.0
     for name, cin, cout, hw, k, s, g in LAYERS:
         torch.manual_seed(0)
         x = torch.randn(a.batch, cin, hw, hw, requires_grad=True)
@@ -102,10 +113,15 @@ def main():
                      f" {(tf + tb) / (o['fwd_ms'] + o['bwd_ms']):6.2f}")
             tot_t += tf + tb
             tot_o += o["fwd_ms"] + o["bwd_ms"]
+            k = RESNET20_COUNT.get(name, 0)
+            res_t += k * (tf + tb)
+            res_o += k * (o["fwd_ms"] + o["bwd_ms"])
         print(line)
     if tot_o > 0:
         print(f"# all layers fwd+bwd: torch {tot_t:.1f} ms, ours {tot_o:.1f} ms, "
               f"ratio torch/ours {tot_t / tot_o:.2f}")
+        print(f"# ResNet-20 convs (each shape times its count), fwd+bwd: torch {res_t:.1f} ms, "
+              f"ours {res_o:.1f} ms, ratio torch/ours {res_t / res_o:.2f}")
 
 
 if __name__ == "__main__":

@@ -263,7 +263,12 @@ int main(void)
     check_case("1x1 direct groups2", cfg(6, 4, 1, 1, 1, 0, 1, 2), 1, 16, 17, 0, 1, 32);
     check_case("1x1 small plane", cfg(6, 4, 1, 1, 1, 0, 1, 1), 2, 5, 5, 1, 1, 33);
     check_case("1x1 s2", cfg(4, 8, 1, 1, 2, 0, 1, 1), 2, 9, 9, 0, 1, 34);
-    /* padding beyond (k-1)*dilation: dx from the im2col path */
+    /* 16 input channels per group: channel-last weight-gradient kernel */
+    check_case("cl16 16-4 3x3", cfg(16, 4, 3, 3, 1, 1, 1, 1), 1, 5, 6, 1, 1, 38);
+    check_case("cl16 16-16 3x3 chunks", cfg(16, 16, 3, 3, 1, 1, 1, 1), 40, 8, 8, 1, 0, 39);
+    check_case("cl16 groups2 d2 5x5", cfg(32, 10, 5, 5, 1, 4, 2, 2), 3, 9, 8, 0, 0, 40);
+    check_case("cl16 1x1 16-5", cfg(16, 5, 1, 1, 1, 0, 1, 1), 2, 7, 7, 1, 0, 46);
+    /* padding beyond (k-1)*dilation: dx phase by phase */
     check_case("1x1 p1 over-padded", cfg(3, 4, 1, 1, 1, 1, 1, 1), 2, 5, 6, 1, 1, 35);
     check_case("3x3 p3 over-padded", cfg(2, 3, 3, 3, 1, 3, 1, 1), 1, 5, 5, 1, 1, 36);
     check_case("3x3 s3 d2 p2", cfg(3, 4, 3, 3, 3, 2, 2, 1), 2, 11, 10, 1, 1, 37);
