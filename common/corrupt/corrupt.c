@@ -41,6 +41,16 @@ const char *ar_corrupt_name(int corruption)
     return TABLE[corruption].name;
 }
 
+const char *const *ar_corrupt_names(void)
+{
+    static const char *const names[AR_CORRUPT_COUNT] = {
+        "gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur",
+        "motion_blur", "zoom_blur", "snow", "frost", "fog", "brightness", "contrast",
+        "elastic_transform", "pixelate", "jpeg_compression", "speckle_noise", "gaussian_blur",
+        "spatter", "saturate"};
+    return names;
+}
+
 int ar_corrupt_find(const char *name)
 {
     if (!name) return -1;

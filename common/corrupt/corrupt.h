@@ -52,6 +52,9 @@ typedef enum {
 
 /* "gaussian_noise", ...; NULL when out of range. */
 const char *ar_corrupt_name(int corruption);
+/* All names in the standard order (AR_CORRUPT_COUNT entries; the first
+ * AR_CORRUPT_BENCHMARK_COUNT are the benchmark). Static storage. */
+const char *const *ar_corrupt_names(void);
 /* The index of a name (exact match), or -1 when unknown. */
 int ar_corrupt_find(const char *name);
 /* 1 for the 15 benchmark corruptions, 0 for the extras. */

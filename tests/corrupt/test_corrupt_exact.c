@@ -317,6 +317,7 @@ static void test_registry(void)
     for (int i = 0; i < AR_CORRUPT_COUNT; i++) {
         CHECK(strcmp(ar_corrupt_name(i), order[i]) == 0, "name %d = %s", i, ar_corrupt_name(i));
         CHECK(ar_corrupt_find(order[i]) == i, "find %s", order[i]);
+        CHECK(strcmp(ar_corrupt_names()[i], order[i]) == 0, "names()[%d]", i);
         CHECK(ar_corrupt_is_benchmark(i) == (i < 15), "benchmark flag %d", i);
     }
     CHECK(ar_corrupt_find("fog ") == -1 && ar_corrupt_find("") == -1 && ar_corrupt_find(NULL) == -1,
