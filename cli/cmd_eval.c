@@ -21,7 +21,8 @@ static void usage(void)
            "  --severity S          1..5 (with --corruption; default 3)\n"
            "  --seed N              seed of on-the-fly corruption (default 1)\n"
            "  --batch N             images per forward pass (default 256)\n"
-           "  --limit N             only the first N images\n");
+           "  --limit N             only the first N images\n"
+           "  --threads N           threads of the conv kernels (default 1; same results)\n");
 }
 
 int ar_cmd_eval(int argc, char **argv)
@@ -31,7 +32,7 @@ int ar_cmd_eval(int argc, char **argv)
         return 0;
     }
     const char *pos[2] = {NULL, NULL}, *split = NULL, *corruption = NULL;
-    int npos = 0, severity = 3, batch = 256;
+    int npos = 0, severity = 3, batch = 256, threads = 1;
     long long limit = 0, seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -42,6 +43,7 @@ int ar_cmd_eval(int argc, char **argv)
         else if (strcmp(a, "--seed") == 0 && v) seed = atoll(argv[++i]);
         else if (strcmp(a, "--batch") == 0 && v) batch = atoi(argv[++i]);
         else if (strcmp(a, "--limit") == 0 && v) limit = atoll(argv[++i]);
+        else if (strcmp(a, "--threads") == 0 && v) threads = atoi(argv[++i]);
         else if (a[0] == '-' && a[1]) return ar_cli_usage_error(NAME, "unknown option or missing value: %s", a);
         else if (npos < 2) pos[npos++] = a;
         else return ar_cli_usage_error(NAME, "unexpected argument %s", a);
@@ -59,7 +61,7 @@ int ar_cmd_eval(int argc, char **argv)
         goto done;
     }
     ar_cli_eval_t ev;
-    if (ar_cli_evaluate(g, ds, batch, limit, 1, &ev, &err)) {
+    if (ar_cli_evaluate(g, ds, batch, limit, threads, 1, &ev, &err)) {
         rc = ar_cli_fail(NAME, &err);
         goto done;
     }

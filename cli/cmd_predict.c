@@ -16,13 +16,15 @@ static const char *NAME = "predict";
 
 static void usage(void)
 {
-    printf("Usage: archrepair predict MODEL IN.h5 OUT.h5 [--batch N]\n\n"
+    printf("Usage: archrepair predict MODEL IN.h5 OUT.h5 [--batch N] [--threads N]\n\n"
            "Writes the logits of MODEL for every image of IN.h5 /images (uint8\n"
            "[N, H, W, C], normalised with the model's mean/std) to OUT.h5 /logits\n"
-           "(float32 [N, classes]). --batch: images per forward pass (default 256).\n");
+           "(float32 [N, classes]). --batch: images per forward pass (default 256);\n"
+           "--threads: threads of the conv kernels (default 1; same results).\n");
 }
 
-static int predict(ar_graph_t *g, ar_h5_t *in, ar_h5_t *out, int batch, ar_err_t *err)
+static int predict(ar_graph_t *g, ar_h5_t *in, ar_h5_t *out, int batch, int threads,
+                   ar_err_t *err)
 {
     int nd = 0, is_int = 0;
     int64_t d[AR_H5_MAXDIM];
@@ -38,7 +40,7 @@ static int predict(ar_graph_t *g, ar_h5_t *in, ar_h5_t *out, int batch, ar_err_t
     if ((st = ar_h5_create_dataset(out, "/logits", AR_DT_F32, 2, ld, 0, err))) return st;
     if (n == 0) return AR_OK;
     if (batch > n) batch = (int)n;
-    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1, .lean = 1};
+    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1, .lean = 1, .threads = threads};
     ar_plan_t *p = ar_plan_new(g, &po, err);
     if (!p) return err->status;
     uint8_t *px = malloc((size_t)(batch * img));
@@ -67,9 +69,10 @@ int ar_cmd_predict(int argc, char **argv)
         return 0;
     }
     const char *pos[3] = {NULL, NULL, NULL};
-    int npos = 0, batch = 256;
+    int npos = 0, batch = 256, threads = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
         else if (argv[i][0] == '-' && argv[i][1])
             return ar_cli_usage_error(NAME, "unknown option or missing value: %s", argv[i]);
         else if (npos < 3) pos[npos++] = argv[i];
@@ -81,7 +84,7 @@ int ar_cmd_predict(int argc, char **argv)
     ar_graph_t *g = ar_model_load(pos[0], &err);
     ar_h5_t *in = g ? ar_h5_open(pos[1], &err) : NULL;
     ar_h5_t *out = in ? ar_h5_create(pos[2], &err) : NULL;
-    int st = out ? predict(g, in, out, batch, &err) : err.status;
+    int st = out ? predict(g, in, out, batch, threads, &err) : err.status;
     if (!st) st = ar_h5_commit(&out, &err);
     ar_h5_destroy(&out);
     ar_h5_destroy(&in);

@@ -50,13 +50,14 @@ static void usage(void)
            "  --width X            zoo channel multiplier (default 1)\n"
            "  --limit N            only the first N training images\n"
            "  --test-limit N       only the first N test images\n"
+           "  --threads N          threads of the conv kernels (default 1; same results)\n"
            "On a terminal a progress bar shows loss, accuracy and images/s; otherwise\n"
-           "one line per epoch. OPENBLAS_NUM_THREADS sets the BLAS threads.\n");
+           "one line per epoch. OPENBLAS_NUM_THREADS sets the BLAS threads (use 1 with --threads).\n");
 }
 
 typedef struct train_args {
     const char *model, *data, *out, *split, *test_split, *optim, *schedule, *augment;
-    int epochs, batch, nesterov;
+    int epochs, batch, nesterov, threads;
     double lr, step_size, gamma, warmup, momentum, wd, width;
     long long seed, limit, test_limit;
 } train_args_t;
@@ -66,7 +67,7 @@ static int parse(int argc, char **argv, train_args_t *a)
     *a = (train_args_t){.split = "train", .test_split = "test", .optim = "sgd",
                         .schedule = "cosine", .augment = "on", .epochs = 30, .batch = 128,
                         .lr = 0.1, .step_size = 30, .gamma = 0.1, .momentum = 0.9, .wd = 5e-4,
-                        .width = 1, .seed = 1};
+                        .width = 1, .seed = 1, .threads = 1};
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -80,7 +81,7 @@ static int parse(int argc, char **argv, train_args_t *a)
         NUM("--lr", lr, atof); NUM("--step-size", step_size, atof); NUM("--gamma", gamma, atof);
         NUM("--warmup", warmup, atof); NUM("--momentum", momentum, atof); NUM("--wd", wd, atof);
         NUM("--width", width, atof); NUM("--seed", seed, atoll); NUM("--limit", limit, atoll);
-        NUM("--test-limit", test_limit, atoll);
+        NUM("--test-limit", test_limit, atoll); NUM("--threads", threads, atoi);
         else if (s[0] == '-' && s[1]) return ar_cli_usage_error(NAME, "unknown option or missing value: %s", s);
         else if (npos == 0) a->model = s, npos++;
         else if (npos == 1) a->data = s, npos++;
@@ -244,7 +245,7 @@ static int run(trainer_t *t, ar_err_t *err)
         pixel_stats(t->px, t->n * g->in_h * g->in_w, g->in_c, mean, sd);
         ar_graph_set_norm(g, mean, sd);
     }
-    ar_plan_opts_t po = {.batch = a->batch, .grads = 1, .lean = 1};
+    ar_plan_opts_t po = {.batch = a->batch, .grads = 1, .lean = 1, .threads = a->threads};
     if (!(t->plan = ar_plan_new(g, &po, err))) return err->status;
     int nref = 0;
     const ar_param_ref_t *refs = ar_plan_params(t->plan, &nref);
@@ -264,7 +265,8 @@ static int run(trainer_t *t, ar_err_t *err)
         if ((st = epoch(t, e, &loss, &acc, &ips, err))) return st;
         if (t->test) {
             ar_cli_eval_t ev;
-            if ((st = ar_cli_evaluate(g, t->test, 256, a->test_limit, 0, &ev, err))) return st;
+            if ((st = ar_cli_evaluate(g, t->test, 256, a->test_limit, a->threads, 0, &ev, err)))
+                return st;
             test_acc = ev.count ? (double)ev.correct / ev.count : 0;
         }
         if ((st = ar_model_save(g, a->out, err))) return st;

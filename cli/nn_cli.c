@@ -49,8 +49,8 @@ ar_dataset_t *ar_cli_open_set(const char *path, const char *split, const char *c
     return ar_corrupt_dataset_new(&ds, c, severity, seed, NULL, err);
 }
 
-int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, int show,
-                    ar_cli_eval_t *out, ar_err_t *err)
+int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, int threads,
+                    int show, ar_cli_eval_t *out, ar_err_t *err)
 {
     const ar_dataset_info_t *info = ar_dataset_info(ds);
     memset(out, 0, sizeof *out);
@@ -60,7 +60,7 @@ int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, i
                           g->in_c);
     int64_t n = limit > 0 && limit < info->count ? limit : info->count;
     if (batch > n) batch = (int)(n > 0 ? n : 1);
-    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1, .lean = 1};
+    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1, .lean = 1, .threads = threads};
     ar_plan_t *p = ar_plan_new(g, &po, err);
     if (!p) return err->status;
     int st = AR_OK;

@@ -28,10 +28,10 @@ typedef struct ar_cli_eval {
 } ar_cli_eval_t;
 
 /* Accuracy of g (eval mode, BN folded) on the first `limit` images of ds
- * (limit <= 0: all), batches of `batch`. Checks the image shape against the
+ * (limit <= 0: all), batches of `batch`, conv kernels on `threads`. Checks the image shape against the
  * model's input. show: progress on stderr when non-zero. */
-int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, int show,
-                    ar_cli_eval_t *out, ar_err_t *err);
+int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, int threads,
+                    int show, ar_cli_eval_t *out, ar_err_t *err);
 
 /* Progress: on a terminal a \r-updated bar, otherwise nothing until
  * ar_progress_end, which prints the final line in both cases. */

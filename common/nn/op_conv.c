@@ -44,23 +44,34 @@ static int conv_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_p
     return AR_OK;
 }
 
-static size_t conv_scratch(const ar_node_t *nd, const ar_tensor_t *in0, int n)
+/* The node's configuration with the plan's thread count. */
+static ar_conv_cfg_t conv_cfg(const ar_node_t *nd, int threads)
 {
-    return ar_conv2d_scratch_floats(&nd->cfg.conv.c, n, (int)in0->shape[1], (int)in0->shape[2]);
+    ar_conv_cfg_t c = nd->cfg.conv.c;
+    c.threads = threads;
+    return c;
+}
+
+static size_t conv_scratch(const ar_node_t *nd, const ar_tensor_t *in0, int n, int threads)
+{
+    ar_conv_cfg_t c = conv_cfg(nd, threads);
+    return ar_conv2d_scratch_floats(&c, n, (int)in0->shape[1], (int)in0->shape[2]);
 }
 
 static void conv_forward(const ar_op_run_t *r)
 {
     const ar_node_t *nd = r->node;
-    ar_conv2d_forward(&nd->cfg.conv.c, r->x[0], nd->params[0].value.data,
+    ar_conv_cfg_t c = conv_cfg(nd, r->threads);
+    ar_conv2d_forward(&c, r->x[0], nd->params[0].value.data,
                       nd->cfg.conv.bias ? nd->params[1].value.data : NULL, r->y, r->scratch);
 }
 
 static void conv_backward(const ar_op_run_t *r)
 {
     const ar_node_t *nd = r->node;
-    ar_conv2d_backward(&nd->cfg.conv.c, r->x[0], nd->params[0].value.data, r->dy, r->dx[0],
-                       r->dparam[0], nd->cfg.conv.bias ? r->dparam[1] : NULL, r->scratch);
+    ar_conv_cfg_t c = conv_cfg(nd, r->threads);
+    ar_conv2d_backward(&c, r->x[0], nd->params[0].value.data, r->dy, r->dx[0], r->dparam[0],
+                       nd->cfg.conv.bias ? r->dparam[1] : NULL, r->scratch);
 }
 
 static int64_t conv_macs(const ar_node_t *nd, const ar_tensor_t *in0)

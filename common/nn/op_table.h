@@ -38,6 +38,7 @@ typedef struct ar_op_run {
     void *state;                  /* private per-node state (state_bytes) */
     float *scratch;               /* shared scratch (scratch_floats) */
     int train;                    /* 1 train mode, 0 eval */
+    int threads;                  /* threads the kernels may use (results do not depend on it) */
 } ar_op_run_t;
 
 typedef struct ar_op_def {
@@ -48,9 +49,10 @@ typedef struct ar_op_def {
      * the message names only the problem; the caller prefixes the node. */
     int (*infer)(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_param_spec_t *spec,
                  int *nspec, ar_err_t *err);
-    /* Private state bytes and scratch floats for a batch of n (NULL: none). */
+    /* Private state bytes, and scratch floats for a batch of n computed with
+     * `threads` threads (NULL: none). */
     size_t (*state_bytes)(const ar_node_t *nd, const ar_tensor_t *in0, int n);
-    size_t (*scratch_floats)(const ar_node_t *nd, const ar_tensor_t *in0, int n);
+    size_t (*scratch_floats)(const ar_node_t *nd, const ar_tensor_t *in0, int n, int threads);
     void (*forward)(const ar_op_run_t *r);
     void (*backward)(const ar_op_run_t *r);
     /* MACs per image (NULL: 0). */

@@ -180,7 +180,7 @@ static int layout(ar_plan_t *p, ar_arena_t *a, size_t *total)
         if (def->state_bytes && !(p->state[i] = take(a, def->state_bytes(nd, in0, B), total)))
             return -1;
         if (def->scratch_floats) {
-            size_t s = def->scratch_floats(nd, in0, B);
+            size_t s = def->scratch_floats(nd, in0, B, p->o.threads);
             if (s > scratch) scratch = s;
         }
         for (int k = 0; k < AR_NODE_MAXPARAM; k++) p->pgrad[i * AR_NODE_MAXPARAM + k] = NULL;
@@ -421,7 +421,9 @@ static void clobber(ar_plan_t *p, int i)
 static void forward_folded(ar_plan_t *p, int i, int j)
 {
     const ar_node_t *cv = &p->g->nodes[i], *bn = &p->g->nodes[j];
-    const ar_conv_cfg_t *c = &cv->cfg.conv.c;
+    ar_conv_cfg_t cc = cv->cfg.conv.c;
+    cc.threads = p->o.threads;
+    const ar_conv_cfg_t *c = &cc;
     size_t wn = (size_t)ar_tensor_numel(&cv->params[0].value);
     memcpy(p->fold_w[i], cv->params[0].value.data, wn * sizeof(float));
     if (cv->cfg.conv.bias)
@@ -463,7 +465,8 @@ int ar_plan_forward_range(ar_plan_t *p, int first, int last, ar_mode_t mode, ar_
             continue;
         }
         ar_op_run_t r = {.node = nd, .x = p->xs, .y = &p->out[i], .state = p->state[i],
-                         .scratch = p->scratch, .train = mode == AR_MODE_TRAIN};
+                         .scratch = p->scratch, .train = mode == AR_MODE_TRAIN,
+                         .threads = p->o.threads};
         ar_op_def(nd->op)->forward(&r);
         p->valid[i] = 1;
         clobber(p, i);
@@ -546,7 +549,7 @@ int ar_plan_backward_range(ar_plan_t *p, int first, ar_err_t *err)
         ar_op_run_t r = {.node = nd, .x = p->xs, .y = &p->out[i], .dx = p->dxs,
                          .dy = &p->dout[i], .dparam = &p->pgrad[i * AR_NODE_MAXPARAM],
                          .state = p->state[i], .scratch = p->scratch,
-                         .train = p->last_mode == AR_MODE_TRAIN};
+                         .train = p->last_mode == AR_MODE_TRAIN, .threads = p->o.threads};
         ar_op_def(nd->op)->backward(&r);
     }
     return AR_OK;

@@ -59,6 +59,8 @@ typedef struct ar_plan_opts {
     int input_grad;   /* 1: also d(loss)/d(input image) (implies grads) */
     int fold_bn;      /* 1: eval forwards fold BN into the preceding conv */
     int lean;         /* 1: buffers with disjoint lifetimes share memory (see above) */
+    int threads;      /* threads the conv kernels may use (0/1: the caller's only); the
+                         results are the same bits for any count */
 } ar_plan_opts_t;
 
 /* One trainable parameter of an unfrozen node with its gradient. */

@@ -48,8 +48,11 @@ LC_ALL=C make_idx "$tmp/data" train 96 1
 LC_ALL=C make_idx "$tmp/data" t10k 40 2
 m=$tmp/m.h5
 
+# 8 epochs (48 steps): enough for the BN running statistics to settle, which
+# eval mode uses (with 3 epochs the result hinged on rounding; seeds 1-5 all
+# reach 100% with 8)
 expect_ok "train" "test accuracy" -- "$bin" train resnet20 "$tmp/data" --out "$m" --width 0.25 \
-  --epochs 3 --batch 16 --lr 0.05 --augment off --seed 3
+  --epochs 8 --batch 16 --lr 0.05 --augment off --seed 3 --threads 2
 [ -f "$m" ] && ok || bad "train wrote no model"
 expect_ok "train continues a model file" "test accuracy" -- "$bin" train "$m" "$tmp/data" --out "$tmp/m2.h5" \
   --epochs 1 --batch 16 --optim adam --lr 0.001 --schedule constant --test-limit 8

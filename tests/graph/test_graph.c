@@ -412,6 +412,40 @@ static void test_lean(void)
     ar_graph_destroy(&g);
 }
 
+/* Kernel threads change nothing but speed: same bits for 1 and 3 threads. */
+static void test_threads(void)
+{
+    ar_err_t e = {0};
+    ar_zoo_opts_t zo = {.width = 0.25, .seed = 8};
+    ar_graph_t *g = ar_zoo_build("resnet20", &zo, &e);
+    ar_tensor_t x;
+    int32_t lab[4];
+    gt_batch(&x, lab, 4, 3, 32, 32, 10, 31);
+    ar_plan_opts_t o1 = {.batch = 4, .grads = 1, .input_grad = 1}, o3 = o1;
+    o3.threads = 3;
+    ar_plan_t *a = ar_plan_new(g, &o1, &e), *b = ar_plan_new(g, &o3, &e);
+    CHECK_OK(ar_plan_forward(a, &x, AR_MODE_TRAIN, &e), &e);
+    ar_plan_loss(a, lab, NULL);
+    CHECK_OK(ar_plan_backward(a, &e), &e);
+    CHECK_OK(ar_plan_forward(b, &x, AR_MODE_TRAIN, &e), &e);
+    ar_plan_loss(b, lab, NULL);
+    CHECK_OK(ar_plan_backward(b, &e), &e);
+    CHECK(memcmp(ar_plan_logits(a)->data, ar_plan_logits(b)->data, 40 * sizeof(float)) == 0,
+          "logits identical with 3 threads");
+    int na = 0, nb = 0, same = 1;
+    const ar_param_ref_t *ra = ar_plan_params(a, &na), *rb = ar_plan_params(b, &nb);
+    for (int r = 0; r < na && r < nb; r++)
+        same &= memcmp(ra[r].grad, rb[r].grad, (size_t)ra[r].numel * sizeof(float)) == 0;
+    CHECK(same && na == nb, "parameter gradients identical with 3 threads");
+    CHECK(memcmp(ar_plan_grad(a, -1)->data, ar_plan_grad(b, -1)->data,
+                 (size_t)ar_tensor_numel(&x) * sizeof(float)) == 0,
+          "input gradient identical with 3 threads");
+    ar_plan_destroy(&a);
+    ar_plan_destroy(&b);
+    ar_tensor_free(&x);
+    ar_graph_destroy(&g);
+}
+
 int main(void)
 {
     test_op_names();
@@ -423,5 +457,6 @@ int main(void)
     test_fold_and_batch();
     test_bn_running();
     test_lean();
+    test_threads();
     TEST_MAIN_END();
 }
