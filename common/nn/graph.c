@@ -18,7 +18,8 @@ static char *dupstr(const char *s)
 ar_graph_t *ar_graph_new(const char *arch, int c, int h, int w, int num_classes, ar_err_t *err)
 {
     assert(arch);
-    if (c <= 0 || h <= 0 || w <= 0 || num_classes <= 0) {
+    if (c <= 0 || h <= 0 || w <= 0 || num_classes <= 0 || c > AR_GRAPH_MAXDIM ||
+        h > AR_GRAPH_MAXDIM || w > AR_GRAPH_MAXDIM || num_classes > AR_GRAPH_MAXDIM) {
         ar_err_set(err, AR_E_ARG, "bad input shape %dx%dx%d or class count %d", c, h, w,
                    num_classes);
         return NULL;

@@ -106,6 +106,10 @@ typedef struct ar_graph {
     int finalized;              /* 1 after a successful ar_graph_finalize */
 } ar_graph_t;
 
+/* Largest channel count, image side, class count or kernel side accepted
+ * (bad files must not drive size arithmetic into overflow). */
+#define AR_GRAPH_MAXDIM 65536
+
 /* An empty graph for images c x h x w and num_classes outputs; mean 0,
  * std 1. NULL with err set on failure. */
 ar_graph_t *ar_graph_new(const char *arch, int c, int h, int w, int num_classes, ar_err_t *err);

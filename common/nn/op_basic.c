@@ -60,7 +60,8 @@ static int linear_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin,
     (void)nin;
     int64_t fin = ar_tensor_numel(in[0]);
     int o = nd->cfg.linear.out_features;
-    if (o <= 0) return ar_err_set(err, AR_E_FORMAT, "bad out_features %d", o);
+    if (o <= 0 || o > AR_GRAPH_MAXDIM * 16)
+        return ar_err_set(err, AR_E_FORMAT, "bad out_features %d", o);
     nd->out = ar_tensor_shape(1, (int64_t[]){o});
     ar_op_spec(&spec[0], "weight", 1, 0.f, 2, o, fin, 1, 1);
     *nspec = 1;
@@ -213,7 +214,8 @@ static int zero_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_p
     (void)nin, (void)spec;
     *nspec = 0;
     int sh = nd->cfg.zero.sh, sw = nd->cfg.zero.sw;
-    if (sh <= 0 || sw <= 0) return ar_err_set(err, AR_E_FORMAT, "bad stride %dx%d", sh, sw);
+    if (sh <= 0 || sw <= 0 || sh > AR_GRAPH_MAXDIM || sw > AR_GRAPH_MAXDIM)
+        return ar_err_set(err, AR_E_FORMAT, "bad stride %dx%d", sh, sw);
     if (in[0]->ndim != 3) {
         if (sh != 1 || sw != 1)
             return ar_err_set(err, AR_E_FORMAT, "stride on an input that is not [C, H, W]");

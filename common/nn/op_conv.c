@@ -23,7 +23,10 @@ static int conv_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_p
     if (in[0]->ndim != 3) return ar_err_set(err, AR_E_FORMAT, "input is not [C, H, W]");
     c->cin = (int)in[0]->shape[0];
     if (c->cout <= 0 || c->kh <= 0 || c->kw <= 0 || c->sh <= 0 || c->sw <= 0 || c->ph < 0 ||
-        c->pw < 0 || c->dh <= 0 || c->dw <= 0 || c->groups <= 0)
+        c->pw < 0 || c->dh <= 0 || c->dw <= 0 || c->groups <= 0 || c->cout > AR_GRAPH_MAXDIM ||
+        c->kh > AR_GRAPH_MAXDIM || c->kw > AR_GRAPH_MAXDIM || c->sh > AR_GRAPH_MAXDIM ||
+        c->sw > AR_GRAPH_MAXDIM || c->ph > AR_GRAPH_MAXDIM || c->pw > AR_GRAPH_MAXDIM ||
+        c->dh > AR_GRAPH_MAXDIM || c->dw > AR_GRAPH_MAXDIM)
         return ar_err_set(err, AR_E_FORMAT,
                           "bad configuration (out_channels %d, kernel %dx%d, stride %dx%d, "
                           "padding %dx%d, dilation %dx%d, groups %d)",

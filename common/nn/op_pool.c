@@ -14,7 +14,8 @@ static int pool_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_p
     *nspec = 0;
     if (in[0]->ndim != 3) return ar_err_set(err, AR_E_FORMAT, "input is not [C, H, W]");
     if (c->kh <= 0 || c->kw <= 0 || c->sh <= 0 || c->sw <= 0 || c->ph < 0 || c->pw < 0 ||
-        2 * c->ph > c->kh || 2 * c->pw > c->kw)
+        c->kh > AR_GRAPH_MAXDIM || c->kw > AR_GRAPH_MAXDIM || c->sh > AR_GRAPH_MAXDIM ||
+        c->sw > AR_GRAPH_MAXDIM || 2 * c->ph > c->kh || 2 * c->pw > c->kw)
         return ar_err_set(err, AR_E_FORMAT,
                           "bad configuration (kernel %dx%d, stride %dx%d, padding %dx%d; "
                           "padding must be at most half the kernel)",

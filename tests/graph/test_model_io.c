@@ -68,7 +68,7 @@ static void test_roundtrip(void)
 
 enum {
     V_OK, V_UNKNOWN_OP, V_MISSING_ATTR, V_WRONG_SHAPE, V_FORWARD_INPUT, V_MISSING_DATASET,
-    V_BAD_FORMAT, V_VERSION, V_GAP, V_EXTRA_DATASET, V_COUNT
+    V_BAD_FORMAT, V_VERSION, V_GAP, V_EXTRA_DATASET, V_HUGE, V_HUGE_KERNEL, V_COUNT
 };
 
 /* A 2-node model (conv 2->3 1x1 + global_avgpool, 3 classes) written
@@ -77,7 +77,8 @@ static int write_model(const char *path, int v, ar_err_t *e)
 {
     ar_h5_t *h = ar_h5_create(path, e);
     if (!h) return -1;
-    int32_t shp[3] = {2, 4, 4}, one = 1, three = 3, ver = v == V_VERSION ? 2 : 1;
+    int32_t shp[3] = {2, v == V_HUGE ? 1 << 30 : 4, 4}, one = 1, three = 3,
+            ver = v == V_VERSION ? 2 : 1;
     float mean[2] = {0, 0}, sd[2] = {1, 1};
     ar_h5_attr_write_str(h, "/", "format", v == V_BAD_FORMAT ? "other" : "archrepair-model", e);
     ar_h5_attr_write(h, "/", "format_version", AR_DT_I32, 1, &ver, 1, e);
@@ -91,10 +92,12 @@ static int write_model(const char *path, int v, ar_err_t *e)
     ar_h5_attr_write_str(h, g0, "op", v == V_UNKNOWN_OP ? "conv3d" : "conv2d", e);
     ar_h5_attr_write_str(h, g0, "name", "conv", e);
     ar_h5_attr_write_str(h, g0, "block", "b0", e);
-    int32_t in0 = -1, in1 = v == V_FORWARD_INPUT ? 1 : 0, k2[2] = {1, 1}, z2[2] = {0, 0};
+    int32_t in0 = -1, in1 = v == V_FORWARD_INPUT ? 1 : 0, k2[2] = {1, 1}, z2[2] = {0, 0},
+            kbig[2] = {1, 2000000000};
     ar_h5_attr_write(h, g0, "inputs", AR_DT_I32, 1, &in0, 0, e);
     ar_h5_attr_write(h, g0, "out_channels", AR_DT_I32, 1, &three, 1, e);
-    if (v != V_MISSING_ATTR) ar_h5_attr_write(h, g0, "kernel", AR_DT_I32, 2, k2, 0, e);
+    if (v != V_MISSING_ATTR)
+        ar_h5_attr_write(h, g0, "kernel", AR_DT_I32, 2, v == V_HUGE_KERNEL ? kbig : k2, 0, e);
     ar_h5_attr_write(h, g0, "stride", AR_DT_I32, 2, k2, 0, e);
     ar_h5_attr_write(h, g0, "padding", AR_DT_I32, 2, z2, 0, e);
     ar_h5_attr_write(h, g0, "dilation", AR_DT_I32, 2, k2, 0, e);
@@ -128,6 +131,8 @@ static void test_bad_files(void)
         {V_VERSION, "format_version 2", NULL},
         {V_GAP, "/graph/0002: not a node index", NULL},
         {V_EXTRA_DATASET, "node 0000 'conv': unexpected dataset 'running_mean'", NULL},
+        {V_HUGE, "bad input shape 2x1073741824x4", NULL},
+        {V_HUGE_KERNEL, "node 0000 'conv': bad configuration", "kernel 1x2000000000"},
     };
     ar_err_t e = {0};
     const char *path = test_tmp("mio_bad.h5");
