@@ -61,6 +61,13 @@ static int read_params(ar_h5_t *h, const char *grp, ar_graph_t *g, int i, ar_err
                             kids[k]);
             break;
         }
+        int64_t numel = 1;
+        for (int d = 0; d < ndim && numel > 0; d++)
+            numel = dims[d] >= 0 && dims[d] <= (1LL << 31) ? numel * dims[d] : -1;
+        if (numel < 0 || numel > (1LL << 31)) {
+            st = ar_err_set(err, AR_E_FORMAT, "dataset '%s' is too large", kids[k]);
+            break;
+        }
         ar_tensor_t t = ar_tensor_shape(ndim, dims);
         if (ar_tensor_alloc(&t) != 0) {
             st = ar_err_set(err, AR_E_NOMEM, "out of memory");
