@@ -158,11 +158,17 @@ static int conv_threads(const ar_conv_cfg_t *c, int nchunks)
     return t < nchunks ? t : nchunks;
 }
 
+/* Floats of weight-gradient partials kept at once (beyond one round of
+ * threads): 256 KiB, so big layers cost little scratch. */
+#define AR_DIRECT_PARTS_CAP ((size_t)64 << 10)
+
 /* Whole-call scratch: one plan's worth per thread, then one weight-
- * gradient partial per chunk (summed in chunk order after the threads
- * join, so the result does not depend on the thread count). */
+ * gradient partial per chunk of a round. The backward runs in rounds of
+ * `round` chunks (all of them when the partials fit the cap); after each
+ * round the partials are summed in chunk order, so the result does not
+ * depend on the thread count. */
 typedef struct {
-    int chunk, nchunks, threads;
+    int chunk, nchunks, threads, round;
     size_t per_thread, parts, total;
 } direct_layout_t;
 
@@ -176,7 +182,9 @@ static direct_layout_t direct_layout(const ar_conv_cfg_t *c, int n, int h, int w
     l.per_thread = p.total_fwd > p.total_bwd ? p.total_fwd : p.total_bwd;
     l.parts = (size_t)l.threads * l.per_thread;
     const size_t wsize = (size_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
-    l.total = l.parts + (size_t)l.nchunks * wsize;
+    const size_t fit = AR_DIRECT_PARTS_CAP / wsize;
+    l.round = (size_t)l.nchunks <= fit ? l.nchunks : fit > (size_t)l.threads ? (int)fit : l.threads;
+    l.total = l.parts + (size_t)l.round * wsize;
     return l;
 }
 
@@ -193,6 +201,7 @@ typedef struct {
     int dweight; /* backward: compute weight-gradient partials */
     float *scratch;
     direct_layout_t l;
+    int r0, r1; /* backward: the chunks of the current round */
 } direct_job_t;
 
 static void forward_chunk(const direct_job_t *j, int ci, float *scratch)
@@ -232,7 +241,7 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
     const int n0 = ci * j->l.chunk, nb = n - n0 < j->l.chunk ? n - n0 : j->l.chunk;
     const direct_plan_t p = direct_plan(c, nb, h, w);
     assert(!j->dx || !dx_direct(c) || (p.gd.ho == h && p.gd.wo == w));
-    float *part = j->scratch + j->l.parts + (size_t)ci * c->cout * K;
+    float *part = j->scratch + j->l.parts + (size_t)(ci % j->l.round) * c->cout * K;
     for (int g = 0; g < G; g++) {
         const float *wg = j->weight + (size_t)g * cog * K;
         if (j->dweight) {
@@ -293,10 +302,11 @@ static void forward_worker(void *ctx, int tid, int T)
         forward_chunk(j, ci, j->scratch + (size_t)tid * j->l.per_thread);
 }
 
+/* Backward: chunks [r0, r1) of the current round (r0, r1 in the job). */
 static void backward_worker(void *ctx, int tid, int T)
 {
     const direct_job_t *j = ctx;
-    for (int ci = tid; ci < j->l.nchunks; ci += T)
+    for (int ci = j->r0 + tid; ci < j->r1; ci += T)
         backward_chunk(j, ci, j->scratch + (size_t)tid * j->l.per_thread);
 }
 
@@ -304,7 +314,8 @@ void ar_conv_direct_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const 
                             const float *bias, ar_tensor_t *y, float *scratch)
 {
     direct_job_t j = {c, x, NULL, y, NULL, weight, bias, 0, scratch,
-                      direct_layout(c, (int)x->shape[0], (int)x->shape[2], (int)x->shape[3])};
+                      direct_layout(c, (int)x->shape[0], (int)x->shape[2], (int)x->shape[3]),
+                      0, 0};
     ar_par_run(j.l.threads, forward_worker, &j);
 }
 
@@ -313,14 +324,18 @@ void ar_conv_direct_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const
                              float *scratch)
 {
     direct_job_t j = {c, x, dy, NULL, dx, weight, NULL, dweight != NULL, scratch,
-                      direct_layout(c, (int)x->shape[0], (int)x->shape[2], (int)x->shape[3])};
-    ar_par_run(j.l.threads, backward_worker, &j);
-    if (!dweight)
-        return;
+                      direct_layout(c, (int)x->shape[0], (int)x->shape[2], (int)x->shape[3]),
+                      0, 0};
     const size_t wsize = (size_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
-    for (int ci = 0; ci < j.l.nchunks; ci++) {
-        const float *part = scratch + j.l.parts + (size_t)ci * wsize;
-        for (size_t i = 0; i < wsize; i++)
-            dweight[i] += part[i];
+    for (j.r0 = 0; j.r0 < j.l.nchunks; j.r0 = j.r1) {
+        j.r1 = j.r0 + j.l.round < j.l.nchunks ? j.r0 + j.l.round : j.l.nchunks;
+        ar_par_run(j.r1 - j.r0 < j.l.threads ? j.r1 - j.r0 : j.l.threads, backward_worker, &j);
+        if (!dweight)
+            continue;
+        for (int ci = j.r0; ci < j.r1; ci++) {
+            const float *part = scratch + j.l.parts + (size_t)(ci % j.l.round) * wsize;
+            for (size_t i = 0; i < wsize; i++)
+                dweight[i] += part[i];
+        }
     }
 }
