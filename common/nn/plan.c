@@ -10,6 +10,7 @@
 #include "nn/batchnorm.h"
 #include "nn/conv.h"
 #include "op_table.h"
+#include "span_pack.h"
 
 struct ar_plan {
     ar_graph_t *g;              /* borrowed */
@@ -43,60 +44,13 @@ struct ar_plan {
 
 /* ---- lean pools: buffers with disjoint lifetimes share memory ---------------- */
 
-typedef struct span {
-    size_t size, off;
-    int start, end;             /* node-index interval in which the buffer lives */
-} span_t;
-
-static int by_off(const void *a, const void *b)
-{
-    const span_t *x = *(const span_t *const *)a, *y = *(const span_t *const *)b;
-    return x->off < y->off ? -1 : x->off > y->off;
-}
-
-/* First-fit by decreasing size: assigns s[i].off so that spans alive at the
- * same time never overlap. Returns the pool size, or 0 on no memory. */
-static size_t pack(span_t *s, int n)
-{
-    int *ord = malloc((size_t)(n ? n : 1) * sizeof *ord);
-    const span_t **live = malloc((size_t)(n ? n : 1) * sizeof *live);
-    size_t total = 0;
-    if (!ord || !live) goto done;
-    for (int i = 0; i < n; i++) ord[i] = i;
-    for (int i = 1; i < n; i++) /* insertion sort, largest first */
-        for (int j = i; j > 0 && s[ord[j]].size > s[ord[j - 1]].size; j--) {
-            int t = ord[j];
-            ord[j] = ord[j - 1], ord[j - 1] = t;
-        }
-    for (int k = 0; k < n; k++) {
-        span_t *x = &s[ord[k]];
-        int nl = 0;
-        for (int j = 0; j < k; j++) {
-            const span_t *y = &s[ord[j]];
-            if (y->size && x->start <= y->end && y->start <= x->end) live[nl++] = y;
-        }
-        qsort(live, (size_t)nl, sizeof *live, by_off);
-        size_t off = 0;
-        for (int j = 0; j < nl && x->size; j++) {
-            if (off + x->size <= live[j]->off) break;
-            if (live[j]->off + live[j]->size > off) off = live[j]->off + live[j]->size;
-        }
-        x->off = off;
-        if (off + x->size > total) total = off + x->size;
-    }
-done:
-    free(ord);
-    free(live);
-    return total ? total : AR_ALIGN;
-}
-
 /* Lays out the lean pools: outputs (eval-only plans) and output gradients.
  * Returns 0 or -1 (no memory). */
 static int plan_pools(ar_plan_t *p)
 {
     const ar_graph_t *g = p->g;
     int n = p->nn, last = n - 1;
-    span_t *s = calloc((size_t)n, sizeof *s);
+    ar_span_t *s = calloc((size_t)n, sizeof *s);
     if (!s) return -1;
     for (int i = 0; i < n; i++) {
         s[i].size = ar_align_up((size_t)p->o.batch * (size_t)ar_tensor_numel(&g->nodes[i].out) *
@@ -108,18 +62,21 @@ static int plan_pools(ar_plan_t *p)
     for (int i = 0; i < n; i++)
         if (p->fold_bn[i] >= 0) s[p->fold_bn[i]].start = i;
     if (!p->o.grads) {
-        p->act_bytes = pack(s, n);
+        if (!(p->act_bytes = ar_span_pack(s, n))) goto nomem;
         for (int i = 0; i < n; i++) p->act_off[i] = s[i].off;
     } else {
         for (int i = 0; i < n; i++) {
             s[i].start = i; /* backward of node i reads it last, its last consumer writes it first */
             if (!p->need[i]) s[i].size = 0;
         }
-        p->grad_bytes = pack(s, n);
+        if (!(p->grad_bytes = ar_span_pack(s, n))) goto nomem;
         for (int i = 0; i < n; i++) p->grad_off[i] = s[i].off;
     }
     free(s);
     return 0;
+nomem:
+    free(s);
+    return -1;
 }
 
 /* ---- layout ------------------------------------------------------------------ */

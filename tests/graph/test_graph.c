@@ -9,6 +9,7 @@
 #include "graph_testutil.h"
 #include "nn/graph.h"
 #include "nn/plan.h"
+#include "nn/span_pack.h"
 
 static void test_op_names(void)
 {
@@ -446,6 +447,31 @@ static void test_threads(void)
     ar_graph_destroy(&g);
 }
 
+/* Random lifetimes: spans alive together never overlap, and the pool is no
+ * larger than the sum of sizes. */
+static void test_span_pack(void)
+{
+    ar_rng_t r;
+    ar_rng_init(&r, 99);
+    ar_span_t s[200];
+    size_t sum = 0;
+    for (int i = 0; i < 200; i++) {
+        s[i].start = (int)ar_rng_below(&r, 100);
+        s[i].end = s[i].start + (int)ar_rng_below(&r, 20);
+        s[i].size = i % 17 == 0 ? 0 : 64 * (1 + ar_rng_below(&r, 50));
+        sum += s[i].size;
+    }
+    size_t total = ar_span_pack(s, 200);
+    int bad = 0;
+    for (int i = 0; i < 200; i++)
+        for (int j = 0; j < i; j++)
+            if (s[i].size && s[j].size && s[i].start <= s[j].end && s[j].start <= s[i].end &&
+                s[i].off < s[j].off + s[j].size && s[j].off < s[i].off + s[i].size)
+                bad++;
+    CHECK(bad == 0, "%d live spans overlap", bad);
+    CHECK(total > 0 && total <= sum && total < sum / 2, "pool %zu of %zu bytes", total, sum);
+}
+
 int main(void)
 {
     test_op_names();
@@ -458,5 +484,6 @@ int main(void)
     test_bn_running();
     test_lean();
     test_threads();
+    test_span_pack();
     TEST_MAIN_END();
 }
