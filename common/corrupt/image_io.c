@@ -28,10 +28,23 @@ static void convert(const uint8_t *src, int sc, uint8_t *dst, int c, long npix)
     }
 }
 
+/* libpng messages are kept for our error, not printed */
+typedef struct {
+    char msg[200];
+} png_msg_t;
+static void png_on_error(png_structp p, png_const_charp msg)
+{
+    png_msg_t *m = png_get_error_ptr(p);
+    if (m) snprintf(m->msg, sizeof m->msg, "%s", msg);
+    png_longjmp(p, 1);
+}
+static void png_on_warning(png_structp p, png_const_charp msg) { (void)p, (void)msg; }
+
 static int read_png(FILE *f, const char *path, int c, uint8_t **out, int *ph, int *pw,
                     ar_err_t *err)
 {
-    png_structp p = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_msg_t pm = {"not a readable PNG"};
+    png_structp p = png_create_read_struct(PNG_LIBPNG_VER_STRING, &pm, png_on_error, png_on_warning);
     png_infop info = p ? png_create_info_struct(p) : NULL;
     uint8_t *volatile raw = NULL;
     png_bytep *volatile rows = NULL;
@@ -45,7 +58,7 @@ static int read_png(FILE *f, const char *path, int c, uint8_t **out, int *ph, in
         free(raw);
         free(rows);
         free(px);
-        return ar_err_set(err, AR_E_FORMAT, "%s: not a readable PNG", path);
+        return ar_err_set(err, AR_E_FORMAT, "%s: PNG: %s", path, pm.msg);
     }
     png_init_io(p, f);
     png_read_info(p, info);
@@ -76,8 +89,15 @@ static int read_png(FILE *f, const char *path, int c, uint8_t **out, int *ph, in
 typedef struct {
     struct jpeg_error_mgr pub;
     jmp_buf jb;
+    char msg[JMSG_LENGTH_MAX];
 } jerr_t;
-static void jpeg_fail(j_common_ptr ci) { longjmp(((jerr_t *)ci->err)->jb, 1); }
+static void jpeg_fail(j_common_ptr ci)
+{
+    jerr_t *e = (jerr_t *)ci->err;
+    (*ci->err->format_message)(ci, e->msg);
+    longjmp(e->jb, 1);
+}
+static void jpeg_quiet(j_common_ptr ci) { (void)ci; }
 
 static int read_jpeg(FILE *f, const char *path, int c, uint8_t **out, int *ph, int *pw,
                      ar_err_t *err)
@@ -87,10 +107,12 @@ static int read_jpeg(FILE *f, const char *path, int c, uint8_t **out, int *ph, i
     uint8_t *volatile raw = NULL;
     di.err = jpeg_std_error(&je.pub);
     je.pub.error_exit = jpeg_fail;
+    je.pub.output_message = jpeg_quiet;
+    snprintf(je.msg, sizeof je.msg, "unsupported layout");
     if (setjmp(je.jb)) {
         jpeg_destroy_decompress(&di);
         free(raw);
-        return ar_err_set(err, AR_E_FORMAT, "%s: not a readable JPEG", path);
+        return ar_err_set(err, AR_E_FORMAT, "%s: JPEG: %s", path, je.msg);
     }
     jpeg_create_decompress(&di);
     jpeg_stdio_src(&di, f);
@@ -143,13 +165,14 @@ int ar_png_write(const char *path, const uint8_t *px, int h, int w, int c, ar_er
         return ar_err_set(err, AR_E_ARG, "%s: path too long", path);
     FILE *f = fopen(tmp, "wb");
     if (!f) return ar_err_set(err, AR_E_IO, "%s: cannot create", tmp);
-    png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_msg_t pm = {"write failed"};
+    png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, &pm, png_on_error, png_on_warning);
     png_infop info = p ? png_create_info_struct(p) : NULL;
     if (!info || setjmp(png_jmpbuf(p))) {
         png_destroy_write_struct(&p, &info);
         fclose(f);
         remove(tmp);
-        return ar_err_set(err, AR_E_IO, "%s: PNG write failed", path);
+        return ar_err_set(err, AR_E_IO, "%s: PNG: %s", path, pm.msg);
     }
     png_init_io(p, f);
     png_set_IHDR(p, info, (png_uint_32)w, (png_uint_32)h, 8,

@@ -306,7 +306,28 @@ static void test_frost_jpeg(void)
         CHECK(out[0] >= 62 && out[0] <= 64 && out[783] == out[0], "frost from JPEG: %d", out[0]);
         ar_corrupt_ctx_destroy(&ctx);
     }
-    remove(p), rmdir(dir);
+    /* damaged files are errors naming the file (and free what they hold) */
+    static const unsigned char png_head[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 1, 0, 0, 0, 1, 0, 8, 2, 0, 0, 0, 1, 2, 3, 4, 0, 0};
+    static const unsigned char jpg_head[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xDB, 0, 3, 9};
+    const struct {
+        const char *name;
+        const unsigned char *bytes;
+        size_t n;
+    } bad[2] = {{"bad.png", png_head, sizeof png_head}, {"bad.jpg", jpg_head, sizeof jpg_head}};
+    remove(p);
+    for (int i = 0; i < 2; i++) {
+        char bp[1200];
+        snprintf(bp, sizeof bp, "%s/%s", dir, bad[i].name);
+        FILE *f = fopen(bp, "wb");
+        if (f) fwrite(bad[i].bytes, 1, bad[i].n, f), fclose(f);
+        ar_err_clear(&err);
+        ctx = ar_corrupt_ctx_new(&o, 32, 32, 3, &err);
+        CHECK(ctx == NULL && err.status == AR_E_FORMAT && strstr(err.msg, bad[i].name),
+              "damaged %s: %s", bad[i].name, err.msg);
+        ar_corrupt_ctx_destroy(&ctx);
+        remove(bp);
+    }
+    rmdir(dir);
 }
 
 static void test_frost_dir(void)
