@@ -46,20 +46,18 @@ static int send_to(co_t *c, const uint8_t *id, size_t len, int rank, const ar_ms
 
 static int plan_round(co_t *c, ar_err_t *err)
 {
-    for (;;) {
-        uint64_t before = c->st.ntasks;
-        int s = c->cfg->kind->plan(c->kstate, c->job, c->st.round, ar_coord_state_plan(&c->st), err);
-        if (s) return ar_err_prefix(err, "planning round %d of job '%s'", c->st.round,
-                                    c->cfg->kind->name);
-        if (c->st.ntasks == before) {
-            c->finished = 1;
-            return AR_OK;
-        }
-        ar_info(c->job->log, "round %d: %llu tasks planned", c->st.round,
-                (unsigned long long)(c->st.ntasks - before));
-        c->st.round++;
+    uint64_t before = c->st.ntasks;
+    int s = c->cfg->kind->plan(c->kstate, c->job, c->st.round, ar_coord_state_plan(&c->st), err);
+    if (s) return ar_err_prefix(err, "planning round %d of job '%s'", c->st.round,
+                                c->cfg->kind->name);
+    if (c->st.ntasks == before) {
+        c->finished = 1; /* nothing more to do */
         return AR_OK;
     }
+    ar_info(c->job->log, "round %d: %llu tasks planned", c->st.round,
+            (unsigned long long)(c->st.ntasks - before));
+    c->st.round++;
+    return AR_OK;
 }
 
 /* Sends pending tasks to workers holding credit, lowest rank first. */
@@ -150,10 +148,7 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, ar_err_t *err)
         progress(c, 0);
         return s;
     }
-    case AR_MSG_ERROR:
-        if (m->u.error.task >= 0)
-            return ar_err_set(err, AR_E_WORKER, "worker r%d on %s failed: %s", r, m->u.error.host,
-                              m->u.error.text);
+    case AR_MSG_ERROR: /* the text already names the task */
         return ar_err_set(err, AR_E_WORKER, "worker r%d on %s failed: %s", r, m->u.error.host,
                           m->u.error.text);
     case AR_MSG_BYE:
@@ -249,12 +244,21 @@ static int shutdown_all(co_t *c, int failed, const char *reason)
         int got = 0;
         if (ar_server_recv(c->cfg->server, 50, &d, &n, &from, &got, &e) || !got) continue;
         ar_msg_t in;
-        if (ar_msg_decode(d, n, c->max, "worker", &in, &e) == AR_OK) {
-            if (in.type == AR_MSG_BYE && from.rank >= 0 && from.rank < c->st.nranks &&
-                in.rank == from.rank)
-                c->st.workers[from.rank].said_bye = 1;
-            ar_msg_clear(&in);
+        int r = from.rank;
+        if (ar_msg_decode(d, n, c->max, "worker", &in, &e) == AR_OK && r >= 0 &&
+            r < c->st.nranks && c->st.workers[r].expected && in.rank == r) {
+            ar_worker_entry_t *w = &c->st.workers[r];
+            if (in.type == AR_MSG_BYE) w->said_bye = 1;
+            /* a worker that joins or beats only now still has to be told */
+            if (in.type == AR_MSG_HELLO && !w->joined) {
+                w->joined = 1;
+                ar_msg_strcpy(w->host, sizeof w->host, in.u.hello.host);
+                w->pid = in.u.hello.pid;
+                (void)send_to(c, from.id, from.id_len, r, &m, &e);
+            }
+            if (in.type == AR_MSG_HEARTBEAT) (void)send_to(c, from.id, from.id_len, r, &m, &e);
         }
+        ar_msg_clear(&in);
         free(d);
     }
 }

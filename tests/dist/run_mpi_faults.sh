@@ -7,6 +7,7 @@
 #   a worker is killed (SIGKILL)            -> named, job ends
 #   the in-process worker of -np 1 fails    -> named r0
 #   an invalid job file                     -> the key and line
+#   a missing model (coordinator fails)     -> the file, clean and quick end
 # Faults are injected with AR_FAULT=<rank>:<after tasks>:<error|stop|kill>.
 set -uo pipefail
 bin=$1
@@ -85,6 +86,21 @@ if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "bad.toml:[0-9]*:.*shard_sise" "$
   echo "ok   bad-job: exit $rc"
 else
   echo "FAIL bad-job: rc $rc"; cat "$tmp/bad.err"; fail=1
+fi
+
+# a job that fails on the coordinator before any task (missing model): the
+# workers that are joining are still told to stop, so it ends quickly and
+# cleanly (no MPI_Abort), naming the file
+sed -e 's/^kind = "stats"/kind = "evaluate"/' -e "s|^\[data\]|[model]\npath = \"$tmp/no-such-model.h5\"\n[data]|" \
+  "$tmp/job.toml" > "$tmp/nomodel.toml"
+start=$(date +%s)
+timeout 60 mpirun -np 3 --oversubscribe "$bin" "$tmp/nomodel.toml" >"$tmp/nomodel.out" 2>"$tmp/nomodel.err"
+rc=$?
+secs=$(( $(date +%s) - start ))
+if [ $rc -ne 0 ] && [ $secs -le 15 ] && grep -q "no-such-model.h5" "$tmp/nomodel.err" && ! grep -q MPI_ABORT "$tmp/nomodel.err"; then
+  echo "ok   no-model: exit $rc after $secs s"
+else
+  echo "FAIL no-model: rc $rc after $secs s"; cat "$tmp/nomodel.err"; fail=1
 fi
 
 [ $fail = 0 ] && rm -rf "$tmp" && echo PASS
