@@ -1,4 +1,5 @@
-/* test_coord_state.c - the coordinator's task table: tasks go out in id
+/* test_coord_state.c - [run] options (BLAS threads per rank, range checks)
+ * and the coordinator's task table: tasks go out in id
  * order against credit, results arriving in any order (and streamed in
  * pieces) reach aggregate() strictly in task order, and unexpected results
  * (unknown task, a task given to another worker, wrong seq or type, after
@@ -7,6 +8,7 @@
 
 #include "check.h"
 #include "runtime/coord_state.h"
+#include "runtime/run_opts.h"
 
 typedef struct rec {
     uint64_t order[64];   /* task id of each aggregate() call */
@@ -114,5 +116,21 @@ int main(void)
     CHECK(st.workers[1].done == 2 && st.workers[2].done == 3 && st.workers[1].inflight == 0,
           "worker counters");
     ar_coord_state_free(&st);
+
+    /* ranks x BLAS threads: cores per node / ranks per node, at least 1 */
+    ar_run_opts_t o = ar_run_opts_default();
+    CHECK(ar_run_opts_blas_threads(&o, 32, 8) == 4, "32 cores, 8 ranks");
+    CHECK(ar_run_opts_blas_threads(&o, 2, 4) == 1, "2 cores, 4 ranks");
+    CHECK(ar_run_opts_blas_threads(&o, 16, 1) == 16, "16 cores, 1 rank");
+    o.blas_threads = 3;
+    CHECK(ar_run_opts_blas_threads(&o, 32, 8) == 3, "explicit");
+    o = ar_run_opts_default();
+    CHECK_OK(ar_run_opts_check(&o, &err), &err);
+    o.heartbeat_timeout = 1.5 * o.heartbeat_interval;
+    CHECK(ar_run_opts_check(&o, &err) == AR_E_CONFIG && strstr(err.msg, "heartbeat_timeout"),
+          "timeout < 2 x interval: %s", err.msg);
+    o = ar_run_opts_default();
+    strcpy(o.transport, "udp");
+    CHECK(ar_run_opts_check(&o, &err) == AR_E_CONFIG && strstr(err.msg, "udp"), "%s", err.msg);
     TEST_MAIN_END();
 }
