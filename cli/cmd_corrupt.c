@@ -51,7 +51,8 @@ static void usage(void)
            "  --split S          train or test, for directories holding both (default test)\n"
            "  --names LIST       comma-separated corruption names, 'all' (default: 19)\n"
            "                     or 'benchmark' (the 15 of CIFAR-10-C)\n"
-           "  --severities SPEC  e.g. 1-5 (default), 3, 1,3,5 (.npy directories need 1-5)\n"
+           "  --severities SPEC  1-5 (default) or 1-S for .h5 (images[s-1] = severity s);\n"
+           "                     .npy directories need 1-5\n"
            "  --seed N           random seed (default 1); image i of corruption c at\n"
            "                     severity s always uses the stream of (N, c, s, i)\n"
            "  --frost-dir DIR    frost texture photos (.png/.jpg); default: procedural\n"
@@ -329,6 +330,13 @@ static int generate(const opts_t *o, input_t *in, const ar_dataset_info_t *info,
     if ((st = ar_dataset_read_u8(in->ds, 0, N, NULL, labels, err))) goto done;
 
     if (is_h5) {
+        for (int i = 0; i < nsev; i++)
+            if (sevs[i] != i + 1) {
+                st = ar_err_set(err, AR_E_ARG,
+                                "%s: an HDF5 collection holds severities 1..S in order (images[s-1] is severity s); use e.g. --severities 1-3",
+                                o->out);
+                goto done;
+            }
         if (!(h5 = ar_h5_create(o->out, err))) {
             st = err->status;
             goto done;

@@ -148,10 +148,10 @@ static void test_h5_threads(ar_corrupt_ctx_t *ctx, const char *in)
     const char *names = "gaussian_noise,glass_blur,frost,jpeg_compression,elastic_transform";
     char args[4096];
     const char *o1 = test_tmp("cx_t1.h5"), *o3 = test_tmp("cx_t3.h5");
-    snprintf(args, sizeof args, "%s %s --seed 7 --names %s --severities 2,5 --threads 1", in, o1, names);
+    snprintf(args, sizeof args, "%s %s --seed 7 --names %s --severities 1-2 --threads 1", in, o1, names);
     int rc = run(args, test_tmp("cx_h5.log"));
     CHECK(rc == 0, "h5 run: %s", slurp(test_tmp("cx_h5.log")));
-    snprintf(args, sizeof args, "%s %s --seed 7 --names %s --severities 2,5 --threads 3 --quiet", in, o3, names);
+    snprintf(args, sizeof args, "%s %s --seed 7 --names %s --severities 1-2 --threads 3 --quiet", in, o3, names);
     rc = run(args, test_tmp("cx_h5.log"));
     CHECK(rc == 0, "h5 run 3 threads: %s", slurp(test_tmp("cx_h5.log")));
     ar_err_t err = {0};
@@ -176,18 +176,18 @@ static void test_h5_threads(ar_corrupt_ctx_t *ctx, const char *in)
         CHECK(memcmp(x, y, (size_t)2 * 530 * 3072) == 0, "%s: 1 thread = 3 threads", nm);
         int k = ar_corrupt_find(nm), same = 1;
         for (int i = 0; i < 530; i += 37) {
-            expect(ctx, k, 5, i, want);
+            expect(ctx, k, 2, i, want);
             same &= memcmp(want, x + (530L + i) * 3072, 3072) == 0;
         }
-        CHECK(same, "%s: severity 5 = the library's images", nm);
-        /* our reader: severity index 2 of [2, 5] is severity 5 */
+        CHECK(same, "%s: severity 2 = the library's images", nm);
+        /* our reader: images[1] is severity 2 */
         ar_data_source_t src = {.path = o1, .corruption = nm, .severity = 2};
         ar_dataset_t *ds = ar_dataset_open(&src, &err);
         CHECK(ds != NULL, "reader: %s", err.msg);
         if (ds) {
             int32_t lab;
             ar_dataset_read_u8(ds, 529, 1, y, &lab, &err);
-            expect(ctx, k, 5, 529, want);
+            expect(ctx, k, 2, 529, want);
             CHECK(memcmp(want, y, 3072) == 0 && lab == 9, "reader row 529");
             ar_dataset_destroy(&ds);
         }
@@ -201,7 +201,7 @@ static void test_h5_threads(ar_corrupt_ctx_t *ctx, const char *in)
     int nsev = 0;
     CHECK_OK(ar_h5_attr_read(a, "/", "seed", AR_DT_I64, &seed, 1, NULL, &err), &err);
     CHECK_OK(ar_h5_attr_read(a, "/", "severities", AR_DT_I32, sev, -5, &nsev, &err), &err);
-    CHECK(seed == 7 && nsev == 2 && sev[0] == 2 && sev[1] == 5, "seed/severities attributes");
+    CHECK(seed == 7 && nsev == 2 && sev[0] == 1 && sev[1] == 2, "seed/severities attributes");
     free(x), free(y);
 done:
     ar_h5_destroy(&a);
@@ -218,6 +218,8 @@ static void test_errors(const char *in)
     CHECK(access(test_tmp("cx_bad.h5"), F_OK) != 0, "nothing written on a usage error");
     snprintf(args, sizeof args, "%s %s --severities 0-3", in, test_tmp("cx_bad.h5"));
     CHECK(run(args, log) != 0 && strstr(slurp(log), "outside 1..5"), "bad severities: %s", slurp(log));
+    snprintf(args, sizeof args, "%s %s --severities 2,5", in, test_tmp("cx_bad.h5"));
+    CHECK(run(args, log) != 0 && strstr(slurp(log), "severities 1..S"), "h5 gap: %s", slurp(log));
     snprintf(args, sizeof args, "%s %s --severities 1-3", in, test_tmp("cx_bad_dir"));
     CHECK(run(args, log) != 0 && strstr(slurp(log), "severities 1-5"), "npy subset: %s", slurp(log));
     snprintf(args, sizeof args, "/nonexistent/set.h5 %s", test_tmp("cx_bad.h5"));
