@@ -18,7 +18,7 @@
  * Test hook: AR_FAULT="<rank>:<after>:<kill|stop|error|slow>" makes that
  * worker (rank "*": every worker), after <after> completed tasks, SIGKILL
  * itself, SIGSTOP itself (stops heartbeating), fail its next task, or sleep
- * 20 ms before each task, so tests can show how the job ends or balances.
+ * 50 ms before each task, so tests can show how the job ends or balances.
  */
 #include <pthread.h>
 #include <stdio.h>

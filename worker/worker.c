@@ -141,7 +141,7 @@ static int run_task(wk_t *w, const ar_msg_t *m, ar_err_t *err)
         if (w->cfg->fault_mode == AR_FAULT_KILL) raise(SIGKILL);
         if (w->cfg->fault_mode == AR_FAULT_STOP) raise(SIGSTOP); /* until SIGCONT */
         if (w->cfg->fault_mode == AR_FAULT_SLOW) {
-            struct timespec ts = {0, 20 * 1000 * 1000};
+            struct timespec ts = {0, 50 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
         if (w->cfg->fault_mode == AR_FAULT_ERROR) return ar_err_set(err, AR_E_INTERNAL, "injected fault (AR_FAULT) after %d tasks",

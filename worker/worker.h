@@ -27,7 +27,7 @@ typedef struct ar_worker_cfg {
 
 /* Injected faults, so tests can show how a job ends when a worker dies,
  * hangs or fails (SIGKILL itself, SIGSTOP itself, fail the task), and how
- * work is balanced around a straggler (sleep 20 ms before each task). */
+ * work is balanced around a straggler (sleep 50 ms before each task). */
 enum { AR_FAULT_NONE, AR_FAULT_KILL, AR_FAULT_STOP, AR_FAULT_ERROR, AR_FAULT_SLOW };
 
 /* Runs until SHUTDOWN. Returns AR_OK and sets *job_failed from the
