@@ -71,8 +71,8 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
                 for (int q = 0; q < g->x0; q++)
                     row[q] = 0.0f;
                 for (int b = 0; b < g->nb; b++) {
-                    float *d = row + g->x0 + (size_t)b * g->wq;
-                    const float *s =
+                    float *restrict d = row + g->x0 + (size_t)b * g->wq;
+                    const float *restrict s =
                         src + b * img + (size_t)(chan0 + ci) * hw + (size_t)(r - g->ph) * g->ws;
                     for (int q = 0; q < g->ws; q++) /* short rows: no memcpy call */
                         d[q] = s[q];
@@ -101,9 +101,10 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
                 const float *s0 = src + b * img + (size_t)(chan0 + ci) * hw;
                 for (int r = 0; r < g->hs; r++) {
                     const int R = r + g->ph, a = R % g->sh, u = R / g->sh;
-                    const float *s = s0 + (size_t)r * g->ws;
+                    const float *restrict s = s0 + (size_t)r * g->ws;
                     for (int e = 0; e < g->sw; e++) {
-                        float *d = base + (size_t)(a * g->sw + e) * g->plane + (size_t)u * g->rs;
+                        float *restrict d =
+                            base + (size_t)(a * g->sw + e) * g->plane + (size_t)u * g->rs;
                         /* source column e + sw*v - pw lies in [0, ws) for v in [lo, hi) */
                         int lo, hi;
                         ar_conv_tap_range(e - g->pw, g->sw, g->ws, g->wq, &lo, &hi);
@@ -161,8 +162,8 @@ void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, si
     for (int m = 0; m < M; m++) {
         const float b0 = bias ? bias[m] : 0.0f;
         for (int b = 0; b < g->nb; b++) {
-            float *d = dst + b * img + (size_t)(chan0 + m) * howo;
-            const float *s = out + (size_t)m * g->Lr + (size_t)b * g->wq;
+            float *restrict d = dst + b * img + (size_t)(chan0 + m) * howo;
+            const float *restrict s = out + (size_t)m * g->Lr + (size_t)b * g->wq;
             for (int oh = 0; oh < g->ho; oh++) {
                 float *dr = d + (size_t)oh * g->wo;
                 const float *sr = s + (size_t)oh * g->rs;
@@ -188,8 +189,8 @@ void ar_il_scatter_t(const ar_il_geom_t *g, const float *src, size_t img, int ch
     if (M == 1 && ldt == 1) { /* one channel: whole rows */
         for (int b = 0; b < g->nb; b++)
             for (int oh = 0; oh < g->ho; oh++) {
-                float *d = dst + (size_t)oh * g->rs + (size_t)b * g->wq;
-                const float *s = src + b * img + (size_t)chan0 * howo + (size_t)oh * g->wo;
+                float *restrict d = dst + (size_t)oh * g->rs + (size_t)b * g->wq;
+                const float *restrict s = src + b * img + (size_t)chan0 * howo + (size_t)oh * g->wo;
                 for (int q = 0; q < g->wo; q++)
                     d[q] = s[q];
             }
