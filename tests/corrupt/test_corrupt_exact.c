@@ -2,7 +2,8 @@
  * saturate, pixelate, defocus_blur, gaussian_blur, zoom_blur) byte for byte
  * against straightforward implementations of CORRUPTIONS.md written here
  * (no library helper is called), on synthetic colour and gray images of
- * several sizes; plus the registry and argument checks. */
+ * several sizes; glass_blur and motion_blur the same way, replaying their
+ * draws from the keyed stream; plus the registry and argument checks. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -228,6 +229,102 @@ static void ref_zoom(img_t im, int s, uint8_t *out)
             }
 }
 
+/* ---- glass_blur and motion_blur: random, but their draws can be replayed
+ * from the same keyed stream (ar_corrupt_key + core rng only) ---- */
+static void gauss_nearest(const double *in, double *out, int h, int w, int c, double sg)
+{
+    int r = sg > 1e-15 ? (int)(4.0 * sg + 0.5) : 0;
+    double k[64], sum = 0;
+    for (int j = -r; j <= r; j++) sum += k[j + r] = r ? exp(-0.5 / (sg * sg) * (double)(j * j)) : 1.0;
+    for (int j = 0; j <= 2 * r; j++) k[j] /= sum;
+    if (r == 0) {
+        memcpy(out, in, sizeof(double) * (size_t)h * w * c);
+        return;
+    }
+    double *t = malloc(sizeof(double) * (size_t)h * w * c);
+#define I(y, x, ch) in[((long)(y) * w + (x)) * c + (ch)]
+#define TT(y, x, ch) t[((long)(y) * w + (x)) * c + (ch)]
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int ch = 0; ch < c; ch++) {
+                double acc = I(y, x, ch) * k[r];
+                for (int j = r; j >= 1; j--) acc += (I(clampn(y - j, h), x, ch) + I(clampn(y + j, h), x, ch)) * k[r - j];
+                TT(y, x, ch) = acc;
+            }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int ch = 0; ch < c; ch++) {
+                double acc = TT(y, x, ch) * k[r];
+                for (int j = r; j >= 1; j--) acc += (TT(y, clampn(x - j, w), ch) + TT(y, clampn(x + j, w), ch)) * k[r - j];
+                out[((long)y * w + x) * c + ch] = acc;
+            }
+#undef I
+#undef TT
+    free(t);
+}
+
+static uint64_t g_seed = 5;
+static int64_t g_index;
+
+static void ref_glass(img_t im, int s, uint8_t *out)
+{
+    const double SG[5] = {.05, .25, .4, .25, .4};
+    const int IT[5] = {1, 1, 1, 2, 2};
+    int h = im.h, w = im.w, c = im.c, n = h * w * c;
+    double sg = SG[s] * fmax(1, nearbyint((h < w ? h : w) / 32.0));
+    double *a = malloc(sizeof(double) * n), *b = malloc(sizeof(double) * n);
+    uint8_t *u = malloc((size_t)n);
+    if (n <= 0 || !a || !b || !u) {
+        free(a), free(b), free(u);
+        return;
+    }
+    for (int i = 0; i < n; i++) a[i] = im.in[i] / 255.0;
+    gauss_nearest(a, b, h, w, c, sg);
+    for (int i = 0; i < n; i++) u[i] = to8(b[i]);
+    ar_rng_t r;
+    ar_rng_init(&r, ar_corrupt_key(g_seed, ar_corrupt_find("glass_blur"), s + 1, g_index));
+    for (int it = 0; it < IT[s]; it++)
+        for (int y = h - 1; y >= 2; y--)
+            for (int x = w - 1; x >= 2; x--) {
+                int dx = (int)ar_rng_below(&r, 2) - 1, dy = (int)ar_rng_below(&r, 2) - 1;
+                for (int ch = 0; ch < c; ch++) /* a copy: the source keeps its value */
+                    u[((long)y * w + x) * c + ch] = u[((long)(y + dy) * w + x + dx) * c + ch];
+            }
+    for (int i = 0; i < n; i++) a[i] = u[i] / 255.0;
+    gauss_nearest(a, b, h, w, c, sg);
+    for (int i = 0; i < n; i++) out[i] = to8(b[i]);
+    free(a), free(b), free(u);
+}
+
+/* ImageMagick MotionBlurImage, written from its definition */
+static void ref_motion(img_t im, int s, uint8_t *out)
+{
+    const double RAD[5] = {6, 6, 6, 8, 9}, SIG[5] = {1, 1.5, 2, 2, 2.5};
+    double f = fmax(1, nearbyint((im.h < im.w ? im.h : im.w) / 32.0));
+    double radius = RAD[s] * f, sigma = SIG[s] * f;
+    ar_rng_t r;
+    ar_rng_init(&r, ar_corrupt_key(g_seed, ar_corrupt_find("motion_blur"), s + 1, g_index));
+    double angle = ar_rng_range(&r, -45.0, 45.0) * M_PI / 180.0;
+    int width = (int)(2 * ceil(radius) + 1);
+    double k[64], norm = 0;
+    int ox[64], oy[64];
+    for (int i = 0; i < width; i++) {
+        norm += k[i] = exp(-(double)(i * i) / (2 * sigma * sigma));
+        double px = width * sin(angle), py = width * cos(angle);
+        ox[i] = (int)ceil(i * py / hypot(px, py) - 0.5);
+        oy[i] = (int)ceil(i * px / hypot(px, py) - 0.5);
+    }
+    for (int i = 0; i < width; i++) k[i] /= norm;
+    for (int y = 0; y < im.h; y++)
+        for (int x = 0; x < im.w; x++)
+            for (int ch = 0; ch < im.c; ch++) {
+                double acc = 0;
+                for (int i = 0; i < width; i++)
+                    acc += k[i] * AT(im, clampn(y + oy[i], im.h), clampn(x + ox[i], im.w), ch);
+                out[((long)y * im.w + x) * im.c + ch] = (uint8_t)(fmin(fmax(acc, 0), 1) * 255.0 + 0.5);
+            }
+}
+
 typedef void (*ref_fn)(img_t, int, uint8_t *);
 static void ref_bright(img_t im, int s, uint8_t *o) { ref_hsv(im, 0, s, o); }
 static void ref_sat(img_t im, int s, uint8_t *o) { ref_hsv(im, 1, s, o); }
@@ -240,7 +337,8 @@ static void test_exact(void)
     } cases[] = {{"contrast", ref_contrast},       {"brightness", ref_bright},
                  {"saturate", ref_sat},            {"pixelate", ref_pixelate},
                  {"defocus_blur", ref_defocus},    {"gaussian_blur", ref_gblur},
-                 {"zoom_blur", ref_zoom}};
+                 {"zoom_blur", ref_zoom},          {"glass_blur", ref_glass},
+                 {"motion_blur", ref_motion}};
     const int shapes[][3] = {{32, 32, 3}, {28, 28, 1}, {24, 40, 3}, {64, 64, 3}};
     for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
         int h = shapes[sh][0], w = shapes[sh][1], c = shapes[sh][2], n = h * w * c;
@@ -259,7 +357,8 @@ static void test_exact(void)
                     synth_image(11, i, h, w, c, in);
                     if (i == 0) memset(in, 255, (size_t)w * c * 3); /* saturated rows */
                     if (i == 1) memset(in + (long)w * c * 5, 0, (size_t)w * c * 4); /* black rows */
-                    int st = ar_corrupt_image(ctx, cor, s, 5, i, in, got, h, w, c, &err);
+                    g_index = i;
+                    int st = ar_corrupt_image(ctx, cor, s, g_seed, i, in, got, h, w, c, &err);
                     CHECK(st == 0, "%s: %s", cases[k].name, err.msg);
                     cases[k].ref((img_t){h, w, c, in}, s - 1, want);
                     for (int j = 0; j < n; j++) {
