@@ -36,7 +36,7 @@
 #define MAX_THREADS 64
 #define CACHE_LIMIT (1LL << 30) /* the clean set is read once when under 1 GiB */
 
-static const char *NAME = "corrupt";
+static const char NAME[] = "corrupt";
 
 static void usage(void)
 {
