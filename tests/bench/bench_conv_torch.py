@@ -7,7 +7,9 @@ Run with Debian's interpreter (it has torch 1.13):
     build/tests/bench/bench_conv --threads 1 > ours.txt
     /usr/bin/python3 tests/bench/bench_conv_torch.py --threads 1 --compare ours.txt
 
-Add --cpu-time to both on a loaded machine (process CPU clock).
+Add --cpu-time to both on a loaded machine (process CPU clock); there, also
+run bench_conv a few times and pass all outputs to --compare, and give
+--rounds 3: each side then keeps every layer's best time.
 
 Forward is F.conv2d with bias; backward is autograd of (y * dy).sum() giving
 the input and weight (and bias) gradients, as ar_conv2d_backward computes.
@@ -62,20 +64,25 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--compare", help="bench_conv output to compare against")
+    ap.add_argument("--compare", nargs="+",
+                    help="bench_conv output(s) to compare against (per layer, the best)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat the whole measurement, keep each layer's best (noisy machines)")
     ap.add_argument("--cpu-time", action="store_true",
                     help="time with the process CPU clock (as bench_conv --cpu-time)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     ours = {}
-    if a.compare:
-        with open(a.compare) as f:
+    for path in a.compare or []:
+        with open(path) as f:
             for line in f:
                 if line.startswith("BENCH "):
                     r = json.loads(line[6:])
-                    ours[r["layer"]] = r
+                    o = ours.setdefault(r["layer"], r)
+                    o["fwd_ms"] = min(o["fwd_ms"], r["fwd_ms"])
+                    o["bwd_ms"] = min(o["bwd_ms"], r["bwd_ms"])
     print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, batch {a.batch}, "
-          f"best of {a.reps}, {'process CPU' if a.cpu_time else 'wall'} clock, "
+          f"best of {a.reps} x {a.rounds}, {'process CPU' if a.cpu_time else 'wall'} clock, "
           f"mkldnn {torch.backends.mkldnn.is_available()}")
     hdr = f"{'layer':20s} {'fwd ms':>9s} {'fwd GF':>8s} {'bwd ms':>9s} {'bwd GF':>8s}"
     if ours:
@@ -104,8 +111,8 @@ def main():
             torch.autograd.grad(yg, (x, w, b), dy, retain_graph=True)
 
         clock = time.process_time if a.cpu_time else time.perf_counter
-        tf = best_ms(fwd, a.reps, clock)
-        tb = best_ms(bwd, a.reps, clock)
+        tf = min(best_ms(fwd, a.reps, clock) for _ in range(a.rounds))
+        tb = min(best_ms(bwd, a.reps, clock) for _ in range(a.rounds))
         line = f"{name:20s} {tf:9.3f} {flops / tf * 1e-6:8.1f} {tb:9.3f} {2 * flops / tb * 1e-6:8.1f}"
         if name in ours:
             o = ours[name]
