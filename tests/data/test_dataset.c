@@ -653,6 +653,53 @@ static void test_normalize(void)
     ar_dataset_destroy(&ds);
 }
 
+/* Normalisation is bit-identical to float32 (x/255 - mean)/std as numpy (and
+ * PyTorch's ToTensor + Normalize) compute it, for every pixel value. */
+static void test_normalize_exact(void)
+{
+    if (!tu_have_python("numpy")) {
+        printf("note: /usr/bin/python3 with numpy not found, skipping exact normalisation check\n");
+        return;
+    }
+    ar_err_t e = {0};
+    const int n = 2, h = 16, w = 16; /* 256 pixels per channel: every value */
+    uint8_t px[2 * 16 * 16 * 3];
+    for (int i = 0; i < n * h * w * 3; i++) px[i] = (uint8_t)((i / 3) * (i % 3 == 1 ? 7 : 1) + i % 3 * 40);
+    int64_t shape[4] = {n, h, w, 3};
+    CHECK_OK(ar_npy_write(test_tmp("norm_in.npy"), AR_NPY_U8, 4, shape, px, &e), &e);
+    char code[1024];
+    snprintf(code, sizeof code,
+             "import numpy as np\n"
+             "x = np.load('%s').astype(np.float32).transpose(0, 3, 1, 2)\n"
+             "m = np.array([0.4914, 0.4822, 0.4465], np.float32)[None, :, None, None]\n"
+             "s = np.array([0.2470, 0.2435, 0.2616], np.float32)[None, :, None, None]\n"
+             "np.save('%s', np.ascontiguousarray((x / np.float32(255) - m) / s, dtype=np.float32))\n",
+             test_tmp("norm_in.npy"), test_tmp("norm_out.npy"));
+    CHECK(tu_python(code) == 0, "numpy normalised");
+    ar_npy_t *o = ar_npy_open(test_tmp("norm_out.npy"), &e);
+    CHECK(o && o->dtype == AR_NPY_F32 && o->shape[0] == n, "numpy output: %s", ar_err_msg(&e));
+    if (!o) return;
+    float want[2 * 3 * 16 * 16], got[2 * 3 * 16 * 16];
+    CHECK_OK(ar_npy_read_rows(o, 0, n, want, &e), &e);
+    ar_npy_close(&o);
+    const float mean[3] = {0.4914f, 0.4822f, 0.4465f}, std[3] = {0.2470f, 0.2435f, 0.2616f};
+    ar_normalize_nhwc(px, n, h, w, 3, mean, std, got);
+    int diff = 0;
+    for (int i = 0; i < n * 3 * h * w; i++) diff += memcmp(&got[i], &want[i], sizeof(float)) != 0;
+    CHECK(diff == 0, "%d of %d values differ from numpy float32", diff, n * 3 * h * w);
+    /* the single-channel and generic paths agree with the 3-channel one */
+    float one[16 * 16], gen[2 * 5 * 16 * 16];
+    uint8_t px5[2 * 16 * 16 * 5];
+    for (int i = 0; i < n * h * w * 5; i++) px5[i] = px[(i / 5) * 3 + (i % 5) % 3];
+    const float mean5[5] = {mean[0], mean[1], mean[2], mean[0], mean[1]}, std5[5] = {std[0], std[1], std[2], std[0], std[1]};
+    ar_normalize_nhwc(px5, n, h, w, 5, mean5, std5, gen);
+    uint8_t plane[16 * 16];
+    for (int p = 0; p < h * w; p++) plane[p] = px[(h * w + p) * 3 + 2];
+    ar_normalize_nhwc(plane, 1, h, w, 1, mean + 2, std + 2, one);
+    CHECK(memcmp(one, want + (3 + 2) * h * w, sizeof one) == 0, "1-channel path exact");
+    CHECK(memcmp(gen + (5 + 1) * h * w, want + (3 + 1) * h * w, sizeof one) == 0, "generic path exact");
+}
+
 /* A virtual set through ar_dataset_new_custom. */
 typedef struct {
     int destroyed;
@@ -704,6 +751,7 @@ int main(void)
     test_h5py();
     test_damaged();
     test_normalize();
+    test_normalize_exact();
     test_custom();
     TEST_MAIN_END();
 }
