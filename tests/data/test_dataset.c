@@ -700,6 +700,69 @@ static void test_normalize_exact(void)
     CHECK(memcmp(gen + (5 + 1) * h * w, want + (3 + 1) * h * w, sizeof one) == 0, "generic path exact");
 }
 
+/* Shapes without a channel axis, and IDX with one. */
+static void test_shapes(void)
+{
+    ar_err_t e = {0};
+    const char *dir = test_tmp("shapes");
+    tu_rmdir(dir);
+    tu_mkdir(dir);
+    char p[1024], q[1024];
+    uint8_t px[10 * H * W * 3];
+    int32_t lab[10];
+    uint8_t l8[10];
+    int64_t l64[10];
+    for (int i = 0; i < 10; i++) lab[i] = (int32_t)(l8[i] = (uint8_t)(l64[i] = (i * 3) % 4));
+    /* IDX [N, H, W, 3] */
+    fill_nhwc(px, 10, H, W, 3, 4);
+    int64_t d4[4] = {10, H, W, 3}, d1 = 10;
+    snprintf(p, sizeof p, "%s/rgb-images-idx3-ubyte", dir);
+    snprintf(q, sizeof q, "%s/rgb-labels-idx1-ubyte", dir);
+    CHECK_OK(ar_idx_write(p, 4, d4, px, 0, &e), &e);
+    CHECK_OK(ar_idx_write(q, 1, &d1, l8, 1, &e), &e);
+    snprintf(q, sizeof q, "%s/rgb-labels-idx1-ubyte.gz", dir);
+    CHECK_OK(ar_idx_write(q, 1, &d1, l8, 1, &e), &e); /* plain and .gz labels both present: plain wins */
+    ar_dataset_t *ds = open_src(p, NULL, NULL, 0, &e);
+    CHECK(ds && ar_dataset_info(ds)->channels == 3 && ar_dataset_info(ds)->num_classes == 4, "4-D IDX: %s",
+          ar_err_msg(&e));
+    if (ds) check_contents(ds, px, lab, "idx [N, H, W, 3]");
+    ar_dataset_destroy(&ds);
+    /* .npy collection of [5N, H, W] */
+    char nd[900];
+    snprintf(nd, sizeof nd, "%s/gray", dir);
+    tu_mkdir(nd);
+    uint8_t g[10 * H * W];
+    fill_nhwc(g, 10, H, W, 1, 9);
+    int64_t s3[3] = {10, H, W};
+    snprintf(p, sizeof p, "%s/blur.npy", nd);
+    CHECK_OK(ar_npy_write(p, AR_NPY_U8, 3, s3, g, &e), &e);
+    int64_t d2 = 2;
+    snprintf(p, sizeof p, "%s/labels.npy", nd);
+    CHECK_OK(ar_npy_write(p, AR_NPY_I64, 1, &d2, l64, &e), &e); /* [N] labels shared by all severities */
+    ds = open_src(nd, NULL, "blur", 5, &e);
+    CHECK(ds && ar_dataset_info(ds)->channels == 1 && ar_dataset_info(ds)->count == 2, "3-D npy: %s", ar_err_msg(&e));
+    if (ds) check_contents(ds, g + 8 * H * W, lab, "npy-dir [5N, H, W], severity 5, [N] labels");
+    ar_dataset_destroy(&ds);
+    /* HDF5 [N, H, W] */
+    snprintf(p, sizeof p, "%s/gray.h5", dir);
+    ar_h5_t *h = ar_h5_create(p, &e);
+    CHECK_OK(ar_h5_write(h, "/images", AR_DT_U8, 3, s3, g, 0, &e), &e);
+    CHECK_OK(ar_h5_write(h, "/labels", AR_DT_I64, 1, &d1, l64, 0, &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    ds = open_src(p, NULL, NULL, 0, &e);
+    CHECK(ds && ar_dataset_info(ds)->channels == 1 && ar_dataset_info(ds)->num_classes == 4, "3-D hdf5: %s",
+          ar_err_msg(&e));
+    if (ds) check_contents(ds, g, lab, "hdf5 [N, H, W]");
+    ar_dataset_destroy(&ds);
+    /* HDF5 images of rank 2 are rejected */
+    h = ar_h5_create(p, &e);
+    int64_t s2[2] = {10, H * W};
+    CHECK_OK(ar_h5_write(h, "/images", AR_DT_U8, 2, s2, g, 0, &e), &e);
+    CHECK_OK(ar_h5_write(h, "/labels", AR_DT_I64, 1, &d1, l64, 0, &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    OPEN_FAILS(AR_E_FORMAT, p, NULL, NULL, 0, "gray.h5:/images", "must have 4 dims", "found 2");
+}
+
 /* A virtual set through ar_dataset_new_custom. */
 typedef struct {
     int destroyed;
@@ -752,6 +815,7 @@ int main(void)
     test_damaged();
     test_normalize();
     test_normalize_exact();
+    test_shapes();
     test_custom();
     TEST_MAIN_END();
 }
