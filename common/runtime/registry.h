@@ -49,6 +49,9 @@ typedef struct ar_taskplan ar_taskplan_t;
  * assigned in call order, continuing across rounds. */
 int ar_taskplan_add(ar_taskplan_t *plan, const char *type, ar_fields_t *params, ar_err_t *err);
 
+/* The coordinator's functions run on its event loop, which also answers
+ * heartbeats: keep each call well under [run] heartbeat_timeout_s (put heavy
+ * work into tasks), or the workers will consider the coordinator lost. */
 typedef struct ar_job_kind {
     const char *name;   /* [job] kind in the job file */
 
