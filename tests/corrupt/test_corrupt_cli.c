@@ -73,7 +73,8 @@ static void expect(ar_corrupt_ctx_t *ctx, int k, int s, int i, uint8_t *out)
 
 static void test_npy_dir(ar_corrupt_ctx_t *ctx, const char *in)
 {
-    const char *dir = test_tmp("cx_npy");
+    char dir[1024]; /* test_tmp's buffers rotate: keep a copy */
+    snprintf(dir, sizeof dir, "%s", test_tmp("cx_npy"));
     char args[4096];
     snprintf(args, sizeof args, "%s %s --seed 7 --threads 2 --limit 20 --preview %s/sheet.png", in,
              dir, test_tmp(""));
@@ -147,7 +148,9 @@ static void test_h5_threads(ar_corrupt_ctx_t *ctx, const char *in)
     /* 530 images cross a 512-image block; threads 1 and 3 give the same data */
     const char *names = "gaussian_noise,glass_blur,frost,jpeg_compression,elastic_transform";
     char args[4096];
-    const char *o1 = test_tmp("cx_t1.h5"), *o3 = test_tmp("cx_t3.h5");
+    char o1[1024], o3[1024]; /* test_tmp's buffers rotate: keep copies */
+    snprintf(o1, sizeof o1, "%s", test_tmp("cx_t1.h5"));
+    snprintf(o3, sizeof o3, "%s", test_tmp("cx_t3.h5"));
     snprintf(args, sizeof args, "%s %s --seed 7 --names %s --severities 1-2 --threads 1", in, o1, names);
     int rc = run(args, test_tmp("cx_h5.log"));
     CHECK(rc == 0, "h5 run: %s", slurp(test_tmp("cx_h5.log")));
@@ -210,25 +213,28 @@ done:
 
 static void test_errors(const char *in)
 {
-    const char *log = test_tmp("cx_err.log");
+    char log[1024], bad[1024]; /* test_tmp's buffers rotate: keep copies */
+    snprintf(log, sizeof log, "%s", test_tmp("cx_err.log"));
+    snprintf(bad, sizeof bad, "%s", test_tmp("cx_bad.h5"));
+    remove(bad); /* from an earlier run */
     CHECK(run("--help", log) == 0 && strstr(slurp(log), "Usage: archrepair corrupt"), "--help");
     char args[4096];
-    snprintf(args, sizeof args, "%s %s --names fog,mist", in, test_tmp("cx_bad.h5"));
+    snprintf(args, sizeof args, "%s %s --names fog,mist", in, bad);
     CHECK(run(args, log) != 0 && strstr(slurp(log), "unknown corruption 'mist'"), "bad name: %s", slurp(log));
-    CHECK(access(test_tmp("cx_bad.h5"), F_OK) != 0, "nothing written on a usage error");
-    snprintf(args, sizeof args, "%s %s --severities 0-3", in, test_tmp("cx_bad.h5"));
+    CHECK(access(bad, F_OK) != 0, "nothing written on a usage error");
+    snprintf(args, sizeof args, "%s %s --severities 0-3", in, bad);
     CHECK(run(args, log) != 0 && strstr(slurp(log), "outside 1..5"), "bad severities: %s", slurp(log));
-    snprintf(args, sizeof args, "%s %s --severities 2,5", in, test_tmp("cx_bad.h5"));
+    snprintf(args, sizeof args, "%s %s --severities 2,5", in, bad);
     CHECK(run(args, log) != 0 && strstr(slurp(log), "severities 1..S"), "h5 gap: %s", slurp(log));
     snprintf(args, sizeof args, "%s %s --severities 1-3", in, test_tmp("cx_bad_dir"));
     CHECK(run(args, log) != 0 && strstr(slurp(log), "severities 1-5"), "npy subset: %s", slurp(log));
-    snprintf(args, sizeof args, "/nonexistent/set.h5 %s", test_tmp("cx_bad.h5"));
+    snprintf(args, sizeof args, "/nonexistent/set.h5 %s", bad);
     int rc = run(args, log);
     CHECK(rc != 0 && strstr(slurp(log), "archrepair corrupt:") && strchr(slurp(log), '\n') == strrchr(slurp(log), '\n'),
           "missing input: one line (%s)", slurp(log));
-    snprintf(args, sizeof args, "%s %s --frost-dir /nonexistent/frost", in, test_tmp("cx_bad.h5"));
+    snprintf(args, sizeof args, "%s %s --frost-dir /nonexistent/frost", in, bad);
     CHECK(run(args, log) != 0 && strstr(slurp(log), "/nonexistent/frost"), "bad frost dir: %s", slurp(log));
-    CHECK(access(test_tmp("cx_bad.h5"), F_OK) != 0, "no output after failures");
+    CHECK(access(bad, F_OK) != 0, "no output after failures");
     CHECK(run("only-one-arg", log) == 2, "usage error status 2");
 }
 

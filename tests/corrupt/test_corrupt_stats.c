@@ -288,7 +288,8 @@ static int write_jpeg(const char *path, int h, int w, const uint8_t rgb[3])
 
 static void test_frost_jpeg(void)
 {
-    const char *dir = test_tmp("frost_jpg");
+    char dir[1024]; /* test_tmp's buffers rotate: keep a copy */
+    snprintf(dir, sizeof dir, "%s", test_tmp("frost_jpg"));
     mkdir(dir, 0755);
     char p[1200];
     snprintf(p, sizeof p, "%s/b.jpg", dir);
@@ -332,7 +333,8 @@ static void test_frost_jpeg(void)
 
 static void test_frost_dir(void)
 {
-    const char *dir = test_tmp("frost_tex");
+    char dir[1024]; /* test_tmp's buffers rotate: keep a copy */
+    snprintf(dir, sizeof dir, "%s", test_tmp("frost_tex"));
     mkdir(dir, 0755);
     char p1[1200], p2[1200];
     snprintf(p1, sizeof p1, "%s/a.png", dir);
