@@ -24,6 +24,7 @@ static void job_destroy(void *state)
     for (int i = 0; i < r->nblocks; i++) free(r->blocks[i]);
     free(r->blocks);
     free(r->scores);
+    free(r->order);
     free(r->c);
     free(r);
 }
@@ -43,15 +44,20 @@ static int make_candidates(rj_t *r, const ar_job_ctx_t *job, ar_err_t *err)
                                        : (int)(cfg->repair.top_k < r->nblocks ? cfg->repair.top_k
                                                                               : r->nblocks);
     int nn = method == AR_METHOD_ARCHREPAIR ? cfg->repair.nodes.n : 1;
-    if (method == AR_METHOD_FINETUNE) ntarget = 1;
+    /* finetune has no target; layer without an explicit layer retrains the
+     * most suspicious one when localization named it */
+    int one_layer = method == AR_METHOD_LAYER && !cfg->repair.layer[0] && r->top_layer[0];
+    if (method == AR_METHOD_FINETUNE || one_layer) ntarget = 1;
     int nv = nn * cfg->repair.seeds.n * cfg->repair.lrs.n;
     if (ntarget < 1 || nv < 1) return cfg_err(cfg, "repair.blocks", err, "leaves no candidate");
     r->c = calloc((size_t)(ntarget * nv), sizeof *r->c);
     if (!r->c) return ar_err_set(err, AR_E_NOMEM, "out of memory");
     for (int b = 0; b < ntarget; b++) {
-        const char *blk = method == AR_METHOD_FINETUNE ? "" :
-                          cfg->repair.blocks.n ? cfg->repair.blocks.v[b] : r->blocks[b];
-        int known = method == AR_METHOD_FINETUNE;
+        const char *blk = method == AR_METHOD_FINETUNE ? ""
+                          : one_layer            ? r->top_layer_block
+                          : cfg->repair.blocks.n ? cfg->repair.blocks.v[b]
+                                                 : r->blocks[r->order[b]];
+        int known = method == AR_METHOD_FINETUNE || one_layer;
         for (int i = 0; i < r->nblocks && !known; i++) known = strcmp(r->blocks[i], blk) == 0;
         if (!known) return cfg_err(cfg, "repair.blocks", err, "names a block the model does not have");
         for (int a = 0; a < nn; a++)
@@ -99,23 +105,6 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
             r->std[c] = cfg->data.std.n ? (float)cfg->data.std.v[c] : g->std[c];
         }
     }
-    const char **names = NULL;
-    if (!s) s = ar_graph_blocks(g, &names, &r->nblocks, err);
-    if (!s && r->nblocks == 0 && strcmp(cfg->repair.method, "finetune") != 0)
-        s = ar_err_set(err, AR_E_CONFIG, "%s: the model has no blocks to repair", cfg->model.path);
-    if (!s) {
-        r->blocks = calloc((size_t)r->nblocks + 1, sizeof *r->blocks);
-        r->scores = calloc((size_t)r->nblocks + 1, sizeof *r->scores);
-        if (!r->blocks || !r->scores) s = ar_err_set(err, AR_E_NOMEM, "out of memory");
-        for (int i = 0; !s && i < r->nblocks; i++) {
-            r->blocks[i] = strdup(names[i]);
-            r->scores[i] = (double)(r->nblocks - i); /* rank order as a score */
-        }
-        ar_info(job->log, "repair: localization library not linked in this build: block ranking "
-                          "is the graph's block order (%d blocks)", r->nblocks);
-    }
-    free(names);
-    ar_graph_destroy(&g);
     /* augmentation corruptions as names */
     for (int i = 0; !s && i < cfg->repair.corruptions.n; i++) {
         const char *nm = cfg->repair.corruptions.v[i];
@@ -133,6 +122,8 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
     }
     if (!s && cfg->repair.augment > 0 && (!r->corr_list[0] || !cfg->repair.severities.n))
         s = cfg_err(cfg, "repair.augment", err, "> 0 needs corruptions and severities");
+    if (!s) s = ar_repair_rank(r, job, g, err);
+    ar_graph_destroy(&g);
     if (!s && !cfg->repair.ops.n) s = cfg_err(cfg, "repair.ops", err, "must list at least one op");
     if (!s && (!cfg->repair.nodes.n || !cfg->repair.seeds.n || !cfg->repair.lrs.n))
         s = cfg_err(cfg, "repair.nodes", err, "nodes, seeds and lrs must each list at least one value");
@@ -202,7 +193,7 @@ static int plan_candidate(rj_t *r, const ar_job_ctx_t *job, int ci, int rung, ar
     PUT_S("out", out);
     PUT_S("method", cfg->repair.method);
     PUT_S("block", c->block);
-    PUT_S("layer", cfg->repair.layer);
+    PUT_S("layer", cfg->repair.layer[0] ? cfg->repair.layer : r->top_layer);
     PUT_S("ops", ops);
     PUT_I("cand", ci);
     PUT_I("rung", rung);

@@ -61,7 +61,7 @@ int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_grap
     if (!s) s = ar_h5_attr_write(h, "/repair", "wall_seconds", AR_DT_F64, 1, &wall, 1, err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "started", r->started, err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "finished", finished, err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair", "ranking", "graph-order", err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "ranking", r->ranking, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/blocks/names", bn, r->nblocks, err);
     if (!s) s = ar_h5_write(h, "/repair/blocks/scores", AR_DT_F64, 1, &nb, r->scores, 0, err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair/blocks", "chosen", r->c[r->best].block, err);

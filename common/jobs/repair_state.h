@@ -32,9 +32,13 @@ typedef struct rj {
     int nsets, k, channels;
     float mean[4], std[4];
     int64_t *cnt[2], *ok[2];  /* [phase][set]: 0 before, 1 after */
-    char **blocks;            /* ranking (graph order) */
-    double *scores;
+    char **blocks;            /* every block, graph order (owned) */
+    double *scores;           /* their suspiciousness (graph order: nblocks - index) */
+    int *order;               /* block indices, most suspicious first */
     int nblocks;
+    char ranking[64];         /* "localization" or "graph-order" */
+    char top_layer[128];      /* most suspicious layer ("" without localization) */
+    char top_layer_block[128];
     cand_t *c;
     int nc;
     int best;                 /* chosen candidate, -1 before */
@@ -43,6 +47,12 @@ typedef struct rj {
     double pool_acc, t0;
     char started[32];
 } rj_t;
+
+/* Ranks the blocks of g (repair_rank.c): the localization library on the
+ * repair pool when this build has it and the job needs a ranking, else the
+ * graph's block order (logged). Fills blocks, scores, order, ranking and
+ * top_layer; needs r->mean, r->std and r->corr_list. */
+int ar_repair_rank(rj_t *r, const ar_job_ctx_t *job, ar_graph_t *g, ar_err_t *err);
 
 /* "2026-01-02T03:04:05Z" (UTC) into buf. */
 void ar_repair_iso_now(char *buf, size_t cap);

@@ -1,6 +1,7 @@
 /* repair_set.c - repair and validation sets from training data (repair_set.h). */
 #include "repair_set.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,30 @@ void ar_repair_set_free(ar_repair_set_t *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Reads dataset image idx into px (uint8 HWC) and *label, corrupted by the
+ * augmentation draw of that index (repair_set.h); tmp holds one image. */
+static int pool_image(ar_dataset_t *ds, ar_corrupt_ctx_t *cc, const ar_repair_set_cfg_t *c,
+                      int64_t idx, uint8_t *px, uint8_t *tmp, int32_t *label, ar_err_t *err)
+{
+    const ar_dataset_info_t *in = ar_dataset_info(ds);
+    size_t img = (size_t)in->height * in->width * in->channels;
+    int st = ar_dataset_read_u8(ds, idx, 1, tmp, label, err);
+    if (st) return st;
+    if (c->augment > 0) {
+        uint64_t ids[2] = {ar_rng_hash_str("augment"), (uint64_t)idx};
+        ar_rng_t r;
+        ar_rng_init(&r, ar_rng_key(c->seed, ids, 2));
+        if (ar_rng_uniform(&r) < c->augment) {
+            int k = c->corruptions[ar_rng_below(&r, (uint64_t)c->ncorruptions)];
+            int s = c->severities[ar_rng_below(&r, (uint64_t)c->nseverities)];
+            return ar_corrupt_image(cc, k, s, c->seed, idx, tmp, px, in->height, in->width,
+                                    in->channels, err);
+        }
+    }
+    memcpy(px, tmp, img);
+    return AR_OK;
+}
+
 /* Reads (and maybe corrupts) images idx[0..n) into normalised x, labels y. */
 static int load(ar_dataset_t *ds, ar_corrupt_ctx_t *cc, const ar_repair_set_cfg_t *c,
                 const int64_t *idx, int64_t n, ar_tensor_t *x, int32_t *y, ar_err_t *err)
@@ -28,24 +53,21 @@ static int load(ar_dataset_t *ds, ar_corrupt_ctx_t *cc, const ar_repair_set_cfg_
     uint8_t *a = malloc(img), *b = malloc(img);
     int st = (!a || !b) ? ar_err_set(err, AR_E_NOMEM, "out of memory") : AR_OK;
     for (int64_t i = 0; i < n && !st; i++) {
-        st = ar_dataset_read_u8(ds, idx[i], 1, a, &y[i], err);
-        if (st) break;
-        const uint8_t *px = a;
-        if (c->augment > 0) {
-            uint64_t ids[2] = {ar_rng_hash_str("augment"), (uint64_t)idx[i]};
-            ar_rng_t r;
-            ar_rng_init(&r, ar_rng_key(c->seed, ids, 2));
-            if (ar_rng_uniform(&r) < c->augment) {
-                int k = c->corruptions[ar_rng_below(&r, (uint64_t)c->ncorruptions)];
-                int s = c->severities[ar_rng_below(&r, (uint64_t)c->nseverities)];
-                st = ar_corrupt_image(cc, k, s, c->seed, idx[i], a, b, h, w, ch, err);
-                px = b;
-            }
-        }
-        if (!st) ar_normalize_nhwc(px, 1, h, w, ch, c->mean, c->std, x->data + (size_t)i * img);
+        st = pool_image(ds, cc, c, idx[i], a, b, &y[i], err);
+        if (!st) ar_normalize_nhwc(a, 1, h, w, ch, c->mean, c->std, x->data + (size_t)i * img);
     }
     free(a), free(b);
     return st;
+}
+
+/* The permutation of the source's N images keyed by the seed. */
+static void pool_perm(const ar_repair_set_cfg_t *c, int64_t *perm, int64_t N)
+{
+    for (int64_t i = 0; i < N; i++) perm[i] = i;
+    uint64_t id = ar_rng_hash_str("pool");
+    ar_rng_t r;
+    ar_rng_init(&r, ar_rng_key(c->seed, &id, 1));
+    ar_rng_shuffle(&r, perm, N);
 }
 
 /* 1 per pool image the model gets right. */
@@ -120,11 +142,7 @@ int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_s
         st = ar_err_set(err, AR_E_NOMEM, "repair set: out of memory");
         goto done;
     }
-    for (int64_t i = 0; i < N; i++) perm[i] = i;
-    uint64_t id = ar_rng_hash_str("pool");
-    ar_rng_t r;
-    ar_rng_init(&r, ar_rng_key(c->seed, &id, 1));
-    ar_rng_shuffle(&r, perm, N);
+    pool_perm(c, perm, N);
     if ((st = load(ds, cc, c, perm, c->pool, &px, py, err)) ||
         (st = load(ds, cc, c, perm + c->pool, c->val, &out->xv, out->yv, err)) ||
         (st = predict(g, &px, py, c->batch, ok, err)))
@@ -159,4 +177,78 @@ done:
     ar_corrupt_ctx_destroy(&cc);
     ar_dataset_destroy(&ds);
     return st;
+}
+
+/* ---- the pool as a dataset --------------------------------------------------- */
+
+typedef struct pool_ds {
+    ar_dataset_t *base;
+    ar_corrupt_ctx_t *cc;
+    ar_repair_set_cfg_t c;
+    int64_t *perm;              /* first count entries used */
+    uint8_t *tmp;
+    size_t img;
+} pool_ds_t;
+
+static void pool_destroy(void *self)
+{
+    pool_ds_t *p = self;
+    if (!p) return;
+    ar_dataset_destroy(&p->base);
+    ar_corrupt_ctx_destroy(&p->cc);
+    free(p->perm);
+    free(p->tmp);
+    free(p);
+}
+
+static int pool_read(void *self, int64_t start, int64_t count, uint8_t *pixels, int32_t *labels,
+                     ar_err_t *err)
+{
+    pool_ds_t *p = self;
+    for (int64_t i = 0; i < count; i++) {
+        int32_t lab;
+        uint8_t *dst = pixels ? pixels + (size_t)i * p->img : p->tmp + p->img;
+        int st = pool_image(p->base, p->cc, &p->c, p->perm[start + i], dst, p->tmp, &lab, err);
+        if (st) return st;
+        if (labels) labels[i] = lab;
+    }
+    return AR_OK;
+}
+
+ar_dataset_t *ar_repair_pool_open(const ar_repair_set_cfg_t *c, int64_t count, ar_err_t *err)
+{
+    static const ar_dataset_vt_t vt = {.read = pool_read, .destroy = pool_destroy};
+    pool_ds_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        ar_err_set(err, AR_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    p->c = *c;
+    ar_data_source_t src = {.path = c->path, .split = c->split};
+    if (!(p->base = ar_dataset_open(&src, err))) goto fail;
+    const ar_dataset_info_t *in = ar_dataset_info(p->base);
+    if (count < 1 || count > in->count) {
+        ar_err_set(err, AR_E_ARG, "%s: pool of %lld from %lld images", c->path, (long long)count,
+                   (long long)in->count);
+        goto fail;
+    }
+    p->img = (size_t)in->height * in->width * in->channels;
+    p->perm = malloc((size_t)in->count * sizeof *p->perm);
+    p->tmp = malloc(2 * p->img);
+    if (!p->perm || !p->tmp) {
+        ar_err_set(err, AR_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (c->augment > 0 &&
+        !(p->cc = ar_corrupt_ctx_new(NULL, in->height, in->width, in->channels, err)))
+        goto fail;
+    pool_perm(c, p->perm, in->count);
+    ar_dataset_info_t info = *in;
+    info.count = count;
+    snprintf(info.format, sizeof info.format, "repair-pool");
+    snprintf(info.name, sizeof info.name, "repair pool of %.100s", in->name);
+    return ar_dataset_new_custom(&info, &vt, p, err);
+fail:
+    pool_destroy(p);
+    return NULL;
 }

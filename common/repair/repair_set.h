@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "core/tensor.h"
 #include "corrupt/corrupt.h"
+#include "data/dataset.h"
 #include "nn/graph.h"
 
 typedef struct ar_repair_set_cfg {
@@ -52,5 +53,11 @@ typedef struct ar_repair_set {
 int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *cfg, ar_repair_set_t *out,
                         ar_err_t *err);
 void ar_repair_set_free(ar_repair_set_t *s);
+
+/* The first `count` pool images (count <= the source's size) as a dataset:
+ * the same images, order and augmentation as the pool above, read lazily
+ * (uint8, labels as the source's), e.g. for localization on the pool.
+ * NULL with err set on failure; the caller destroys it. */
+ar_dataset_t *ar_repair_pool_open(const ar_repair_set_cfg_t *c, int64_t count, ar_err_t *err);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "core/rng.h"
+#include "data/dataset.h"
 #include "io/h5.h"
 #include "nn/plan.h"
 #include "nn/zoo.h"
@@ -78,6 +79,21 @@ int main(void)
         differ += memcmp(clean.xv.data + i * img, a.xv.data + i * img, (size_t)img * 4) != 0;
     CHECK(differ > 5 && differ < 45, "augmentation corrupts about half the images (%lld of 50)",
           (long long)differ);
+    /* the pool as a dataset: rows pool..pool+val are the validation images */
+    c.augment = 0.5;
+    ar_dataset_t *pd = ar_repair_pool_open(&c, 170, &e);
+    CHECK(pd != NULL && ar_dataset_info(pd)->count == 170, "pool dataset: %s", e.msg);
+    if (pd) {
+        ar_tensor_t xv = ar_tensor_4d(50, 1, 12, 12);
+        ar_tensor_alloc(&xv);
+        int32_t yv[50];
+        uint8_t scratch[50 * 144];
+        CHECK_OK(ar_dataset_read_batch(pd, 120, 50, &mean, &std, &xv, yv, scratch, &e), &e);
+        CHECK(memcmp(xv.data, a.xv.data, 50 * 144 * 4) == 0 && memcmp(yv, a.yv, sizeof yv) == 0,
+              "pool dataset rows 120..169 are the validation set");
+        ar_tensor_free(&xv);
+        ar_dataset_destroy(&pd);
+    }
     c.pool = 280;
     ar_repair_set_t bad;
     CHECK(ar_repair_set_build(g, &c, &bad, &e) == AR_E_ARG && strstr(e.msg, "300 images"),
