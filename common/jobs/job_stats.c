@@ -210,10 +210,8 @@ static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
     free(names);
     if (s) return s;
     for (int i = 0; i < st->nsets; i++)
-        printf("%-32s n=%-8lld mean=%.6f checksum=%016llx\n", st->sets[i].label,
-               (long long)st->count[i],
-               st->count[i] ? (double)st->sum[i] / (double)st->count[i] : 0.0,
-               (unsigned long long)st->hash[i]);
+        printf("%-32s images=%-8lld pixel_sum=%-14lld checksum=%016llx\n", st->sets[i].label,
+               (long long)st->count[i], (long long)st->sum[i], (unsigned long long)st->hash[i]);
     fflush(stdout);
     return AR_OK;
 }
