@@ -33,7 +33,7 @@ severities = [1, 3]
 [run]
 shard_size = 8
 heartbeat_s = 0.2
-heartbeat_timeout_s = 2.0
+heartbeat_timeout_s = 3.0
 TOML
 
 alive() { # a process that exists and is not a zombie
