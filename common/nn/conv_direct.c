@@ -108,12 +108,12 @@ static void phase_dx(const ar_conv_cfg_t *c, const ar_il_geom_t *gd, const float
         }
 }
 
-/* 16 input and at most 16 output channels per group, stride 1: the weight
- * gradient runs channel-last (ar_mk_outer_cl16), since the channel-first
- * outer kernel would broadcast once per FMA. */
+/* 16 input and at most 32 output channels per group: the weight gradient
+ * runs channel-last (ar_mk_outer_cl16: 8 broadcasts per 24 FMAs), where the
+ * channel-first outer kernel would broadcast once or twice as often. */
 static int direct_cl16(const ar_conv_cfg_t *c)
 {
-    return c->cin / c->groups == 16 && c->cout / c->groups <= 16 && c->sh == 1 && c->sw == 1;
+    return c->cin / c->groups == 16 && c->cout / c->groups <= 32;
 }
 
 /* Scratch layout of one (chunk, group) step; every piece 16-float aligned. */
@@ -135,7 +135,8 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     else
         p.gd = phase_dx_geom(c, cog, h, w, p.gx.ho, p.gx.wo, nb);
     p.xp = 0;
-    const size_t xpf = direct_cl16(c) ? 16 * (p.gx.plane + p.gx.slack) : p.gx.floats;
+    const size_t xpf =
+        direct_cl16(c) ? 16 * ((size_t)c->sh * c->sw * p.gx.plane + p.gx.slack) : p.gx.floats;
     p.ap = p.xp + (xpf > p.gx.floats ? xpf : p.gx.floats);
     const size_t apf = ar_il_round16((K > K2 ? K : K2) * AR_MK_MR);
     p.out = p.ap + apf;
@@ -250,9 +251,9 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
             float *pg = part + (size_t)g * cog * K;
             memset(pg, 0, (size_t)cog * K * sizeof(float));
             if (direct_cl16(c)) {
-                for (int t = 0; t < taps; t++) /* tap shifts in positions */
-                    off[t] = (int32_t)((size_t)(t / c->kw) * c->dh * p.gx.rs +
-                                       (size_t)(t % c->kw) * c->dw);
+                ar_il_geom_t g1 = p.gx; /* tap shifts of one channel, in positions */
+                g1.ch = 1;
+                ar_il_offsets(c, &g1, off);
                 ar_il_pack_cl16(&p.gx, j->x->data + n0 * ximg, ximg, g * cig, xp);
                 for (int m = 0; m < cog; m++)
                     ar_il_scatter_t(&p.gx, j->dy->data + n0 * yimg, yimg, g * cog + m, 1, 1,

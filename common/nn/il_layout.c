@@ -124,16 +124,22 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
 
 void ar_il_pack_cl16(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
 {
-    assert(g->ch == 16 && g->sh == 1 && g->sw == 1);
-    const size_t hw = (size_t)g->hs * g->ws;
-    memset(dst, 0, 16 * (g->plane + g->slack) * sizeof(float));
-    for (int r = 0; r < g->hs; r++)
-        for (int b = 0; b < g->nb; b++) {
-            float *d = dst + ((size_t)(r + g->ph) * g->rs + g->x0 + (size_t)b * g->wq) * 16;
+    assert(g->ch == 16);
+    const size_t hw = (size_t)g->hs * g->ws, planes = (size_t)g->sh * g->sw;
+    memset(dst, 0, 16 * (planes * g->plane + g->slack) * sizeof(float));
+    for (int b = 0; b < g->nb; b++)
+        for (int r = 0; r < g->hs; r++) {
+            const int R = r + g->ph, a = R % g->sh, u = R / g->sh;
             const float *s = src + b * img + (size_t)chan0 * hw + (size_t)r * g->ws;
-            for (int q = 0; q < g->ws; q++)
+            for (int col = 0; col < g->ws; col++) {
+                /* padded column C: phase C % sw, column C / sw of the image's
+                 * slot (stride 1: x0 = pw, so the slot column is col) */
+                const int C = col + g->pw - g->x0, e = C % g->sw, v = C / g->sw;
+                float *restrict d = dst + (((size_t)(a * g->sw + e)) * g->plane + (size_t)u * g->rs +
+                                           g->x0 + (size_t)b * g->wq + v) * 16;
                 for (int ci = 0; ci < 16; ci++)
-                    d[(size_t)q * 16 + ci] = s[(size_t)ci * hw + q];
+                    d[ci] = s[(size_t)ci * hw + col];
+            }
         }
 }
 

@@ -57,9 +57,10 @@ ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, 
  * into dst (g->floats floats), zeros everywhere else. */
 void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst);
 
-/* Channel-last variant for exactly 16 channels (stride-1 geometry, ch ==
- * 16): dst[q*16 + ci] holds what ar_il_pack puts at ci*plane + q, for q <
- * plane + slack (zeros elsewhere); dst holds 16*(plane + slack) floats. */
+/* Channel-last variant for exactly 16 channels (g->ch == 16): with
+ * P = sh*sw*plane positions per channel, dst[q*16 + ci] holds what
+ * ar_il_pack puts at ci*P + q, for q < P + slack (zeros elsewhere); dst holds
+ * 16*(P + slack) floats. */
 void ar_il_pack_cl16(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst);
 
 /* off[(ci*kh + i)*kw + j] = the tap's shift (above) for ci < g->ch. */

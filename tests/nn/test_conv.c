@@ -270,6 +270,12 @@ int main(void)
     check_case("64-64 rounds", cfg(64, 64, 3, 3, 1, 1, 1, 1), 30, 8, 8, 1, 0, 47);
     check_case("cl16 groups2 d2 5x5", cfg(32, 10, 5, 5, 1, 4, 2, 2), 3, 9, 8, 0, 0, 40);
     check_case("cl16 1x1 16-5", cfg(16, 5, 1, 1, 1, 0, 1, 1), 2, 7, 7, 1, 0, 46);
+    check_case("cl16 s2 16-20", cfg(16, 20, 3, 3, 2, 1, 1, 1), 1, 7, 7, 1, 1, 48);
+    check_case("cl16 s2 groups2 32-40", cfg(32, 40, 3, 3, 2, 1, 1, 2), 3, 9, 8, 0, 0, 49);
+    {
+        ar_conv_cfg_t c = {16, 32, 3, 3, 3, 2, 1, 1, 2, 1, 1, 0}; /* mixed stride/dilation */
+        check_case("cl16 s(3,2) d(2,1)", c, 2, 11, 10, 1, 0, 50);
+    }
     /* padding beyond (k-1)*dilation: dx phase by phase */
     check_case("1x1 p1 over-padded", cfg(3, 4, 1, 1, 1, 1, 1, 1), 2, 5, 6, 1, 1, 35);
     check_case("3x3 p3 over-padded", cfg(2, 3, 3, 3, 1, 3, 1, 1), 1, 5, 5, 1, 1, 36);
