@@ -74,7 +74,7 @@ expect() {
 
 host=$(hostname)
 expect error 3 2:3:error 30 "archrepair-coord: error: worker r2 on [^ ]+ failed: task [0-9]+ \(stats\): injected fault"
-expect stop 3 2:3:stop 15 "worker r2 \([^,]+, pid [0-9]+\) silent for [0-9.]+ s \(limit 2.0 s\)" "MPI_ABORT|aborting the job"
+expect stop 3 2:3:stop 15 "worker r2 \([^,]+, pid [0-9]+\) silent for [0-9.]+ s \(limit 3.0 s\)" "MPI_ABORT|aborting the job"
 expect kill 3 1:2:kill 30 "rank 1|worker r1"
 expect inproc 1 0:2:error 30 "worker r0 on [^ ]+ failed: task [0-9]+ \(stats\): injected fault"
 
