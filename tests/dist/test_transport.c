@@ -112,6 +112,13 @@ int main(void)
     CHECK(!strcmp(addr, "127.0.0.1"), "%s", addr);
     CHECK_OK(ar_net_host_address("lo", addr, sizeof addr, &err), &err);
     CHECK(!strcmp(addr, "127.0.0.1"), "lo -> %s", addr);
+    /* automatic choice (multi-host runs): a non-loopback IPv4 address, or an
+     * error that tells the user which key to set */
+    int s = ar_net_host_address(NULL, addr, sizeof addr, &err);
+    CHECK((s == AR_OK && strncmp(addr, "127.", 4) != 0) ||
+              (s == AR_E_NET && strstr(err.msg, "AR_ZMQ_ADDRESS")),
+          "automatic address: %d %s %s", s, addr, err.msg);
+    printf("automatic bind address: %s\n", s == AR_OK ? addr : err.msg);
     CHECK(ar_net_host_address("no-such-if0", addr, sizeof addr, &err) == AR_E_NET &&
           strstr(err.msg, "no-such-if0"), "bad interface: %s", err.msg);
     TEST_MAIN_END();
