@@ -31,7 +31,7 @@ static int direct_chunk(const ar_conv_cfg_t *c, int n, int h, int w)
     return (size_t)n < nb ? n : (int)nb;
 }
 
-/* Input gradient of the convs ar_conv_direct_dx_ok rejects (strided or
+/* Input gradient of the convs dx_direct rejects (strided or
  * over-padded), phase by phase: padded dx pixel (a + sh*u, e + sw*v) only
  * receives taps (i, j) with i*dh = a + sh*ei and j*dw = e + sw*ej, from
  * dy[u - ei][v - ej]: a stride-1 correlation of dy with that subset of
@@ -118,7 +118,7 @@ static int direct_cl16(const ar_conv_cfg_t *c)
 
 /* Scratch layout of one (chunk, group) step; every piece 16-float aligned. */
 typedef struct {
-    ar_il_geom_t gx, gd;    /* x with the conv's padding; dy with the flipped padding */
+    ar_il_geom_t gx, gd;    /* x with the conv's padding; dy packed for the input gradient */
     size_t xp, ap, out, off, total_fwd;        /* forward: offsets in floats */
     size_t dyl, wt, dyp, dxo, off2, total_bwd; /* backward, after xp / ap */
 } direct_plan_t;
