@@ -71,6 +71,20 @@ typedef struct ar_job_config {
         int64_t channels;           /* cell channels; 0 = the block's width */
         int keep_shortcut, seed_original;
     } repair;
+    struct {                    /* [localize]: docs/localization.md */
+        int64_t count;              /* failing examples (passing: as many) */
+        char *source;               /* "all", "clean", "corrupted" or one set label */
+        char *adversarial;          /* "none", "fgsm" or "pgd" */
+        double eps, step_size;      /* pixel/255 units */
+        int64_t steps;              /* PGD steps */
+        char *formula;              /* "tarantula", "ochiai" or "dstar" */
+        char *threshold;            /* "fixed" or "passing_mean" */
+        double threshold_value;     /* the fixed threshold */
+        char *gradient_scale;       /* "weight" or "raw" */
+        char *gradient_norm;        /* "layer_mean", "global", "layer" or "none" */
+        char *aggregate;            /* "mean", "max" or "topk" */
+        int64_t top_k;              /* neurons averaged by "topk" */
+    } localize;
     struct {
         int64_t ranks;              /* expected MPI ranks; 0 = whatever mpirun gives */
         int64_t blas_threads;       /* OpenBLAS threads per rank */

@@ -1,0 +1,41 @@
+/* job_localize.h - the "localize" job (issue 6): vulnerable block
+ * localization by adversarial-aware spectrum analysis, distributed.
+ *
+ * Rounds (the same stages and batches as ar_localize_run, localize/localize.h,
+ * so the numbers equal the in-process call's and do not depend on ranks):
+ *   0  localize_scan tasks: shards of every source set (start and length
+ *      multiples of data.batch_size), returning per-image correctness (u8);
+ *   1  the coordinator selects failing / passing examples (ar_lz_select);
+ *      with threshold "passing_mean", localize_spectrum tasks of role MEAN
+ *      over the passing batches (rows of activation sums); else round 2 now;
+ *   2  localize_spectrum tasks over the failing then the passing batches
+ *      (role FAILING / PASSING, thresholds in the task), returning integer
+ *      counts and one gradient row per batch; rows are summed in task order.
+ * A task holds whole batches of one set (run.shard_size rounded to a
+ * multiple of the batch), indices and thresholds as tensors.
+ * Output (job.output, HDF5, written atomically): /localization (see
+ * ar_localize_write_h5 and docs/localization.md) with attributes job (TOML
+ * text), model, ranks, wall_seconds; stdout: the block and layer rankings.
+ */
+#ifndef AR_JOBS_JOB_LOCALIZE_H
+#define AR_JOBS_JOB_LOCALIZE_H
+
+#include "config/job_config.h"
+#include "localize/localize.h"
+#include "runtime/registry.h"
+
+extern const ar_job_kind_t ar_job_localize;
+extern const ar_task_type_t ar_task_localize_scan;
+extern const ar_task_type_t ar_task_localize_spectrum;
+
+/* The [localize] keys (and job.seed, data.batch_size) as options; mean/std
+ * are left NULL (the caller supplies the data normalisation). AR_E_CONFIG
+ * naming the key on a value the library refuses. */
+int ar_localize_opts_from_job(const ar_job_config_t *cfg, ar_localize_opts_t *o, ar_err_t *err);
+
+/* Task parameters shared by both task types: model path, batch, mean/std
+ * (C floats each), seed and the adversarial configuration. */
+int ar_lz_put_engine_params(ar_fields_t *p, const char *model, const ar_localize_opts_t *o,
+                            const float *mean, const float *std, int channels, ar_err_t *err);
+
+#endif

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# run_mpi_localize.sh BIN INPROC SRC TMP - the localize job under real mpirun
+# at -np 1, 2 and 4 on the trained Fashion-MNIST model with one block damaged
+# (one BN channel of layer3.2 x10), on clean and generated noisy images, with
+# PGD and the passing-mean threshold (three rounds of tasks): every run must
+# write bit-identical /localization arrays, equal to the in-process library
+# call's, and rank the damaged block first.
+set -euo pipefail
+bin=$1 inproc=$2 src=$3
+tmp=$4/localize-mpi
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$tmp" && mkdir -p "$tmp"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+py=/usr/bin/python3
+$py "$here/check_localize.py" damage "$src/tests/data/fmnist_resnet20_w025.h5" "$tmp/model.h5" layer3.2.bn1 10 5
+outs=()
+for np in 1 2 4; do
+  cat > "$tmp/np$np.toml" <<TOML
+[job]
+kind = "localize"
+seed = 3
+output = "$tmp/np$np.h5"
+[model]
+path = "$tmp/model.h5"
+[data]
+path = "/usr/share/datasets/fashion-mnist"
+split = "test"
+limit = 400
+batch_size = 50
+[[data.corrupted]]
+kind = "generated"
+corruptions = ["gaussian_noise"]
+severities = [2]
+[localize]
+count = 120
+adversarial = "pgd"
+eps = 6
+steps = 2
+step_size = 3
+[run]
+shard_size = 100
+TOML
+  start=$(date +%s.%N)
+  if ! timeout 200 mpirun -np $np --oversubscribe "$bin" "$tmp/np$np.toml" >"$tmp/np$np.out" 2>"$tmp/np$np.err"; then
+    echo "FAIL: -np $np exited non-zero"; cat "$tmp/np$np.err"; exit 1
+  fi
+  echo "-np $np: $(awk "BEGIN{print $(date +%s.%N) - $start}") s"
+  grep -q "^block ranking" "$tmp/np$np.out" || { echo "FAIL: no ranking printed"; cat "$tmp/np$np.out"; exit 1; }
+  outs+=("$tmp/np$np.h5")
+done
+cat "$tmp/np4.out"
+timeout 200 "$inproc" "$tmp/np1.toml" "$tmp/inproc.h5" > /dev/null
+$py "$here/check_localize.py" same layer3.2 "${outs[@]}" "$tmp/inproc.h5"
+ls "$tmp"/*.tmp.* 2>/dev/null && { echo "FAIL: temporary files left"; exit 1; }
+rm -rf "$tmp"
+echo PASS
