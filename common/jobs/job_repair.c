@@ -122,12 +122,18 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
     }
     if (!s && cfg->repair.augment > 0 && (!r->corr_list[0] || !cfg->repair.severities.n))
         s = cfg_err(cfg, "repair.augment", err, "> 0 needs corruptions and severities");
-    if (!s) s = ar_repair_rank(r, job, g, err);
+    if (!s) s = ar_repair_rank_init(r, job, g, &r->localize, err);
+    r->base = r->localize;
     ar_graph_destroy(&g);
+    for (int i = 0; !s && i < cfg->repair.blocks.n; i++) {
+        int known = 0;
+        for (int b = 0; b < r->nblocks && !known; b++) known = !strcmp(r->blocks[b], cfg->repair.blocks.v[i]);
+        if (!known) s = cfg_err(cfg, "repair.blocks", err, "names a block the model does not have");
+    }
     if (!s && !cfg->repair.ops.n) s = cfg_err(cfg, "repair.ops", err, "must list at least one op");
     if (!s && (!cfg->repair.nodes.n || !cfg->repair.seeds.n || !cfg->repair.lrs.n))
         s = cfg_err(cfg, "repair.nodes", err, "nodes, seeds and lrs must each list at least one value");
-    if (!s) s = make_candidates(r, job, err);
+    if (!s && !r->localize) s = make_candidates(r, job, err);
     if (!s) s = ar_sets_from_job(cfg, &r->sets, &r->nsets, err);
     for (int p = 0; !s && p < 2; p++) {
         r->cnt[p] = calloc((size_t)r->nsets + 1, sizeof(int64_t));
@@ -172,6 +178,40 @@ static int64_t rung_epochs(int64_t full, int rung, int R, int64_t min)
     return e < min ? min : e;
 }
 
+/* The repair-set fields every repair task carries (task_repair.h). */
+static int put_set_fields(const rj_t *r, const ar_job_ctx_t *job, ar_fields_t *p, ar_err_t *err)
+{
+    const ar_job_config_t *cfg = job->cfg;
+    int64_t ch = r->channels, ns = cfg->repair.severities.n;
+    int s = ar_fields_put_str(p, "train_path",
+                              cfg->repair.train_path[0] ? cfg->repair.train_path : cfg->data.path, err);
+    if (!s) s = ar_fields_put_str(p, "train_split", cfg->repair.train_split, err);
+    if (!s) s = ar_fields_put_int(p, "pool", cfg->repair.pool, err);
+    if (!s) s = ar_fields_put_int(p, "val", cfg->repair.val, err);
+    if (!s) s = ar_fields_put_int(p, "failing", cfg->repair.failing, err);
+    if (!s) s = ar_fields_put_int(p, "sample", cfg->repair.sample, err);
+    if (!s) s = ar_fields_put_float(p, "augment", cfg->repair.augment, err);
+    if (!s) s = ar_fields_put_str(p, "corruptions", r->corr_list, err);
+    if (!s) s = ar_fields_put_int(p, "set_seed", cfg->job.seed, err);
+    if (!s) s = ar_fields_put_int(p, "eval_batch", cfg->data.batch_size, err);
+    if (!s) s = ar_fields_put_tensor(p, "severities", AR_WDT_I64, 1, &ns, cfg->repair.severities.v, err);
+    if (!s) s = ar_fields_put_tensor(p, "mean", AR_WDT_F32, 1, &ch, r->mean, err);
+    if (!s) s = ar_fields_put_tensor(p, "std", AR_WDT_F32, 1, &ch, r->std, err);
+    return s;
+}
+
+/* One repair_localize task: localization on the repair pool. */
+static int plan_localize(const rj_t *r, const ar_job_ctx_t *job, ar_taskplan_t *plan, ar_err_t *err)
+{
+    ar_fields_t p = {0};
+    int s = ar_fields_put_str(&p, "model", job->cfg->model.path, err);
+    if (!s) s = ar_fields_put_int(&p, "count", job->cfg->repair.failing > 0 ? job->cfg->repair.failing : 1, err);
+    if (!s) s = put_set_fields(r, job, &p, err);
+    if (!s) s = ar_taskplan_add(plan, "repair_localize", &p, err);
+    ar_fields_clear(&p);
+    return s;
+}
+
 static int plan_candidate(rj_t *r, const ar_job_ctx_t *job, int ci, int rung, ar_taskplan_t *plan,
                           ar_err_t *err)
 {
@@ -184,7 +224,6 @@ static int plan_candidate(rj_t *r, const ar_job_ctx_t *job, int ci, int rung, ar
         size_t l = strlen(ops);
         snprintf(ops + l, sizeof ops - l, "%s%s", i ? "," : "", cfg->repair.ops.v[i]);
     }
-    int64_t ch = r->channels, ns = cfg->repair.severities.n;
     ar_fields_t p = {0};
     int s = ar_fields_put_str(&p, "model", cfg->model.path, err);
 #define PUT_S(k, v) if (!s) s = ar_fields_put_str(&p, k, v, err)
@@ -208,22 +247,10 @@ static int plan_candidate(rj_t *r, const ar_job_ctx_t *job, int ci, int rung, ar
     PUT_I("channels", cfg->repair.channels);
     PUT_I("keep_shortcut", cfg->repair.keep_shortcut);
     PUT_I("seed_original", cfg->repair.seed_original);
-    PUT_S("train_path", cfg->repair.train_path[0] ? cfg->repair.train_path : cfg->data.path);
-    PUT_S("train_split", cfg->repair.train_split);
-    PUT_I("pool", cfg->repair.pool);
-    PUT_I("val", cfg->repair.val);
-    PUT_I("failing", cfg->repair.failing);
-    PUT_I("sample", cfg->repair.sample);
-    PUT_F("augment", cfg->repair.augment);
-    PUT_S("corruptions", r->corr_list);
-    PUT_I("set_seed", cfg->job.seed);
-    PUT_I("eval_batch", cfg->data.batch_size);
 #undef PUT_S
 #undef PUT_I
 #undef PUT_F
-    if (!s) s = ar_fields_put_tensor(&p, "severities", AR_WDT_I64, 1, &ns, cfg->repair.severities.v, err);
-    if (!s) s = ar_fields_put_tensor(&p, "mean", AR_WDT_F32, 1, &ch, r->mean, err);
-    if (!s) s = ar_fields_put_tensor(&p, "std", AR_WDT_F32, 1, &ch, r->std, err);
+    if (!s) s = put_set_fields(r, job, &p, err);
     if (!s) s = ar_taskplan_add(plan, "repair_candidate", &p, err);
     ar_fields_clear(&p);
     return s;
@@ -257,22 +284,19 @@ static int job_plan(void *state, const ar_job_ctx_t *job, int round, ar_taskplan
                     ar_err_t *err)
 {
     rj_t *r = state;
-    int R = (int)job->cfg->repair.rungs;
+    int R = (int)job->cfg->repair.rungs, k = round - r->base, s = AR_OK;
     if (round == 0) {
-        int s = plan_eval(r, job, 0, job->cfg->model.path, plan, err);
-        for (int i = 0; !s && i < r->nc; i++) s = plan_candidate(r, job, i, 0, plan, err);
+        s = plan_eval(r, job, 0, job->cfg->model.path, plan, err);
+        if (!s && r->localize) return plan_localize(r, job, plan, err);
+    }
+    if (k < 0 || s) return s;
+    if (k < R) {
+        if (k > 0) halve(r, job, k - 1);
+        for (int i = 0; i < r->nc && !s; i++)
+            if (r->c[i].alive) s = plan_candidate(r, job, i, k, plan, err);
         return s;
     }
-    if (round < R) {
-        halve(r, job, round - 1);
-        for (int i = 0; i < r->nc; i++)
-            if (r->c[i].alive) {
-                int s = plan_candidate(r, job, i, round, plan, err);
-                if (s) return s;
-            }
-        return AR_OK;
-    }
-    if (round == R) {
+    if (k == R) {
         for (int i = 0; i < r->nc; i++)
             if (r->c[i].alive && (r->best < 0 || r->c[i].val_acc > r->c[r->best].val_acc)) r->best = i;
         if (r->best < 0) return ar_err_set(err, AR_E_INTERNAL, "repair: no candidate left");
@@ -348,6 +372,10 @@ static int job_aggregate(void *state, const ar_job_ctx_t *job, uint64_t id, cons
     rj_t *r = state;
     if (!strcmp(type, "evaluate")) return agg_eval(r, params, res, err);
     if (!strcmp(type, "repair_candidate")) return agg_cand(r, job, params, res, final, err);
+    if (!strcmp(type, "repair_localize") && r->localize && !r->nc) {
+        int s = ar_repair_rank_apply(r, job, res, err);
+        return s ? s : make_candidates(r, job, err);
+    }
     return ar_err_set(err, AR_E_PROTO, "repair job: unexpected task type '%s'", type);
 }
 

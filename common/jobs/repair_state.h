@@ -37,6 +37,8 @@ typedef struct rj {
     int *order;               /* block indices, most suspicious first */
     int nblocks;
     char ranking[64];         /* "localization" or "graph-order" */
+    int localize;             /* 1: round 0 runs a repair_localize task */
+    int base;                 /* round of rung 0 (1 after localization, else 0) */
     char top_layer[128];      /* most suspicious layer ("" without localization) */
     char top_layer_block[128];
     cand_t *c;
@@ -48,11 +50,15 @@ typedef struct rj {
     char started[32];
 } rj_t;
 
-/* Ranks the blocks of g (repair_rank.c): the localization library on the
- * repair pool when this build has it and the job needs a ranking, else the
- * graph's block order (logged). Fills blocks, scores, order, ranking and
- * top_layer; needs r->mean, r->std and r->corr_list. */
-int ar_repair_rank(rj_t *r, const ar_job_ctx_t *job, ar_graph_t *g, ar_err_t *err);
+/* Block ranking (repair_rank.c). init: every block of g in graph order as
+ * the ranking (scores nblocks - index); *localize = 1 when the job needs a
+ * ranking (no explicit repair.blocks, or the layer method without a layer)
+ * and this build has the localization library, so a repair_localize task
+ * must run; else the fallback is logged. apply: a repair_localize result
+ * replaces scores and order and names the most suspicious layer. */
+int ar_repair_rank_init(rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g, int *localize,
+                        ar_err_t *err);
+int ar_repair_rank_apply(rj_t *r, const ar_job_ctx_t *job, const ar_fields_t *res, ar_err_t *err);
 
 /* "2026-01-02T03:04:05Z" (UTC) into buf. */
 void ar_repair_iso_now(char *buf, size_t cap);

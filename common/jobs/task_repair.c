@@ -61,8 +61,8 @@ static int get_i(const ar_fields_t *p, const char *k, int64_t lo, int64_t hi, in
     return st;
 }
 
-/* The repair set of these parameters, built once per worker. */
-static int repair_set(rw_t *w, const ar_fields_t *p, ar_err_t *err)
+int ar_repair_set_cfg_from_fields(const ar_fields_t *p, int channels, ar_repair_set_cfg_t *c,
+                                  ar_err_t *err)
 {
     const char *path, *split, *corr;
     int64_t pool, val, failing, sample, seed, batch;
@@ -83,25 +83,47 @@ static int repair_set(rw_t *w, const ar_fields_t *p, ar_err_t *err)
         (st = ar_fields_get_tensor(p, "mean", AR_WDT_F32, 1, &mean, err)) ||
         (st = ar_fields_get_tensor(p, "std", AR_WDT_F32, 1, &std, err)))
         return st;
-    if (mean->shape[0] != w->g->in_c || std->shape[0] != w->g->in_c ||
-        sev->shape[0] > AR_CORRUPT_SEVERITIES)
-        return ar_err_set(err, AR_E_PROTO, "mean/std/severities do not match the model");
-    char key[4096];
-    snprintf(key, sizeof key, "%s|%s|%s|%s|%lld|%lld|%lld|%lld|%lld|%lld|%.17g", w->model, path,
-             split, corr, (long long)pool, (long long)val, (long long)failing, (long long)sample,
-             (long long)seed, (long long)batch, augment);
-    if (w->have_set && strcmp(key, w->set_key) == 0) return AR_OK;
-    ar_repair_set_free(&w->set);
-    w->have_set = 0;
-    ar_repair_set_cfg_t c = {.path = path, .split = split, .pool = pool, .val = val,
-                             .failing = failing, .sample = sample, .augment = augment,
-                             .seed = (uint64_t)seed, .mean = mean->data, .std = std->data,
-                             .batch = (int)batch};
-    if ((st = names_to_ids(corr, parse_corr, c.corruptions, AR_CORRUPT_COUNT, &c.ncorruptions,
+    if (mean->shape[0] != channels || std->shape[0] != channels ||
+        sev->shape[0] > AR_CORRUPT_SEVERITIES || !(augment >= 0 && augment <= 1))
+        return ar_err_set(err, AR_E_PROTO, "mean/std/severities/augment do not match the model");
+    *c = (ar_repair_set_cfg_t){.path = path, .split = split, .pool = pool, .val = val,
+                               .failing = failing, .sample = sample, .augment = augment,
+                               .seed = (uint64_t)seed, .mean = mean->data, .std = std->data,
+                               .batch = (int)batch};
+    if ((st = names_to_ids(corr, parse_corr, c->corruptions, AR_CORRUPT_COUNT, &c->ncorruptions,
                            "corruption", err)))
         return st;
     const int64_t *sv = sev->data;
-    for (int64_t i = 0; i < sev->shape[0]; i++) c.severities[c.nseverities++] = (int)sv[i];
+    for (int64_t i = 0; i < sev->shape[0]; i++) {
+        if (sv[i] < 1 || sv[i] > AR_CORRUPT_SEVERITIES)
+            return ar_err_set(err, AR_E_PROTO, "severity %lld", (long long)sv[i]);
+        c->severities[c->nseverities++] = (int)sv[i];
+    }
+    return AR_OK;
+}
+
+/* The repair set of these parameters, built once per worker. */
+static int repair_set(rw_t *w, const ar_fields_t *p, ar_err_t *err)
+{
+    ar_repair_set_cfg_t c;
+    int st = ar_repair_set_cfg_from_fields(p, w->g->in_c, &c, err);
+    if (st) return st;
+    char key[4096];
+    snprintf(key, sizeof key, "%s|%s|%s|%d|%d|%lld|%lld|%lld|%lld|%llu|%d|%.17g", w->model,
+             c.path, c.split, c.ncorruptions, c.nseverities, (long long)c.pool, (long long)c.val,
+             (long long)c.failing, (long long)c.sample, (unsigned long long)c.seed, c.batch,
+             c.augment);
+    for (int i = 0; i < c.ncorruptions; i++) {
+        size_t l = strlen(key);
+        snprintf(key + l, sizeof key - l, ",%d", c.corruptions[i]);
+    }
+    for (int i = 0; i < c.nseverities; i++) {
+        size_t l = strlen(key);
+        snprintf(key + l, sizeof key - l, ";%d", c.severities[i]);
+    }
+    if (w->have_set && strcmp(key, w->set_key) == 0) return AR_OK;
+    ar_repair_set_free(&w->set);
+    w->have_set = 0;
     if ((st = ar_repair_set_build(w->g, &c, &w->set, err))) return st;
     snprintf(w->set_key, sizeof w->set_key, "%s", key);
     w->have_set = 1;

@@ -20,8 +20,24 @@
 #ifndef AR_JOBS_TASK_REPAIR_H
 #define AR_JOBS_TASK_REPAIR_H
 
+#include "repair/repair_set.h"
 #include "runtime/registry.h"
 
 extern const ar_task_type_t ar_task_repair;
+
+/* The repair-set fields of a task (above) as a configuration for a model of
+ * `channels` channels; strings and arrays point into the fields. AR_E_PROTO
+ * naming the field on a missing or out-of-range value. */
+int ar_repair_set_cfg_from_fields(const ar_fields_t *p, int channels, ar_repair_set_cfg_t *c,
+                                  ar_err_t *err);
+
+#ifdef AR_HAVE_LOCALIZE
+/* "repair_localize": localization (common/localize) of the model on the
+ * repair pool (the first `pool` images, the set fields above, `count`
+ * failing examples wanted). Result: scores float64 [B] and rank int64 [B]
+ * over the model's blocks in graph order (rank = indices, most suspicious
+ * first), top_layer and top_layer_block (strings). */
+extern const ar_task_type_t ar_task_repair_localize;
+#endif
 
 #endif
