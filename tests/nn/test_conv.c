@@ -254,6 +254,9 @@ int main(void)
     check_case("depthwise 3x3 s2 p1", cfg(4, 4, 3, 3, 2, 1, 1, 4), 2, 9, 7, 1, 1, 21);
     check_case("depthwise 5x5 d2 p4", cfg(3, 3, 5, 5, 1, 4, 2, 3), 2, 8, 8, 0, 1, 22);
     check_case("depthwise 3x3 d2 p2 s2", cfg(3, 3, 3, 3, 2, 2, 2, 3), 1, 9, 9, 1, 1, 23);
+    check_case("depthwise 3x3 p0 (valid)", cfg(3, 3, 3, 3, 1, 0, 1, 3), 2, 7, 6, 1, 1, 25);
+    check_case("depthwise 3x3 p1 odd", cfg(2, 2, 3, 3, 1, 1, 1, 2), 2, 5, 7, 1, 1, 26);
+    check_case("depthwise 5x5 p2 big plane", cfg(3, 3, 5, 5, 1, 2, 1, 3), 2, 19, 17, 1, 0, 27);
     {
         ar_conv_cfg_t c = {2, 2, 1, 3, 1, 2, 0, 1, 1, 1, 2, 0};
         check_case("depthwise 1x3 s(1,2)", c, 2, 5, 8, 1, 1, 24);
