@@ -2,12 +2,14 @@
  *
  * x [N, Cin, H, W], weight [Cout, Cin/groups, kh, kw], bias [Cout] or NULL,
  * y [N, Cout, Ho, Wo] with Ho = (H + 2ph - dh(kh-1) - 1)/sh + 1.
- * General path: im2col + OpenBLAS SGEMM per (image, group); a direct GEMM path
- * for 1x1 / stride 1 / no padding; a dedicated depthwise kernel when
- * groups == Cin == Cout.
+ * Paths (docs/engine-kernels.md): a dedicated depthwise kernel when
+ * groups == Cin == Cout; otherwise "implicit GEMM" on a padded, row-
+ * interleaved copy of chunks of images (no im2col), with register-blocked
+ * AVX-512 kernels; strides split the copy into phase planes.
  * Backward ADDS into dx, dw, db (callers zero them first); any of them may be
- * NULL to skip that gradient. Kernels never allocate: they use the caller's
- * scratch of ar_conv2d_scratch_floats() floats.
+ * NULL to skip that gradient. Kernels never allocate, print or fail: they
+ * use the caller's scratch of ar_conv2d_scratch_floats() floats (64-byte
+ * aligned). Results are bit-identical for any `threads`.
  */
 #ifndef AR_NN_CONV_H
 #define AR_NN_CONV_H
