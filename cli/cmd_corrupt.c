@@ -24,13 +24,12 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "corrupt_sheet.h"
 #include "core/fsutil.h"
 #include "corrupt/corrupt.h"
-#include "corrupt/image_io.h"
 #include "data/dataset.h"
 #include "io/h5.h"
 #include "io/npy.h"
-#include "sheet_font.h"
 
 #define BLOCK 512          /* images per block */
 #define MAX_THREADS 64
@@ -251,56 +250,15 @@ static void progress(progress_t *pr, const char *what, int sev)
 
 /* ---- preview sheet ----------------------------------------------------- */
 
-/* Rows: the chosen corruptions (name on the left); columns: for each of the
- * first K images, clean then severities 1..5 (headers on top). Images are
- * enlarged 3x (nearest) below 64 pixels. */
 static int write_preview(const opts_t *o, input_t *in, const ar_dataset_info_t *info,
                          const int *names, int nnames, ar_corrupt_ctx_t *ctx, ar_err_t *err)
 {
-    int h = info->height, w = info->width, c = info->channels;
     int k = o->preview_k;
     if (k > info->count) k = (int)info->count;
-    int sc = h < 64 ? 3 : 1, gap = 2 * sc, cellw = w * sc + gap, cellh = h * sc + gap;
-    int fs = cellh >= 40 ? 2 : 1, labw = ar_font_width("elastic_transform", fs) + 4 * fs;
-    int headh = 7 * fs + 6 * fs, groupgap = 4 * gap;
-    int SW = labw + k * 6 * cellw + (k - 1) * groupgap, SH = headh + nnames * cellh;
-    uint8_t *sheet = malloc((size_t)SW * SH * 3), *img = malloc(in->img_bytes);
     const uint8_t *clean = input_block(in, 0, k, err);
-    if (!sheet || !img || !clean) {
-        free(sheet), free(img);
-        return clean ? ar_err_set(err, AR_E_NOMEM, "preview sheet") : err->status;
-    }
-    memset(sheet, 255, (size_t)SW * SH * 3);
-    static const char *heads[6] = {"clean", "s1", "s2", "s3", "s4", "s5"};
-    for (int i = 0; i < k; i++)
-        for (int s = 0; s <= 5; s++) {
-            int x0 = labw + (i * 6 + s) * cellw + i * groupgap;
-            int tw = ar_font_width(heads[s], fs);
-            ar_font_draw(sheet, SW, SH, x0 + (w * sc - tw) / 2, 3 * fs, heads[s], fs, 0);
-        }
-    int st = 0;
-    for (int r = 0; r < nnames && !st; r++) {
-        int y0 = headh + r * cellh;
-        ar_font_draw(sheet, SW, SH, 2 * fs, y0 + (h * sc - 7 * fs) / 2, ar_corrupt_name(names[r]),
-                     fs, 0);
-        for (int i = 0; i < k && !st; i++)
-            for (int s = 0; s <= 5 && !st; s++) {
-                const uint8_t *src = clean + (size_t)i * in->img_bytes;
-                if (s) {
-                    st = ar_corrupt_image(ctx, names[r], s, o->seed, i, src, img, h, w, c, err);
-                    src = img;
-                }
-                int x0 = labw + (i * 6 + s) * cellw + i * groupgap;
-                for (int y = 0; y < h * sc; y++)
-                    for (int x = 0; x < w * sc; x++)
-                        for (int ch = 0; ch < 3; ch++)
-                            sheet[((size_t)(y0 + y) * SW + x0 + x) * 3 + ch] =
-                                src[((size_t)(y / sc) * w + x / sc) * c + (c == 3 ? ch : 0)];
-            }
-    }
-    if (!st) st = ar_png_write(o->preview, sheet, SH, SW, 3, err);
-    free(sheet), free(img);
-    return st;
+    if (!clean) return err->status;
+    return ar_corrupt_sheet_write(o->preview, clean, k, info->height, info->width,
+                                  info->channels, names, nnames, o->seed, ctx, err);
 }
 
 /* ---- outputs ----------------------------------------------------------- */
