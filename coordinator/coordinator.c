@@ -142,6 +142,7 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, ar_err_t *err)
     case AR_MSG_RESULT: {
         int s = ar_coord_accept_result(&c->st, r, m, err);
         if (s) return s;
+        c->st.tasks[m->u.task.id].sent_at = ar_now(); /* progress: restart its clock */
         s = ar_coord_drain(&c->st, c->cfg->kind, c->kstate, c->job, err);
         if (s) return s;
         if (ar_coord_round_complete(&c->st)) s = plan_round(c, err);
@@ -159,11 +160,22 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, ar_err_t *err)
     }
 }
 
-/* A worker silent past its bound fails the job. */
+/* A worker silent past its bound, or a task without a result past
+ * [run] task_timeout_s (a worker alive but stuck), fails the job. */
 static int check_liveness(co_t *c, ar_err_t *err)
 {
     double now = ar_now();
     char wbuf[AR_PROTO_MAX_TEXT + 64];
+    double tl = c->job->run.task_timeout;
+    for (uint64_t id = c->st.next_aggregate; tl > 0 && id < c->st.next_pending; id++) {
+        ar_task_entry_t *t = &c->st.tasks[id];
+        if (t->state == AR_TASK_INFLIGHT && now - t->sent_at > tl) {
+            c->st.workers[t->worker].lost = 1; /* stuck in the task: no BYE to wait for */
+            return ar_err_set(err, AR_E_TIMEOUT, "task %llu (%s) on %s: no result for %.1f s (limit %.1f s)",
+                              (unsigned long long)id, t->type, who(c, t->worker, wbuf, sizeof wbuf),
+                              now - t->sent_at, tl);
+        }
+    }
     for (int i = 0; i < c->cfg->nworkers; i++) {
         int r = c->cfg->worker_ranks[i];
         ar_worker_entry_t *w = &c->st.workers[r];

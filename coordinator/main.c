@@ -15,10 +15,11 @@
  * it failed (the cause on stderr, naming rank, host and message), 2 on bad
  * usage.
  *
- * Test hook: AR_FAULT="<rank>:<after>:<kill|stop|error|slow>" makes that
- * worker (rank "*": every worker), after <after> completed tasks, SIGKILL
- * itself, SIGSTOP itself (stops heartbeating), fail its next task, or sleep
- * 50 ms before each task, so tests can show how the job ends or balances.
+ * Test hook: AR_FAULT="<rank>:<after>:<kill|stop|error|slow|hang>" makes
+ * that worker (rank "*": every worker), after <after> completed tasks,
+ * SIGKILL itself, SIGSTOP itself (stops heartbeating), fail its next task,
+ * sleep 50 ms before each task, or get stuck in its next task while still
+ * heartbeating, so tests can show how the job ends or balances.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -92,6 +93,7 @@ static void parse_fault(int rank, ar_worker_cfg_t *w)
                         : !strcmp(mode, "stop") ? AR_FAULT_STOP
                         : !strcmp(mode, "error") ? AR_FAULT_ERROR
                         : !strcmp(mode, "slow")  ? AR_FAULT_SLOW
+                        : !strcmp(mode, "hang")  ? AR_FAULT_HANG
                                                  : AR_FAULT_NONE;
     }
 }

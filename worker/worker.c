@@ -144,6 +144,10 @@ static int run_task(wk_t *w, const ar_msg_t *m, ar_err_t *err)
             struct timespec ts = {0, 50 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
+        while (w->cfg->fault_mode == AR_FAULT_HANG) { /* a deadlock: ignores cancellation */
+            struct timespec ts = {1, 0};
+            nanosleep(&ts, NULL);
+        }
         if (w->cfg->fault_mode == AR_FAULT_ERROR) return ar_err_set(err, AR_E_INTERNAL, "injected fault (AR_FAULT) after %d tasks",
                           w->cfg->fault_after);
     }

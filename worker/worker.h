@@ -26,9 +26,10 @@ typedef struct ar_worker_cfg {
 } ar_worker_cfg_t;
 
 /* Injected faults, so tests can show how a job ends when a worker dies,
- * hangs or fails (SIGKILL itself, SIGSTOP itself, fail the task), and how
+ * hangs or fails (SIGKILL itself, SIGSTOP itself, fail the task, get stuck
+ * in the task while still heartbeating), and how
  * work is balanced around a straggler (sleep 50 ms before each task). */
-enum { AR_FAULT_NONE, AR_FAULT_KILL, AR_FAULT_STOP, AR_FAULT_ERROR, AR_FAULT_SLOW };
+enum { AR_FAULT_NONE, AR_FAULT_KILL, AR_FAULT_STOP, AR_FAULT_ERROR, AR_FAULT_SLOW, AR_FAULT_HANG };
 
 /* Runs until SHUTDOWN. Returns AR_OK and sets *job_failed from the
  * SHUTDOWN message, or an error status with err set when the worker could

@@ -122,6 +122,9 @@ static const ar_key_spec_t job_schema[] = {
     JOB("run.heartbeat_timeout_s", AR_KEY_FLOAT, run.heartbeat_timeout_s, "30.0", 0.1, 86400, NULL,
         "A worker silent this many seconds is declared lost (at least twice run.heartbeat_s)."),
     JOB("run.shard_size", AR_KEY_INT, run.shard_size, "1000", 1, 10000000, NULL, "Images per evaluation task."),
+    JOB("run.task_timeout_s", AR_KEY_FLOAT, run.task_timeout_s, "0", 0, 1e7, NULL,
+        "A task with no result for this many seconds fails the job, naming it and its worker "
+        "(0 = no limit). Heartbeats show a worker is alive; this shows it progresses."),
     JOB("run.startup_timeout_s", AR_KEY_FLOAT, run.startup_timeout_s, "60.0", 1, 86400, NULL,
         "A worker that has not said HELLO this many seconds after start fails the job."),
     JOB("run.credit", AR_KEY_INT, run.credit, "2", 1, 64, NULL,

@@ -28,7 +28,7 @@ typedef struct ar_task_entry {
     ar_fields_t params;            /* TASK body */
     ar_task_state_t state;
     int worker;                    /* rank it was sent to; -1 before */
-    double sent_at;                /* when sent (ar_now) */
+    double sent_at;                /* when sent or its last result came (ar_now) */
     ar_fields_t *results;          /* received, not yet aggregated, in seq order */
     int nresults, cap_results;
     uint32_t next_seq;             /* next seq expected from the worker */

@@ -29,6 +29,8 @@ int ar_run_opts_check(const ar_run_opts_t *o, ar_err_t *err)
                           "[run] heartbeat_timeout must be at least 2 x heartbeat_interval");
     if (!(o->startup_timeout >= 1 && o->startup_timeout <= 86400))
         return ar_err_set(err, AR_E_CONFIG, "[run] startup_timeout must be in 1..86400 s");
+    if (!(o->task_timeout >= 0 && o->task_timeout <= 1e7))
+        return ar_err_set(err, AR_E_CONFIG, "[run] task_timeout_s must be in 0..1e7 s");
     if (o->credit < 1 || o->credit > 64)
         return ar_err_set(err, AR_E_CONFIG, "[run] credit must be in 1..64");
     if (o->shard_size < 1) return ar_err_set(err, AR_E_CONFIG, "[run] shard_size must be >= 1");

@@ -5,6 +5,7 @@
  *   heartbeat_interval  1.0 s    both directions
  *   heartbeat_timeout  10.0 s    a peer silent this long fails the job
  *   startup_timeout    60.0 s    a worker must say HELLO within this
+ *   task_timeout        0 s      no result from a task this long fails the job (0 = off)
  *   credit               2       tasks a worker asks for ahead
  *   shard_size        1000       images per task for data-parallel jobs
  *   blas_threads         0       0 = cores per node / ranks per node (>= 1)
@@ -24,6 +25,7 @@ typedef struct ar_run_opts {
     double heartbeat_interval;  /* seconds between heartbeats */
     double heartbeat_timeout;   /* seconds of silence that fail the job */
     double startup_timeout;     /* seconds a worker has to say HELLO */
+    double task_timeout;        /* seconds without a result from a task; 0 = no limit */
     int credit;                 /* initial READY credit of a worker (1..64) */
     long shard_size;            /* items per data-parallel task (>= 1) */
     int blas_threads;           /* 0 = automatic */

@@ -5,10 +5,12 @@
 #   a worker's task fails (ERROR)           -> its rank, host and message
 #   a worker stops (SIGSTOP: no heartbeats) -> named after heartbeat_timeout
 #   a worker is killed (SIGKILL)            -> named, job ends
+#   a worker is stuck in a task (heartbeats
+#   go on; run.task_timeout_s = 2)          -> task, rank, host named
 #   the in-process worker of -np 1 fails    -> named r0
 #   an invalid job file                     -> the key and line
 #   a missing model (coordinator fails)     -> the file, clean and quick end
-# Faults are injected with AR_FAULT=<rank>:<after tasks>:<error|stop|kill>.
+# Faults are injected with AR_FAULT=<rank>:<after tasks>:<error|stop|kill|hang>.
 set -uo pipefail
 bin=$1
 tmp=$2/dist-faults
@@ -48,7 +50,7 @@ expect() {
   local name=$1 np=$2 fault=$3 bound=$4; shift 4
   local start end rc
   start=$(date +%s.%N)
-  AR_FAULT=$fault timeout 120 mpirun -np "$np" --oversubscribe "$bin" "$tmp/job.toml" \
+  AR_FAULT=$fault timeout 120 mpirun -np "$np" --oversubscribe "$bin" "${JOB:-$tmp/job.toml}" \
     >"$tmp/$name.out" 2>"$tmp/$name.err"
   rc=$?
   end=$(date +%s.%N)
@@ -76,6 +78,9 @@ host=$(hostname)
 expect error 3 2:3:error 30 "archrepair-coord: error: worker r2 on [^ ]+ failed: task [0-9]+ \(stats\): injected fault"
 expect stop 3 2:3:stop 15 "worker r2 \([^,]+, pid [0-9]+\) silent for [0-9.]+ s \(limit 3.0 s\)" "MPI_ABORT|aborting the job"
 expect kill 3 1:2:kill 30 "rank 1|worker r1"
+sed 's/^shard_size = 8/shard_size = 8\ntask_timeout_s = 2.0/' "$tmp/job.toml" > "$tmp/hang.toml"
+JOB=$tmp/hang.toml expect hang 3 2:3:hang 15 \
+  "task [0-9]+ \(stats\) on worker r2 \([^,]+, pid [0-9]+\): no result for [0-9.]+ s \(limit 2.0 s\)" "MPI_ABORT|aborting the job"
 expect inproc 1 0:2:error 30 "worker r0 on [^ ]+ failed: task [0-9]+ \(stats\): injected fault"
 
 # an invalid job: one line naming the key, non-zero exit, no hang
