@@ -160,8 +160,8 @@ static int conv_threads(const ar_conv_cfg_t *c, int nchunks)
 }
 
 /* Floats of weight-gradient partials kept at once (beyond one round of
- * threads): 256 KiB, so big layers cost little scratch. */
-#define AR_DIRECT_PARTS_CAP ((size_t)64 << 10)
+ * threads): 64 KiB, so big layers cost little scratch. */
+#define AR_DIRECT_PARTS_CAP ((size_t)16 << 10)
 
 /* Whole-call scratch: one plan's worth per thread, then one weight-
  * gradient partial per chunk of a round. The backward runs in rounds of
