@@ -22,17 +22,17 @@ output = "$tmp/np$np.h5"
 path = "$tmp/model.h5"
 [data]
 path = "$tmp/data.h5"
-limit = 200
-batch_size = 50
+limit = 120
+batch_size = 40
 [[data.corrupted]]
 kind = "generated"
 corruptions = ["gaussian_noise"]
 severities = [2]
 [repair]
-pool = 200
-val = 100
-failing = 60
-sample = 40
+pool = 150
+val = 60
+failing = 40
+sample = 30
 augment = 0.5
 corruptions = ["gaussian_noise", "contrast"]
 severities = [1, 3]
@@ -45,7 +45,7 @@ finetune_epochs = 1
 batch = 25
 [run]
 blas_threads = 1
-shard_size = 100
+shard_size = 60
 TOML
   if ! timeout 200 mpirun -np $np --oversubscribe "$bin" "$tmp/np$np.toml" >"$tmp/np$np.out" 2>"$tmp/np$np.err"; then
     echo "FAIL: -np $np exited non-zero"; cat "$tmp/np$np.err"; exit 1
