@@ -3,17 +3,20 @@
  *
  * Rounds (each planned when the previous one is fully aggregated):
  *   0          "evaluate" shards of every set with the original model (the
- *              evaluate job's task type) and rung 0 of the candidates;
- *   1..R-1     rung r: the better half of the previous rung's candidates
- *              (by validation accuracy, ties to the lower candidate index)
- *              trained again with twice the epochs;
- *   R          "evaluate" shards of every set with the chosen candidate;
+ *              evaluate job's task type) and, when the job needs a ranking
+ *              and the build has the localization library, one
+ *              "repair_localize" task (task_repair.h); else rung 0;
+ *   b + r      rung r (b = 1 after localization, else 0): the better half of
+ *              the previous rung's candidates (by validation accuracy, ties
+ *              to the lower candidate index) trained again with twice the
+ *              epochs;
+ *   b + R      "evaluate" shards of every set with the chosen candidate;
  * then finish writes the result file (DESIGN.md "Result") atomically.
  * Candidates = target blocks (repair.blocks, else the top_k of the ranking)
  * x variants (nodes x seeds x lrs; baselines: seeds x lrs), in that order;
  * a candidate's search seed is ar_rng_key(job.seed, block, nodes, seed,
- * lr), so results do not depend on ranks. Ranking: the graph's block order
- * until the localization library is linked (logged as such).
+ * lr), so results do not depend on ranks. Without localization the ranking
+ * is the graph's block order (logged). docs/repair.md has the details.
  */
 #ifndef AR_JOBS_JOB_REPAIR_H
 #define AR_JOBS_JOB_REPAIR_H
