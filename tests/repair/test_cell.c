@@ -1,7 +1,7 @@
 /* test_cell.c - the cell builder on a small CIFAR ResNet: block anatomy,
  * shapes for stride 1 and 2 with and without the shortcut, the seeded cell
  * starting as the original network, discretisation on hand-set alphas,
- * and the discrete model as a plain model file. */
+ * the discrete model as a plain model file, and a DenseNet dense layer. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -184,6 +184,45 @@ static void test_discrete(const ar_graph_t *g)
     ar_graph_destroy(&r);
 }
 
+/* A dense layer (DenseNet): the cell replaces the new features, the concat
+ * with the layer's input is kept; the seeded cell starts as the original. */
+static void test_dense(void)
+{
+    ar_err_t e = {0};
+    ar_zoo_opts_t o = {.in_c = 1, .in_h = 8, .in_w = 8, .num_classes = 3, .width = 0.125,
+                       .seed = 4};
+    ar_graph_t *g = ar_zoo_build("densenet121", &o, &e);
+    CHECK(g != NULL, "densenet: %s", e.msg);
+    if (!g) return;
+    ar_block_info_t b;
+    CHECK_OK(ar_block_analyse(g, "dense2.3", 1, &b, &e), &e);
+    if (!e.status) {
+        CHECK(b.merge == b.last && g->nodes[b.merge].op == AR_OP_CONCAT && !b.residual &&
+                  b.stride == 1 && b.cout == (int)g->nodes[b.main_out].out.shape[0],
+              "dense layer: concat kept, %d -> %d channels", b.cin, b.cout);
+        ar_block_info_free(&b);
+    }
+    ar_cell_cfg_t c = ar_cell_cfg_default();
+    c.nodes = 2, c.seed = 1;
+    ar_graph_t *r = ar_cell_build(g, "dense2.3", &c, NULL, &e);
+    CHECK(r != NULL, "dense cell: %s", e.msg);
+    if (r) {
+        ar_tensor_t x;
+        batch(&x, 2, 3);
+        ar_plan_opts_t po = {.batch = 2};
+        ar_plan_t *p0 = ar_plan_new(g, &po, &e), *p1 = ar_plan_new(r, &po, &e);
+        ar_plan_forward(p0, &x, AR_MODE_EVAL, &e);
+        ar_plan_forward(p1, &x, AR_MODE_EVAL, &e);
+        CHECK(memcmp(ar_plan_logits(p0)->data, ar_plan_logits(p1)->data, 6 * 4) == 0,
+              "seeded dense cell starts as the original");
+        ar_plan_destroy(&p0);
+        ar_plan_destroy(&p1);
+        ar_tensor_free(&x);
+    }
+    ar_graph_destroy(&r);
+    ar_graph_destroy(&g);
+}
+
 int main(void)
 {
     ar_graph_t *g = small_resnet();
@@ -196,5 +235,6 @@ int main(void)
         }
     test_discrete(g);
     ar_graph_destroy(&g);
+    test_dense();
     TEST_MAIN_END();
 }
