@@ -26,20 +26,20 @@ path = "$tmp/model.h5"
 [data]
 path = "/usr/share/datasets/fashion-mnist"
 split = "test"
-limit = 400
-batch_size = 50
+limit = 200
+batch_size = 25
 [[data.corrupted]]
 kind = "generated"
 corruptions = ["gaussian_noise"]
 severities = [2]
 [localize]
-count = 120
+count = 60
 adversarial = "pgd"
 eps = 6
 steps = 2
 step_size = 3
 [run]
-shard_size = 100
+shard_size = 50
 TOML
   start=$(date +%s.%N)
   if ! timeout 200 mpirun -np $np --oversubscribe "$bin" "$tmp/np$np.toml" >"$tmp/np$np.out" 2>"$tmp/np$np.err"; then
