@@ -21,6 +21,7 @@ typedef struct co {
     /* heartbeat connections, by rank */
     uint8_t (*hb_id)[256];
     size_t *hb_len;
+    int connected;           /* all_connected was called */
 } co_t;
 
 static const char *who(co_t *c, int rank, char *buf, size_t cap)
@@ -219,6 +220,17 @@ static int run_loop(co_t *c, ar_err_t *err)
          * judging liveness, so a worker is never blamed for our delay. */
         for (int k = 0; !s && got && !c->finished && k < 10000; k++) s = poll_once(c, 0, &got, err);
         if (!s) s = check_liveness(c, err);
+        if (!s && !c->connected) {
+            int all = 1;
+            for (int i = 0; i < c->cfg->nworkers; i++) {
+                int r = c->cfg->worker_ranks[i];
+                all &= c->st.workers[r].joined && c->hb_len[r] > 0;
+            }
+            if (all) {
+                c->connected = 1;
+                if (c->cfg->all_connected) c->cfg->all_connected(c->cfg->user);
+            }
+        }
     }
     return s;
 }

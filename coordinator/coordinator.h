@@ -15,6 +15,11 @@ typedef struct ar_coord_cfg {
     ar_server_t *server;            /* bound, with every worker key admitted */
     const int *worker_ranks;        /* ranks that run workers */
     int nworkers;
+    /* Called once when every worker has both connections up (HELLO and a
+     * heartbeat seen), e.g. to unlink an ipc:// socket nobody else may use;
+     * may be NULL. */
+    void (*all_connected)(void *user);
+    void *user;
 } ar_coord_cfg_t;
 
 /* Runs the job to the end. Returns AR_OK when every task was aggregated and

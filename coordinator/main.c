@@ -62,6 +62,16 @@ typedef struct thread_worker {
     ar_err_t err;
 } thread_worker_t;
 
+/* Every worker is connected: the ipc:// socket file and its private
+ * directory can go (established connections stay), so nothing is left in
+ * TMPDIR even if the job is killed, and nobody else can try to connect. */
+static void remove_ipc_dir(void *user)
+{
+    char *dir = user;
+    if (dir[0]) ar_net_private_dir_remove(dir, SOCK_NAME);
+    dir[0] = '\0';
+}
+
 static void *worker_thread(void *arg)
 {
     thread_worker_t *t = arg;
@@ -245,7 +255,7 @@ static int run(ar_mpi_t *mpi, const char *path)
             if (!th_ok) s = ar_err_set(&err, AR_E_INTERNAL, "cannot start the in-process worker");
         }
         ar_coord_cfg_t cc = {.kind = kind, .job = &job, .server = srv, .worker_ranks = wranks,
-                             .nworkers = nworkers};
+                             .nworkers = nworkers, .all_connected = remove_ipc_dir, .user = dir};
         if (!s) s = ar_coord_run(&cc, &clean, &err);
         if (th_ok) {
             pthread_join(th, NULL);
