@@ -20,6 +20,26 @@ void ar_conv_tap_range(int off, int stride, int n, int out, int *lo, int *hi)
     *hi = h;
 }
 
+/* d[0..n) = s[0..n); the common CIFAR widths as single fixed-size moves
+ * (a library memcpy call per 8-float row costs more than the copy). */
+static inline void copy_row(float *restrict d, const float *restrict s, int n)
+{
+    switch (n) {
+    case 8:
+        memcpy(d, s, 8 * sizeof(float));
+        break;
+    case 16:
+        memcpy(d, s, 16 * sizeof(float));
+        break;
+    case 32:
+        memcpy(d, s, 32 * sizeof(float));
+        break;
+    default:
+        for (int q = 0; q < n; q++)
+            d[q] = s[q];
+    }
+}
+
 size_t ar_il_round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, int pw, int nb)
@@ -74,8 +94,7 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
                     float *restrict d = row + g->x0 + (size_t)b * g->wq;
                     const float *restrict s =
                         src + b * img + (size_t)(chan0 + ci) * hw + (size_t)(r - g->ph) * g->ws;
-                    for (int q = 0; q < g->ws; q++) /* short rows: no memcpy call */
-                        d[q] = s[q];
+                    copy_row(d, s, g->ws);
                     for (int q = 0; q < gap; q++)
                         d[g->ws + q] = 0.0f;
                 }
@@ -176,6 +195,8 @@ void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, si
                 if (add)
                     for (int ow = 0; ow < g->wo; ow++)
                         dr[ow] += sr[ow];
+                else if (b0 == 0.0f)
+                    copy_row(dr, sr, g->wo);
                 else
                     for (int ow = 0; ow < g->wo; ow++)
                         dr[ow] = sr[ow] + b0;
@@ -197,8 +218,7 @@ void ar_il_scatter_t(const ar_il_geom_t *g, const float *src, size_t img, int ch
             for (int oh = 0; oh < g->ho; oh++) {
                 float *restrict d = dst + (size_t)oh * g->rs + (size_t)b * g->wq;
                 const float *restrict s = src + b * img + (size_t)chan0 * howo + (size_t)oh * g->wo;
-                for (int q = 0; q < g->wo; q++)
-                    d[q] = s[q];
+                copy_row(d, s, g->wo);
             }
         return;
     }
