@@ -2,7 +2,9 @@
  *
  * Train: batch mean and biased variance normalise; running stats update as
  * running = (1-momentum)*running + momentum*batch, with the UNBIASED batch
- * variance (n/(n-1)) for running_var. Eval: running statistics.
+ * variance (n/(n-1)) for running_var (PyTorch refuses a single value per
+ * channel in training; here it then uses the biased one). Eval: running
+ * statistics.
  * affine = 0 means no gamma/beta (pass NULL). Backward (train mode) ADDS into
  * dx, dgamma, dbeta (any may be NULL). running_mean / running_var may be NULL
  * in train mode (no tracking); save_mean / save_invstd may be NULL when no
