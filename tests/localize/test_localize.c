@@ -3,7 +3,7 @@
  * one block damaged ranks that block first; plus the invariants of a run
  * and the /localization output.
  *
- * The source set is the first 1,000 test images that the undamaged model
+ * The source set is the first 600 test images that the undamaged model
  * classifies correctly, so every failing example is a failure the damage
  * caused. The damage amplifies one channel's BN scale x10 in the block's
  * first batchnorm (lz_testutil.h amplify_block): the fault model spectrum
@@ -19,7 +19,7 @@
 #include "lz_testutil.h"
 #include "nn/model_io.h"
 
-#define NHEAD 1000
+#define NHEAD 600
 
 static void check_result(const ar_localize_result_t *r, int64_t want)
 {
@@ -56,7 +56,7 @@ int main(void)
     ar_lz_engine_destroy(&e);
     int64_t nok = 0;
     for (int i = 0; i < NHEAD; i++) nok += ok[i];
-    CHECK(nok > 600, "the trained model gets %lld of %d right", (long long)nok, NHEAD);
+    CHECK(nok > 360, "the trained model gets %lld of %d right", (long long)nok, NHEAD);
     ar_dataset_t *ds = subset(head, ok, &err);
     free(ok);
 
@@ -66,7 +66,7 @@ int main(void)
         CHECK(d && amplify_block(d, blocks[t], 1, 10.0, 7) == 1, "damage %s", blocks[t]);
         ar_graph_set_frozen(d, 0, 1); /* the caller's flags survive */
         ar_localize_opts_t o = ar_localize_opts_default();
-        o.count = 150;
+        o.count = 100;
         o.batch = 50;
         o.seed = 11;
         ar_localize_result_t *r = NULL;
