@@ -4,7 +4,7 @@
 # (one BN channel of layer3.2 x10), on clean and generated noisy images, with
 # PGD and the passing-mean threshold (three rounds of tasks): every run must
 # write bit-identical /localization arrays, equal to the in-process library
-# call's, and rank the damaged block first.
+# call's, and rank the damaged block first; a bad [localize] key fails.
 set -euo pipefail
 bin=$1 inproc=$2 src=$3
 tmp=$4/localize-mpi
@@ -50,6 +50,13 @@ TOML
   outs+=("$tmp/np$np.h5")
 done
 cat "$tmp/np4.out"
+# a source matching no set is a one-line error naming the key, and no output
+sed -e 's/^count = 60/count = 60\nsource = "fog"/' -e "s#np1.h5#bad.h5#" "$tmp/np1.toml" > "$tmp/bad.toml"
+if timeout 60 mpirun -np 2 --oversubscribe "$bin" "$tmp/bad.toml" >"$tmp/bad.out" 2>"$tmp/bad.err"; then
+  echo "FAIL: a source matching no set was accepted"; exit 1
+fi
+grep -q "localize.source" "$tmp/bad.err" || { echo "FAIL: error does not name the key"; cat "$tmp/bad.err"; exit 1; }
+[ ! -e "$tmp/bad.h5" ] || { echo "FAIL: output written by a failed job"; exit 1; }
 timeout 200 "$inproc" "$tmp/np1.toml" "$tmp/inproc.h5" > /dev/null
 $py "$here/check_localize.py" same layer3.2 "${outs[@]}" "$tmp/inproc.h5"
 ls "$tmp"/*.tmp.* 2>/dev/null && { echo "FAIL: temporary files left"; exit 1; }
