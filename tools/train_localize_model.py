@@ -4,7 +4,7 @@
 Trains resnet20 with width multiplier 0.25 (tools/torch_models.py; channels
 4/8/16) on the first 6,000 Fashion-MNIST training images for 3 epochs (SGD,
 momentum 0.9, lr 0.05, batch 64, seeded, one CPU thread) and exports it with
-tools/torch_export.py to tests/data/fmnist_resnet20_w025.h5 (~100 KB). The
+tools/torch_export.py to tests/data/fmnist_resnet20_w025.h5 (185 KB; 74% test accuracy). The
 file is committed; rerun only to regenerate it:
 
     /usr/bin/python3 tools/train_localize_model.py [OUT.h5]
