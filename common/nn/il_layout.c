@@ -40,6 +40,58 @@ static inline void copy_row(float *restrict d, const float *restrict s, int n)
     }
 }
 
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+/* Stride-2 column split of one source row: column col goes to phase row
+ * (col + pw) & 1 at index (col + pw) >> 1. Blocks of B (16, or 8 for rows
+ * under 17 columns) columns starting at an even col + pw are de-interleaved
+ * with two shuffles; the last block may overlap the previous one (same
+ * values written twice); at most one column at each end is left to the
+ * scalar loop. */
+static void split_row2(const float *restrict s, int ws, int pw, float *restrict d0,
+                       float *restrict d1)
+{
+    float *d[2] = {d0, d1};
+    const int first = pw & 1; /* first column with col + pw even */
+    const int B = ws - first >= 16 ? 16 : 8;
+    int done_lo = first, done_hi = first;
+    if (ws - first >= B) {
+        const int last = (ws - B - first) / 2 * 2 + first; /* last even block start */
+        for (int col = first;; col += B) {
+            if (col > last)
+                col = last;
+            const int v0 = (col + pw) >> 1;
+            if (B == 16) {
+                v8f lo8, hi8;
+                memcpy(&lo8, s + col, sizeof lo8);
+                memcpy(&hi8, s + col + 8, sizeof hi8);
+                const v8f ev = __builtin_shuffle(lo8, hi8, (v8i){0, 2, 4, 6, 8, 10, 12, 14});
+                const v8f od = __builtin_shuffle(lo8, hi8, (v8i){1, 3, 5, 7, 9, 11, 13, 15});
+                memcpy(d0 + v0, &ev, sizeof ev);
+                memcpy(d1 + v0, &od, sizeof od);
+            } else {
+                v4f lo4, hi4;
+                memcpy(&lo4, s + col, sizeof lo4);
+                memcpy(&hi4, s + col + 4, sizeof hi4);
+                const v4f ev = __builtin_shuffle(lo4, hi4, (v4i){0, 2, 4, 6});
+                const v4f od = __builtin_shuffle(lo4, hi4, (v4i){1, 3, 5, 7});
+                memcpy(d0 + v0, &ev, sizeof ev);
+                memcpy(d1 + v0, &od, sizeof od);
+            }
+            if (col == last)
+                break;
+        }
+        done_hi = last + B;
+    }
+    for (int col = 0; col < done_lo; col++)
+        d[(col + pw) & 1][(col + pw) >> 1] = s[col];
+    for (int col = done_hi; col < ws; col++)
+        d[(col + pw) & 1][(col + pw) >> 1] = s[col];
+}
+
 size_t ar_il_round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, int pw, int nb)
@@ -121,6 +173,7 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
                 for (int r = 0; r < g->hs; r++) {
                     const int R = r + g->ph, a = R % g->sh, u = R / g->sh;
                     const float *restrict s = s0 + (size_t)r * g->ws;
+                    float *rows[2];
                     for (int e = 0; e < g->sw; e++) {
                         float *restrict d =
                             base + (size_t)(a * g->sw + e) * g->plane + (size_t)u * g->rs;
@@ -129,12 +182,18 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
                         ar_conv_tap_range(e - g->pw, g->sw, g->ws, g->wq, &lo, &hi);
                         for (int v = 0; v < lo; v++)
                             d[v] = 0.0f;
+                        for (int v = hi; v < g->wq; v++)
+                            d[v] = 0.0f;
+                        if (g->sw == 2) {
+                            rows[e] = d;
+                            continue;
+                        }
                         const int sw = g->sw, c0 = e - g->pw;
                         for (int v = lo; v < hi; v++)
                             d[v] = s[sw * v + c0];
-                        for (int v = hi; v < g->wq; v++)
-                            d[v] = 0.0f;
                     }
+                    if (g->sw == 2)
+                        split_row2(s, g->ws, g->pw, rows[0], rows[1]);
                 }
             }
     }

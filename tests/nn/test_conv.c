@@ -249,6 +249,12 @@ int main(void)
     check_case("3x3 d2 p2 groups2", cfg(4, 6, 3, 3, 1, 2, 2, 2), 2, 9, 9, 1, 1, 15);
     check_case("3x3 s2 p1 groups2", cfg(4, 4, 3, 3, 2, 1, 1, 2), 2, 7, 7, 0, 1, 16);
     check_case("5x5 s2 p2", cfg(2, 3, 5, 5, 2, 2, 1, 1), 2, 9, 9, 1, 1, 17);
+    /* wide strided planes: the vector column split (odd and even padding) */
+    check_case("3x3 s2 p1 wide", cfg(3, 4, 3, 3, 2, 1, 1, 1), 2, 5, 37, 1, 1, 19);
+    check_case("3x3 s2 p0 wide", cfg(3, 4, 3, 3, 2, 0, 1, 1), 1, 5, 36, 0, 1, 20);
+    check_case("5x5 s2 p2 wide", cfg(2, 3, 5, 5, 2, 2, 1, 1), 1, 6, 48, 1, 1, 28);
+    check_case("3x3 s2 p1 w16", cfg(3, 4, 3, 3, 2, 1, 1, 1), 2, 5, 16, 1, 1, 29);
+    check_case("3x3 s2 p0 w11", cfg(3, 4, 3, 3, 2, 0, 1, 1), 2, 5, 11, 1, 1, 30);
     check_case("depthwise x2 multiplier", cfg(2, 4, 3, 3, 1, 1, 1, 2), 2, 6, 6, 1, 1, 18);
     /* depthwise kernel */
     check_case("depthwise 3x3 s2 p1", cfg(4, 4, 3, 3, 2, 1, 1, 4), 2, 9, 7, 1, 1, 21);
