@@ -1,11 +1,16 @@
 /* test_sbfl.c - spectrum formulas, aggregation, example selection, batching
- * and scoring, checked by hand on tiny tables. */
+ * and scoring, checked by hand on tiny tables; FGSM / PGD budgets and their
+ * effect on the loss on a toy network. */
+#include <math.h>
 #include <stdint.h>
 
 #include "check.h"
 #include "localize/localize.h"
 #include "localize/sbfl.h"
+#include "core/rng.h"
 #include "nn/graph.h"
+#include "nn/plan.h"
+#include "nn/zoo.h"
 
 static void test_formulas(void)
 {
@@ -195,8 +200,53 @@ static void test_map_and_score(void)
     ar_graph_destroy(&g);
 }
 
+/* FGSM and PGD stay in the eps ball and the pixel range, and raise the loss. */
+static void test_adversarial(void)
+{
+    ar_err_t err = {0};
+    ar_graph_t *g = toy(&err);
+    if (!g) return;
+    ar_zoo_init_params(g, 3);
+    float mean = 0.3f, std = 0.25f;
+    ar_graph_set_norm(g, &mean, &std);
+    ar_plan_opts_t po = {.batch = 4, .input_grad = 1};
+    ar_plan_t *p = ar_plan_new(g, &po, &err);
+    CHECK(p, "plan: %s", err.msg);
+    ar_tensor_t x = ar_tensor_4d(4, 1, 4, 4), xa = x;
+    ar_tensor_alloc(&x), ar_tensor_alloc(&xa);
+    ar_rng_t r;
+    ar_rng_init(&r, 5);
+    for (int64_t i = 0; i < 64; i++) x.data[i] = (float)((ar_rng_uniform(&r) - mean) / std);
+    x.data[0] = (0.0f - mean) / std; /* a pixel at 0: may not go below */
+    int32_t lab[4] = {0, 1, 1, 0};
+    uint64_t keys[4] = {1, 2, 3, 4};
+    for (int m = AR_ADV_FGSM; p && m <= AR_ADV_PGD; m++) {
+        ar_adv_cfg_t c = {.method = m, .eps = 8, .step = 3, .steps = 4};
+        ar_plan_forward(p, &x, AR_MODE_EVAL, &err);
+        double before = ar_plan_loss(p, lab, NULL);
+        CHECK(!ar_adv_attack(p, &c, &mean, &std, &x, lab, keys, &xa, &err), "%s: %s", ar_adv_name(m), err.msg);
+        double eps = 8.0 / 255 / std, lo = (0 - mean) / std, hi = (1 - mean) / std, worst = 0;
+        int out = 0;
+        for (int64_t i = 0; i < 64; i++) {
+            double d = fabs((double)xa.data[i] - x.data[i]);
+            worst = d > worst ? d : worst;
+            out += xa.data[i] < lo - 1e-6 || xa.data[i] > hi + 1e-6;
+        }
+        CHECK(worst <= eps * (1 + 1e-5) && worst > 0.5 * eps, "%s: max change %g, eps %g", ar_adv_name(m), worst, eps);
+        CHECK(out == 0, "%s: %d values outside the pixel range", ar_adv_name(m), out);
+        ar_plan_forward(p, &xa, AR_MODE_EVAL, &err);
+        double after = ar_plan_loss(p, lab, NULL);
+        CHECK(after > before, "%s: loss %g -> %g", ar_adv_name(m), before, after);
+    }
+    ar_tensor_free(&x), ar_tensor_free(&xa);
+    ar_plan_destroy(&p);
+    ar_graph_destroy(&g);
+    for (int m = 0; m < AR_ADV_COUNT; m++) CHECK(ar_adv_parse(ar_adv_name(m)) == m, "adv name %d", m);
+}
+
 int main(void)
 {
+    test_adversarial();
     test_formulas();
     test_aggregate();
     test_select();
