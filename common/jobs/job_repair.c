@@ -15,10 +15,23 @@
 #include "nn/model_io.h"
 #include "repair/search.h"
 
+/* Removes every candidate model file this job may have written (they are
+ * named by candidate and rung), after success and after a failure alike. */
+static void remove_candidate_files(const rj_t *r)
+{
+    char path[1100];
+    for (int i = 0; i < r->nc; i++)
+        for (int k = 0; k < r->rungs; k++) {
+            snprintf(path, sizeof path, "%s.cand%03d.r%d.h5", r->output, i, k);
+            remove(path);
+        }
+}
+
 static void job_destroy(void *state)
 {
     rj_t *r = state;
     if (!r) return;
+    remove_candidate_files(r);
     free(r->sets);
     for (int p = 0; p < 2; p++) free(r->cnt[p]), free(r->ok[p]);
     for (int i = 0; i < r->nblocks; i++) free(r->blocks[i]);
@@ -92,6 +105,8 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
     if (!r) return ar_err_set(err, AR_E_NOMEM, "out of memory");
     r->t0 = ar_now();
     r->best = -1;
+    r->rungs = (int)cfg->repair.rungs;
+    snprintf(r->output, sizeof r->output, "%s", cfg->job.output);
     ar_repair_iso_now(r->started, sizeof r->started);
     ar_graph_t *g = ar_model_load(cfg->model.path, err);
     int s = g ? AR_OK : err->status;
@@ -393,8 +408,7 @@ static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
     if (!s && r->best < 0) s = ar_err_set(err, AR_E_INTERNAL, "repair: no candidate chosen");
     if (!s) s = ar_repair_write_result(r, job, g, err);
     ar_graph_destroy(&g);
-    for (int i = 0; i < r->nc; i++)
-        if (r->c[i].path[0]) remove(r->c[i].path);
+    remove_candidate_files(r);
     return s;
 }
 

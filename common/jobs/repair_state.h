@@ -48,6 +48,8 @@ typedef struct rj {
     int64_t nfailing, nrepair;
     double pool_acc, t0;
     char started[32];
+    char output[1024];        /* job.output: candidate files are <output>.candNNN.rR.h5 */
+    int rungs;
 } rj_t;
 
 /* Block ranking (repair_rank.c). init: every block of g in graph order as

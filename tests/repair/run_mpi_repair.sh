@@ -53,6 +53,15 @@ TOML
   grep -q "^clean" "$tmp/np$np.out" || { echo "FAIL: no table"; cat "$tmp/np$np.out"; exit 1; }
   outs+=("$tmp/np$np.h5")
 done
+# a worker failing its 7th task (a candidate, after one finished and wrote
+# its model): the job fails, names the cause, and
+# leaves neither a result nor candidate files
+sed "s#np1.h5#fail.h5#" "$tmp/np1.toml" > "$tmp/fail.toml"
+if AR_FAULT="1:6:error" timeout 200 mpirun -np 2 --oversubscribe "$bin" "$tmp/fail.toml" >"$tmp/fail.out" 2>"$tmp/fail.err"; then
+  echo "FAIL: a failing worker did not fail the job"; exit 1
+fi
+grep -q "(repair_candidate): injected" "$tmp/fail.err" || { echo "FAIL: the cause is not reported"; cat "$tmp/fail.err"; exit 1; }
+ls "$tmp"/fail.h5* 2>/dev/null && { echo "FAIL: files left by the failed job"; exit 1; }
 cat "$tmp/np2.out"
 /usr/bin/python3 "$here/check_repair.py" "${outs[@]}"
 ls "$tmp"/*cand* 2>/dev/null && { echo "FAIL: candidate files left"; exit 1; }
