@@ -38,6 +38,7 @@ static void job_destroy(void *state)
     free(r->blocks);
     free(r->scores);
     free(r->order);
+    free(r->hist);
     free(r->c);
     free(r);
 }
@@ -356,6 +357,16 @@ static int agg_cand(rj_t *r, const ar_job_ctx_t *job, const ar_fields_t *params,
             ar_fields_get_float(res, "alpha_entropy", &ent, err))
             return err->status;
         c->epochs_seen++;
+        if (r->nhist == r->cap_hist) {
+            int cap = r->cap_hist ? 2 * r->cap_hist : 64;
+            epoch_row_t *h = realloc(r->hist, (size_t)cap * sizeof *h);
+            if (!h) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+            r->hist = h, r->cap_hist = cap;
+        }
+        epoch_row_t *row = &r->hist[r->nhist++];
+        *row = (epoch_row_t){.cand = (int)ci, .rung = (int)rung, .epoch = (int)epoch,
+                             .train_loss = loss, .val_acc = acc, .alpha_entropy = ent};
+        snprintf(row->phase, sizeof row->phase, "%s", phase);
         ar_info(job->log, "repair: cand %lld rung %lld %s epoch %lld: loss %.4f val %.4f entropy %.3f",
                 (long long)ci, (long long)rung, phase, (long long)epoch, loss, acc, ent);
         return AR_OK;

@@ -19,6 +19,34 @@ void ar_repair_iso_now(char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* /repair/history: one row per streamed epoch report, in task order. */
+static int write_history(ar_h5_t *h, const rj_t *r, ar_err_t *err)
+{
+    int64_t n = r->nhist;
+    if (n == 0) return AR_OK;
+    int64_t *ci = malloc((size_t)n * sizeof *ci), *ru = malloc((size_t)n * sizeof *ru),
+            *ep = malloc((size_t)n * sizeof *ep);
+    double *lo = malloc((size_t)n * sizeof *lo), *va = malloc((size_t)n * sizeof *va),
+           *en = malloc((size_t)n * sizeof *en);
+    const char **ph = malloc((size_t)n * sizeof *ph);
+    int s = (!ci || !ru || !ep || !lo || !va || !en || !ph) ? ar_err_set(err, AR_E_NOMEM, "out of memory")
+                                                           : AR_OK;
+    for (int64_t i = 0; !s && i < n; i++) {
+        const epoch_row_t *e = &r->hist[i];
+        ci[i] = e->cand, ru[i] = e->rung, ep[i] = e->epoch, ph[i] = e->phase;
+        lo[i] = e->train_loss, va[i] = e->val_acc, en[i] = e->alpha_entropy;
+    }
+    if (!s) s = ar_h5_write(h, "/repair/history/candidate", AR_DT_I64, 1, &n, ci, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/history/rung", AR_DT_I64, 1, &n, ru, 0, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/history/phase", ph, (int)n, err);
+    if (!s) s = ar_h5_write(h, "/repair/history/epoch", AR_DT_I64, 1, &n, ep, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/history/train_loss", AR_DT_F64, 1, &n, lo, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/history/val_acc", AR_DT_F64, 1, &n, va, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/history/alpha_entropy", AR_DT_F64, 1, &n, en, 0, err);
+    free(ci), free(ru), free(ep), free(lo), free(va), free(en), free(ph);
+    return s;
+}
+
 int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g,
                            ar_err_t *err)
 {
@@ -78,6 +106,7 @@ int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_grap
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/status", cs, r->nc, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/rung", AR_DT_I64, 1, &nc, rungs, 0, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/genotype", cg, r->nc, err);
+    if (!s) s = write_history(h, r, err);
     if (!s) s = ar_h5_commit(&h, err);
     ar_h5_destroy(&h);
     if (!s) {

@@ -27,6 +27,13 @@ typedef struct cand {
     int epochs_seen;          /* streamed epoch reports */
 } cand_t;
 
+/* One streamed epoch report, as aggregated (task order). */
+typedef struct epoch_row {
+    int cand, rung, epoch;
+    char phase[16];
+    double train_loss, val_acc, alpha_entropy;
+} epoch_row_t;
+
 typedef struct rj {
     ar_set_ref_t *sets;
     int nsets, k, channels;
@@ -48,6 +55,8 @@ typedef struct rj {
     int64_t nfailing, nrepair;
     double pool_acc, t0;
     char started[32];
+    epoch_row_t *hist;        /* every epoch report, in task order */
+    int nhist, cap_hist;
     char output[1024];        /* job.output: candidate files are <output>.candNNN.rR.h5 */
     int rungs;
 } rj_t;

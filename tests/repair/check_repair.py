@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """check_repair.py A.h5 B.h5 ... - repair results of the same job at different
 rank counts: identical candidates (val_acc, status, genotype, seeds), chosen
-block, genotype, metrics and repaired weights; a valid result layout."""
+block, genotype, metrics, per-epoch history and repaired weights; a valid
+result layout."""
 import sys
 
 import h5py
@@ -17,6 +18,8 @@ def load(path):
     for k in ("block", "variant", "seed", "val_acc", "status", "rung", "genotype"):
         r["c_" + k] = f["/repair/candidates/" + k][()]
     r["blocks"] = f["/repair/blocks/names"][()]
+    for k in ("candidate", "rung", "phase", "epoch", "train_loss", "val_acc", "alpha_entropy"):
+        r["h_" + k] = f["/repair/history/" + k][()]
     w = {}
     f["/graph"].visititems(lambda n, o: w.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
     r["weights"] = w
@@ -35,12 +38,13 @@ def main():
     for k in ("started", "finished", "wall_seconds", "job", "version", "ranks"):
         assert k in a["attrs"], k
     assert len(a["m_set_names"]) >= 2 and (a["m_count"] > 0).all()
+    assert len(a["h_epoch"]) > 0 and np.isfinite(a["h_train_loss"]).all()
     assert "out = proj" in (a["geno"].decode() if isinstance(a["geno"], bytes) else a["geno"])
     for b, p in zip(rs[1:], sys.argv[2:]):
         assert b["chosen"] == a["chosen"], (p, b["chosen"], a["chosen"])
         assert b["geno"] == a["geno"], p
         for k in a:
-            if k.startswith("m_") or k.startswith("c_") or k == "blocks":
+            if k[:2] in ("m_", "c_", "h_") or k == "blocks":
                 assert np.array_equal(a[k], b[k]), (p, k, a[k], b[k])
         assert a["weights"].keys() == b["weights"].keys(), p
         for n in a["weights"]:
