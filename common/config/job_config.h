@@ -68,6 +68,7 @@ typedef struct ar_job_config {
         int64_t rungs;              /* successive-halving rungs */
         int64_t search_epochs, finetune_epochs, batch;
         double finetune_lr, alpha_lr;
+        double max_clean_drop;      /* selection: allowed clean validation drop */
         int64_t channels;           /* cell channels; 0 = the block's width */
         int keep_shortcut, seed_original;
     } repair;

@@ -14,6 +14,7 @@
 #include "jobs/sets.h"
 #include "nn/model_io.h"
 #include "repair/search.h"
+#include "repair/select.h"
 
 /* Removes every candidate model file this job may have written (they are
  * named by candidate and rung), after success and after a failure alike. */
@@ -272,23 +273,33 @@ static int plan_candidate(rj_t *r, const ar_job_ctx_t *job, int ci, int rung, ar
     return s;
 }
 
-/* Keeps the better half of the alive candidates (ceil), by validation
- * accuracy, ties to the lower index. */
+static ar_repair_metrics_t metrics(const rj_t *r, int i)
+{
+    return (ar_repair_metrics_t){r->c[i].val_clean, r->c[i].val_corrupt};
+}
+
+/* Keeps the better half of the alive candidates (ceil) by the selection
+ * ranking (repair/select.h: within the clean-drop bound first, then
+ * corrupted validation accuracy), ties to the lower index. */
 static void halve(rj_t *r, const ar_job_ctx_t *job, int rung)
 {
+    double c0 = r->val_clean0, md = job->cfg->repair.max_clean_drop;
     int n = 0;
     for (int i = 0; i < r->nc; i++) n += r->c[i].alive;
     int keep = (n + 1) / 2;
     for (int kept = 0; kept < keep; kept++) {
         int b = -1;
-        for (int i = 0; i < r->nc; i++)
-            if (r->c[i].alive == 1 && (b < 0 || r->c[i].val_acc > r->c[b].val_acc)) b = i;
+        for (int i = 0; i < r->nc; i++) {
+            if (r->c[i].alive != 1) continue;
+            ar_repair_metrics_t mi = metrics(r, i), mb = b < 0 ? mi : metrics(r, b);
+            if (b < 0 || ar_repair_ranks_before(&mi, &mb, c0, md)) b = i;
+        }
         r->c[b].alive = 2; /* marked kept */
     }
     for (int i = 0; i < r->nc; i++) {
         if (r->c[i].alive == 1) {
-            ar_info(job->log, "repair: rung %d drops candidate %d (%s %s, val %.4f)", rung, i,
-                    r->c[i].block, r->c[i].variant, r->c[i].val_acc);
+            ar_info(job->log, "repair: rung %d drops candidate %d (%s %s, val clean %.4f corrupted %.4f)",
+                    rung, i, r->c[i].block, r->c[i].variant, r->c[i].val_clean, r->c[i].val_corrupt);
             r->c[i].alive = 0;
         } else if (r->c[i].alive == 2) {
             r->c[i].alive = 1;
@@ -313,11 +324,30 @@ static int job_plan(void *state, const ar_job_ctx_t *job, int round, ar_taskplan
         return s;
     }
     if (k == R) {
-        for (int i = 0; i < r->nc; i++)
-            if (r->c[i].alive && (r->best < 0 || r->c[i].val_acc > r->c[r->best].val_acc)) r->best = i;
-        if (r->best < 0) return ar_err_set(err, AR_E_INTERNAL, "repair: no candidate left");
-        ar_info(job->log, "repair: chose candidate %d: block %s, %s, val %.4f", r->best,
-                r->c[r->best].block, r->c[r->best].variant, r->c[r->best].val_acc);
+        double md = job->cfg->repair.max_clean_drop;
+        ar_repair_metrics_t *m = calloc((size_t)r->nc, sizeof *m);
+        int *alive = calloc((size_t)r->nc, sizeof *alive), any = 0;
+        if (!m || !alive) {
+            free(m), free(alive);
+            return ar_err_set(err, AR_E_NOMEM, "out of memory");
+        }
+        for (int i = 0; i < r->nc; i++) m[i] = metrics(r, i), alive[i] = r->c[i].alive, any |= alive[i];
+        r->best = ar_repair_pick(m, alive, r->nc, r->val_clean0, md);
+        free(m), free(alive);
+        if (!any) return ar_err_set(err, AR_E_INTERNAL, "repair: no candidate left");
+        if (r->best < 0) {
+            r->kept_original = 1;
+            ar_warn(job->log,
+                    "repair: NO CANDIDATE QUALIFIES: every one loses more than repair.max_clean_drop "
+                    "= %g of clean validation accuracy (original %.4f); the result is the ORIGINAL "
+                    "model, unrepaired", md, r->val_clean0);
+            return plan_eval(r, job, 1, job->cfg->model.path, plan, err);
+        }
+        ar_info(job->log,
+                "repair: chose candidate %d: block %s, %s, val clean %.4f (original %.4f, bound "
+                "%g) corrupted %.4f (original %.4f)",
+                r->best, r->c[r->best].block, r->c[r->best].variant, r->c[r->best].val_clean,
+                r->val_clean0, md, r->c[r->best].val_corrupt, r->val_corrupt0);
         return plan_eval(r, job, 1, r->c[r->best].path, plan, err);
     }
     return AR_OK;
@@ -374,6 +404,10 @@ static int agg_cand(rj_t *r, const ar_job_ctx_t *job, const ar_fields_t *params,
     const char *geno, *path;
     int64_t nf, nr;
     if (ar_fields_get_float(res, "val_acc", &c->val_acc, err) ||
+        ar_fields_get_float(res, "val_clean", &c->val_clean, err) ||
+        ar_fields_get_float(res, "val_corrupt", &c->val_corrupt, err) ||
+        ar_fields_get_float(res, "val_clean0", &r->val_clean0, err) ||
+        ar_fields_get_float(res, "val_corrupt0", &r->val_corrupt0, err) ||
         ar_fields_get_float(res, "first_loss", &c->first_loss, err) ||
         ar_fields_get_float(res, "last_loss", &c->last_loss, err) ||
         ar_fields_get_str(res, "genotype", &geno, err) || ar_fields_get_str(res, "path", &path, err) ||
@@ -385,9 +419,11 @@ static int agg_cand(rj_t *r, const ar_job_ctx_t *job, const ar_fields_t *params,
     snprintf(c->path, sizeof c->path, "%s", path);
     c->rung = (int)rung;
     r->nfailing = nf, r->nrepair = nr;
-    ar_info(job->log, "repair: cand %lld (%s %s) rung %lld: val %.4f, loss %.4f -> %.4f",
-            (long long)ci, c->block, c->variant, (long long)rung, c->val_acc, c->first_loss,
-            c->last_loss);
+    ar_info(job->log,
+            "repair: cand %lld (%s %s) rung %lld: val %.4f (clean %.4f, corrupted %.4f; original "
+            "%.4f / %.4f), loss %.4f -> %.4f",
+            (long long)ci, c->block, c->variant, (long long)rung, c->val_acc, c->val_clean,
+            c->val_corrupt, r->val_clean0, r->val_corrupt0, c->first_loss, c->last_loss);
     return AR_OK;
 }
 
@@ -415,8 +451,9 @@ static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
                 s = ar_err_set(err, AR_E_INTERNAL, "set %s: %lld images counted, expected %lld",
                                r->sets[i].label, (long long)r->cnt[p][i], (long long)r->sets[i].count);
     ar_graph_t *g = NULL;
-    if (!s && r->best >= 0 && !(g = ar_model_load(r->c[r->best].path, err))) s = err->status;
-    if (!s && r->best < 0) s = ar_err_set(err, AR_E_INTERNAL, "repair: no candidate chosen");
+    const char *path = r->kept_original ? job->cfg->model.path : r->best >= 0 ? r->c[r->best].path : NULL;
+    if (!s && !path) s = ar_err_set(err, AR_E_INTERNAL, "repair: no candidate chosen");
+    if (!s && !(g = ar_model_load(path, err))) s = err->status;
     if (!s) s = ar_repair_write_result(r, job, g, err);
     ar_graph_destroy(&g);
     remove_candidate_files(r);

@@ -55,13 +55,14 @@ int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_grap
     ar_repair_iso_now(finished, sizeof finished);
     double wall = ar_now() - r->t0, *acc0 = calloc((size_t)r->nsets + 1, sizeof(double)),
            *acc1 = calloc((size_t)r->nsets + 1, sizeof(double)),
-           *va = calloc((size_t)r->nc, sizeof(double));
+           *va = calloc((size_t)r->nc, sizeof(double)), *vc = calloc((size_t)r->nc, sizeof(double)),
+           *vk = calloc((size_t)r->nc, sizeof(double));
     const char **sn = calloc((size_t)r->nsets + 1, sizeof *sn), **cb = calloc((size_t)r->nc, sizeof *cb),
                **cv = calloc((size_t)r->nc, sizeof *cv), **cs = calloc((size_t)r->nc, sizeof *cs),
                **cg = calloc((size_t)r->nc, sizeof *cg);
     int64_t *seeds = calloc((size_t)r->nc, sizeof *seeds), *rungs = calloc((size_t)r->nc, sizeof *rungs);
     char(*status)[32] = calloc((size_t)r->nc, sizeof *status);
-    int s = (!acc0 || !acc1 || !va || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status)
+    int s = (!acc0 || !acc1 || !va || !vc || !vk || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status)
                 ? ar_err_set(err, AR_E_NOMEM, "out of memory")
                 : AR_OK;
     for (int i = 0; !s && i < r->nsets; i++) {
@@ -72,12 +73,16 @@ int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_grap
     for (int i = 0; !s && i < r->nc; i++) {
         cb[i] = r->c[i].block, cv[i] = r->c[i].variant, cg[i] = r->c[i].genotype;
         seeds[i] = (int64_t)r->c[i].seed, va[i] = r->c[i].val_acc, rungs[i] = r->c[i].rung;
-        snprintf(status[i], sizeof status[i], "%s", i == r->best ? "chosen" : r->c[i].alive ? "kept" : "pruned");
+        vc[i] = r->c[i].val_clean, vk[i] = r->c[i].val_corrupt;
+        snprintf(status[i], sizeof status[i], "%s",
+                 i == r->best ? "chosen" : r->c[i].alive ? "kept" : "pruned");
         cs[i] = status[i];
     }
     const char **bn = (const char **)r->blocks;
     int64_t m = r->nsets, nb = r->nblocks, nc = r->nc;
     int32_t ranks = job->ranks;
+    const cand_t *best = r->best >= 0 ? &r->c[r->best] : NULL; /* NULL: original kept */
+    double sel[3] = {cfg->repair.max_clean_drop, r->val_clean0, r->val_corrupt0};
     ar_h5_t *h = s ? NULL : ar_h5_create(cfg->job.output, err);
     if (!s && !h) s = err->status;
     if (!s) s = ar_model_write_h5(h, g, err);
@@ -92,9 +97,13 @@ int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_grap
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "ranking", r->ranking, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/blocks/names", bn, r->nblocks, err);
     if (!s) s = ar_h5_write(h, "/repair/blocks/scores", AR_DT_F64, 1, &nb, r->scores, 0, err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair/blocks", "chosen", r->c[r->best].block, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair/blocks", "chosen", best ? best->block : "", err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "outcome", best ? "repaired" : "kept_original", err);
+    if (!s) s = ar_h5_attr_write(h, "/repair", "max_clean_drop", AR_DT_F64, 1, &sel[0], 1, err);
+    if (!s) s = ar_h5_attr_write(h, "/repair", "val_clean_before", AR_DT_F64, 1, &sel[1], 1, err);
+    if (!s) s = ar_h5_attr_write(h, "/repair", "val_corrupt_before", AR_DT_F64, 1, &sel[2], 1, err);
     if (!s) s = ar_h5_group(h, "/repair/genotype", err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair/genotype", "text", r->c[r->best].genotype, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair/genotype", "text", best ? best->genotype : "", err);
     if (!s) s = ar_h5_write_strings(h, "/repair/metrics/set_names", sn, r->nsets, err);
     if (!s) s = ar_h5_write(h, "/repair/metrics/acc_before", AR_DT_F64, 1, &m, acc0, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/metrics/acc_after", AR_DT_F64, 1, &m, acc1, 0, err);
@@ -103,23 +112,33 @@ int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_grap
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/variant", cv, r->nc, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/seed", AR_DT_I64, 1, &nc, seeds, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/val_acc", AR_DT_F64, 1, &nc, va, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/val_clean", AR_DT_F64, 1, &nc, vc, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/val_corrupt", AR_DT_F64, 1, &nc, vk, 0, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/status", cs, r->nc, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/rung", AR_DT_I64, 1, &nc, rungs, 0, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/genotype", cg, r->nc, err);
     if (!s) s = write_history(h, r, err);
     if (!s) s = ar_h5_commit(&h, err);
     ar_h5_destroy(&h);
+    if (!s && best) {
+        printf("repair (%s): block %s, %s, val clean %.4f corrupted %.4f (original %.4f / %.4f, "
+               "max clean drop %g); %lld repair images (%lld failing)\n",
+               cfg->repair.method, best->block, best->variant, best->val_clean, best->val_corrupt,
+               r->val_clean0, r->val_corrupt0, cfg->repair.max_clean_drop, (long long)r->nrepair,
+               (long long)r->nfailing);
+        if (best->genotype[0]) printf("%s", best->genotype);
+    } else if (!s) {
+        printf("repair (%s): NO CANDIDATE within repair.max_clean_drop %g of the original's clean "
+               "validation accuracy %.4f - the result is the ORIGINAL model\n",
+               cfg->repair.method, cfg->repair.max_clean_drop, r->val_clean0);
+    }
     if (!s) {
-        printf("repair (%s): block %s, %s, val %.4f; %lld repair images (%lld failing)\n",
-               cfg->repair.method, r->c[r->best].block, r->c[r->best].variant,
-               r->c[r->best].val_acc, (long long)r->nrepair, (long long)r->nfailing);
-        if (r->c[r->best].genotype[0]) printf("%s", r->c[r->best].genotype);
         printf("%-32s %10s %10s %8s\n", "set", "before", "after", "count");
         for (int i = 0; i < r->nsets; i++)
             printf("%-32s %10.4f %10.4f %8lld\n", sn[i], acc0[i], acc1[i], (long long)r->cnt[0][i]);
         fflush(stdout);
     }
-    free(acc0), free(acc1), free(va), free(sn), free(cb), free(cv), free(cs), free(cg);
+    free(acc0), free(acc1), free(va), free(vc), free(vk), free(sn), free(cb), free(cv), free(cs), free(cg);
     free(seeds), free(rungs), free(status);
     return s;
 }

@@ -20,7 +20,8 @@ typedef struct cand {
     uint64_t seed;            /* search seed from job seed + identity */
     int alive;                /* still in the halving */
     int rung;                 /* last rung run */
-    double val_acc;
+    double val_acc;           /* all validation images (clean + corrupted) */
+    double val_clean, val_corrupt; /* the selection metrics (repair/select.h) */
     double first_loss, last_loss;
     char genotype[1024];
     char path[1100];          /* model file of its last rung */
@@ -50,7 +51,9 @@ typedef struct rj {
     char top_layer_block[128];
     cand_t *c;
     int nc;
-    int best;                 /* chosen candidate, -1 before */
+    int best;                 /* chosen candidate, -1 before (and when kept_original) */
+    int kept_original;        /* 1: no candidate met repair.max_clean_drop, the original is the result */
+    double val_clean0, val_corrupt0; /* the original model on the validation images */
     char corr_list[1024];     /* augmentation corruptions, comma list */
     int64_t nfailing, nrepair;
     double pool_acc, t0;

@@ -206,13 +206,20 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
     }
     ar_search_cfg_t c;
     if ((st = search_cfg(t->params, &c, err)) || (st = repair_set(w, t->params, err))) return st;
-    ar_imgset_t train = {&w->set.x, w->set.y}, val = {&w->set.xv, w->set.yv};
+    /* selection (docs/repair.md "Selection"): the held-out images clean and corrupted */
+    ar_imgset_t train = {&w->set.x, w->set.y},
+                val[2] = {{&w->set.xvc, w->set.yv}, {&w->set.xvk, w->set.yv}};
+    c.nval = 2;
     emit_ctx_t ec = {t, err, AR_OK};
     ar_search_result_t r;
-    st = ar_search_run(w->g, &c, &train, &val, on_epoch, &ec, &r, err);
+    st = ar_search_run(w->g, &c, &train, val, on_epoch, &ec, &r, err);
     if (st) return ar_err_prefix(err, "candidate block '%s' (%s)", c.block, ar_method_name(c.method));
     st = ar_model_save(r.model, out, err);
     if (!st) st = ar_fields_put_float(res, "val_acc", r.val_acc, err);
+    if (!st) st = ar_fields_put_float(res, "val_clean", r.val_set_acc[0], err);
+    if (!st) st = ar_fields_put_float(res, "val_corrupt", r.val_set_acc[1], err);
+    if (!st) st = ar_fields_put_float(res, "val_clean0", w->set.val_clean0, err);
+    if (!st) st = ar_fields_put_float(res, "val_corrupt0", w->set.val_corrupt0, err);
     if (!st) st = ar_fields_put_float(res, "first_loss", r.first_loss, err);
     if (!st) st = ar_fields_put_float(res, "last_loss", r.last_loss, err);
     if (!st) st = ar_fields_put_str(res, "genotype", r.genotype, err);

@@ -12,9 +12,11 @@
  * The worker loads the model and builds the repair set once per distinct
  * (model, set parameters) and keeps them for later candidates. Partial
  * results, one per epoch: phase, epoch, train_loss, val_acc, alpha_entropy.
- * Final result: val_acc, first_loss, last_loss, genotype, path (the
- * candidate model written to `out`, atomically), nfailing, nrepair,
- * pool_acc. Candidate weights travel through the shared filesystem, not the
+ * Final result: val_acc, val_clean and val_corrupt (the candidate on the
+ * clean and the all-corrupted validation images), val_clean0 and
+ * val_corrupt0 (the original model on them), first_loss, last_loss,
+ * genotype, path (the candidate model written to `out`, atomically),
+ * nfailing, nrepair, pool_acc. Candidate weights travel through the shared filesystem, not the
  * data plane (docs/repair.md).
  */
 #ifndef AR_JOBS_TASK_REPAIR_H

@@ -14,6 +14,8 @@ void ar_repair_set_free(ar_repair_set_t *s)
     if (!s) return;
     ar_tensor_free(&s->x);
     ar_tensor_free(&s->xv);
+    ar_tensor_free(&s->xvc);
+    ar_tensor_free(&s->xvk);
     free(s->y);
     free(s->yv);
     memset(s, 0, sizeof *s);
@@ -138,7 +140,13 @@ int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_s
     out->yv = malloc((size_t)c->val * sizeof *out->yv);
     px = ar_tensor_4d(c->pool, g->in_c, g->in_h, g->in_w);
     out->xv = ar_tensor_4d(c->val, g->in_c, g->in_h, g->in_w);
-    if (!perm || !rows || !py || !ok || !out->yv || ar_tensor_alloc(&px) || ar_tensor_alloc(&out->xv)) {
+    out->xvc = ar_tensor_4d(c->val, g->in_c, g->in_h, g->in_w);
+    out->xvk = ar_tensor_4d(c->val, g->in_c, g->in_h, g->in_w);
+    int32_t *yv2 = malloc((size_t)c->val * sizeof *yv2);
+    uint8_t *okv = malloc((size_t)c->val);
+    if (!perm || !rows || !py || !ok || !out->yv || !yv2 || !okv || ar_tensor_alloc(&px) ||
+        ar_tensor_alloc(&out->xv) || ar_tensor_alloc(&out->xvc) || ar_tensor_alloc(&out->xvk)) {
+        free(yv2), free(okv);
         st = ar_err_set(err, AR_E_NOMEM, "repair set: out of memory");
         goto done;
     }
@@ -146,7 +154,28 @@ int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_s
     if ((st = load(ds, cc, c, perm, c->pool, &px, py, err)) ||
         (st = load(ds, cc, c, perm + c->pool, c->val, &out->xv, out->yv, err)) ||
         (st = predict(g, &px, py, c->batch, ok, err)))
-        goto done;
+        goto val_done;
+    /* the selection versions of the validation images: clean, all corrupted */
+    ar_repair_set_cfg_t cl = *c, co = *c;
+    cl.augment = 0;
+    co.augment = c->ncorruptions > 0 && c->nseverities > 0 ? 1.0 : 0.0;
+    if (co.augment > 0 && !cc &&
+        !(cc = ar_corrupt_ctx_new(NULL, in->height, in->width, in->channels, err))) {
+        st = err->status;
+        goto val_done;
+    }
+    double acc[2] = {0, 0};
+    for (int v = 0; v < 2 && !st; v++) {
+        ar_tensor_t *xs = v ? &out->xvk : &out->xvc;
+        st = load(ds, cc, v ? &co : &cl, perm + c->pool, c->val, xs, yv2, err);
+        if (!st) st = predict(g, xs, yv2, c->batch, okv, err);
+        for (int64_t i = 0; i < c->val && !st; i++) acc[v] += okv[i];
+        acc[v] /= (double)c->val;
+    }
+    out->val_clean0 = acc[0], out->val_corrupt0 = acc[1];
+val_done:
+    free(yv2), free(okv);
+    if (st) goto done;
     int64_t nf = 0, ns = 0, right = 0;
     for (int64_t i = 0; i < c->pool; i++) right += ok[i];
     for (int64_t i = 0; i < c->pool && nf < c->failing; i++)

@@ -11,6 +11,12 @@
  * set is the first `failing` misclassified pool images (in pool order, a
  * seeded sample of all misclassified ones) followed by the first `sample`
  * correctly classified ones. Test sets are never read here.
+ *
+ * The validation images also come in two fixed versions for the selection
+ * rule (docs/repair.md "Selection"): clean (xvc) and corrupted (xvk: every
+ * image corrupted, corruption and severity drawn by the same stream as the
+ * augmentation, as if augment were 1; clean when there is no corruption),
+ * and the original model's accuracy on both.
  */
 #ifndef AR_REPAIR_REPAIR_SET_H
 #define AR_REPAIR_REPAIR_SET_H
@@ -43,8 +49,10 @@ typedef struct ar_repair_set {
     int32_t *y;                 /* [n] (owned) */
     int64_t nfailing;           /* the first nfailing rows were misclassified */
     ar_tensor_t xv;             /* validation [val, C, H, W] (owned) */
-    int32_t *yv;
+    int32_t *yv;                /* [val] labels of xv, xvc and xvk */
+    ar_tensor_t xvc, xvk;       /* validation, clean / all corrupted [val, C, H, W] (owned) */
     double pool_acc;            /* the model's accuracy on the pool */
+    double val_clean0, val_corrupt0; /* the model's accuracy on xvc / xvk */
 } ar_repair_set_t;
 
 /* Builds both sets for model g. Errors: the source cannot be read, is

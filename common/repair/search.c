@@ -30,7 +30,7 @@ ar_search_cfg_t ar_search_cfg_default(void)
                          .search_epochs = 10, .finetune_epochs = 5, .batch = 64, .lr = 0.025,
                          .lr_min = 0.001, .momentum = 0.9, .weight_decay = 3e-4,
                          .finetune_lr = 0.01, .alpha_lr = 3e-4, .alpha_wd = 1e-3,
-                         .alpha_beta1 = 0.5, .alpha_beta2 = 0.999};
+                         .alpha_beta1 = 0.5, .alpha_beta2 = 0.999, .nval = 1};
     return c;
 }
 
@@ -40,8 +40,8 @@ void ar_search_result_free(ar_search_result_t *r)
     ar_graph_destroy(&r->model);
 }
 
-/* One training phase over a trainer whose set 0 is the repair set and set 1
- * validation. */
+/* One training phase over a trainer whose set 0 is the repair set and sets
+ * 1..nval validation. */
 typedef struct phase {
     const char *name;
     int epochs;
@@ -90,6 +90,24 @@ static void shuffled(int64_t *dst, const int64_t *src, int64_t n, uint64_t seed,
     ar_rng_shuffle(&r, dst, n);
 }
 
+/* Eval-mode accuracy over validation sets 1..nval: *acc over all of them,
+ * out->val_set_acc per set, out->val_acc = *acc. */
+static int eval_val(ar_trainer_t *t, const ar_search_cfg_t *c, ar_search_result_t *out,
+                    double *acc, ar_err_t *err)
+{
+    int64_t oks = 0, cnts = 0;
+    for (int v = 0; v < c->nval; v++) {
+        int64_t ok = 0, cnt = 0;
+        double vl = 0;
+        int st = ar_trainer_eval(t, 1 + v, &ok, &cnt, &vl, err);
+        if (st) return st;
+        out->val_set_acc[v] = cnt ? (double)ok / (double)cnt : 0;
+        oks += ok, cnts += cnt;
+    }
+    *acc = out->val_acc = cnts ? (double)oks / (double)cnts : 0;
+    return AR_OK;
+}
+
 static int run_phase(ar_trainer_t *t, const ar_graph_t *g, const ar_search_cfg_t *c,
                      const phase_t *ph, ar_epoch_fn fn, void *user, ar_search_result_t *out,
                      ar_err_t *err)
@@ -121,15 +139,12 @@ static int run_phase(ar_trainer_t *t, const ar_graph_t *g, const ar_search_cfg_t
             if (!st) ar_optim_step(oa, c->alpha_lr);
         }
         if (st) break;
-        int64_t ok = 0, cnt = 0;
-        double vl = 0;
-        st = ar_trainer_eval(t, 1, &ok, &cnt, &vl, err);
-        if (st) break;
-        ar_epoch_report_t r = {ph->name, e, sum / (double)steps, cnt ? (double)ok / (double)cnt : 0,
+        double acc = 0;
+        if ((st = eval_val(t, c, out, &acc, err))) break;
+        ar_epoch_report_t r = {ph->name, e, sum / (double)steps, acc,
                                ib ? ar_cell_alpha_entropy(g) : 0};
         if (out->first_loss < 0) out->first_loss = r.train_loss;
         out->last_loss = r.train_loss;
-        out->val_acc = r.val_acc;
         if (r.train_loss != r.train_loss)
             st = ar_err_set(err, AR_E_NUMERIC, "%s epoch %d: training loss is not finite", ph->name, e);
         else if (fn && fn(user, &r))
@@ -146,16 +161,12 @@ static int train_graph(ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_
                        const ar_imgset_t *val, const phase_t *ph, ar_epoch_fn fn, void *user,
                        ar_search_result_t *out, ar_err_t *err)
 {
-    ar_imgset_t sets[2] = {*train, *val};
-    ar_trainer_t *t = ar_trainer_new(g, c->batch, sets, 2, err);
+    ar_imgset_t sets[3] = {*train, val[0], c->nval > 1 ? val[1] : val[0]};
+    ar_trainer_t *t = ar_trainer_new(g, c->batch, sets, 1 + c->nval, err);
     if (!t) return err->status;
     int st = run_phase(t, g, c, ph, fn, user, out, err);
-    if (!st && ph->epochs == 0) {
-        int64_t ok = 0, cnt = 0;
-        double vl;
-        st = ar_trainer_eval(t, 1, &ok, &cnt, &vl, err);
-        out->val_acc = cnt ? (double)ok / (double)cnt : 0;
-    }
+    double acc;
+    if (!st && ph->epochs == 0) st = eval_val(t, c, out, &acc, err);
     ar_trainer_destroy(&t);
     return st;
 }
@@ -190,9 +201,11 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
     memset(out, 0, sizeof *out);
     out->first_loss = -1;
     int64_t n = train->x->shape[0];
-    if (n < 2 || c->batch < 1 || c->search_epochs < 1 || c->finetune_epochs < 0)
-        return ar_err_set(err, AR_E_ARG, "search: %lld repair images, batch %d, epochs %d + %d",
-                          (long long)n, c->batch, c->search_epochs, c->finetune_epochs);
+    if (n < 2 || c->batch < 1 || c->search_epochs < 1 || c->finetune_epochs < 0 || c->nval < 1 ||
+        c->nval > 2)
+        return ar_err_set(err, AR_E_ARG,
+                          "search: %lld repair images, batch %d, epochs %d + %d, %d validation sets",
+                          (long long)n, c->batch, c->search_epochs, c->finetune_epochs, c->nval);
     int64_t *all = malloc((size_t)n * sizeof *all);
     if (!all) return ar_err_set(err, AR_E_NOMEM, "out of memory");
     for (int64_t i = 0; i < n; i++) all[i] = i;

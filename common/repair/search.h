@@ -49,6 +49,7 @@ typedef struct ar_search_cfg {
     double finetune_lr;       /* archrepair fine-tuning: cosine from it to lr_min */
     double alpha_lr, alpha_wd, alpha_beta1, alpha_beta2; /* Adam on alpha */
     uint64_t seed;            /* split and batch order */
+    int nval;                 /* validation sets at val[]: 1, or 2 (clean, corrupted); default 1 */
 } ar_search_cfg_t;
 
 /* DARTS' defaults: SGD 0.025 -> 0.001, momentum 0.9, wd 3e-4; Adam 3e-4,
@@ -69,12 +70,14 @@ typedef int (*ar_epoch_fn)(void *user, const ar_epoch_report_t *r);
 typedef struct ar_search_result {
     ar_graph_t *model;        /* owned: the repaired network, plain ops */
     char genotype[1024];      /* archrepair: the discrete cell as text; else "" */
-    double val_acc;           /* final validation accuracy */
+    double val_acc;           /* final validation accuracy (all validation images) */
+    double val_set_acc[2];    /* final accuracy per validation set (nval of them) */
     double first_loss, last_loss; /* mean training loss of the first and last epoch */
 } ar_search_result_t;
 
 /* Runs cfg->method on a copy of g (finalized, not changed) with repair set
- * `train` (>= 2 images) and validation set `val`. fn may be NULL. On
+ * `train` (>= 2 images) and the cfg->nval validation sets val[] (the
+ * reports' val_acc is over all of them, val_set_acc per set). fn may be NULL. On
  * success out->model is set; on error nothing is owned by *out. */
 int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *cfg, const ar_imgset_t *train,
                   const ar_imgset_t *val, ar_epoch_fn fn, void *user, ar_search_result_t *out,

@@ -15,7 +15,8 @@ def load(path):
          "geno": f["/repair/genotype"].attrs["text"]}
     for k in ("set_names", "acc_before", "acc_after", "count"):
         r["m_" + k] = f["/repair/metrics/" + k][()]
-    for k in ("block", "variant", "seed", "val_acc", "status", "rung", "genotype"):
+    for k in ("block", "variant", "seed", "val_acc", "val_clean", "val_corrupt", "status", "rung",
+              "genotype"):
         r["c_" + k] = f["/repair/candidates/" + k][()]
     r["blocks"] = f["/repair/blocks/names"][()]
     for k in ("candidate", "rung", "phase", "epoch", "train_loss", "val_acc", "alpha_entropy"):
@@ -37,6 +38,15 @@ def main():
     assert a["attrs"]["method"] in ("archrepair", b"archrepair")
     for k in ("started", "finished", "wall_seconds", "job", "version", "ranks"):
         assert k in a["attrs"], k
+    # the selection rule: the chosen candidate is within the clean-drop bound
+    # and has the best corrupted validation accuracy of those that are
+    at = a["attrs"]
+    assert at["outcome"] in ("repaired", b"repaired"), at["outcome"]
+    c0, md = at["val_clean_before"], at["max_clean_drop"]
+    ch = st.index("chosen")
+    ok = [i for i, s in enumerate(st) if s != "pruned" and a["c_val_clean"][i] >= c0 - md - 1e-9]
+    assert ch in ok, (ch, a["c_val_clean"], c0, md)
+    assert a["c_val_corrupt"][ch] == max(a["c_val_corrupt"][i] for i in ok)
     assert len(a["m_set_names"]) >= 2 and (a["m_count"] > 0).all()
     assert len(a["h_epoch"]) > 0 and np.isfinite(a["h_train_loss"]).all()
     assert "out = proj" in (a["geno"].decode() if isinstance(a["geno"], bytes) else a["geno"])
@@ -50,7 +60,10 @@ def main():
         for n in a["weights"]:
             assert np.array_equal(a["weights"][n], b["weights"][n]), (p, n)
     print("candidates:", list(zip([x.decode() for x in a["c_block"]], [x.decode() for x in a["c_variant"]],
-                                  a["c_val_acc"].round(4), st)))
+                                  a["c_val_acc"].round(4), a["c_val_clean"].round(4),
+                                  a["c_val_corrupt"].round(4), st)))
+    print("original validation: clean %.4f corrupted %.4f" % (a["attrs"]["val_clean_before"],
+                                                             a["attrs"]["val_corrupt_before"]))
     print("chosen:", a["chosen"], "metrics:", list(zip(a["m_set_names"], a["m_acc_before"].round(4),
                                                         a["m_acc_after"].round(4))))
 

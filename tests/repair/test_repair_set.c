@@ -79,6 +79,25 @@ int main(void)
         differ += memcmp(clean.xv.data + i * img, a.xv.data + i * img, (size_t)img * 4) != 0;
     CHECK(differ > 5 && differ < 45, "augmentation corrupts about half the images (%lld of 50)",
           (long long)differ);
+    /* the selection versions: xvc is the clean set whatever augment is, every
+     * xvk image is corrupted, and an image the augmentation corrupted is
+     * corrupted the same way in xvk */
+    int64_t kdiff = 0, same_aug = 1;
+    for (int64_t i = 0; i < 50; i++) {
+        int aug = memcmp(clean.xv.data + i * img, a.xv.data + i * img, (size_t)img * 4) != 0;
+        kdiff += memcmp(a.xvk.data + i * img, a.xvc.data + i * img, (size_t)img * 4) != 0;
+        if (aug) same_aug &= memcmp(a.xvk.data + i * img, a.xv.data + i * img, (size_t)img * 4) == 0;
+    }
+    CHECK(a.xvc.shape[0] == 50 && a.xvk.shape[0] == 50 &&
+              memcmp(a.xvc.data, clean.xv.data, 50 * 144 * 4) == 0 &&
+              memcmp(clean.xvc.data, clean.xv.data, 50 * 144 * 4) == 0,
+          "clean validation version");
+    CHECK(kdiff == 50 && same_aug, "every corrupted validation image differs from its clean one "
+          "(%lld of 50), as the augmentation draws it", (long long)kdiff);
+    CHECK(a.val_clean0 > 0 && a.val_clean0 < 1 && a.val_corrupt0 > 0 && a.val_corrupt0 < 1 &&
+              a.val_clean0 == clean.val_clean0 && a.val_corrupt0 == b.val_corrupt0,
+          "the original's validation accuracies: clean %g, corrupted %g", a.val_clean0,
+          a.val_corrupt0);
     /* the pool as a dataset: rows pool..pool+val are the validation images */
     c.augment = 0.5;
     ar_dataset_t *pd = ar_repair_pool_open(&c, 170, &e);
