@@ -22,13 +22,48 @@ static int dx_direct(const ar_conv_cfg_t *c)
     return c->sh == 1 && c->sw == 1 && c->ph <= (c->kh - 1) * c->dh && c->pw <= (c->kw - 1) * c->dw;
 }
 
+static int direct_xw(const ar_conv_cfg_t *c, int h, int w);
+
 static int direct_chunk(const ar_conv_cfg_t *c, int n, int h, int w)
 {
     ar_il_geom_t g = ar_il_geom(c, 1, h, w, c->ph, c->pw, 1);
     size_t nb = AR_DIRECT_TARGET_POS / (g.L ? g.L : 1);
+    /* the column-expanded buffer holds kw*wo columns per image row where
+     * the plain one holds wq: fewer images, so it is no bigger (with the
+     * plain layout's image count, 4x4 512-channel forwards ran 2x slower at
+     * batch 128: 12 MB buffers) */
+    if (direct_xw(c, h, w))
+        nb = nb * (size_t)g.wq / ((size_t)c->kw * g.wo);
     if (nb < 1)
         nb = 1;
     return (size_t)n < nb ? n : (int)nb;
+}
+
+/* out[m*npos + p] = sum_k a[m*K + k] * b[off[k] + p] for m < M, p < npos (a
+ * multiple of AR_MK_NR): ar_mk_conv on AR_MK_MR rows of a at a time, packed
+ * into ap (AR_MK_MR*K floats). */
+static void conv_gemm(const float *a, int M, int K, const int32_t *off, const float *b,
+                      size_t npos, float *out, float *ap)
+{
+    for (int m0 = 0; m0 < M; m0 += AR_MK_MR) {
+        ar_mk_pack_a(a, K, 1, M, m0, K, ap);
+        ar_mk_conv(ap, K, off, b, npos, out + (size_t)m0 * npos, npos,
+                   M - m0 < AR_MK_MR ? M - m0 : AR_MK_MR);
+    }
+}
+
+/* Stride-1 convs on small planes run on the column-expanded layout
+ * (ar_il_geom_xw: kw shifted copies, no dropped columns) when the plain
+ * layout would drop at least a sixth of the positions (4x4 planes with
+ * padding 1 drop 1 in 5): kw times the packing for none of the wasted
+ * multiplications. Measured: 4x4 512-channel convs 13% faster forward, 8%
+ * backward; at 8x8 (1 in 9 dropped) the packing ate the gain. */
+static int direct_xw(const ar_conv_cfg_t *c, int h, int w)
+{
+    if (c->sh != 1 || c->sw != 1)
+        return 0;
+    const ar_il_geom_t g = ar_il_geom(c, 1, h, w, c->ph, c->pw, 1);
+    return (g.wq - g.wo) * 6 >= g.wq;
 }
 
 /* Input gradient of the convs dx_direct rejects (strided or
@@ -84,11 +119,7 @@ static void phase_dx(const ar_conv_cfg_t *c, const ar_il_geom_t *gd, const float
                             wg[(size_t)co * K + (size_t)ci * taps + t];
                     q++;
                 }
-            for (int m0 = 0; m0 < cig; m0 += AR_MK_MR) {
-                ar_mk_pack_a(wt, K2, 1, cig, m0, K2, ap);
-                ar_mk_conv(ap, K2, off2, dyp, gd->Lr, dxo + (size_t)m0 * gd->Lr, gd->Lr,
-                           cig - m0 < AR_MK_MR ? cig - m0 : AR_MK_MR);
-            }
+            conv_gemm(wt, cig, K2, off2, dyp, gd->Lr, dxo, ap);
             /* phase pixel (u, v) is dx pixel (a + sh*u - ph, e + sw*v - pw) */
             int ulo, uhi, vlo, vhi;
             ar_conv_tap_range(a - c->ph, c->sh, h, gd->ho, &ulo, &uhi);
@@ -119,8 +150,10 @@ static int direct_cl16(const ar_conv_cfg_t *c)
 /* Scratch layout of one (chunk, group) step; every piece 16-float aligned. */
 typedef struct {
     ar_il_geom_t gx, gd;    /* x with the conv's padding; dy packed for the input gradient */
+    ar_il_geom_t gf;        /* x for the forward: gx, or column-expanded (direct_xw) */
     size_t xp, ap, out, off, total_fwd;        /* forward: offsets in floats */
     size_t dyl, wt, dyp, dxo, off2, total_bwd; /* backward, after xp / ap */
+    size_t total;                              /* whole step */
 } direct_plan_t;
 
 static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
@@ -128,19 +161,22 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     direct_plan_t p;
     const int cig = c->cin / c->groups, cog = c->cout / c->groups, taps = c->kh * c->kw;
     const size_t K = (size_t)cig * taps, K2 = (size_t)cog * taps;
+    const int xw = direct_xw(c, h, w);
     p.gx = ar_il_geom(c, cig, h, w, c->ph, c->pw, nb);
+    p.gf = xw ? ar_il_geom_xw(c, cig, h, w, c->ph, c->pw, nb) : p.gx;
     if (dx_direct(c))
-        p.gd = ar_il_geom(c, cog, p.gx.ho, p.gx.wo, (c->kh - 1) * c->dh - c->ph,
-                          (c->kw - 1) * c->dw - c->pw, nb);
+        p.gd = (xw ? ar_il_geom_xw : ar_il_geom)(c, cog, p.gx.ho, p.gx.wo,
+                                                 (c->kh - 1) * c->dh - c->ph,
+                                                 (c->kw - 1) * c->dw - c->pw, nb);
     else
         p.gd = phase_dx_geom(c, cog, h, w, p.gx.ho, p.gx.wo, nb);
     p.xp = 0;
     const size_t xpf =
         direct_cl16(c) ? 16 * ((size_t)c->sh * c->sw * p.gx.plane + p.gx.slack) : p.gx.floats;
-    p.ap = p.xp + (xpf > p.gx.floats ? xpf : p.gx.floats);
+    p.ap = p.xp + (xpf > p.gf.floats ? xpf : p.gf.floats);
     const size_t apf = ar_il_round16((K > K2 ? K : K2) * AR_MK_MR);
     p.out = p.ap + apf;
-    p.off = p.out + ar_il_round16((size_t)cog * p.gx.Lr);
+    p.off = p.out + ar_il_round16((size_t)cog * (p.gx.Lr > p.gf.Lr ? p.gx.Lr : p.gf.Lr));
     p.total_fwd = p.off + ar_il_round16(K > K2 ? K : K2);
     /* backward: dW uses xp, dyl, off; dx uses wt, dyp, ap, dxo, off2 */
     p.dyl = p.off + ar_il_round16(K);
@@ -149,6 +185,7 @@ static direct_plan_t direct_plan(const ar_conv_cfg_t *c, int nb, int h, int w)
     p.dxo = p.dyp + p.gd.floats;
     p.off2 = p.dxo + ar_il_round16((size_t)cig * p.gd.Lr);
     p.total_bwd = p.off2 + ar_il_round16(K2);
+    p.total = p.total_bwd > p.total_fwd ? p.total_bwd : p.total_fwd;
     return p;
 }
 
@@ -180,7 +217,7 @@ static direct_layout_t direct_layout(const ar_conv_cfg_t *c, int n, int h, int w
     l.nchunks = (n + l.chunk - 1) / l.chunk;
     l.threads = conv_threads(c, l.nchunks);
     direct_plan_t p = direct_plan(c, l.chunk, h, w);
-    l.per_thread = p.total_fwd > p.total_bwd ? p.total_fwd : p.total_bwd;
+    l.per_thread = p.total;
     l.parts = (size_t)l.threads * l.per_thread;
     const size_t wsize = (size_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
     const size_t fit = AR_DIRECT_PARTS_CAP / wsize;
@@ -217,16 +254,12 @@ static void forward_chunk(const direct_job_t *j, int ci, float *scratch)
     const direct_plan_t p = direct_plan(c, nb, h, w);
     float *xp = scratch + p.xp, *ap = scratch + p.ap, *out = scratch + p.out;
     int32_t *off = (int32_t *)(scratch + p.off);
-    ar_il_offsets(c, &p.gx, off);
+    ar_il_offsets(c, &p.gf, off);
     for (int g = 0; g < G; g++) {
-        ar_il_pack(&p.gx, j->x->data + n0 * ximg, ximg, g * (c->cin / G), xp);
+        ar_il_pack(&p.gf, j->x->data + n0 * ximg, ximg, g * (c->cin / G), xp);
         const float *wg = j->weight + (size_t)g * cog * K;
-        for (int m0 = 0; m0 < cog; m0 += AR_MK_MR) {
-            ar_mk_pack_a(wg, K, 1, cog, m0, K, ap);
-            ar_mk_conv(ap, K, off, xp, p.gx.Lr, out + (size_t)m0 * p.gx.Lr, p.gx.Lr,
-                       cog - m0 < AR_MK_MR ? cog - m0 : AR_MK_MR);
-        }
-        ar_il_unpack(&p.gx, out, cog, j->y->data + n0 * yimg, yimg, g * cog,
+        conv_gemm(wg, cog, K, off, xp, p.gf.Lr, out, ap);
+        ar_il_unpack(&p.gf, out, cog, j->y->data + n0 * yimg, yimg, g * cog,
                   j->bias ? j->bias + g * cog : NULL, 0);
     }
 }
@@ -285,11 +318,7 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
                             wg[(size_t)co * K + (size_t)q * taps + (taps - 1 - t)];
             ar_il_offsets(c, &p.gd, off2);
             ar_il_pack(&p.gd, j->dy->data + n0 * yimg, yimg, g * cog, dyp);
-            for (int m0 = 0; m0 < cig; m0 += AR_MK_MR) {
-                ar_mk_pack_a(wt, K2, 1, cig, m0, K2, ap);
-                ar_mk_conv(ap, K2, off2, dyp, p.gd.Lr, dxo + (size_t)m0 * p.gd.Lr, p.gd.Lr,
-                           cig - m0 < AR_MK_MR ? cig - m0 : AR_MK_MR);
-            }
+            conv_gemm(wt, cig, K2, off2, dyp, p.gd.Lr, dxo, ap);
             ar_il_unpack(&p.gd, dxo, cig, j->dx->data + n0 * ximg, ximg, g * cig, NULL, 1);
         }
     }

@@ -124,13 +124,71 @@ ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, 
     /* the last tile reads up to Lr-L + (kw-1)*dw past the last plane */
     g.slack = AR_IL_POS_ROUND + (size_t)(c->kw - 1) * c->dw;
     g.floats = ar_il_round16((size_t)ch * g.sh * g.sw * g.plane + g.slack);
+    g.xw = g.xd = 0;
     return g;
+}
+
+ar_il_geom_t ar_il_geom_xw(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, int pw, int nb)
+{
+    assert(c->sh == 1 && c->sw == 1);
+    ar_il_geom_t g;
+    g.ch = ch, g.hs = hs, g.ws = ws, g.ph = ph, g.pw = pw, g.nb = nb;
+    g.sh = g.sw = 1;
+    g.hq = hs + 2 * ph;
+    g.ho = g.hq - (c->kh - 1) * c->dh;
+    g.wo = ws + 2 * pw - (c->kw - 1) * c->dw;
+    g.x0 = 0;
+    g.wq = g.wo;
+    g.rs = (size_t)nb * g.wq;
+    g.plane = (size_t)g.hq * g.rs;
+    g.L = (size_t)g.ho * g.rs;
+    g.Lr = (g.L + AR_IL_POS_ROUND - 1) / AR_IL_POS_ROUND * AR_IL_POS_ROUND;
+    /* the last tap of the last copy reads up to Lr - L past its plane */
+    g.slack = AR_IL_POS_ROUND;
+    g.xw = c->kw, g.xd = c->dw;
+    g.floats = ar_il_round16((size_t)ch * g.xw * g.plane + g.slack);
+    return g;
+}
+
+/* ar_il_pack for the column-expanded layout. */
+static void pack_xw(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
+{
+    const size_t hw = (size_t)g->hs * g->ws;
+    for (int ci = 0; ci < g->ch; ci++)
+        for (int j = 0; j < g->xw; j++) {
+            float *pl = dst + ((size_t)ci * g->xw + j) * g->plane;
+            /* copy column v holds source column v + j*xd - pw, in [0, ws) for v in [lo, hi) */
+            const int c0 = j * g->xd - g->pw;
+            int lo, hi;
+            ar_conv_tap_range(c0, 1, g->ws, g->wo, &lo, &hi);
+            memset(pl, 0, (size_t)g->ph * g->rs * sizeof(float));
+            for (int r = g->ph; r < g->ph + g->hs; r++)
+                for (int b = 0; b < g->nb; b++) {
+                    float *restrict d = pl + (size_t)r * g->rs + (size_t)b * g->wq;
+                    const float *restrict s =
+                        src + b * img + (size_t)(chan0 + ci) * hw + (size_t)(r - g->ph) * g->ws;
+                    for (int v = 0; v < lo; v++)
+                        d[v] = 0.0f;
+                    for (int v = lo; v < hi; v++)
+                        d[v] = s[v + c0];
+                    for (int v = hi; v < g->wq; v++)
+                        d[v] = 0.0f;
+                }
+            memset(pl + (size_t)(g->ph + g->hs) * g->rs, 0,
+                   (size_t)(g->hq - g->ph - g->hs) * g->rs * sizeof(float));
+        }
+    const size_t planes = (size_t)g->ch * g->xw;
+    memset(dst + planes * g->plane, 0, (g->floats - planes * g->plane) * sizeof(float));
 }
 
 /* Copies channels [chan0, chan0+ch) of nb images (image stride img) into
  * the padded, interleaved buffer dst, zeros everywhere else. */
 void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
 {
+    if (g->xw) {
+        pack_xw(g, src, img, chan0, dst);
+        return;
+    }
     const size_t hw = (size_t)g->hs * g->ws;
     const size_t planes = (size_t)g->ch * g->sh * g->sw;
     if (g->sh == 1 && g->sw == 1) {
@@ -202,7 +260,7 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
 
 void ar_il_pack_cl16(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
 {
-    assert(g->ch == 16);
+    assert(g->ch == 16 && !g->xw);
     const size_t hw = (size_t)g->hs * g->ws, planes = (size_t)g->sh * g->sw;
     memset(dst, 0, 16 * (planes * g->plane + g->slack) * sizeof(float));
     for (int b = 0; b < g->nb; b++)
@@ -229,6 +287,12 @@ void ar_il_offsets(const ar_conv_cfg_t *c, const ar_il_geom_t *g, int32_t *off)
         for (int i = 0; i < c->kh; i++)
             for (int j = 0; j < c->kw; j++) {
                 const int ti = i * c->dh, tj = j * c->dw;
+                if (g->xw) {
+                    const size_t o = ((size_t)ci * g->xw + j) * g->plane + (size_t)ti * g->rs;
+                    assert(o < INT32_MAX);
+                    off[k++] = (int32_t)o;
+                    continue;
+                }
                 const size_t phase = (size_t)(ci * g->sh + ti % g->sh) * g->sw + tj % g->sw;
                 const size_t o = phase * g->plane + (size_t)(ti / g->sh) * g->rs + (size_t)(tj / g->sw);
                 assert(o < INT32_MAX);
@@ -270,6 +334,7 @@ void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, si
 void ar_il_scatter_t(const ar_il_geom_t *g, const float *src, size_t img, int chan0, int M,
                          size_t ldt, float *dst)
 {
+    assert(!g->xw);
     const size_t howo = (size_t)g->ho * g->wo;
     memset(dst, 0, g->Lr * ldt * sizeof(float));
     if (M == 1 && ldt == 1) { /* one channel: whole rows */

@@ -39,6 +39,8 @@ typedef struct {
     size_t L, Lr;      /* positions ho*rs, rounded up to AR_IL_POS_ROUND */
     size_t slack;      /* positions the kernels may read past the last plane */
     size_t floats;     /* buffer size: planes + slack */
+    int xw, xd;        /* column-expanded (ar_il_geom_xw): xw copies per channel,
+                        * copy j shifted by j*xd columns; 0 = plain layout */
 } ar_il_geom_t;
 
 /* Valid output range [lo, hi) along one axis for a kernel tap at input
@@ -52,6 +54,14 @@ size_t ar_il_round16(size_t n);
 /* Geometry for ch channels of hs x ws planes padded by (ph, pw), nb images,
  * and the conv c (kernel, stride, dilation) run on it. */
 ar_il_geom_t ar_il_geom(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, int pw, int nb);
+
+/* Column-expanded variant for stride 1 (c->sh == c->sw == 1): per channel
+ * kw copies, copy j holding at (row, image b, column v) padded pixel
+ * (row, v + j*dw), images packed without gaps (wq = wo, x0 = 0, rs =
+ * nb*wo), so no output position is dropped; tap (ci, i, j) reads at
+ * ((ci*kw + j)*plane + i*dh*rs). ar_il_pack, ar_il_offsets and
+ * ar_il_unpack take it; ar_il_pack_cl16 and ar_il_scatter_t do not. */
+ar_il_geom_t ar_il_geom_xw(const ar_conv_cfg_t *c, int ch, int hs, int ws, int ph, int pw, int nb);
 
 /* Copies channels [chan0, chan0+ch) of nb images (image stride img floats)
  * into dst (g->floats floats), zeros everywhere else. */

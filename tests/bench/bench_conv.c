@@ -2,7 +2,7 @@
  * the DARTS cell's depthwise / 1x1 convs), against raw cblas_sgemm of the
  * same M, N, K. Not a test: run by hand, compare with bench_conv_torch.py.
  *
- *   bench_conv [--threads T] [--batch N] [--reps R] [--cpu-time]
+ *   bench_conv [--threads T] [--batch N] [--reps R] [--cpu-time] [--only SUBSTR]
  *
  * --cpu-time times with the process CPU clock instead of the wall clock:
  * on a loaded machine it still measures the work done (with T threads it is
@@ -38,6 +38,13 @@ static const layer_t LAYERS[] = {
     {"dw3x3 64 8x8", 64, 64, 8, 3, 1, 64},
     {"pw1x1 64-64 8x8", 64, 64, 8, 1, 1, 1},
     {"pw1x1 16-16 32x32", 16, 16, 32, 1, 1, 1},
+    {"r18 64-64 32x32", 64, 64, 32, 3, 1, 1},
+    {"r18 64-128 s2 32>16", 64, 128, 32, 3, 2, 1},
+    {"r18 128-128 16x16", 128, 128, 16, 3, 1, 1},
+    {"r18 128-256 s2 16>8", 128, 256, 16, 3, 2, 1},
+    {"r18 256-256 8x8", 256, 256, 8, 3, 1, 1},
+    {"r18 256-512 s2 8>4", 256, 512, 8, 3, 2, 1},
+    {"r18 512-512 4x4", 512, 512, 4, 3, 1, 1},
 };
 
 static int use_cpu_clock;
@@ -62,12 +69,13 @@ static void fill(float *p, size_t n, unsigned seed)
 int main(int argc, char **argv)
 {
     int threads = 1, batch = 128, reps = 5;
+    const char *only = NULL;
     for (int i = 1; i < argc; i += 2) {
         if (!strcmp(argv[i], "--cpu-time")) {
             use_cpu_clock = 1;
             i--;
         } else if (i + 1 >= argc) {
-            fprintf(stderr, "usage: bench_conv [--threads T] [--batch N] [--reps R] [--cpu-time]\n");
+            fprintf(stderr, "usage: bench_conv [--threads T] [--batch N] [--reps R] [--cpu-time] [--only SUBSTR]\n");
             return 2;
         } else if (!strcmp(argv[i], "--threads"))
             threads = atoi(argv[i + 1]);
@@ -75,8 +83,10 @@ int main(int argc, char **argv)
             batch = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--reps"))
             reps = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--only"))
+            only = argv[i + 1];
         else {
-            fprintf(stderr, "usage: bench_conv [--threads T] [--batch N] [--reps R] [--cpu-time]\n");
+            fprintf(stderr, "usage: bench_conv [--threads T] [--batch N] [--reps R] [--cpu-time] [--only SUBSTR]\n");
             return 2;
         }
     }
@@ -87,6 +97,8 @@ int main(int argc, char **argv)
            "gemm GF", "fwd/gemm");
     for (size_t li = 0; li < sizeof LAYERS / sizeof LAYERS[0]; li++) {
         const layer_t *L = &LAYERS[li];
+        if (only && !strstr(L->name, only))
+            continue;
         const int pad = L->k / 2;
         ar_conv_cfg_t c = {L->cin, L->cout, L->k, L->k, L->stride, L->stride, pad, pad, 1, 1,
                            L->groups, threads};

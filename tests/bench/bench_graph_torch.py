@@ -31,6 +31,9 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--models", default="")
     ap.add_argument("--compare")
+    ap.add_argument("--batch", type=int, default=0, help="override every model's batch")
+    ap.add_argument("--input", default="3,32,32", help="image shape C,H,W")
+    ap.add_argument("--eval-only", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     ours = {}
@@ -39,21 +42,24 @@ def main():
             if line.startswith("BENCH "):
                 d = json.loads(line[6:])
                 ours[(d["model"], d["phase"])] = d["img_s"]
+    ic, ih, iw = (int(v) for v in a.input.split(","))
     for name, b, w in MODELS:
         if a.models and name not in a.models:
             continue
+        b = a.batch or b
         torch.manual_seed(1)
-        m = torch_models.build(name, w)
-        x = torch.randn(b, 3, 32, 32)
+        m = torch_models.build(name, w, in_c=ic)
+        x = torch.randn(b, ic, ih, iw)
         y = torch.arange(b) % 10
         opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
         bt = be = 1e30
         for k in range(a.reps + 1):
             m.train()
             t0 = time.process_time()
-            opt.zero_grad()
-            F.cross_entropy(m(x), y).backward()
-            opt.step()
+            if not a.eval_only:
+                opt.zero_grad()
+                F.cross_entropy(m(x), y).backward()
+                opt.step()
             t1 = time.process_time()
             m.eval()
             with torch.no_grad():
@@ -61,7 +67,7 @@ def main():
             t2 = time.process_time()
             if k:
                 bt, be = min(bt, t1 - t0), min(be, t2 - t1)
-        for phase, t in (("train", bt), ("eval", be)):
+        for phase, t in ((("eval", be),) if a.eval_only else (("train", bt), ("eval", be))):
             r = b / t
             line = "%-12s %-5s batch %3d  torch %8.1f img/s" % (name, phase, b, r)
             if (name, phase) in ours:

@@ -285,6 +285,17 @@ int main(void)
         ar_conv_cfg_t c = {16, 32, 3, 3, 3, 2, 1, 1, 2, 1, 1, 0}; /* mixed stride/dilation */
         check_case("cl16 s(3,2) d(2,1)", c, 2, 11, 10, 1, 0, 50);
     }
+    /* wide layers (resnet18 shapes, small planes): stride-1 convs whose
+     * plain layout drops >= 1/6 of the positions (4-wide planes) run on the
+     * column-expanded layout (forward and stride-1 dx); chunks with a
+     * remainder, strides, groups, dilation with over-padding */
+    check_case("xw 64-64 3x3 5x4", cfg(64, 64, 3, 3, 1, 1, 1, 1), 2, 5, 4, 1, 0, 70);
+    check_case("wide 64-72 s2", cfg(64, 72, 3, 3, 2, 1, 1, 1), 2, 7, 8, 0, 0, 71);
+    check_case("wide groups2 1x1 s2", cfg(128, 128, 1, 1, 2, 0, 1, 2), 2, 6, 6, 1, 0, 72);
+    check_case("xw chunks 64x4x4", cfg(64, 64, 3, 3, 1, 1, 1, 1), 90, 4, 4, 0, 0, 73);
+    check_case("xw over-padded d2", cfg(64, 64, 3, 3, 1, 3, 2, 1), 1, 5, 3, 1, 0, 74);
+    check_case("xw 5x3 d2 p(2,2)", cfg(4, 5, 5, 3, 1, 2, 2, 1), 2, 8, 8, 1, 1, 75);
+    check_case("xw groups2 8x8 p0", cfg(8, 6, 3, 3, 1, 0, 1, 2), 3, 8, 7, 0, 1, 76);
     /* padding beyond (k-1)*dilation: dx phase by phase */
     check_case("1x1 p1 over-padded", cfg(3, 4, 1, 1, 1, 1, 1, 1), 2, 5, 6, 1, 1, 35);
     check_case("3x3 p3 over-padded", cfg(2, 3, 3, 3, 1, 3, 1, 1), 1, 5, 5, 1, 1, 36);
@@ -313,5 +324,7 @@ int main(void)
     check_threads("depthwise", cfg(6, 6, 3, 3, 1, 1, 1, 6), 4, 9, 9, 63);
     check_threads("strided", cfg(4, 6, 3, 3, 2, 1, 1, 1), 35, 9, 9, 64);
     check_threads("rounds", cfg(32, 32, 3, 3, 1, 1, 1, 1), 60, 8, 8, 65);
+    check_threads("xw 4x4", cfg(64, 64, 3, 3, 1, 1, 1, 1), 90, 4, 4, 66);
+    check_threads("wide strided", cfg(64, 64, 3, 3, 2, 1, 1, 1), 20, 8, 8, 67);
     TEST_MAIN_END();
 }
