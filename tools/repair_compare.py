@@ -45,22 +45,22 @@ def main():
             cols.append((f"{meth}({ch})" if ch else meth, m["acc_after"][()],
                          float(a["wall_seconds"]), ex))
     w = max(len(n) for n in names + ["mean corrupted"]) + 2
-    print("set".ljust(w) + "original".rjust(10) + "".join(c[0].rjust(max(12, len(c[0]) + 2)) for c in cols))
+    print("set".ljust(w) + "original".rjust(10) + "".join(c[0].rjust(max(15, len(c[0]) + 2)) for c in cols))
     rows = list(zip(names, range(len(names))))
     for n, i in rows:
         print(n.ljust(w) + f"{before[i]:10.4f}" +
-              "".join(f"{c[1][i]:{max(12, len(c[0]) + 2)}.4f}" for c in cols))
+              "".join(f"{c[1][i]:{max(15, len(c[0]) + 2)}.4f}" for c in cols))
     cor = [i for n, i in rows if n != "clean"]
     if cor:
         print("mean corrupted".ljust(w) + f"{before[cor].mean():10.4f}" +
-              "".join(f"{c[1][cor].mean():{max(12, len(c[0]) + 2)}.4f}" for c in cols))
+              "".join(f"{c[1][cor].mean():{max(15, len(c[0]) + 2)}.4f}" for c in cols))
     for k in ("val clean", "val corrupted", "alpha entropy"):
         orig = {"val clean": f"{v0[0]:10.4f}", "val corrupted": f"{v0[1]:10.4f}"}.get(k, " " * 10)
         print(k.ljust(w) + orig + "".join(
-            (f"{c[3][k]:{max(12, len(c[0]) + 2)}.4f}" if k in c[3] else "-".rjust(max(12, len(c[0]) + 2)))
+            (f"{c[3][k]:{max(15, len(c[0]) + 2)}.4f}" if k in c[3] else "-".rjust(max(15, len(c[0]) + 2)))
             for c in cols))
-    print("outcome".ljust(w) + " " * 10 + "".join(c[3]["outcome"].rjust(max(12, len(c[0]) + 2)) for c in cols))
-    print("wall seconds".ljust(w) + " " * 10 + "".join(f"{c[2]:{max(12, len(c[0]) + 2)}.1f}" for c in cols))
+    print("outcome".ljust(w) + " " * 10 + "".join(c[3]["outcome"].rjust(max(15, len(c[0]) + 2)) for c in cols))
+    print("wall seconds".ljust(w) + " " * 10 + "".join(f"{c[2]:{max(15, len(c[0]) + 2)}.1f}" for c in cols))
 
 
 main()

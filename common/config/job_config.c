@@ -56,6 +56,8 @@ static const ar_key_spec_t job_schema[] = {
         "Source of the repair and validation images (never a test set); empty = data.path."),
     JOB("repair.train_split", AR_KEY_ENUM, repair.train_split, "\"train\"", AR_ANY, "train|test",
         "Split of repair.train_path for directory formats holding both."),
+    JOB("repair.skip", AR_KEY_INT, repair.skip, "0", 0, 1e12, NULL,
+        "Use only source images from this index on (e.g. past the first N the model was trained on with --limit N), so validation is really held out."),
     JOB("repair.pool", AR_KEY_INT, repair.pool, "2000", 1, 1e9, NULL,
         "Seeded sample of source images the model predicts to find failing examples."),
     JOB("repair.val", AR_KEY_INT, repair.val, "500", 1, 1e9, NULL,

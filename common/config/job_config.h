@@ -53,6 +53,7 @@ typedef struct ar_job_config {
         char *method;               /* "archrepair", "finetune", "layer", "block-weights" */
         char *train_path;           /* repair data source; "" = data.path */
         char *train_split;          /* its split */
+        int64_t skip;               /* source images before this index are not used */
         int64_t pool, val;          /* repair pool and validation images */
         int64_t failing, sample;    /* repair set: misclassified + other pool images */
         double augment;             /* probability of an on-the-fly corruption */

@@ -203,6 +203,7 @@ static int put_set_fields(const rj_t *r, const ar_job_ctx_t *job, ar_fields_t *p
     int s = ar_fields_put_str(p, "train_path",
                               cfg->repair.train_path[0] ? cfg->repair.train_path : cfg->data.path, err);
     if (!s) s = ar_fields_put_str(p, "train_split", cfg->repair.train_split, err);
+    if (!s) s = ar_fields_put_int(p, "skip", cfg->repair.skip, err);
     if (!s) s = ar_fields_put_int(p, "pool", cfg->repair.pool, err);
     if (!s) s = ar_fields_put_int(p, "val", cfg->repair.val, err);
     if (!s) s = ar_fields_put_int(p, "failing", cfg->repair.failing, err);

@@ -65,13 +65,14 @@ int ar_repair_set_cfg_from_fields(const ar_fields_t *p, int channels, ar_repair_
                                   ar_err_t *err)
 {
     const char *path, *split, *corr;
-    int64_t pool, val, failing, sample, seed, batch;
+    int64_t skip, pool, val, failing, sample, seed, batch;
     double augment;
     const ar_wtensor_t *sev, *mean, *std;
     int st;
     if ((st = ar_fields_get_str(p, "train_path", &path, err)) ||
         (st = ar_fields_get_str(p, "train_split", &split, err)) ||
         (st = ar_fields_get_str(p, "corruptions", &corr, err)) ||
+        (st = get_i(p, "skip", 0, 1000000000000LL, &skip, err)) ||
         (st = get_i(p, "pool", 1, 1000000000, &pool, err)) ||
         (st = get_i(p, "val", 1, 1000000000, &val, err)) ||
         (st = get_i(p, "failing", 0, 1000000000, &failing, err)) ||
@@ -86,7 +87,7 @@ int ar_repair_set_cfg_from_fields(const ar_fields_t *p, int channels, ar_repair_
     if (mean->shape[0] != channels || std->shape[0] != channels ||
         sev->shape[0] > AR_CORRUPT_SEVERITIES || !(augment >= 0 && augment <= 1))
         return ar_err_set(err, AR_E_PROTO, "mean/std/severities/augment do not match the model");
-    *c = (ar_repair_set_cfg_t){.path = path, .split = split, .pool = pool, .val = val,
+    *c = (ar_repair_set_cfg_t){.path = path, .split = split, .skip = skip, .pool = pool, .val = val,
                                .failing = failing, .sample = sample, .augment = augment,
                                .seed = (uint64_t)seed, .mean = mean->data, .std = std->data,
                                .batch = (int)batch};
@@ -109,8 +110,9 @@ static int repair_set(rw_t *w, const ar_fields_t *p, ar_err_t *err)
     int st = ar_repair_set_cfg_from_fields(p, w->g->in_c, &c, err);
     if (st) return st;
     char key[4096];
-    snprintf(key, sizeof key, "%s|%s|%s|%d|%d|%lld|%lld|%lld|%lld|%llu|%d|%.17g", w->model,
-             c.path, c.split, c.ncorruptions, c.nseverities, (long long)c.pool, (long long)c.val,
+    snprintf(key, sizeof key, "%s|%s|%s|%d|%d|%lld|%lld|%lld|%lld|%lld|%llu|%d|%.17g", w->model,
+             c.path, c.split, c.ncorruptions, c.nseverities, (long long)c.skip, (long long)c.pool,
+             (long long)c.val,
              (long long)c.failing, (long long)c.sample, (unsigned long long)c.seed, c.batch,
              c.augment);
     for (int i = 0; i < c.ncorruptions; i++) {

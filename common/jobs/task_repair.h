@@ -5,7 +5,7 @@
  * file to write), method, block, layer, cand, rung, nodes, ops (comma list),
  * seed (the candidate's search seed), lr, search_epochs, finetune_epochs,
  * batch, finetune_lr, alpha_lr, channels, keep_shortcut, seed_original and
- * the repair-set fields train_path, train_split, pool, val, failing, sample,
+ * the repair-set fields train_path, train_split, skip, pool, val, failing, sample,
  * augment, corruptions (comma list of names), severities (int64 [S]),
  * set_seed, eval_batch, mean, std (float32 [C]).
  *

@@ -62,10 +62,12 @@ static int load(ar_dataset_t *ds, ar_corrupt_ctx_t *cc, const ar_repair_set_cfg_
     return st;
 }
 
-/* The permutation of the source's N images keyed by the seed. */
+/* The permutation of the source's images skip..N-1 (N - skip of them)
+ * keyed by the seed. */
 static void pool_perm(const ar_repair_set_cfg_t *c, int64_t *perm, int64_t N)
 {
-    for (int64_t i = 0; i < N; i++) perm[i] = i;
+    N -= c->skip;
+    for (int64_t i = 0; i < N; i++) perm[i] = c->skip + i;
     uint64_t id = ar_rng_hash_str("pool");
     ar_rng_t r;
     ar_rng_init(&r, ar_rng_key(c->seed, &id, 1));
@@ -123,9 +125,9 @@ int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_s
                         in->height, in->width, in->channels, g->in_h, g->in_w, g->in_c);
         goto done;
     }
-    if (in->count < c->pool + c->val) {
-        st = ar_err_set(err, AR_E_ARG, "%s: %lld images, repair pool + validation need %lld",
-                        c->path, (long long)in->count, (long long)(c->pool + c->val));
+    if (c->skip < 0 || in->count - c->skip < c->pool + c->val) {
+        st = ar_err_set(err, AR_E_ARG, "%s: %lld images (%lld skipped), repair pool + validation need %lld",
+                        c->path, (long long)in->count, (long long)c->skip, (long long)(c->pool + c->val));
         goto done;
     }
     if (c->augment > 0 && !(cc = ar_corrupt_ctx_new(NULL, in->height, in->width, in->channels, err))) {
@@ -256,9 +258,9 @@ ar_dataset_t *ar_repair_pool_open(const ar_repair_set_cfg_t *c, int64_t count, a
     ar_data_source_t src = {.path = c->path, .split = c->split};
     if (!(p->base = ar_dataset_open(&src, err))) goto fail;
     const ar_dataset_info_t *in = ar_dataset_info(p->base);
-    if (count < 1 || count > in->count) {
-        ar_err_set(err, AR_E_ARG, "%s: pool of %lld from %lld images", c->path, (long long)count,
-                   (long long)in->count);
+    if (count < 1 || c->skip < 0 || count > in->count - c->skip) {
+        ar_err_set(err, AR_E_ARG, "%s: pool of %lld from %lld images (%lld skipped)", c->path,
+                   (long long)count, (long long)in->count, (long long)c->skip);
         goto fail;
     }
     p->img = (size_t)in->height * in->width * in->channels;

@@ -1,8 +1,9 @@
 /* repair_set.h - the repair set and the validation set, built from training
  * data the same way on every rank.
  *
- * From the source set (normally the training split) a permutation keyed by
- * the seed gives a pool (its first `pool` indices) and a disjoint
+ * From the source set (normally the training split) without its first
+ * `skip` images (those the model was trained on, when it saw only a
+ * prefix) a permutation keyed by the seed gives a pool (its first `pool` indices) and a disjoint
  * validation set (the next `val`). Each image may be corrupted on the fly
  * (augmentation): with probability `augment` (its own stream keyed by
  * (seed, "augment", index)) it gets a corruption drawn from `corruptions`
@@ -32,6 +33,7 @@
 typedef struct ar_repair_set_cfg {
     const char *path;           /* source dataset */
     const char *split;          /* "train" / "test" for directory formats */
+    int64_t skip;               /* source images [0, skip) are never used */
     int64_t pool, val;          /* pool images, validation images (disjoint) */
     int64_t failing, sample;    /* at most failing + sample repair images */
     double augment;             /* probability of corrupting an image, 0..1 */

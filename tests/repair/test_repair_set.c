@@ -113,6 +113,35 @@ int main(void)
         ar_tensor_free(&xv);
         ar_dataset_destroy(&pd);
     }
+    /* repair.skip: pool and validation come only from images skip.. (here
+     * exactly 130..299, each once), and too large a skip is an error */
+    {
+        ar_repair_set_cfg_t k = c;
+        k.skip = 130, k.augment = 0;
+        ar_data_source_t src = {.path = path};
+        ar_dataset_t *raw = ar_dataset_open(&src, &e), *pk = ar_repair_pool_open(&k, 170, &e);
+        CHECK(raw && pk, "skip: open: %s", e.msg);
+        static uint8_t all[300 * 144], got[170 * 144];
+        int32_t lab[300];
+        int seen[300] = {0}, ok = raw && pk;
+        if (ok) {
+            CHECK_OK(ar_dataset_read_u8(raw, 0, 300, all, lab, &e), &e);
+            CHECK_OK(ar_dataset_read_u8(pk, 0, 170, got, lab, &e), &e);
+            for (int i = 0; i < 170; i++)
+                for (int j = 0; j < 300; j++)
+                    if (memcmp(got + i * 144, all + j * 144, 144) == 0) seen[j]++;
+            for (int j = 0; j < 300; j++) ok &= seen[j] == (j >= 130);
+        }
+        CHECK(ok, "skip 130: the pool dataset is exactly images 130..299");
+        ar_dataset_destroy(&raw);
+        ar_dataset_destroy(&pk);
+        ar_repair_set_t ks;
+        CHECK_OK(ar_repair_set_build(g, &k, &ks, &e), &e);
+        ar_repair_set_free(&ks);
+        k.skip = 131;
+        CHECK(ar_repair_set_build(g, &k, &ks, &e) == AR_E_ARG && strstr(e.msg, "131 skipped"),
+              "skip leaving too few images: %s", e.msg);
+    }
     c.pool = 280;
     ar_repair_set_t bad;
     CHECK(ar_repair_set_build(g, &c, &bad, &e) == AR_E_ARG && strstr(e.msg, "300 images"),
