@@ -171,22 +171,11 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
     }
     if (!s) s = ar_sets_from_job(cfg, &r->sets, &r->nsets, err);
     for (int i = 0; !s && i < r->nsets; i++) {
-        ar_data_source_t src = {.path = r->sets[i].path, .split = r->sets[i].split};
-        if (!r->sets[i].generated && r->sets[i].corruption[0]) {
-            src.corruption = r->sets[i].corruption;
-            src.severity = r->sets[i].severity;
-        }
-        ar_dataset_t *ds = ar_dataset_open(&src, err);
-        if (!ds) {
-            s = err->status;
-            break;
-        }
-        const ar_dataset_info_t *in = ar_dataset_info(ds);
-        if (in->height != g->in_h || in->width != g->in_w || in->channels != g->in_c)
+        const ar_set_ref_t *set = &r->sets[i];
+        if (set->height != g->in_h || set->width != g->in_w || set->channels != g->in_c)
             s = ar_err_set(err, AR_E_CONFIG, "set %s: images are %dx%dx%d (HxWxC), the model %s takes %dx%dx%d",
-                           r->sets[i].label, in->height, in->width, in->channels, cfg->model.path,
+                           set->label, set->height, set->width, set->channels, cfg->model.path,
                            g->in_h, g->in_w, g->in_c);
-        ar_dataset_destroy(&ds);
     }
     ar_graph_destroy(&g);
     if (!s) s = ar_eval_report_alloc(r, err);

@@ -97,13 +97,28 @@ static ar_dataset_t *open_set(const char *path, const char *split, const char *c
     return ar_corrupt_dataset_new(&ds, c, severity, seed, NULL, err);
 }
 
-static int count_set(ar_set_ref_t *s, int64_t limit, uint64_t seed, ar_err_t *err)
+/* Fills s's count, class count and image shape: from an earlier set with the
+ * same images (a generated set corrupts its source's images one to one), else
+ * by opening the set. */
+static int count_set(ar_set_ref_t *s, const ar_set_ref_t *earlier, int nearlier, int64_t limit,
+                     uint64_t seed, ar_err_t *err)
 {
+    for (int i = 0; s->generated && i < nearlier; i++) {
+        const ar_set_ref_t *e = &earlier[i];
+        if ((e->generated || !e->corruption[0]) && !strcmp(e->path, s->path) &&
+            !strcmp(e->split, s->split)) {
+            s->count = e->count;
+            s->num_classes = e->num_classes;
+            s->height = e->height, s->width = e->width, s->channels = e->channels;
+            return AR_OK;
+        }
+    }
     ar_dataset_t *ds = open_set(s->path, s->split, s->corruption, s->severity, s->generated, seed, err);
     if (!ds) return ar_err_prefix(err, "set '%s'", s->label);
     const ar_dataset_info_t *in = ar_dataset_info(ds);
     s->count = limit > 0 && limit < in->count ? limit : in->count;
     s->num_classes = in->num_classes;
+    s->height = in->height, s->width = in->width, s->channels = in->channels;
     ar_dataset_destroy(&ds);
     return AR_OK;
 }
@@ -119,7 +134,7 @@ int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar
     strcpy(clean.label, "clean");
     ar_msg_strcpy(clean.path, sizeof clean.path, cfg->data.path);
     ar_msg_strcpy(clean.split, sizeof clean.split, cfg->data.split);
-    s = count_set(&clean, cfg->data.limit, seed, err);
+    s = count_set(&clean, NULL, 0, cfg->data.limit, seed, err);
     if (!s) s = add_set(sets, n, &cap, &clean, err);
     for (int g = 0; !s && g < cfg->data.corrupted.n; g++) {
         const ar_cset_cfg_t *c = ar_job_cset(cfg, g);
@@ -155,7 +170,7 @@ int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar
                 ar_msg_strcpy(r.corruption, sizeof r.corruption, names[k]);
                 r.severity = (int)c->severities.v[v];
                 r.generated = generated;
-                s = count_set(&r, cfg->data.limit, seed, err);
+                s = count_set(&r, *sets, *n, cfg->data.limit, seed, err);
                 if (!s) s = add_set(sets, n, &cap, &r, err);
             }
         }

@@ -29,9 +29,12 @@ typedef struct ar_set_ref {
     int generated;            /* 1: corrupt path's images on the fly */
     int64_t count;            /* images used (data.limit applied) */
     int num_classes;          /* from the dataset */
+    int height, width, channels; /* image shape, from the dataset */
 } ar_set_ref_t;
 
-/* Lists and opens (to count) every set of the job. *sets is malloc'd. */
+/* Lists every set of the job and opens each distinct source once (to count
+ * it and read its image shape; a generated set shares its clean source's
+ * count and shape). *sets is malloc'd. */
 int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar_err_t *err);
 
 /* Puts one shard's parameters (set index `set`, rows [start, start+count))
