@@ -187,28 +187,37 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
     return AR_OK;
 }
 
-static int job_plan(void *state, const ar_job_ctx_t *job, int round, ar_taskplan_t *plan,
-                    ar_err_t *err)
+int ar_evaluate_plan(const ar_set_ref_t *sets, int nsets, const ar_job_ctx_t *job,
+                     const char *model, const float *mean, const float *std, int channels,
+                     int phase, ar_taskplan_t *plan, ar_err_t *err)
 {
-    ar_eval_report_t *r = state;
-    if (round > 0) return AR_OK;
     const ar_job_config_t *cfg = job->cfg;
-    int64_t ch = r->channels;
-    for (int i = 0; i < r->nsets; i++)
-        for (int64_t a = 0; a < r->sets[i].count; a += job->run.shard_size) {
-            int64_t n = r->sets[i].count - a;
+    int64_t ch = channels;
+    for (int i = 0; i < nsets; i++)
+        for (int64_t a = 0; a < sets[i].count; a += job->run.shard_size) {
+            int64_t n = sets[i].count - a;
             if (n > job->run.shard_size) n = job->run.shard_size;
             ar_fields_t p = {0};
-            int s = ar_set_shard_params(&r->sets[i], i, a, n, (uint64_t)cfg->job.seed, &p, err);
-            if (!s) s = ar_fields_put_str(&p, "model", cfg->model.path, err);
+            int s = ar_set_shard_params(&sets[i], i, a, n, (uint64_t)cfg->job.seed, &p, err);
+            if (!s) s = ar_fields_put_str(&p, "model", model, err);
             if (!s) s = ar_fields_put_int(&p, "batch", cfg->data.batch_size, err);
-            if (!s) s = ar_fields_put_tensor(&p, "mean", AR_WDT_F32, 1, &ch, r->mean, err);
-            if (!s) s = ar_fields_put_tensor(&p, "std", AR_WDT_F32, 1, &ch, r->std, err);
+            if (!s) s = ar_fields_put_tensor(&p, "mean", AR_WDT_F32, 1, &ch, mean, err);
+            if (!s) s = ar_fields_put_tensor(&p, "std", AR_WDT_F32, 1, &ch, std, err);
+            if (!s && phase >= 0) s = ar_fields_put_int(&p, "phase", phase, err);
             if (!s) s = ar_taskplan_add(plan, "evaluate", &p, err);
             ar_fields_clear(&p);
             if (s) return s;
         }
     return AR_OK;
+}
+
+static int job_plan(void *state, const ar_job_ctx_t *job, int round, ar_taskplan_t *plan,
+                    ar_err_t *err)
+{
+    ar_eval_report_t *r = state;
+    if (round > 0) return AR_OK;
+    return ar_evaluate_plan(r->sets, r->nsets, job, job->cfg->model.path, r->mean, r->std,
+                            r->channels, -1, plan, err);
 }
 
 static int job_aggregate(void *state, const ar_job_ctx_t *job, uint64_t id, const char *type,

@@ -20,9 +20,18 @@
 #ifndef AR_JOBS_JOB_EVALUATE_H
 #define AR_JOBS_JOB_EVALUATE_H
 
+#include "jobs/sets.h"
 #include "runtime/registry.h"
 
 extern const ar_job_kind_t ar_job_evaluate;
 extern const ar_task_type_t ar_task_evaluate;
+
+/* Plans one "evaluate" task per shard (run.shard_size images) of every set,
+ * in set order, for the model file `model` with normalisation mean/std
+ * (channels floats each). phase >= 0 is carried as the task's "phase" field
+ * (for jobs that evaluate more than one model, e.g. repair before/after). */
+int ar_evaluate_plan(const ar_set_ref_t *sets, int nsets, const ar_job_ctx_t *job,
+                     const char *model, const float *mean, const float *std, int channels,
+                     int phase, ar_taskplan_t *plan, ar_err_t *err);
 
 #endif

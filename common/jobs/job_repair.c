@@ -10,6 +10,7 @@
 #include "core/rng.h"
 #include "corrupt/corrupt.h"
 #include "io/h5.h"
+#include "jobs/job_evaluate.h"
 #include "jobs/repair_state.h"
 #include "jobs/sets.h"
 #include "nn/model_io.h"
@@ -168,24 +169,8 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
 static int plan_eval(rj_t *r, const ar_job_ctx_t *job, int phase, const char *model,
                      ar_taskplan_t *plan, ar_err_t *err)
 {
-    const ar_job_config_t *cfg = job->cfg;
-    int64_t ch = r->channels;
-    for (int i = 0; i < r->nsets; i++)
-        for (int64_t a = 0; a < r->sets[i].count; a += job->run.shard_size) {
-            int64_t n = r->sets[i].count - a;
-            if (n > job->run.shard_size) n = job->run.shard_size;
-            ar_fields_t p = {0};
-            int s = ar_set_shard_params(&r->sets[i], i, a, n, (uint64_t)cfg->job.seed, &p, err);
-            if (!s) s = ar_fields_put_str(&p, "model", model, err);
-            if (!s) s = ar_fields_put_int(&p, "batch", cfg->data.batch_size, err);
-            if (!s) s = ar_fields_put_tensor(&p, "mean", AR_WDT_F32, 1, &ch, r->mean, err);
-            if (!s) s = ar_fields_put_tensor(&p, "std", AR_WDT_F32, 1, &ch, r->std, err);
-            if (!s) s = ar_fields_put_int(&p, "phase", phase, err);
-            if (!s) s = ar_taskplan_add(plan, "evaluate", &p, err);
-            ar_fields_clear(&p);
-            if (s) return s;
-        }
-    return AR_OK;
+    return ar_evaluate_plan(r->sets, r->nsets, job, model, r->mean, r->std, r->channels, phase,
+                            plan, err);
 }
 
 /* Epochs of rung `rung` of R: full budget at the last rung, halved below. */
