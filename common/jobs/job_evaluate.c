@@ -67,7 +67,8 @@ static int worker_model(ev_worker_t *w, const char *path, int batch, ar_err_t *e
     worker_drop_model(w);
     w->g = ar_model_load(path, err);
     if (!w->g) return err->status;
-    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1};
+    /* lean: only the logits are read, so activations share memory by lifetime */
+    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1, .lean = 1};
     w->plan = ar_plan_new(w->g, &po, err);
     if (!w->plan) return err->status;
     w->batch = batch;
