@@ -52,15 +52,19 @@ static inline int tu_have_python(const char *modules)
     return system(cmd) == 0;
 }
 
-/* Runs a python snippet; returns its exit status. */
+/* Runs a python snippet; returns its exit status. The script's name carries
+ * the process id: ctest runs tests in parallel in one scratch directory. */
 static inline int tu_python(const char *code)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s", test_tmp("snippet.py"));
+    char name[64], path[1024];
+    snprintf(name, sizeof name, "snippet.%ld.py", (long)getpid());
+    snprintf(path, sizeof path, "%s", test_tmp(name));
     if (tu_write(path, code, strlen(code)) != 0) return -1;
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s", path);
-    return system(cmd);
+    int rc = system(cmd);
+    remove(path);
+    return rc;
 }
 
 static inline void tu_mkdir(const char *path) { mkdir(path, 0755); }
