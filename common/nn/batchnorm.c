@@ -6,21 +6,7 @@
 #include <assert.h>
 #include <math.h>
 
-/* Sum of p[0..len) in 16 float lanes. */
-static float lane_sum(const float *p, size_t len)
-{
-    float acc[16] = {0};
-    size_t i = 0;
-    for (; i + 16 <= len; i += 16)
-        for (int q = 0; q < 16; q++)
-            acc[q] += p[i + q];
-    float s = 0.0f;
-    for (; i < len; i++)
-        s += p[i];
-    for (int q = 0; q < 16; q++)
-        s += acc[q];
-    return s;
-}
+#include "nn/lane_sum.h"
 
 /* Sum of (p[i] - m)^2. */
 static float lane_sqdev(const float *p, size_t len, float m)
@@ -94,7 +80,7 @@ void ar_bn_forward_train(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float
     for (int k = 0; k < C; k++) {
         double s = 0.0;
         for (int i = 0; i < n; i++)
-            s += lane_sum(x->data + ((size_t)i * C + k) * hw, hw);
+            s += ar_lane_sum(x->data + ((size_t)i * C + k) * hw, hw);
         const double mean = s / M;
         double ss = 0.0;
         for (int i = 0; i < n; i++)
@@ -158,7 +144,7 @@ void ar_bn_backward(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gam
         double sdy = 0.0, sdyx = 0.0;
         for (int i = 0; i < n; i++) {
             const size_t off = ((size_t)i * C + k) * hw;
-            sdy += lane_sum(dy->data + off, hw);
+            sdy += ar_lane_sum(dy->data + off, hw);
             sdyx += lane_dotdev(dy->data + off, x->data + off, hw, mean);
         }
         const double sdyxhat = sdyx * invstd; /* sum dy * xhat */

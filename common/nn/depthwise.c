@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nn/il_layout.h"
+#include "nn/lane_sum.h"
 #include "nn/microkernel.h"
 #include "nn/par.h"
 
@@ -31,22 +32,6 @@ static int dw_threads(const ar_conv_cfg_t *c)
     int t = c->threads < 1 ? 1 : c->threads;
     t = t > AR_PAR_MAX ? AR_PAR_MAX : t;
     return t < c->cin ? t : c->cin;
-}
-
-/* Sum of p[0..len) in 16 float lanes. */
-static float plane_sum(const float *p, size_t len)
-{
-    float acc[16] = {0};
-    size_t i = 0;
-    for (; i + 16 <= len; i += 16)
-        for (int q = 0; q < 16; q++)
-            acc[q] += p[i + q];
-    float s = 0.0f;
-    for (; i < len; i++)
-        s += p[i];
-    for (int q = 0; q < 16; q++)
-        s += acc[q];
-    return s;
 }
 
 static void dw_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
@@ -105,7 +90,7 @@ static void dw_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const floa
             float *dxp = dx ? dx->data + ((size_t)b * ch + k) * hw : NULL;
             const float *wk = weight + (size_t)k * taps;
             if (dbias)
-                dbias[k] += plane_sum(gp, howo);
+                dbias[k] += ar_lane_sum(gp, howo);
             for (int i = 0; i < c->kh; i++) {
                 int oh_lo, oh_hi;
                 const int hoff = i * c->dh - c->ph;
@@ -264,7 +249,7 @@ static void dw_il_backward_worker(void *ctx, int tid, int T)
         if (q->j.dbias)
             for (int k = k0; k < k1; k++)
                 for (int b = 0; b < nb; b++)
-                    q->j.dbias[k] += plane_sum(q->j.dy->data + (size_t)(n0 + b) * yimg +
+                    q->j.dbias[k] += ar_lane_sum(q->j.dy->data + (size_t)(n0 + b) * yimg +
                                                    (size_t)k * q->j.dy->shape[2] * q->j.dy->shape[3],
                                                (size_t)q->j.dy->shape[2] * q->j.dy->shape[3]);
     }
