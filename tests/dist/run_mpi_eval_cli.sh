@@ -13,12 +13,12 @@ set -euo pipefail
 coord=$1 cli=$2 model=$3 data=$4
 tmp=$5/dist-eval-cli
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../support/mpi_job.sh"
 if [ ! -e "$data/t10k-images-idx3-ubyte.gz" ] && [ ! -e "$data/t10k-images-idx3-ubyte" ]; then
   echo "SKIP: no Fashion-MNIST test split in $data"; exit 77
 fi
 rm -rf "$tmp" && mkdir -p "$tmp"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export OPENBLAS_NUM_THREADS=1
 py=/usr/bin/python3
 limit=600 seed=7
 corruptions=(gaussian_noise contrast impulse_noise) severities=(2 5)
@@ -46,10 +46,7 @@ severities = [${sev_toml%, }]
 shard_size = 70
 blas_threads = 1
 TOML
-  if ! timeout 120 mpirun -np $np --oversubscribe --bind-to none "$coord" "$tmp/np$np.toml" \
-       >"$tmp/np$np.out" 2>"$tmp/np$np.err"; then
-    echo "FAIL: -np $np exited non-zero"; cat "$tmp/np$np.err"; exit 1
-  fi
+  ar_mpi_job "$coord" $np 120 "$tmp/np$np.toml" "$tmp/np$np" --bind-to none
   outs+=("$tmp/np$np.h5")
 done
 # The single-process reference, one line per set: "<label> <correct> <count>".

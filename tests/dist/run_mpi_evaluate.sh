@@ -9,8 +9,7 @@ bin=$1 mk=$2
 tmp=$3/dist-evaluate
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$tmp" && mkdir -p "$tmp"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+. "$here/../support/mpi_job.sh"
 py=/usr/bin/python3
 "$mk" "$tmp/model.h5" 3 16 16 10 1
 $py "$here/check_evaluate.py" make "$tmp/data.h5" "$tmp/model.h5"
@@ -36,11 +35,7 @@ severities = [1, 3, 5]
 [run]
 shard_size = 60
 TOML
-  start=$(date +%s.%N)
-  if ! timeout 120 mpirun -np $np --oversubscribe "$bin" "$tmp/np$np.toml" >"$tmp/np$np.out" 2>"$tmp/np$np.err"; then
-    echo "FAIL: -np $np exited non-zero"; cat "$tmp/np$np.err"; exit 1
-  fi
-  echo "-np $np: $(awk "BEGIN{print $(date +%s.%N) - $start}") s"
+  ar_mpi_job "$bin" $np 120 "$tmp/np$np.toml" "$tmp/np$np"
   grep -q "^relative robustness" "$tmp/np$np.out" || { echo "FAIL: no table"; cat "$tmp/np$np.out"; exit 1; }
   outs+=("$tmp/np$np.h5")
 done

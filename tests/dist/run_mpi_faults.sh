@@ -16,8 +16,7 @@ bin=$1
 tmp=$2/dist-faults
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$tmp" && mkdir -p "$tmp"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+. "$here/../support/mpi_job.sh"
 /usr/bin/python3 "$here/check_stats.py" make "$tmp/data.h5" || exit 1
 fail=0
 cat > "$tmp/job.toml" <<TOML

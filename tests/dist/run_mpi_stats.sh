@@ -11,8 +11,7 @@ stranger=$3
 tmp=$2/dist-stats
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$tmp" && mkdir -p "$tmp"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+. "$here/../support/mpi_job.sh"
 py=/usr/bin/python3
 $py "$here/check_stats.py" make "$tmp/data.h5"
 limit=600 shard=64
@@ -42,11 +41,7 @@ TOML
 
 outs=()
 for np in 1 2 3 4; do
-  start=$(date +%s.%N)
-  if ! timeout 120 mpirun -np $np --oversubscribe "$bin" "$(job np$np)" >"$tmp/np$np.out" 2>"$tmp/np$np.err"; then
-    echo "FAIL: -np $np exited non-zero"; cat "$tmp/np$np.err"; exit 1
-  fi
-  echo "-np $np: $(awk "BEGIN{print $(date +%s.%N) - $start}") s"
+  ar_mpi_job "$bin" $np 120 "$(job np$np)" "$tmp/np$np"
   grep -q "progress: 50/50 tasks done" "$tmp/np$np.err" || { echo "FAIL: no final progress line"; cat "$tmp/np$np.err"; exit 1; }
   outs+=("$tmp/np$np.h5")
 done

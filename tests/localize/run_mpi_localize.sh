@@ -10,8 +10,7 @@ bin=$1 inproc=$2 src=$3
 tmp=$4/localize-mpi
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$tmp" && mkdir -p "$tmp"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+. "$here/../support/mpi_job.sh"
 py=/usr/bin/python3
 $py "$here/check_localize.py" damage "$src/tests/data/fmnist_resnet20_w025.h5" "$tmp/model.h5" layer3.2.bn1 10 5
 outs=()
@@ -41,11 +40,7 @@ step_size = 3
 [run]
 shard_size = 50
 TOML
-  start=$(date +%s.%N)
-  if ! timeout 200 mpirun -np $np --oversubscribe "$bin" "$tmp/np$np.toml" >"$tmp/np$np.out" 2>"$tmp/np$np.err"; then
-    echo "FAIL: -np $np exited non-zero"; cat "$tmp/np$np.err"; exit 1
-  fi
-  echo "-np $np: $(awk "BEGIN{print $(date +%s.%N) - $start}") s"
+  ar_mpi_job "$bin" $np 200 "$tmp/np$np.toml" "$tmp/np$np"
   grep -q "^block ranking" "$tmp/np$np.out" || { echo "FAIL: no ranking printed"; cat "$tmp/np$np.out"; exit 1; }
   outs+=("$tmp/np$np.h5")
 done

@@ -8,8 +8,7 @@ bin=$1 mk=$2
 tmp=$3/repair-mpi
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$tmp" && mkdir -p "$tmp"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+. "$here/../support/mpi_job.sh"
 "$mk" "$tmp"
 outs=()
 for np in 1 2 4; do
@@ -47,9 +46,7 @@ batch = 25
 blas_threads = 1
 shard_size = 60
 TOML
-  if ! timeout 200 mpirun -np $np --oversubscribe "$bin" "$tmp/np$np.toml" >"$tmp/np$np.out" 2>"$tmp/np$np.err"; then
-    echo "FAIL: -np $np exited non-zero"; cat "$tmp/np$np.err"; exit 1
-  fi
+  ar_mpi_job "$bin" $np 200 "$tmp/np$np.toml" "$tmp/np$np"
   grep -q "^clean" "$tmp/np$np.out" || { echo "FAIL: no table"; cat "$tmp/np$np.out"; exit 1; }
   outs+=("$tmp/np$np.h5")
 done
