@@ -162,7 +162,8 @@ static int train_graph(ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_
                        ar_search_result_t *out, ar_err_t *err)
 {
     ar_imgset_t sets[3] = {*train, val[0], c->nval > 1 ? val[1] : val[0]};
-    ar_trainer_t *t = ar_trainer_new(g, c->batch, sets, 1 + c->nval, err);
+    ar_trainer_opts_t to = {.batch = c->batch, .no_prefix_cache = c->no_prefix_cache};
+    ar_trainer_t *t = ar_trainer_new_opts(g, &to, sets, 1 + c->nval, err);
     if (!t) return err->status;
     int st = run_phase(t, g, c, ph, fn, user, out, err);
     double acc;

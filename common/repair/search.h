@@ -50,6 +50,8 @@ typedef struct ar_search_cfg {
     double alpha_lr, alpha_wd, alpha_beta1, alpha_beta2; /* Adam on alpha */
     uint64_t seed;            /* split and batch order */
     int nval;                 /* validation sets at val[]: 1, or 2 (clean, corrupted); default 1 */
+    int no_prefix_cache;      /* 1: trainers recompute the frozen prefix every step (a
+                                 benchmark switch, trainer.h); same results, slower */
 } ar_search_cfg_t;
 
 /* DARTS' defaults: SGD 0.025 -> 0.001, momentum 0.9, wd 3e-4; Adam 3e-4,

@@ -16,6 +16,7 @@ struct ar_trainer {
     ar_graph_t *g;
     ar_plan_t *p;
     int batch, first, nb;
+    int start;                  /* first node a forward runs: first, or 0 without the cache */
     int bnode[MAXB];            /* boundary node indices; -1 = the network input */
     ar_tensor_t gather[MAXB];   /* [batch, per-image] staging */
     int32_t *lab;               /* batch labels */
@@ -92,6 +93,39 @@ static int fill_cache(ar_trainer_t *t, tset_t *ts, ar_err_t *err)
 ar_trainer_t *ar_trainer_new(ar_graph_t *g, int batch, const ar_imgset_t *sets, int nsets,
                              ar_err_t *err)
 {
+    ar_trainer_opts_t o = {.batch = batch};
+    return ar_trainer_new_opts(g, &o, sets, nsets, err);
+}
+
+/* The boundary of first: every node before it read from it on (-1 = the
+ * input), ascending. */
+static int find_boundary(ar_trainer_t *t, ar_err_t *err)
+{
+    const ar_graph_t *g = t->g;
+    unsigned char *seen = calloc((size_t)g->nnodes + 1, 1);
+    if (!seen) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
+    for (int i = t->first; i < g->nnodes; i++)
+        for (int j = 0; j < g->nodes[i].ninputs; j++) {
+            int k = g->nodes[i].inputs[j];
+            if (k >= t->first || seen[k + 1]) continue;
+            if (t->nb == MAXB) {
+                free(seen);
+                return ar_err_set(err, AR_E_UNSUPPORTED, "trainer: more than %d boundary nodes",
+                                  MAXB);
+            }
+            seen[k + 1] = 1;
+            int at = t->nb++; /* keep ascending: the input (-1) loads first */
+            while (at > 0 && t->bnode[at - 1] > k) t->bnode[at] = t->bnode[at - 1], at--;
+            t->bnode[at] = k;
+        }
+    free(seen);
+    return AR_OK;
+}
+
+ar_trainer_t *ar_trainer_new_opts(ar_graph_t *g, const ar_trainer_opts_t *o,
+                                  const ar_imgset_t *sets, int nsets, ar_err_t *err)
+{
+    int batch = o->batch;
     ar_trainer_t *t = calloc(1, sizeof *t);
     if (!t) goto nomem;
     t->g = g, t->batch = batch, t->first = -1;
@@ -101,23 +135,12 @@ ar_trainer_t *ar_trainer_new(ar_graph_t *g, int batch, const ar_imgset_t *sets, 
         ar_err_set(err, AR_E_ARG, "trainer: '%s' has no unfrozen node", g->arch);
         goto fail;
     }
-    unsigned char *seen = calloc((size_t)g->nnodes + 1, 1);
-    if (!seen) goto nomem;
-    for (int i = t->first; i < g->nnodes; i++)
-        for (int j = 0; j < g->nodes[i].ninputs; j++) {
-            int k = g->nodes[i].inputs[j];
-            if (k >= t->first || seen[k + 1]) continue;
-            if (t->nb == MAXB) {
-                free(seen);
-                ar_err_set(err, AR_E_UNSUPPORTED, "trainer: more than %d boundary nodes", MAXB);
-                goto fail;
-            }
-            seen[k + 1] = 1;
-            int at = t->nb++; /* keep ascending: the input (-1) loads first */
-            while (at > 0 && t->bnode[at - 1] > k) t->bnode[at] = t->bnode[at - 1], at--;
-            t->bnode[at] = k;
-        }
-    free(seen);
+    if (o->no_prefix_cache) {
+        t->nb = 1, t->bnode[0] = -1, t->start = 0; /* the images only */
+    } else {
+        if (find_boundary(t, err)) goto fail;
+        t->start = t->first;
+    }
     ar_plan_opts_t po = {.batch = batch, .grads = 1};
     if (!(t->p = ar_plan_new(g, &po, err))) goto fail;
     if (!(t->lab = malloc((size_t)batch * sizeof *t->lab))) goto nomem;
@@ -159,12 +182,12 @@ static int load_rows(ar_trainer_t *t, int s, const int64_t *idx, int n, ar_err_t
     return st;
 }
 
-/* Runs first..last, each maximal run of nodes in one mode (train: unfrozen
+/* Runs start..last, each maximal run of nodes in one mode (train: unfrozen
  * train, frozen eval; eval: all eval). */
 static int forward(ar_trainer_t *t, int train, ar_err_t *err)
 {
     const ar_graph_t *g = t->g;
-    int i = t->first;
+    int i = t->start;
     while (i < g->nnodes) {
         int mode = train && !g->nodes[i].frozen, j = i;
         while (j + 1 < g->nnodes && (train && !g->nodes[j + 1].frozen) == mode) j++;
@@ -211,3 +234,12 @@ int ar_trainer_eval(ar_trainer_t *t, int s, int64_t *correct, int64_t *count, do
 int64_t ar_trainer_set_size(const ar_trainer_t *t, int s) { return t->sets[s].n; }
 ar_plan_t *ar_trainer_plan(ar_trainer_t *t) { return t->p; }
 int ar_trainer_first(const ar_trainer_t *t) { return t->first; }
+
+int64_t ar_trainer_cache_bytes(const ar_trainer_t *t)
+{
+    int64_t n = 0;
+    for (int s = 0; s < t->nsets; s++)
+        for (int b = 0; b < t->nb; b++)
+            if (t->bnode[b] >= 0) n += ar_tensor_numel(&t->sets[s].cache[b]) * (int64_t)sizeof(float);
+    return n;
+}

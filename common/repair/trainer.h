@@ -9,6 +9,12 @@
  * and back (ar_plan_backward_range). When the network input itself is read
  * from f on (e.g. nothing frozen) the images are the cache.
  *
+ * With opts.no_prefix_cache (a benchmark switch: docs/repair.md "Prefix
+ * caching") nothing is cached: a step loads the batch's images and runs
+ * nodes 0..last, the frozen prefix in eval mode, and back to f only; the
+ * arithmetic per image is the same, so losses and weights match the cached
+ * run (test_trainer_cache).
+ *
  * Modes: in a training forward, unfrozen nodes run in train mode and frozen
  * ones in eval mode (a frozen BN uses and keeps its running statistics, as
  * module.eval() on a frozen part does in PyTorch); evaluation runs all in
@@ -32,8 +38,16 @@ typedef struct ar_imgset {
 
 typedef struct ar_trainer ar_trainer_t;
 
-/* Builds the plan (batch `batch`, gradients) and the caches of the nsets
+typedef struct ar_trainer_opts {
+    int batch;                /* images per step (>= 1) */
+    int no_prefix_cache;      /* 1: run the frozen prefix every step (see above) */
+} ar_trainer_opts_t;
+
+/* Builds the plan (batch o->batch, gradients) and the caches of the nsets
  * sets. NULL with err set (no unfrozen node, no memory, plan errors). */
+ar_trainer_t *ar_trainer_new_opts(ar_graph_t *g, const ar_trainer_opts_t *o,
+                                  const ar_imgset_t *sets, int nsets, ar_err_t *err);
+/* The same with the prefix cache and batch `batch`. */
 ar_trainer_t *ar_trainer_new(ar_graph_t *g, int batch, const ar_imgset_t *sets, int nsets,
                              ar_err_t *err);
 void ar_trainer_destroy(ar_trainer_t **t);
@@ -53,5 +67,8 @@ int64_t ar_trainer_set_size(const ar_trainer_t *t, int s);
 ar_plan_t *ar_trainer_plan(ar_trainer_t *t);
 /* The first node run per step (f above). */
 int ar_trainer_first(const ar_trainer_t *t);
+/* Bytes held by the boundary caches of all sets (0 without the cache; the
+ * images themselves are borrowed, not counted). */
+int64_t ar_trainer_cache_bytes(const ar_trainer_t *t);
 
 #endif
