@@ -65,13 +65,18 @@ void ar_linear_backward(const ar_tensor_t *x, const float *weight, const ar_tens
 
 void ar_add_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y)
 {
-    assert(n >= 1);
-    const int64_t total = ar_tensor_numel(y);
+    ar_add_forward_span(xs, n, y, 0, ar_tensor_numel(y));
+}
+
+void ar_add_forward_span(const ar_tensor_t *const *xs, int n, ar_tensor_t *y, int64_t lo,
+                         int64_t hi)
+{
+    assert(n >= 1 && 0 <= lo && lo <= hi && hi <= ar_tensor_numel(y));
     for (int k = 0; k < n; k++)
-        assert(ar_tensor_numel(xs[k]) == total);
+        assert(ar_tensor_numel(xs[k]) == ar_tensor_numel(y));
     float buf[AR_ADD_BLOCK];
-    for (int64_t i0 = 0; i0 < total; i0 += AR_ADD_BLOCK) {
-        const int len = (int)(total - i0 < AR_ADD_BLOCK ? total - i0 : AR_ADD_BLOCK);
+    for (int64_t i0 = lo; i0 < hi; i0 += AR_ADD_BLOCK) {
+        const int len = (int)(hi - i0 < AR_ADD_BLOCK ? hi - i0 : AR_ADD_BLOCK);
         memcpy(buf, xs[0]->data + i0, (size_t)len * sizeof(float));
         for (int k = 1; k < n; k++) {
             const float *xp = xs[k]->data + i0;

@@ -7,6 +7,29 @@
 #include <math.h>
 
 #include "nn/lane_sum.h"
+#include "nn/par.h"
+
+/* Elements per thread below which a channel range is not split further. */
+#define AR_BN_GRAIN_ELEMS 32768
+
+/* Everything the per-channel workers read; each channel is computed alone,
+ * so the channel ranges of ar_par_for change nothing in the results. */
+typedef struct {
+    const ar_bn_cfg_t *c;
+    const ar_tensor_t *x, *dy;
+    ar_tensor_t *y, *dx;
+    const float *gamma, *beta;
+    float *running_mean, *running_var, *save_mean, *save_invstd, *dgamma, *dbeta;
+    const float *mean_in, *invstd_in; /* backward: the forward's statistics */
+    int relu;
+} bn_job_t;
+
+/* Channels per ar_par_for run for x. */
+static int64_t bn_grain(const ar_tensor_t *x)
+{
+    const int64_t per = x->shape[0] * x->shape[2] * x->shape[3];
+    return per >= AR_BN_GRAIN_ELEMS ? 1 : AR_BN_GRAIN_ELEMS / (per ? per : 1);
+}
 
 /* Sum of (p[i] - m)^2. */
 static float lane_sqdev(const float *p, size_t len, float m)
@@ -69,15 +92,15 @@ static void bn_check(const ar_bn_cfg_t *c, const ar_tensor_t *x, const ar_tensor
     assert(!y || ar_tensor_same_shape(x, y));
 }
 
-void ar_bn_forward_train(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
-                         const float *beta, float *running_mean, float *running_var,
-                         ar_tensor_t *y, float *save_mean, float *save_invstd)
+static void bn_train_range(void *ctx, int64_t k0, int64_t k1)
 {
-    bn_check(c, x, y);
+    const bn_job_t *j = ctx;
+    const ar_bn_cfg_t *c = j->c;
+    const ar_tensor_t *x = j->x;
     const int n = (int)x->shape[0], C = c->channels;
     const size_t hw = (size_t)x->shape[2] * x->shape[3];
     const double M = (double)n * hw;
-    for (int k = 0; k < C; k++) {
+    for (int k = (int)k0; k < (int)k1; k++) {
         double s = 0.0;
         for (int i = 0; i < n; i++)
             s += ar_lane_sum(x->data + ((size_t)i * C + k) * hw, hw);
@@ -87,20 +110,43 @@ void ar_bn_forward_train(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float
             ss += lane_sqdev(x->data + ((size_t)i * C + k) * hw, hw, (float)mean);
         const double var = ss / M;
         const double invstd = 1.0 / sqrt(var + c->eps);
-        if (save_mean)
-            save_mean[k] = (float)mean;
-        if (save_invstd)
-            save_invstd[k] = (float)invstd;
-        if (running_mean)
-            running_mean[k] = (float)((1.0 - c->momentum) * running_mean[k] + c->momentum * mean);
-        if (running_var) {
+        if (j->save_mean)
+            j->save_mean[k] = (float)mean;
+        if (j->save_invstd)
+            j->save_invstd[k] = (float)invstd;
+        if (j->running_mean)
+            j->running_mean[k] =
+                (float)((1.0 - c->momentum) * j->running_mean[k] + c->momentum * mean);
+        if (j->running_var) {
             const double unbiased = M > 1.0 ? var * M / (M - 1.0) : var;
-            running_var[k] =
-                (float)((1.0 - c->momentum) * running_var[k] + c->momentum * unbiased);
+            j->running_var[k] =
+                (float)((1.0 - c->momentum) * j->running_var[k] + c->momentum * unbiased);
         }
-        const double a = (gamma ? gamma[k] : 1.0) * invstd;
-        const double b = (beta ? beta[k] : 0.0) - mean * a;
-        bn_apply(x, y, k, (float)a, (float)b, 0);
+        const double a = (j->gamma ? j->gamma[k] : 1.0) * invstd;
+        const double b = (j->beta ? j->beta[k] : 0.0) - mean * a;
+        bn_apply(x, j->y, k, (float)a, (float)b, 0);
+    }
+}
+
+void ar_bn_forward_train(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                         const float *beta, float *running_mean, float *running_var,
+                         ar_tensor_t *y, float *save_mean, float *save_invstd)
+{
+    bn_check(c, x, y);
+    bn_job_t j = {.c = c, .x = x, .y = y, .gamma = gamma, .beta = beta,
+                  .running_mean = running_mean, .running_var = running_var,
+                  .save_mean = save_mean, .save_invstd = save_invstd};
+    ar_par_for(c->threads, c->channels, bn_grain(x), bn_train_range, &j);
+}
+
+static void bn_eval_range(void *ctx, int64_t k0, int64_t k1)
+{
+    const bn_job_t *j = ctx;
+    for (int k = (int)k0; k < (int)k1; k++) {
+        const double a =
+            (j->gamma ? j->gamma[k] : 1.0) / sqrt((double)j->running_var[k] + j->c->eps);
+        const double b = (j->beta ? j->beta[k] : 0.0) - j->running_mean[k] * a;
+        bn_apply(j->x, j->y, k, (float)a, (float)b, j->relu);
     }
 }
 
@@ -109,11 +155,10 @@ static void bn_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gam
                     ar_tensor_t *y, int relu)
 {
     bn_check(c, x, y);
-    for (int k = 0; k < c->channels; k++) {
-        const double a = (gamma ? gamma[k] : 1.0) / sqrt((double)running_var[k] + c->eps);
-        const double b = (beta ? beta[k] : 0.0) - running_mean[k] * a;
-        bn_apply(x, y, k, (float)a, (float)b, relu);
-    }
+    bn_job_t j = {.c = c, .x = x, .y = y, .gamma = gamma, .beta = beta,
+                  .running_mean = (float *)running_mean, .running_var = (float *)running_var,
+                  .relu = relu};
+    ar_par_for(c->threads, c->channels, bn_grain(x), bn_eval_range, &j);
 }
 
 void ar_bn_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
@@ -130,17 +175,15 @@ void ar_bn_relu_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const f
     bn_eval(c, x, gamma, beta, running_mean, running_var, y, 1);
 }
 
-void ar_bn_backward(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
-                    const float *save_mean, const float *save_invstd, const ar_tensor_t *dy,
-                    ar_tensor_t *dx, float *dgamma, float *dbeta)
+static void bn_backward_range(void *ctx, int64_t k0, int64_t k1)
 {
-    bn_check(c, x, dy);
-    assert(!dx || ar_tensor_same_shape(x, dx));
-    const int n = (int)x->shape[0], C = c->channels;
+    const bn_job_t *j = ctx;
+    const ar_tensor_t *x = j->x, *dy = j->dy;
+    const int n = (int)x->shape[0], C = j->c->channels;
     const size_t hw = (size_t)x->shape[2] * x->shape[3];
     const double M = (double)n * hw;
-    for (int k = 0; k < C; k++) {
-        const float mean = save_mean[k], invstd = save_invstd[k];
+    for (int k = (int)k0; k < (int)k1; k++) {
+        const float mean = j->mean_in[k], invstd = j->invstd_in[k];
         double sdy = 0.0, sdyx = 0.0;
         for (int i = 0; i < n; i++) {
             const size_t off = ((size_t)i * C + k) * hw;
@@ -148,25 +191,36 @@ void ar_bn_backward(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gam
             sdyx += lane_dotdev(dy->data + off, x->data + off, hw, mean);
         }
         const double sdyxhat = sdyx * invstd; /* sum dy * xhat */
-        if (dbeta)
-            dbeta[k] += (float)sdy;
-        if (dgamma)
-            dgamma[k] += (float)sdyxhat;
-        if (!dx)
+        if (j->dbeta)
+            j->dbeta[k] += (float)sdy;
+        if (j->dgamma)
+            j->dgamma[k] += (float)sdyxhat;
+        if (!j->dx)
             continue;
         /* dx = g*invstd*(dy - sdy/M - xhat*sdyxhat/M), xhat = (x-mean)*invstd */
-        const double g = gamma ? gamma[k] : 1.0;
+        const double g = j->gamma ? j->gamma[k] : 1.0;
         const float a = (float)(g * invstd);
         const float cx = (float)(g * invstd * invstd * invstd * sdyx / M);
         const float c0 = (float)(g * invstd * sdy / M);
         for (int i = 0; i < n; i++) {
             const size_t off = ((size_t)i * C + k) * hw;
             const float *xp = x->data + off, *gp = dy->data + off;
-            float *dp = dx->data + off;
+            float *dp = j->dx->data + off;
             for (size_t p = 0; p < hw; p++)
                 dp[p] += a * gp[p] - cx * (xp[p] - mean) - c0;
         }
     }
+}
+
+void ar_bn_backward(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
+                    const float *save_mean, const float *save_invstd, const ar_tensor_t *dy,
+                    ar_tensor_t *dx, float *dgamma, float *dbeta)
+{
+    bn_check(c, x, dy);
+    assert(!dx || ar_tensor_same_shape(x, dx));
+    bn_job_t j = {.c = c, .x = x, .dy = dy, .dx = dx, .gamma = gamma, .dgamma = dgamma,
+                  .dbeta = dbeta, .mean_in = save_mean, .invstd_in = save_invstd};
+    ar_par_for(c->threads, c->channels, bn_grain(x), bn_backward_range, &j);
 }
 
 void ar_bn_fold_into_conv(const ar_bn_cfg_t *c, const float *gamma, const float *beta,

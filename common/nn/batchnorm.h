@@ -19,6 +19,8 @@ typedef struct ar_bn_cfg {
     int channels;
     float eps;          /* default 1e-5 */
     float momentum;     /* default 0.1 */
+    int threads;        /* threads the kernels may use, split by channels (0 or 1: the
+                         * caller's only); results do not depend on it */
 } ar_bn_cfg_t;
 
 /* save_mean / save_invstd [C] receive the batch mean and 1/sqrt(var+eps). */

@@ -198,32 +198,51 @@ static int conv_threads(const ar_conv_cfg_t *c, int nchunks)
 }
 
 /* Floats of weight-gradient partials kept at once (beyond one round of
- * threads): 64 KiB, so big layers cost little scratch. */
-#define AR_DIRECT_PARTS_CAP ((size_t)16 << 10)
+ * threads): 1 MiB, so small layers (resnet20's 16-channel convs: 128
+ * chunks) need few rounds (each round starts and joins the threads twice)
+ * and big layers cost little scratch. */
+#define AR_DIRECT_PARTS_CAP ((size_t)256 << 10)
 
 /* Whole-call scratch: one plan's worth per thread, then one weight-
  * gradient partial per chunk of a round. The backward runs in rounds of
- * `round` chunks (all of them when the partials fit the cap); after each
- * round the partials are summed in chunk order, so the result does not
- * depend on the thread count. */
+ * `round` chunks (all of them when the partials fit the cap, else a
+ * multiple of the thread count, so no thread idles in a round); after each
+ * round the partials are summed in chunk order (element ranges over the
+ * threads), so the result does not depend on the thread count.
+ * The scratch of a batch must serve every smaller one (conv.h): it is sized
+ * for chunks of `aim` images (no chunk is bigger, and aim never shrinks
+ * with n) and for `slots` partials (never fewer than any smaller batch's
+ * round). */
 typedef struct {
-    int chunk, nchunks, threads, round;
+    int aim, nchunks, threads, round, slots;
     size_t per_thread, parts, total;
 } direct_layout_t;
 
 static direct_layout_t direct_layout(const ar_conv_cfg_t *c, int n, int h, int w)
 {
     direct_layout_t l;
-    l.chunk = direct_chunk(c, n, h, w);
-    l.nchunks = (n + l.chunk - 1) / l.chunk;
+    /* an even number of chunks of sizes differing by at most one image
+     * (chunk_span), so 2 (and 4) threads get the same work: with chunks of
+     * the aimed size, 128 images on 8x8 planes made 5 chunks of 25 and one
+     * of 3, 75 images for one thread and 53 for the other. The chunks never
+     * depend on the thread count (the weight gradient is summed chunk by
+     * chunk). */
+    l.aim = direct_chunk(c, n, h, w);
+    l.nchunks = (n + l.aim - 1) / l.aim;
+    l.nchunks += l.nchunks % 2 && l.nchunks < n;
     l.threads = conv_threads(c, l.nchunks);
-    direct_plan_t p = direct_plan(c, l.chunk, h, w);
+    direct_plan_t p = direct_plan(c, l.aim, h, w);
     l.per_thread = p.total;
     l.parts = (size_t)l.threads * l.per_thread;
     const size_t wsize = (size_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
     const size_t fit = AR_DIRECT_PARTS_CAP / wsize;
-    l.round = (size_t)l.nchunks <= fit ? l.nchunks : fit > (size_t)l.threads ? (int)fit : l.threads;
-    l.total = l.parts + (size_t)l.round * wsize;
+    if ((size_t)l.nchunks <= fit) {
+        l.round = l.slots = l.nchunks;
+    } else {
+        l.round = fit > (size_t)l.threads ? (int)(fit - fit % (size_t)l.threads) : l.threads;
+        l.slots = fit > (size_t)l.threads ? (int)fit : l.threads;
+    }
+    l.total = l.parts + (size_t)l.slots * wsize;
     return l;
 }
 
@@ -243,6 +262,13 @@ typedef struct {
     int r0, r1; /* backward: the chunks of the current round */
 } direct_job_t;
 
+/* Images [*n0, *n0 + *nb) of chunk ci (at most l->aim of them). */
+static void chunk_span(const direct_layout_t *l, int n, int ci, int *n0, int *nb)
+{
+    *n0 = (int)((int64_t)ci * n / l->nchunks);
+    *nb = (int)((int64_t)(ci + 1) * n / l->nchunks) - *n0;
+}
+
 static void forward_chunk(const direct_job_t *j, int ci, float *scratch)
 {
     const ar_conv_cfg_t *c = j->c;
@@ -251,7 +277,8 @@ static void forward_chunk(const direct_job_t *j, int ci, float *scratch)
     const int K = (c->cin / G) * c->kh * c->kw;
     const size_t ximg = (size_t)c->cin * h * w;
     const size_t yimg = (size_t)c->cout * j->y->shape[2] * j->y->shape[3];
-    const int n0 = ci * j->l.chunk, nb = n - n0 < j->l.chunk ? n - n0 : j->l.chunk;
+    int n0, nb;
+    chunk_span(&j->l, n, ci, &n0, &nb);
     const direct_plan_t p = direct_plan(c, nb, h, w);
     float *xp = scratch + p.xp, *ap = scratch + p.ap, *out = scratch + p.out;
     int32_t *off = (int32_t *)(scratch + p.off);
@@ -273,7 +300,8 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
     const int K = cig * taps, K2 = cog * taps;
     const size_t ximg = (size_t)c->cin * h * w;
     const size_t yimg = (size_t)c->cout * j->dy->shape[2] * j->dy->shape[3];
-    const int n0 = ci * j->l.chunk, nb = n - n0 < j->l.chunk ? n - n0 : j->l.chunk;
+    int n0, nb;
+    chunk_span(&j->l, n, ci, &n0, &nb);
     const direct_plan_t p = direct_plan(c, nb, h, w);
     assert(!j->dx || !dx_direct(c) || (p.gd.ho == h && p.gd.wo == w));
     float *part = j->scratch + j->l.parts + (size_t)(ci % j->l.round) * c->cout * K;
@@ -341,6 +369,28 @@ static void backward_worker(void *ctx, int tid, int T)
         backward_chunk(j, ci, j->scratch + (size_t)tid * j->l.per_thread);
 }
 
+/* The round's weight-gradient partials added into dweight in chunk order,
+ * on the elements [lo, hi). */
+typedef struct {
+    const direct_job_t *j;
+    float *dweight;
+    size_t wsize;
+} reduce_job_t;
+
+#define AR_DIRECT_REDUCE_GRAIN 8192
+
+static void reduce_range(void *ctx, int64_t lo, int64_t hi)
+{
+    const reduce_job_t *rj = ctx;
+    const direct_job_t *j = rj->j;
+    float *dw = rj->dweight;
+    for (int ci = j->r0; ci < j->r1; ci++) {
+        const float *part = j->scratch + j->l.parts + (size_t)(ci % j->l.round) * rj->wsize;
+        for (int64_t i = lo; i < hi; i++)
+            dw[i] += part[i];
+    }
+}
+
 void ar_conv_direct_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
                             const float *bias, ar_tensor_t *y, float *scratch)
 {
@@ -357,16 +407,12 @@ void ar_conv_direct_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const
     direct_job_t j = {c, x, dy, NULL, dx, weight, NULL, dweight != NULL, scratch,
                       direct_layout(c, (int)x->shape[0], (int)x->shape[2], (int)x->shape[3]),
                       0, 0};
-    const size_t wsize = (size_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
+    const int64_t wsize = (int64_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
+    reduce_job_t rj = {&j, dweight, (size_t)wsize};
     for (j.r0 = 0; j.r0 < j.l.nchunks; j.r0 = j.r1) {
         j.r1 = j.r0 + j.l.round < j.l.nchunks ? j.r0 + j.l.round : j.l.nchunks;
         ar_par_run(j.r1 - j.r0 < j.l.threads ? j.r1 - j.r0 : j.l.threads, backward_worker, &j);
-        if (!dweight)
-            continue;
-        for (int ci = j.r0; ci < j.r1; ci++) {
-            const float *part = scratch + j.l.parts + (size_t)(ci % j.l.round) * wsize;
-            for (size_t i = 0; i < wsize; i++)
-                dweight[i] += part[i];
-        }
+        if (dweight)
+            ar_par_for(j.l.threads, wsize, AR_DIRECT_REDUCE_GRAIN, reduce_range, &rj);
     }
 }

@@ -5,6 +5,8 @@
 #ifndef AR_NN_PAR_H
 #define AR_NN_PAR_H
 
+#include <stdint.h>
+
 #define AR_PAR_MAX 64  /* threads per call at most */
 
 typedef void (*ar_par_fn)(void *ctx, int tid, int nthreads);
@@ -12,5 +14,16 @@ typedef void (*ar_par_fn)(void *ctx, int tid, int nthreads);
 /* Calls fn(ctx, t, n) for t in [0, n) with n = clamp(nthreads, 1,
  * AR_PAR_MAX), concurrently; returns when all are done. */
 void ar_par_run(int nthreads, ar_par_fn fn, void *ctx);
+
+typedef void (*ar_par_range_fn)(void *ctx, int64_t lo, int64_t hi);
+
+/* Splits the items [0, n) into runs of `grain` items (the last may be
+ * shorter), deals them out as contiguous ranges to at most nthreads threads
+ * (never more threads than runs, so small jobs stay on the caller) and calls
+ * fn(ctx, lo, hi) once per non-empty range, concurrently. The ranges depend
+ * on the thread count: use it where an item's result does not depend on the
+ * range it falls in (elementwise ops, per-channel statistics, a sum over
+ * chunks done per element in a fixed order). */
+void ar_par_for(int nthreads, int64_t n, int64_t grain, ar_par_range_fn fn, void *ctx);
 
 #endif

@@ -1,7 +1,8 @@
 /* test_bn.c - batch normalisation: train forward, running-stat update
  * (momentum, unbiased variance), backward against finite differences of a
  * double-precision reference, eval (plain and fused with ReLU), in-place
- * use, and folding into the preceding convolution. */
+ * use, folding into the preceding convolution, and the same bits for any
+ * thread count. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +58,7 @@ static double ref_loss(void *ctx)
 static void check_train(const char *name, int n, int C, int h, int w, int affine, float momentum,
                         float offset, uint64_t seed)
 {
-    ar_bn_cfg_t c = {C, 1e-5f, momentum};
+    ar_bn_cfg_t c = {C, 1e-5f, momentum, 1};
     ar_tensor_t x = ar_tensor_4d(n, C, h, w), y = x, dy = x, dx = x;
     ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&dy), ar_tensor_alloc(&dx);
     const size_t nx = ar_tensor_numel(&x);
@@ -134,7 +135,7 @@ static void check_train(const char *name, int n, int C, int h, int w, int affine
 static void check_eval(int affine, uint64_t seed)
 {
     const int n = 3, C = 4, h = 5, w = 6;
-    ar_bn_cfg_t c = {C, 1e-3f, 0.1f};
+    ar_bn_cfg_t c = {C, 1e-3f, 0.1f, 1};
     ar_tensor_t x = ar_tensor_4d(n, C, h, w), y = x, yr = x;
     ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&yr);
     const size_t nx = ar_tensor_numel(&x);
@@ -167,7 +168,7 @@ static void check_eval(int affine, uint64_t seed)
 static void check_fold(int conv_bias, uint64_t seed)
 {
     ar_conv_cfg_t cc = {3, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
-    ar_bn_cfg_t bc = {4, 1e-5f, 0.1f};
+    ar_bn_cfg_t bc = {4, 1e-5f, 0.1f, 1};
     const int n = 2, h = 6, w = 6, wsz = 3 * 3 * 3;
     ar_tensor_t x = ar_tensor_4d(n, 3, h, w), y = ar_tensor_4d(n, 4, h, w), yf = y;
     ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&yf);
@@ -192,6 +193,48 @@ static void check_fold(int conv_bias, uint64_t seed)
     ar_tensor_free(&x), ar_tensor_free(&y), ar_tensor_free(&yf);
 }
 
+/* Train forward, backward and eval give the same bits with 1 and 3 threads
+ * (16 images of 32x32: 2 channels per thread run, so 3 threads split). */
+static void check_threads(uint64_t seed)
+{
+    const int n = 16, C = 7, h = 32, w = 32;
+    const size_t nx = (size_t)n * C * h * w;
+    float *ref[8] = {NULL}, *got[8] = {NULL};
+    float g[7], b[7];
+    tu_fill(g, C, seed + 1, 0.5f, 1.5f);
+    tu_fill(b, C, seed + 2, -1, 1);
+    for (int run = 0; run < 2; run++) {
+        ar_bn_cfg_t c = {C, 1e-5f, 0.1f, run == 0 ? 1 : 3};
+        ar_tensor_t x = ar_tensor_4d(n, C, h, w), y = x, dy = x, dx = x, ye = x;
+        ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&dy), ar_tensor_alloc(&dx);
+        ar_tensor_alloc(&ye);
+        tu_fill(x.data, nx, seed, -2, 3), tu_fill(dy.data, nx, seed + 3, -1, 1);
+        memset(dx.data, 0, nx * sizeof(float));
+        float **d = run == 0 ? ref : got;
+        for (int i = 2; i < 8; i++)
+            d[i] = calloc(C, sizeof(float)); /* mean, invstd, dgamma, rmean, rvar, dbeta */
+        for (int k = 0; k < C; k++)
+            d[5][k] = 0.5f, d[6][k] = 2.0f; /* running mean, var */
+        ar_bn_forward_train(&c, &x, g, b, d[5], d[6], &y, d[2], d[3]);
+        ar_bn_backward(&c, &x, g, d[2], d[3], &dy, &dx, d[4], d[7]);
+        ar_bn_relu_forward_eval(&c, &x, g, b, d[5], d[6], &ye);
+        d[0] = malloc(3 * nx * sizeof(float));
+        memcpy(d[0], y.data, nx * sizeof(float));
+        memcpy(d[0] + nx, dx.data, nx * sizeof(float));
+        memcpy(d[0] + 2 * nx, ye.data, nx * sizeof(float));
+        ar_tensor_free(&x), ar_tensor_free(&y), ar_tensor_free(&dy), ar_tensor_free(&dx);
+        ar_tensor_free(&ye);
+    }
+    CHECK(memcmp(ref[0], got[0], 3 * nx * sizeof(float)) == 0,
+          "threads: y, dx or eval y depend on the thread count");
+    int same = 1;
+    for (int i = 2; i < 8; i++)
+        same &= memcmp(ref[i], got[i], C * sizeof(float)) == 0;
+    CHECK(same, "threads: statistics, running statistics, dgamma or dbeta depend on the thread count");
+    for (int i = 0; i < 8; i++)
+        free(ref[i]), free(got[i]);
+}
+
 int main(void)
 {
     check_train("affine 4x3x5x5", 4, 3, 5, 5, 1, 0.1f, 0.0f, 1);
@@ -204,5 +247,6 @@ int main(void)
     check_eval(0, 11);
     check_fold(1, 20);
     check_fold(0, 21);
+    check_threads(30);
     TEST_MAIN_END();
 }

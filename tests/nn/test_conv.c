@@ -232,8 +232,33 @@ static void check_threads(const char *name, ar_conv_cfg_t c, int n, int h, int w
         free(ref[i]), free(got[i]);
 }
 
+/* A scratch sized for batch n serves every smaller batch (conv.h), at any
+ * thread count: ResNet shapes at batch 1..128, where the chunk size and the
+ * number of weight-gradient partials per round vary with the batch. */
+static void test_scratch_monotone(void)
+{
+    const ar_conv_cfg_t cs[] = {cfg(16, 16, 3, 3, 1, 1, 1, 1), cfg(64, 64, 3, 3, 1, 1, 1, 1),
+                                cfg(32, 64, 3, 3, 2, 1, 1, 1), cfg(256, 256, 3, 3, 1, 1, 1, 1)};
+    const int hw[] = {32, 16, 8, 4};
+    int bad = 0;
+    for (int t = 1; t <= 3; t++)
+        for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++)
+            for (size_t q = 0; q < sizeof hw / sizeof hw[0]; q++) {
+                ar_conv_cfg_t c = cs[k];
+                c.threads = t;
+                size_t most = 0;
+                for (int n = 1; n <= 128; n++) {
+                    const size_t s = ar_conv2d_scratch_floats(&c, n, hw[q], hw[q]);
+                    bad += s < most;
+                    most = s > most ? s : most;
+                }
+            }
+    CHECK(bad == 0, "scratch of a batch smaller than an earlier one is bigger (%d cases)", bad);
+}
+
 int main(void)
 {
+    test_scratch_monotone();
     test_out_size();
     /* gemm path, chunk of several images */
     check_case("3x3 s1 p1 bias", cfg(3, 4, 3, 3, 1, 1, 1, 1), 2, 7, 7, 1, 1, 11);
@@ -324,6 +349,9 @@ int main(void)
     check_threads("depthwise", cfg(6, 6, 3, 3, 1, 1, 1, 6), 4, 9, 9, 63);
     check_threads("strided", cfg(4, 6, 3, 3, 2, 1, 1, 1), 35, 9, 9, 64);
     check_threads("rounds", cfg(32, 32, 3, 3, 1, 1, 1, 1), 60, 8, 8, 65);
+    /* 9 chunks of 7 images, partials for 7 per round: rounds of 7 with 1
+     * thread, of 6 (a multiple of the threads) with 3 */
+    check_threads("rounds 16x16", cfg(64, 64, 3, 3, 1, 1, 1, 1), 60, 16, 16, 68);
     check_threads("xw 4x4", cfg(64, 64, 3, 3, 1, 1, 1, 1), 90, 4, 4, 66);
     check_threads("wide strided", cfg(64, 64, 3, 3, 2, 1, 1, 1), 20, 8, 8, 67);
     TEST_MAIN_END();

@@ -84,7 +84,7 @@ static void test_conv(void)
 
 static void test_bn(void)
 {
-    ar_bn_cfg_t c = {2, 1e-5f, 0.1f};
+    ar_bn_cfg_t c = {2, 1e-5f, 0.1f, 1};
     ar_tensor_t x = view(bn_x, 3, 2, 3, 3), dy = view(bn_dy, 3, 2, 3, 3);
     ar_tensor_t y = zeros(3, 2, 3, 3), dx = zeros(3, 2, 3, 3), ye = zeros(3, 2, 3, 3);
     float rm[2], rv[2], sm[2], si[2], dg[2] = {0}, db[2] = {0};
