@@ -5,7 +5,43 @@
 #include <string.h>
 
 #include "nn/basic_ops.h"
+#include "nn/par.h"
 #include "op_table.h"
+
+/* ---- elementwise ops over the plan's threads ---------------------------------- */
+
+/* Elements per thread below which an elementwise op is not split further. */
+#define AR_EW_GRAIN 32768
+
+/* One elementwise op on the element range [lo, hi) of the node's tensors.
+ * Every element is computed alone, so the split changes no result. */
+typedef void (*ew_fn)(const ar_op_run_t *r, int64_t lo, int64_t hi);
+
+typedef struct {
+    const ar_op_run_t *r;
+    ew_fn fn;
+} ew_job_t;
+
+static void ew_range(void *ctx, int64_t lo, int64_t hi)
+{
+    const ew_job_t *j = ctx;
+    j->fn(j->r, lo, hi);
+}
+
+/* Runs fn over the n elements of the node's output (or its gradient). */
+static void ew_run(const ar_op_run_t *r, int64_t n, ew_fn fn)
+{
+    ew_job_t j = {r, fn};
+    ar_par_for(r->threads, n, AR_EW_GRAIN, ew_range, &j);
+}
+
+/* [lo, hi) of t as a 1-D tensor */
+static ar_tensor_t ew_view(const ar_tensor_t *t, int64_t lo, int64_t hi)
+{
+    ar_tensor_t v = ar_tensor_shape(1, (int64_t[]){hi - lo});
+    v.data = t->data + lo;
+    return v;
+}
 
 /* ---- relu ------------------------------------------------------------------- */
 
@@ -18,16 +54,33 @@ static int same_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_p
     return AR_OK;
 }
 
-static void relu_forward(const ar_op_run_t *r) { ar_relu_forward(r->x[0], r->y); }
+static void relu_forward_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    ar_tensor_t x = ew_view(r->x[0], lo, hi), y = ew_view(r->y, lo, hi);
+    ar_relu_forward(&x, &y);
+}
+
+static void relu_forward(const ar_op_run_t *r)
+{
+    ew_run(r, ar_tensor_numel(r->y), relu_forward_range);
+}
+
+static void relu_backward_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    ar_tensor_t y = ew_view(r->y, lo, hi), dy = ew_view(r->dy, lo, hi),
+                dx = ew_view(r->dx[0], lo, hi);
+    ar_relu_backward(&y, &dy, &dx);
+}
 
 static void relu_backward(const ar_op_run_t *r)
 {
-    if (r->dx[0]) ar_relu_backward(r->y, r->dy, r->dx[0]);
+    if (r->dx[0]) ew_run(r, ar_tensor_numel(r->dy), relu_backward_range);
 }
 
 const ar_op_def_t ar_op_relu_def = {
     .name = "relu", .min_inputs = 1, .max_inputs = 1,
     .infer = same_infer, .forward = relu_forward, .backward = relu_backward,
+    .bwd_skips = AR_BWD_NO_X,
 };
 
 /* ---- identity ---------------------------------------------------------------- */
@@ -42,14 +95,22 @@ static void identity_forward(const ar_op_run_t *r)
     memcpy(r->y->data, r->x[0]->data, (size_t)ar_tensor_numel(r->y) * sizeof(float));
 }
 
+/* dx[j] += dy on [lo, hi) for every input j that takes a gradient */
+static void dy_into_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    for (int j = 0; j < r->node->ninputs; j++)
+        if (r->dx[j]) add_into(r->dx[j]->data + lo, r->dy->data + lo, hi - lo);
+}
+
 static void identity_backward(const ar_op_run_t *r)
 {
-    if (r->dx[0]) add_into(r->dx[0]->data, r->dy->data, ar_tensor_numel(r->dy));
+    ew_run(r, ar_tensor_numel(r->dy), dy_into_range);
 }
 
 const ar_op_def_t ar_op_identity_def = {
     .name = "identity", .min_inputs = 1, .max_inputs = 1,
     .infer = same_infer, .forward = identity_forward, .backward = identity_backward,
+    .bwd_skips = AR_BWD_NO_X | AR_BWD_NO_Y,
 };
 
 /* ---- linear ------------------------------------------------------------------ */
@@ -119,6 +180,7 @@ static int linear_read(ar_h5_t *h, const char *grp, ar_node_t *nd, ar_err_t *err
 const ar_op_def_t ar_op_linear_def = {
     .name = "linear", .min_inputs = 1, .max_inputs = 1,
     .infer = linear_infer, .forward = linear_forward, .backward = linear_backward,
+    .bwd_skips = AR_BWD_NO_Y,
     .macs = linear_macs, .read_attrs = linear_read,
 };
 
@@ -140,20 +202,25 @@ static int add_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_pa
     return AR_OK;
 }
 
+static void add_forward_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    ar_add_forward_span(r->x, r->node->ninputs, r->y, lo, hi);
+}
+
 static void add_forward(const ar_op_run_t *r)
 {
-    ar_add_forward(r->x, r->node->ninputs, r->y);
+    ew_run(r, ar_tensor_numel(r->y), add_forward_range);
 }
 
 static void add_backward(const ar_op_run_t *r)
 {
-    for (int j = 0; j < r->node->ninputs; j++)
-        if (r->dx[j]) add_into(r->dx[j]->data, r->dy->data, ar_tensor_numel(r->dy));
+    ew_run(r, ar_tensor_numel(r->dy), dy_into_range);
 }
 
 const ar_op_def_t ar_op_add_def = {
     .name = "add", .min_inputs = 1, .max_inputs = 0,
     .infer = add_infer, .forward = add_forward, .backward = add_backward,
+    .bwd_skips = AR_BWD_NO_X | AR_BWD_NO_Y,
 };
 
 /* ---- concat (channels) -------------------------------------------------------- */
@@ -204,6 +271,7 @@ static void concat_backward(const ar_op_run_t *r)
 const ar_op_def_t ar_op_concat_def = {
     .name = "concat", .min_inputs = 1, .max_inputs = 0,
     .infer = concat_infer, .forward = concat_forward, .backward = concat_backward,
+    .bwd_skips = AR_BWD_NO_X | AR_BWD_NO_Y,
 };
 
 /* ---- zero: the search space's `none`, zeros of the strided input's shape ----- */
@@ -251,5 +319,6 @@ static int zero_write(ar_h5_t *h, const char *grp, const ar_node_t *nd, ar_err_t
 const ar_op_def_t ar_op_zero_def = {
     .name = "zero", .min_inputs = 1, .max_inputs = 1,
     .infer = zero_infer, .forward = zero_forward, .backward = zero_backward,
+    .bwd_skips = AR_BWD_NO_X | AR_BWD_NO_Y,
     .read_attrs = zero_read, .write_attrs = zero_write,
 };

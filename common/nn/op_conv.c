@@ -122,7 +122,8 @@ static int conv_write(ar_h5_t *h, const char *grp, const ar_node_t *nd, ar_err_t
 const ar_op_def_t ar_op_conv2d_def = {
     .name = "conv2d", .min_inputs = 1, .max_inputs = 1,
     .infer = conv_infer, .scratch_floats = conv_scratch,
-    .forward = conv_forward, .backward = conv_backward, .macs = conv_macs,
+    .forward = conv_forward, .backward = conv_backward,
+    .bwd_skips = AR_BWD_NO_Y, .macs = conv_macs,
     .read_attrs = conv_read, .write_attrs = conv_write,
 };
 
@@ -174,7 +175,9 @@ static void bn_params(const ar_node_t *nd, float **g, float **b, float **rm, flo
 static void bn_forward(const ar_op_run_t *r)
 {
     const ar_node_t *nd = r->node;
-    const ar_bn_cfg_t *c = &nd->cfg.bn.c;
+    ar_bn_cfg_t cfg = nd->cfg.bn.c;
+    cfg.threads = r->threads;
+    const ar_bn_cfg_t *c = &cfg;
     bn_state_t *s = r->state;
     float *g, *b, *rm, *rv;
     bn_params(nd, &g, &b, &rm, &rv);
@@ -224,7 +227,9 @@ static void bn_backward(const ar_op_run_t *r)
         return;
     }
     int k = nd->cfg.bn.affine;
-    ar_bn_backward(&nd->cfg.bn.c, r->x[0], g, s->stats, s->stats + nd->cfg.bn.c.channels, r->dy,
+    ar_bn_cfg_t cfg = nd->cfg.bn.c;
+    cfg.threads = r->threads;
+    ar_bn_backward(&cfg, r->x[0], g, s->stats, s->stats + nd->cfg.bn.c.channels, r->dy,
                    r->dx[0], k ? r->dparam[0] : NULL, k ? r->dparam[1] : NULL);
 }
 
@@ -253,5 +258,6 @@ const ar_op_def_t ar_op_batchnorm2d_def = {
     .name = "batchnorm2d", .min_inputs = 1, .max_inputs = 1,
     .infer = bn_infer, .state_bytes = bn_state_bytes,
     .forward = bn_forward, .backward = bn_backward,
+    .bwd_skips = AR_BWD_NO_Y,
     .read_attrs = bn_read, .write_attrs = bn_write,
 };

@@ -105,6 +105,7 @@ const ar_op_def_t ar_op_maxpool2d_def = {
     .name = "maxpool2d", .min_inputs = 1, .max_inputs = 1,
     .infer = pool_infer, .state_bytes = maxpool_state,
     .forward = maxpool_forward, .backward = maxpool_backward,
+    .bwd_skips = AR_BWD_NO_X | AR_BWD_NO_Y,
     .read_attrs = maxpool_read, .write_attrs = maxpool_write,
 };
 
@@ -112,6 +113,7 @@ const ar_op_def_t ar_op_avgpool2d_def = {
     .name = "avgpool2d", .min_inputs = 1, .max_inputs = 1,
     .infer = pool_infer,
     .forward = avgpool_forward, .backward = avgpool_backward,
+    .bwd_skips = AR_BWD_NO_X | AR_BWD_NO_Y,
     .read_attrs = avgpool_read, .write_attrs = avgpool_write,
 };
 
@@ -137,4 +139,5 @@ static void gap_backward(const ar_op_run_t *r)
 const ar_op_def_t ar_op_global_avgpool_def = {
     .name = "global_avgpool", .min_inputs = 1, .max_inputs = 1,
     .infer = gap_infer, .forward = gap_forward, .backward = gap_backward,
+    .bwd_skips = AR_BWD_NO_X | AR_BWD_NO_Y,
 };

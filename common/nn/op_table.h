@@ -17,6 +17,10 @@
 #include "io/h5.h"
 #include "nn/graph.h"
 
+/* ar_op_def_t.bwd_skips bits */
+#define AR_BWD_NO_X 1  /* backward reads no input values */
+#define AR_BWD_NO_Y 2  /* backward reads no output values */
+
 /* A parameter an op expects, as declared by its infer function. */
 typedef struct ar_param_spec {
     const char *name;     /* static */
@@ -55,6 +59,10 @@ typedef struct ar_op_def {
     size_t (*scratch_floats)(const ar_node_t *nd, const ar_tensor_t *in0, int n, int threads);
     void (*forward)(const ar_op_run_t *r);
     void (*backward)(const ar_op_run_t *r);
+    /* What backward never reads (AR_BWD_* bits; 0: it may read both): lean
+     * training plans reuse the memory of an output that no backward reads
+     * once its last consumer ran. Shapes are always read. */
+    int bwd_skips;
     /* MACs per image (NULL: 0). */
     int64_t (*macs)(const ar_node_t *nd, const ar_tensor_t *in0);
     /* Model file attributes of group grp (NULL: none). read_attrs may look at

@@ -9,6 +9,7 @@
 #include "nn/basic_ops.h"
 #include "nn/batchnorm.h"
 #include "nn/conv.h"
+#include "nn/par.h"
 #include "op_table.h"
 #include "span_pack.h"
 
@@ -44,8 +45,28 @@ struct ar_plan {
 
 /* ---- lean pools: buffers with disjoint lifetimes share memory ---------------- */
 
-/* Lays out the lean pools: outputs (eval-only plans) and output gradients.
- * Returns 0 or -1 (no memory). */
+/* Whether a backward reads node i's output values: its own (relu) or a
+ * consumer's that runs a backward (conv, batchnorm, linear). */
+static int read_by_backward(const ar_plan_t *p, int i)
+{
+    const ar_graph_t *g = p->g;
+    if (p->need[i] && !(ar_op_def(g->nodes[i].op)->bwd_skips & AR_BWD_NO_Y))
+        return 1;
+    for (int c = i + 1; c <= p->cmax[i]; c++) {
+        const ar_node_t *nd = &g->nodes[c];
+        if (!p->need[c] || (ar_op_def(nd->op)->bwd_skips & AR_BWD_NO_X))
+            continue;
+        for (int j = 0; j < nd->ninputs; j++)
+            if (nd->inputs[j] == i)
+                return 1;
+    }
+    return 0;
+}
+
+/* Lays out the lean pools: outputs and, with grads, output gradients. An
+ * output lives until its last consumer ran; with grads, one that a backward
+ * reads lives to the end (the other ones, a BN's feeding a ReLU, an add's,
+ * share memory: PyTorch frees them too). Returns 0 or -1 (no memory). */
 static int plan_pools(ar_plan_t *p)
 {
     const ar_graph_t *g = p->g;
@@ -57,16 +78,17 @@ static int plan_pools(ar_plan_t *p)
                                 sizeof(float));
         s[i].start = i;
         s[i].end = i == last ? n : (p->cmax[i] > i ? p->cmax[i] : i);
+        if (p->o.grads && read_by_backward(p, i)) s[i].end = n;
     }
     /* a folded conv writes its BN's output while reading its own input */
     for (int i = 0; i < n; i++)
         if (p->fold_bn[i] >= 0) s[p->fold_bn[i]].start = i;
-    if (!p->o.grads) {
-        if (!(p->act_bytes = ar_span_pack(s, n))) goto nomem;
-        for (int i = 0; i < n; i++) p->act_off[i] = s[i].off;
-    } else {
+    if (!(p->act_bytes = ar_span_pack(s, n))) goto nomem;
+    for (int i = 0; i < n; i++) p->act_off[i] = s[i].off;
+    if (p->o.grads) {
         for (int i = 0; i < n; i++) {
             s[i].start = i; /* backward of node i reads it last, its last consumer writes it first */
+            s[i].end = i == last ? n : (p->cmax[i] > i ? p->cmax[i] : i);
             if (!p->need[i]) s[i].size = 0;
         }
         if (!(p->grad_bytes = ar_span_pack(s, n))) goto nomem;
@@ -449,6 +471,20 @@ ar_tensor_t *ar_plan_logits(ar_plan_t *p) { return ar_plan_output(p, p->nn - 1);
 
 /* ---- loss and backward ----------------------------------------------------- */
 
+/* Floats per thread below which zeroing a gradient is not split further. */
+#define AR_PLAN_ZERO_GRAIN 65536
+
+static void zero_range(void *ctx, int64_t lo, int64_t hi)
+{
+    memset((float *)ctx + lo, 0, (size_t)(hi - lo) * sizeof(float));
+}
+
+/* Zeroes t's floats over the plan's threads. */
+static void zero_tensor(const ar_plan_t *p, ar_tensor_t *t)
+{
+    ar_par_for(p->o.threads, ar_tensor_numel(t), AR_PLAN_ZERO_GRAIN, zero_range, t->data);
+}
+
 double ar_plan_loss(ar_plan_t *p, const int32_t *labels, int64_t *correct)
 {
     int last = p->nn - 1;
@@ -471,10 +507,10 @@ int ar_plan_backward_range(ar_plan_t *p, int first, ar_err_t *err)
     p->pass++;
     for (int i = 0; i < last && !p->grad_pool; i++)
         if (p->dout[i].data) {
-            memset(p->dout[i].data, 0, (size_t)ar_tensor_numel(&p->dout[i]) * sizeof(float));
+            zero_tensor(p, &p->dout[i]);
             p->zstamp[i] = p->pass;
         }
-    if (p->din.data) memset(p->din.data, 0, (size_t)ar_tensor_numel(&p->din) * sizeof(float));
+    if (p->din.data) zero_tensor(p, &p->din);
     for (int i = first; i < p->nn; i++)
         for (int k = 0; k < g->nodes[i].nparams; k++)
             if (p->pgrad[i * AR_NODE_MAXPARAM + k])
@@ -483,14 +519,15 @@ int ar_plan_backward_range(ar_plan_t *p, int first, ar_err_t *err)
     for (int i = last; i >= first; i--) {
         const ar_node_t *nd = &g->nodes[i];
         if (!p->need[i]) continue;
-        if (!p->valid[i])
+        const int skips = ar_op_def(nd->op)->bwd_skips;
+        if (!p->valid[i] && !(skips & AR_BWD_NO_Y))
             return ar_err_set(err, AR_E_ARG,
                               "node %04d '%s': backward needs its output, which the forward did "
                               "not compute (folded BN? plan with fold_bn = 0)",
                               i, nd->name);
         for (int j = 0; j < nd->ninputs; j++) {
             int k = nd->inputs[j];
-            if (k >= 0 && !p->valid[k])
+            if (k >= 0 && !p->valid[k] && !(skips & AR_BWD_NO_X))
                 return ar_err_set(err, AR_E_ARG,
                                   "node %04d '%s': backward needs input node %04d '%s', which the "
                                   "forward did not compute (folded BN? plan with fold_bn = 0)",
@@ -499,7 +536,7 @@ int ar_plan_backward_range(ar_plan_t *p, int first, ar_err_t *err)
             p->dxs[j] = k < 0 ? (p->din.data ? &p->din : NULL)
                               : (p->dout[k].data ? &p->dout[k] : NULL);
             if (k >= 0 && p->dxs[j] && p->zstamp[k] != p->pass) {
-                memset(p->dout[k].data, 0, (size_t)ar_tensor_numel(&p->dout[k]) * sizeof(float));
+                zero_tensor(p, &p->dout[k]);
                 p->zstamp[k] = p->pass;
             }
         }

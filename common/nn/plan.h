@@ -32,9 +32,11 @@
  * Lean plans (opts.lean) save memory for whole-network training and
  * inference: without grads, a node's output lives only until its last
  * consumer ran (ar_plan_output returns NULL once its memory was reused; the
- * logits always stay); with grads, outputs are all kept but the gradients of
- * node outputs share memory, so ar_plan_grad gives only the last node's and
- * the input's. Parameter gradients are never shared.
+ * logits always stay); with grads, the same holds for the outputs no
+ * backward reads (a BN's feeding a ReLU, an add's: op_table.h bwd_skips),
+ * the others are kept, and the gradients of node outputs share memory, so
+ * ar_plan_grad gives only the last node's and the input's. Parameter
+ * gradients are never shared.
  *
  * The graph is borrowed: it must outlive the plan and keep its structure;
  * parameter values may change between calls (read at each call).

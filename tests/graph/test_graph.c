@@ -341,9 +341,10 @@ static void lean_vs_plain(ar_graph_t *g, int n, uint64_t seed)
     if (!a || !b) return;
     CHECK(ar_plan_bytes(b) < ar_plan_bytes(a), "%s lean training plan %zu < %zu bytes", g->arch,
           ar_plan_bytes(b), ar_plan_bytes(a));
-    for (int step = 0; step < 2; step++) { /* twice: stale shared buffers must not leak in */
-        CHECK_OK(ar_plan_forward(a, &x, AR_MODE_EVAL, &e), &e);
-        CHECK_OK(ar_plan_forward(b, &x, AR_MODE_EVAL, &e), &e);
+    for (int step = 0; step < 3; step++) { /* repeated: stale shared buffers must not leak in */
+        ar_mode_t mode = step == 1 ? AR_MODE_TRAIN : AR_MODE_EVAL;
+        CHECK_OK(ar_plan_forward(a, &x, mode, &e), &e);
+        CHECK_OK(ar_plan_forward(b, &x, mode, &e), &e);
         CHECK(ar_plan_loss(a, lab, NULL) == ar_plan_loss(b, lab, NULL), "loss");
         CHECK_OK(ar_plan_backward(a, &e), &e);
         CHECK_OK(ar_plan_backward(b, &e), &e);
@@ -359,6 +360,19 @@ static void lean_vs_plain(ar_graph_t *g, int n, uint64_t seed)
     }
     CHECK(ar_plan_grad(b, 3) == NULL && ar_plan_grad(b, last) != NULL && ar_plan_grad(a, 3) != NULL,
           "lean plans expose only the last gradient");
+    /* outputs no backward reads (BN before ReLU, add) were reused; those a
+     * backward reads (ReLU outputs, conv and BN inputs) are all there */
+    int gone = 0, kept = 1;
+    for (int i = 0; i < last; i++) {
+        const ar_node_t *nd = &g->nodes[i];
+        gone += ar_plan_output(b, i) == NULL;
+        if (nd->op == AR_OP_CONV2D || nd->op == AR_OP_BATCHNORM2D)
+            for (int j = 0; j < nd->ninputs; j++)
+                kept &= nd->inputs[j] < 0 || ar_plan_output(b, nd->inputs[j]) != NULL;
+        if (nd->op == AR_OP_RELU) kept &= ar_plan_output(b, i) != NULL;
+    }
+    CHECK(gone > 0 && kept, "%s: lean training reuses %d outputs no backward reads, keeps the rest",
+          g->arch, gone);
     ar_plan_destroy(&a);
     ar_plan_destroy(&b);
     /* inference: outputs share memory */
@@ -413,16 +427,18 @@ static void test_lean(void)
     ar_graph_destroy(&g);
 }
 
-/* Kernel threads change nothing but speed: same bits for 1 and 3 threads. */
-static void test_threads(void)
+/* Kernel threads change nothing but speed: same bits for 1 and 3 threads,
+ * train step and eval forward. Batch 16 at width 0.25 makes the elementwise
+ * ops and BN split (64K floats per 32x32 activation); batch 4 does not. */
+static void check_threads(int batch, uint64_t seed)
 {
     ar_err_t e = {0};
     ar_zoo_opts_t zo = {.width = 0.25, .seed = 8};
     ar_graph_t *g = ar_zoo_build("resnet20", &zo, &e);
     ar_tensor_t x;
-    int32_t lab[4];
-    gt_batch(&x, lab, 4, 3, 32, 32, 10, 31);
-    ar_plan_opts_t o1 = {.batch = 4, .grads = 1, .input_grad = 1}, o3 = o1;
+    int32_t lab[16];
+    gt_batch(&x, lab, batch, 3, 32, 32, 10, seed);
+    ar_plan_opts_t o1 = {.batch = batch, .grads = 1, .input_grad = 1}, o3 = o1;
     o3.threads = 3;
     ar_plan_t *a = ar_plan_new(g, &o1, &e), *b = ar_plan_new(g, &o3, &e);
     CHECK_OK(ar_plan_forward(a, &x, AR_MODE_TRAIN, &e), &e);
@@ -431,20 +447,31 @@ static void test_threads(void)
     CHECK_OK(ar_plan_forward(b, &x, AR_MODE_TRAIN, &e), &e);
     ar_plan_loss(b, lab, NULL);
     CHECK_OK(ar_plan_backward(b, &e), &e);
-    CHECK(memcmp(ar_plan_logits(a)->data, ar_plan_logits(b)->data, 40 * sizeof(float)) == 0,
-          "logits identical with 3 threads");
+    const size_t nl = (size_t)batch * 10 * sizeof(float);
+    CHECK(memcmp(ar_plan_logits(a)->data, ar_plan_logits(b)->data, nl) == 0,
+          "batch %d: logits identical with 3 threads", batch);
     int na = 0, nb = 0, same = 1;
     const ar_param_ref_t *ra = ar_plan_params(a, &na), *rb = ar_plan_params(b, &nb);
     for (int r = 0; r < na && r < nb; r++)
         same &= memcmp(ra[r].grad, rb[r].grad, (size_t)ra[r].numel * sizeof(float)) == 0;
-    CHECK(same && na == nb, "parameter gradients identical with 3 threads");
+    CHECK(same && na == nb, "batch %d: parameter gradients identical with 3 threads", batch);
     CHECK(memcmp(ar_plan_grad(a, -1)->data, ar_plan_grad(b, -1)->data,
                  (size_t)ar_tensor_numel(&x) * sizeof(float)) == 0,
-          "input gradient identical with 3 threads");
+          "batch %d: input gradient identical with 3 threads", batch);
+    CHECK_OK(ar_plan_forward(a, &x, AR_MODE_EVAL, &e), &e);
+    CHECK_OK(ar_plan_forward(b, &x, AR_MODE_EVAL, &e), &e);
+    CHECK(memcmp(ar_plan_logits(a)->data, ar_plan_logits(b)->data, nl) == 0,
+          "batch %d: eval logits identical with 3 threads", batch);
     ar_plan_destroy(&a);
     ar_plan_destroy(&b);
     ar_tensor_free(&x);
     ar_graph_destroy(&g);
+}
+
+static void test_threads(void)
+{
+    check_threads(4, 31);
+    check_threads(16, 32);
 }
 
 /* Random lifetimes: spans alive together never overlap, and the pool is no
