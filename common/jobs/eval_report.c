@@ -69,19 +69,40 @@ static int groups(const ar_eval_report_t *r, char (*g)[192], int cap)
     return n;
 }
 
-static void print_table(const ar_eval_report_t *r, FILE *f)
+/* Means of the corrupted sets: per corruption (group, over its severities)
+ * and per severity (over the corruptions that have it). One computation for
+ * the table and the JSON summary. */
+typedef struct means {
+    char (*g)[192];    /* group names, in order of appearance */
+    double *g_mean;    /* [ng] */
+    int ng;
+    int *idx;          /* [ng * 5]: set index of (group, severity 1..5), -1 when absent */
+    double sev_mean[6]; /* [1..5] */
+    int sev_n[6];
+} means_t;
+
+static void means_free(means_t *m)
 {
-    double clean, mean, rel;
-    ar_eval_report_summary(r, &clean, &mean, &rel);
-    fprintf(f, "%-28s %9s %9s %9s %9s %9s %9s\n", "accuracy (%)", "sev 1", "sev 2", "sev 3",
-            "sev 4", "sev 5", "mean");
-    fprintf(f, "%-28s %9.2f\n", "clean", 100 * clean);
-    char (*g)[192] = calloc((size_t)(r->nsets > 0 ? r->nsets : 1), sizeof *g);
-    int ng = g ? groups(r, g, r->nsets) : 0;
+    free(m->g);
+    free(m->g_mean);
+    free(m->idx);
+}
+
+static int means_of(const ar_eval_report_t *r, means_t *m)
+{
+    memset(m, 0, sizeof *m);
+    size_t cap = (size_t)(r->nsets > 0 ? r->nsets : 1);
+    m->g = calloc(cap, sizeof *m->g);
+    m->g_mean = calloc(cap, sizeof *m->g_mean);
+    m->idx = malloc(cap * 5 * sizeof *m->idx);
+    if (!m->g || !m->g_mean || !m->idx) {
+        means_free(m);
+        memset(m, 0, sizeof *m);
+        return -1;
+    }
+    m->ng = groups(r, m->g, (int)cap);
     double sev_sum[6] = {0};
-    int sev_n[6] = {0};
-    for (int k = 0; k < ng; k++) {
-        fprintf(f, "%-28s", g[k]);
+    for (int k = 0; k < m->ng; k++) {
         double sum = 0;
         int n = 0;
         for (int sev = 1; sev <= 5; sev++) {
@@ -89,30 +110,49 @@ static void print_table(const ar_eval_report_t *r, FILE *f)
             for (int i = 1; i < r->nsets && found < 0; i++) {
                 char name[192];
                 group_of(&r->sets[i], name, sizeof name);
-                if (!strcmp(name, g[k]) && r->sets[i].severity == sev) found = i;
+                if (!strcmp(name, m->g[k]) && r->sets[i].severity == sev) found = i;
             }
-            if (found < 0) {
-                fprintf(f, " %9s", "-");
-                continue;
-            }
-            double a = acc(r, found);
-            fprintf(f, " %9.2f", 100 * a);
-            sum += a;
+            m->idx[k * 5 + sev - 1] = found;
+            if (found < 0) continue;
+            sum += acc(r, found);
             n++;
-            sev_sum[sev] += a;
-            sev_n[sev]++;
+            sev_sum[sev] += acc(r, found);
+            m->sev_n[sev]++;
         }
-        fprintf(f, " %9.2f\n", n ? 100 * sum / n : 0.0);
+        m->g_mean[k] = n ? sum / n : 0.0;
     }
-    if (ng) {
+    for (int sev = 1; sev <= 5; sev++)
+        m->sev_mean[sev] = m->sev_n[sev] ? sev_sum[sev] / m->sev_n[sev] : 0.0;
+    return 0;
+}
+
+static void print_table(const ar_eval_report_t *r, FILE *f)
+{
+    double clean, mean, rel;
+    ar_eval_report_summary(r, &clean, &mean, &rel);
+    fprintf(f, "%-28s %9s %9s %9s %9s %9s %9s\n", "accuracy (%)", "sev 1", "sev 2", "sev 3",
+            "sev 4", "sev 5", "mean");
+    fprintf(f, "%-28s %9.2f\n", "clean", 100 * clean);
+    means_t m;
+    if (means_of(r, &m)) return;
+    for (int k = 0; k < m.ng; k++) {
+        fprintf(f, "%-28s", m.g[k]);
+        for (int sev = 1; sev <= 5; sev++) {
+            int i = m.idx[k * 5 + sev - 1];
+            if (i < 0) fprintf(f, " %9s", "-");
+            else fprintf(f, " %9.2f", 100 * acc(r, i));
+        }
+        fprintf(f, " %9.2f\n", 100 * m.g_mean[k]);
+    }
+    if (m.ng) {
         fprintf(f, "%-28s", "mean over corruptions");
         for (int sev = 1; sev <= 5; sev++)
-            if (sev_n[sev]) fprintf(f, " %9.2f", 100 * sev_sum[sev] / sev_n[sev]);
+            if (m.sev_n[sev]) fprintf(f, " %9.2f", 100 * m.sev_mean[sev]);
             else fprintf(f, " %9s", "-");
         fprintf(f, " %9.2f\n", 100 * mean);
         fprintf(f, "relative robustness (mean corrupted / clean): %.4f\n", rel);
     }
-    free(g);
+    means_free(&m);
 }
 
 /* Appends printf output to a growing buffer; returns -1 when out of memory. */
@@ -180,7 +220,24 @@ static int write_json(const ar_eval_report_t *r, const ar_job_ctx_t *job, double
                   r->sets[i].severity, (long long)r->count[i], (long long)r->correct[i], acc(r, i),
                   i + 1 < r->nsets ? "," : "");
     }
-    sb_printf(&b, "  ],\n  \"clean_acc\": %.17g,\n  \"mean_corrupted_acc\": %.17g,\n"
+    means_t m;
+    if (means_of(r, &m)) b.bad = 1;
+    sb_printf(&b, "  ],\n  \"corruptions\": [");
+    for (int k = 0; !b.bad && k < m.ng; k++) {
+        sb_printf(&b, "%s\n    {\"name\": ", k ? "," : "");
+        sb_str(&b, m.g[k]);
+        sb_printf(&b, ", \"mean_acc\": %.17g}", m.g_mean[k]);
+    }
+    sb_printf(&b, "%s],\n  \"severities\": [", m.ng ? "\n  " : "");
+    for (int sev = 1, first = 1; !b.bad && sev <= 5; sev++) {
+        if (!m.sev_n[sev]) continue;
+        sb_printf(&b, "%s\n    {\"severity\": %d, \"mean_acc\": %.17g}", first ? "" : ",", sev,
+                  m.sev_mean[sev]);
+        first = 0;
+    }
+    sb_printf(&b, "%s],\n", m.ng ? "\n  " : "");
+    means_free(&m);
+    sb_printf(&b, "  \"clean_acc\": %.17g,\n  \"mean_corrupted_acc\": %.17g,\n"
                   "  \"relative_robustness\": %.17g\n}\n", clean, mean, rel);
     if (b.bad) {
         free(b.p);

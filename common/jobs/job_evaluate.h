@@ -12,8 +12,9 @@
  *                  attributes job (TOML text), model, ranks, wall_seconds,
  *                  version
  *   OUTPUT.json    the same numbers plus per-corruption and per-severity
- *                  means and relative robustness (mean corrupted acc / clean
- *                  acc), for scripts
+ *                  means ("corruptions", "severities"), the mean corrupted
+ *                  accuracy and relative robustness (mean corrupted acc /
+ *                  clean acc), for scripts (docs/results.md)
  *   stdout         a table: one row per corruption, one column per severity
  * (OUTPUT.json is the output path with a trailing ".h5" replaced by ".json".)
  */

@@ -75,6 +75,21 @@ def check(limit, outs):
     accs = [s["acc"] for s in js["sets"]]
     if [s["name"] for s in js["sets"]] != names or not np.allclose(accs, ref["acc"], rtol=0, atol=1e-15):
         sys.exit("JSON summary disagrees with /evaluation")
+    # per-corruption and per-severity means (the table's last column and row)
+    groups, sevs = {}, {}
+    for s, a in zip(js["sets"][1:], accs[1:]):
+        groups.setdefault(s["name"].rsplit("/", 1)[0], []).append(a)
+        sevs.setdefault(s["severity"], []).append(a)
+    got_g = [(c["name"], c["mean_acc"]) for c in js["corruptions"]]
+    want_g = [(g, float(np.mean(v))) for g, v in groups.items()]
+    if [g for g, _ in got_g] != [g for g, _ in want_g] or \
+            not np.allclose([a for _, a in got_g], [a for _, a in want_g], rtol=0, atol=1e-12):
+        sys.exit(f"JSON per-corruption means {got_g} != {want_g}")
+    got_s = [(c["severity"], c["mean_acc"]) for c in js["severities"]]
+    want_s = [(k, float(np.mean(sevs[k]))) for k in sorted(sevs)]
+    if [k for k, _ in got_s] != [k for k, _ in want_s] or \
+            not np.allclose([a for _, a in got_s], [a for _, a in want_s], rtol=0, atol=1e-12):
+        sys.exit(f"JSON per-severity means {got_s} != {want_s}")
     rel = np.mean(ref["acc"][1:]) / ref["acc"][0]
     if abs(js["relative_robustness"] - rel) > 1e-12:
         sys.exit(f"relative robustness {js['relative_robustness']} != {rel}")
