@@ -29,7 +29,7 @@ ar_search_cfg_t ar_search_cfg_default(void)
     ar_search_cfg_t c = {.method = AR_METHOD_ARCHREPAIR, .cell = ar_cell_cfg_default(),
                          .search_epochs = 10, .finetune_epochs = 5, .batch = 64, .lr = 0.025,
                          .lr_min = 0.001, .momentum = 0.9, .weight_decay = 3e-4,
-                         .finetune_lr = 0.01, .alpha_lr = 3e-4, .alpha_wd = 1e-3,
+                         .finetune_lr = 0.01, .alpha_lr = 3e-4, .alpha_wd = 0,
                          .alpha_beta1 = 0.5, .alpha_beta2 = 0.999, .nval = 1};
     return c;
 }

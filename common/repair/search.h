@@ -55,7 +55,11 @@ typedef struct ar_search_cfg {
 } ar_search_cfg_t;
 
 /* DARTS' defaults: SGD 0.025 -> 0.001, momentum 0.9, wd 3e-4; Adam 3e-4,
- * wd 1e-3, betas 0.5 / 0.999; batch 64; 10 search + 5 fine-tune epochs. */
+ * betas 0.5 / 0.999; batch 64; 10 search + 5 fine-tune epochs. Except: no
+ * alpha weight decay (DARTS: 1e-3). Adam's decay is coupled (added to the
+ * gradient before normalising); the seeded cell's alpha gradient scales with
+ * its output BN weight (0 at the start) and stays comparable with 1e-3 *
+ * alpha, so the decay pulled the alphas back to 0 (docs/repair.md). */
 ar_search_cfg_t ar_search_cfg_default(void);
 
 typedef struct ar_epoch_report {
