@@ -1,7 +1,9 @@
-/* par.c - create, run, join (see par.h). */
+/* par.c - a lazily started pool of workers, or create/run/join when the
+ * pool is in use (see par.h). */
 #include "nn/par.h"
 
 #include <pthread.h>
+#include <stdint.h>
 
 typedef struct {
     ar_par_fn fn;
@@ -16,13 +18,9 @@ static void *par_main(void *p)
     return NULL;
 }
 
-void ar_par_run(int nthreads, ar_par_fn fn, void *ctx)
+/* Threads created for this call and joined before it returns. */
+static void par_run_spawn(int n, ar_par_fn fn, void *ctx)
 {
-    const int n = nthreads < 1 ? 1 : nthreads > AR_PAR_MAX ? AR_PAR_MAX : nthreads;
-    if (n == 1) {
-        fn(ctx, 0, 1);
-        return;
-    }
     pthread_t th[AR_PAR_MAX];
     par_arg_t args[AR_PAR_MAX];
     int started[AR_PAR_MAX] = {0};
@@ -37,6 +35,103 @@ void ar_par_run(int nthreads, ar_par_fn fn, void *ctx)
         else
             fn(ctx, t, n);
     }
+}
+
+/* The pool: workers 1..nworkers wait for a new generation, run their share
+ * when their id is below the call's thread count, and report. `busy` is
+ * held by the one call using the pool; a call that finds it taken (another
+ * application thread, or a call from inside a worker) spawns threads. */
+static struct {
+    pthread_mutex_t busy, m;
+    pthread_cond_t go, done;
+    int nworkers;
+    unsigned gen;
+    int pending;
+    ar_par_fn fn;
+    void *ctx;
+    int n;
+    unsigned start_gen[AR_PAR_MAX]; /* the generation each worker was started at */
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+          PTHREAD_COND_INITIALIZER, 0, 0, 0, NULL, NULL, 0, {0}};
+
+static void *pool_worker(void *p)
+{
+    const int tid = (int)(intptr_t)p;
+    pthread_mutex_lock(&pool.m);
+    unsigned seen = pool.start_gen[tid];
+    for (;;) {
+        while (pool.gen == seen)
+            pthread_cond_wait(&pool.go, &pool.m);
+        seen = pool.gen;
+        if (tid >= pool.n)
+            continue;
+        ar_par_fn fn = pool.fn;
+        void *ctx = pool.ctx;
+        const int n = pool.n;
+        pthread_mutex_unlock(&pool.m);
+        fn(ctx, tid, n);
+        pthread_mutex_lock(&pool.m);
+        if (--pool.pending == 0)
+            pthread_cond_signal(&pool.done);
+    }
+    return NULL;
+}
+
+/* Starts workers up to n - 1 (busy held); returns how many there are. */
+static int pool_grow(int n)
+{
+    while (pool.nworkers < n - 1) {
+        pthread_t th;
+        pthread_attr_t at;
+        if (pthread_attr_init(&at) != 0)
+            break;
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        /* the worker waits for a generation after the one current now
+         * (the next call's), whenever it gets to run */
+        pthread_mutex_lock(&pool.m);
+        pool.start_gen[pool.nworkers + 1] = pool.gen;
+        int ok = pthread_create(&th, &at, pool_worker,
+                                (void *)(intptr_t)(pool.nworkers + 1)) == 0;
+        if (ok)
+            pool.nworkers++;
+        pthread_mutex_unlock(&pool.m);
+        pthread_attr_destroy(&at);
+        if (!ok)
+            break;
+    }
+    return pool.nworkers;
+}
+
+void ar_par_run(int nthreads, ar_par_fn fn, void *ctx)
+{
+    const int n = nthreads < 1 ? 1 : nthreads > AR_PAR_MAX ? AR_PAR_MAX : nthreads;
+    if (n == 1) {
+        fn(ctx, 0, 1);
+        return;
+    }
+    if (pthread_mutex_trylock(&pool.busy) != 0) {
+        par_run_spawn(n, fn, ctx);
+        return;
+    }
+    if (pool_grow(n) < n - 1) {
+        pthread_mutex_unlock(&pool.busy);
+        par_run_spawn(n, fn, ctx);
+        return;
+    }
+    pthread_mutex_lock(&pool.m);
+    pool.fn = fn;
+    pool.ctx = ctx;
+    pool.n = n;
+    pool.pending = n - 1;
+    pool.gen++;
+    pthread_cond_broadcast(&pool.go);
+    pthread_mutex_unlock(&pool.m);
+    fn(ctx, 0, n);
+    pthread_mutex_lock(&pool.m);
+    while (pool.pending > 0)
+        pthread_cond_wait(&pool.done, &pool.m);
+    pthread_mutex_unlock(&pool.m);
+    pthread_mutex_unlock(&pool.busy);
 }
 
 typedef struct {
