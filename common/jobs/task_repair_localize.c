@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobs/job_localize.h"
 #include "localize/localize.h"
 #include "nn/model_io.h"
 
@@ -35,7 +36,11 @@ static int run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_err_t *
         st = err->status;
         goto done;
     }
+    /* The job's [localize] settings (formula, aggregate, gradient weight,
+     * threshold, adversarial, top_k); localize.count and localize.source do
+     * not apply: the examples are repair.failing ones of the repair pool. */
     ar_localize_opts_t o = ar_localize_opts_default();
+    if (t->job && t->job->cfg && (st = ar_localize_opts_from_job(t->job->cfg, &o, err))) goto done;
     o.count = count, o.seed = c.seed, o.batch = c.batch, o.mean = c.mean, o.std = c.std;
     if ((st = ar_localize_run(g, &pool, 1, &o, t->job->log, &r, err))) goto done;
     if ((st = ar_graph_blocks(g, &names, &nb, err))) goto done;
