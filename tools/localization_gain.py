@@ -207,4 +207,5 @@ def main():
         print("every block: no block qualifies; the job kept the original model")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -18,56 +18,24 @@ block order) and rho(score, corrupted gain)
 represented by the one the selection rule picks. Run with /usr/bin/python3
 (h5py, numpy). docs/repair.md "Sensitivity to the localization settings"."""
 import argparse
-import itertools
-import math
-import re
+import os
 import sys
 
 import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from localization_gain import Bad, perm_test, text  # noqa: E402  (same folder)
 
 DEFAULTS = {"formula": "ochiai", "aggregate": "max", "gradient_scale": "weight",
             "gradient_norm": "layer_mean", "threshold": "passing_mean", "adversarial": "fgsm",
             "source": "all", "count": "1000", "eps": "8.0", "top_k": "10"}
 
 
-class Bad(Exception):
-    pass
-
-
-def text(x):
-    return x.decode() if isinstance(x, bytes) else str(x)
-
-
-def ranks(x):
-    x = np.asarray(x, dtype=float)
-    o = np.argsort(x, kind="stable")
-    r = np.empty(len(x))
-    i = 0
-    while i < len(x):
-        j = i
-        while j + 1 < len(x) and x[o[j + 1]] == x[o[i]]:
-            j += 1
-        r[o[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    return r
-
-
 def spearman_p(x, y, perms, seed):
-    """rho and its two-sided permutation p-value (exact when n! <= perms)."""
-    a, b = ranks(x), ranks(y)
-    a, b = a - a.mean(), b - b.mean()
-    den = math.sqrt((a * a).sum() * (b * b).sum())
-    if den == 0:
-        return float("nan"), float("nan")
-    rho = float((a * b).sum() / den)
-    n = len(a)
-    if math.factorial(n) <= perms:
-        P, plus = np.array(list(itertools.permutations(range(n))), dtype=np.int64), 0
-    else:
-        P, plus = np.argsort(np.random.default_rng(seed).random((perms, n)), axis=1), 1
-    r = (b[P] @ a) / den
-    return rho, (np.count_nonzero(np.abs(r) >= abs(rho) - 1e-12) + plus) / (len(P) + plus)
+    """rho and its two-sided permutation p-value (localization_gain.perm_test)."""
+    rho, _, two, _, _ = perm_test(x, y, perms, seed)
+    return rho, two
 
 
 def localize_settings(job):
