@@ -8,27 +8,10 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "patch_set.h"
 #include "core/rng.h"
 #include "nn/zoo.h"
 #include "repair/search.h"
-
-/* class k: a bright 3x3 patch at one of three places, plus noise */
-static void make_set(ar_tensor_t *x, int32_t *y, int n, uint64_t seed)
-{
-    *x = ar_tensor_4d(n, 1, 8, 8);
-    ar_tensor_alloc(x);
-    ar_rng_t r;
-    ar_rng_init(&r, seed);
-    for (int i = 0; i < n; i++) {
-        int k = (int)ar_rng_below(&r, 3);
-        y[i] = k;
-        float *p = x->data + i * 64;
-        for (int j = 0; j < 64; j++) p[j] = (float)(0.8 * ar_rng_normal(&r));
-        int oy = k == 0 ? 1 : 4, ox = k == 2 ? 1 : 4;
-        for (int a = 0; a < 3; a++)
-            for (int b = 0; b < 3; b++) p[(oy + a) * 8 + ox + b] += 1.0f;
-    }
-}
 
 typedef struct seen {
     int epochs;

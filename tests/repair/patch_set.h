@@ -1,0 +1,30 @@
+/* patch_set.h - the synthetic 3-class problem of the repair tests: 8x8
+ * one-channel images, class k a bright 3x3 patch at one of three places,
+ * plus N(0, 0.8^2) noise. Header-only test support. */
+#ifndef AR_TESTS_REPAIR_PATCH_SET_H
+#define AR_TESTS_REPAIR_PATCH_SET_H
+
+#include <stdint.h>
+
+#include "core/rng.h"
+#include "core/tensor.h"
+
+/* Allocates x [n, 1, 8, 8] and fills x and y[0..n) from `seed`. */
+static inline void make_set(ar_tensor_t *x, int32_t *y, int n, uint64_t seed)
+{
+    *x = ar_tensor_4d(n, 1, 8, 8);
+    ar_tensor_alloc(x);
+    ar_rng_t r;
+    ar_rng_init(&r, seed);
+    for (int i = 0; i < n; i++) {
+        int k = (int)ar_rng_below(&r, 3);
+        y[i] = k;
+        float *p = x->data + i * 64;
+        for (int j = 0; j < 64; j++) p[j] = (float)(0.8 * ar_rng_normal(&r));
+        int oy = k == 0 ? 1 : 4, ox = k == 2 ? 1 : 4;
+        for (int a = 0; a < 3; a++)
+            for (int b = 0; b < 3; b++) p[(oy + a) * 8 + ox + b] += 1.0f;
+    }
+}
+
+#endif
