@@ -125,6 +125,11 @@ fi
 # ---- config ---------------------------------------------------------------
 expect_ok "config check demo" "valid evaluate job" "batch_size = 256" -- "$bin" config check "$src/configs/fashion-mnist.toml"
 expect_ok "config check cifar10c" "valid evaluate job" -- "$bin" config check "$src/configs/cifar10c.toml"
+# every shipped job file is valid (the repair demo with its held-out pool)
+expect_ok "config check repair demo" "valid repair job" "skip = 50000" -- "$bin" config check "$src/configs/fashion-mnist-repair.toml"
+for f in "$src"/configs/*.toml; do
+  expect_ok "config check $(basename "$f")" "valid" -- "$bin" config check "$f"
+done
 printf '[job]\nkind = "evaluate"\noutput = "o"\n[model]\npath = "m"\n[data]\npath = "d"\nbath_size = 3\n' >"$tmp/typo.toml"
 expect_fail "config typo" "typo.toml:8: unknown key 'data.bath_size' (did you mean 'data.batch_size'?)" -- "$bin" config check "$tmp/typo.toml"
 expect_fail "config usage" "expected 'check JOB.toml'" -- "$bin" config
