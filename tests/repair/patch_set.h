@@ -1,6 +1,7 @@
 /* patch_set.h - the synthetic 3-class problem of the repair tests: 8x8
  * one-channel images, class k a bright 3x3 patch at one of three places,
- * plus N(0, 0.8^2) noise. Header-only test support. */
+ * plus N(0, 0.8^2) noise, and the small ResNet-20 the tests repair on it.
+ * Header-only test support. */
 #ifndef AR_TESTS_REPAIR_PATCH_SET_H
 #define AR_TESTS_REPAIR_PATCH_SET_H
 
@@ -8,6 +9,7 @@
 
 #include "core/rng.h"
 #include "core/tensor.h"
+#include "nn/zoo.h"
 
 /* Allocates x [n, 1, 8, 8] and fills x and y[0..n) from `seed`. */
 static inline void make_set(ar_tensor_t *x, int32_t *y, int n, uint64_t seed)
@@ -25,6 +27,14 @@ static inline void make_set(ar_tensor_t *x, int32_t *y, int n, uint64_t seed)
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++) p[(oy + a) * 8 + ox + b] += 1.0f;
     }
+}
+
+/* The tests' network: zoo resnet20, width 0.25, 1x8x8 input, 3 classes,
+ * seed 1. NULL with e set on failure. */
+static inline ar_graph_t *patch_model(ar_err_t *e)
+{
+    ar_zoo_opts_t zo = {.in_c = 1, .in_h = 8, .in_w = 8, .num_classes = 3, .width = 0.25, .seed = 1};
+    return ar_zoo_build("resnet20", &zo, e);
 }
 
 #endif

@@ -10,7 +10,6 @@
 #include "check.h"
 #include "patch_set.h"
 #include "core/rng.h"
-#include "nn/zoo.h"
 #include "repair/search.h"
 
 typedef struct seen {
@@ -41,8 +40,7 @@ static int same_params(const ar_graph_t *a, const ar_graph_t *b, const char *nod
 int main(void)
 {
     ar_err_t e = {0};
-    ar_zoo_opts_t zo = {.in_c = 1, .in_h = 8, .in_w = 8, .num_classes = 3, .width = 0.25, .seed = 1};
-    ar_graph_t *g = ar_zoo_build("resnet20", &zo, &e);
+    ar_graph_t *g = patch_model(&e);
     CHECK(g != NULL, "zoo: %s", e.msg);
     if (!g) TEST_MAIN_END();
     ar_tensor_t xt, xv;

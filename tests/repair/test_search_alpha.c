@@ -18,7 +18,6 @@
 #include "check.h"
 #include "patch_set.h"
 #include "core/rng.h"
-#include "nn/zoo.h"
 #include "repair/search.h"
 
 static int on_epoch(void *user, const ar_epoch_report_t *r)
@@ -52,8 +51,7 @@ static double search_entropy(const ar_graph_t *g, const ar_imgset_t *train,
 int main(void)
 {
     ar_err_t e = {0};
-    ar_zoo_opts_t zo = {.in_c = 1, .in_h = 8, .in_w = 8, .num_classes = 3, .width = 0.25, .seed = 1};
-    ar_graph_t *g = ar_zoo_build("resnet20", &zo, &e);
+    ar_graph_t *g = patch_model(&e);
     CHECK(g != NULL, "zoo: %s", e.msg);
     if (!g) TEST_MAIN_END();
     ar_tensor_t xt, xv;
