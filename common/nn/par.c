@@ -3,7 +3,9 @@
 #include "nn/par.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef struct {
     ar_par_fn fn;
@@ -40,13 +42,24 @@ static void par_run_spawn(int n, ar_par_fn fn, void *ctx)
 /* The pool: workers 1..nworkers wait for a new generation, run their share
  * when their id is below the call's thread count, and report. `busy` is
  * held by the one call using the pool; a call that finds it taken (another
- * application thread, or a call from inside a worker) spawns threads. */
+ * application thread, or a call from inside a worker) spawns threads.
+ *
+ * Waiting spins for up to AR_PAR_SPIN_NS before sleeping on a condition
+ * variable, on both sides: a training step makes hundreds of calls a few
+ * hundred microseconds apart, and a futex wake-up costs tens of
+ * microseconds each way (the caller idled ~8% of a 2-thread resnet20 step,
+ * `perf stat`: 1.83 CPUs used of 2). Bounded, so idle workers sleep (as
+ * libgomp's workers do after GOMP_SPINCOUNT). Generation and pending count
+ * are atomics; the job's fields are read under `m`, written with the
+ * generation under `m`, so a worker never mixes two calls' fields. */
+#define AR_PAR_SPIN_NS 200000
+
 static struct {
     pthread_mutex_t busy, m;
     pthread_cond_t go, done;
     int nworkers;
-    unsigned gen;
-    int pending;
+    atomic_uint gen;
+    atomic_int pending;
     ar_par_fn fn;
     void *ctx;
     int n;
@@ -54,25 +67,75 @@ static struct {
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
           PTHREAD_COND_INITIALIZER, 0, 0, 0, NULL, NULL, 0, {0}};
 
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Spins until cond(arg) holds or AR_PAR_SPIN_NS pass; returns cond(arg). */
+static int spin_until(int (*cond)(unsigned), unsigned arg)
+{
+    if (cond(arg))
+        return 1;
+    const int64_t t0 = now_ns();
+    for (;;) {
+        for (int i = 0; i < 64; i++) {
+            cpu_relax();
+            if (cond(arg))
+                return 1;
+        }
+        if (now_ns() - t0 > AR_PAR_SPIN_NS)
+            return 0;
+    }
+}
+
+static int gen_moved(unsigned seen)
+{
+    return atomic_load_explicit(&pool.gen, memory_order_acquire) != seen;
+}
+
+static int all_done(unsigned unused)
+{
+    (void)unused;
+    return atomic_load_explicit(&pool.pending, memory_order_acquire) == 0;
+}
+
 static void *pool_worker(void *p)
 {
     const int tid = (int)(intptr_t)p;
     pthread_mutex_lock(&pool.m);
     unsigned seen = pool.start_gen[tid];
+    pthread_mutex_unlock(&pool.m);
     for (;;) {
-        while (pool.gen == seen)
+        spin_until(gen_moved, seen);
+        pthread_mutex_lock(&pool.m);
+        while (atomic_load_explicit(&pool.gen, memory_order_relaxed) == seen)
             pthread_cond_wait(&pool.go, &pool.m);
-        seen = pool.gen;
-        if (tid >= pool.n)
-            continue;
+        seen = atomic_load_explicit(&pool.gen, memory_order_relaxed);
+        const int n = pool.n;
         ar_par_fn fn = pool.fn;
         void *ctx = pool.ctx;
-        const int n = pool.n;
         pthread_mutex_unlock(&pool.m);
+        if (tid >= n)
+            continue;
         fn(ctx, tid, n);
-        pthread_mutex_lock(&pool.m);
-        if (--pool.pending == 0)
+        if (atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_acq_rel) == 1) {
+            /* under m: the caller checks pending under m before it sleeps */
+            pthread_mutex_lock(&pool.m);
             pthread_cond_signal(&pool.done);
+            pthread_mutex_unlock(&pool.m);
+        }
     }
     return NULL;
 }
@@ -89,7 +152,7 @@ static int pool_grow(int n)
         /* the worker waits for a generation after the one current now
          * (the next call's), whenever it gets to run */
         pthread_mutex_lock(&pool.m);
-        pool.start_gen[pool.nworkers + 1] = pool.gen;
+        pool.start_gen[pool.nworkers + 1] = atomic_load(&pool.gen);
         int ok = pthread_create(&th, &at, pool_worker,
                                 (void *)(intptr_t)(pool.nworkers + 1)) == 0;
         if (ok)
@@ -122,15 +185,17 @@ void ar_par_run(int nthreads, ar_par_fn fn, void *ctx)
     pool.fn = fn;
     pool.ctx = ctx;
     pool.n = n;
-    pool.pending = n - 1;
-    pool.gen++;
+    atomic_store_explicit(&pool.pending, n - 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&pool.gen, 1, memory_order_release);
     pthread_cond_broadcast(&pool.go);
     pthread_mutex_unlock(&pool.m);
     fn(ctx, 0, n);
-    pthread_mutex_lock(&pool.m);
-    while (pool.pending > 0)
-        pthread_cond_wait(&pool.done, &pool.m);
-    pthread_mutex_unlock(&pool.m);
+    if (!spin_until(all_done, 0)) {
+        pthread_mutex_lock(&pool.m);
+        while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0)
+            pthread_cond_wait(&pool.done, &pool.m);
+        pthread_mutex_unlock(&pool.m);
+    }
     pthread_mutex_unlock(&pool.busy);
 }
 
