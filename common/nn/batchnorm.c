@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <string.h>
 
 #include "nn/lane_sum.h"
 #include "nn/par.h"
@@ -21,7 +22,7 @@ typedef struct {
     const float *gamma, *beta;
     float *running_mean, *running_var, *save_mean, *save_invstd, *dgamma, *dbeta;
     const float *mean_in, *invstd_in; /* backward: the forward's statistics */
-    int relu;
+    const ar_tensor_t *yr;            /* backward with c->relu: the ReLU's output */
 } bn_job_t;
 
 /* Channels per ar_par_for run for x. */
@@ -49,20 +50,45 @@ static float lane_sqdev(const float *p, size_t len, float m)
     return s;
 }
 
-/* Sum of g[i] * (p[i] - m). */
-static float lane_dotdev(const float *g, const float *p, size_t len, float m)
+typedef float bn_vf __attribute__((vector_size(64)));
+typedef int bn_vi __attribute__((vector_size(64)));
+
+static inline bn_vf bn_load(const float *p)
 {
-    float acc[16] = {0};
+    bn_vf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* *s1 += sum of g[i], *s2 += sum of g[i] * (p[i] - m), with g[i] taken as 0
+ * where mask[i] <= 0 when mask is given (a fused ReLU's output): one pass,
+ * in 16 lanes as ar_lane_sum (GCC vectorises neither the masked scalar form
+ * nor, in C, a vector ?:, hence the AND with the comparison). */
+static void lane_sum_dotdev(const float *g, const float *p, const float *mask, size_t len, float m,
+                            double *s1, double *s2)
+{
+    bn_vf a1 = {0}, a2 = {0};
+    const bn_vf mv = (bn_vf){0} + m;
     size_t i = 0;
-    for (; i + 16 <= len; i += 16)
-        for (int q = 0; q < 16; q++)
-            acc[q] += g[i + q] * (p[i + q] - m);
-    float s = 0.0f;
-    for (; i < len; i++)
-        s += g[i] * (p[i] - m);
-    for (int q = 0; q < 16; q++)
-        s += acc[q];
-    return s;
+    for (; i + 16 <= len; i += 16) {
+        bn_vf gv = bn_load(g + i);
+        if (mask)
+            gv = (bn_vf)((bn_vi)gv & (bn_load(mask + i) > 0.0f));
+        a1 += gv;
+        a2 += gv * (bn_load(p + i) - mv);
+    }
+    float t1 = 0.0f, t2 = 0.0f;
+    for (; i < len; i++) {
+        const float gv = !mask || mask[i] > 0.0f ? g[i] : 0.0f;
+        t1 += gv;
+        t2 += gv * (p[i] - m);
+    }
+    for (int q = 0; q < 16; q++) {
+        t1 += a1[q];
+        t2 += a2[q];
+    }
+    *s1 += t1;
+    *s2 += t2;
 }
 
 /* y = x*a + b on every plane of channel k (relu: then max(0, .)). */
@@ -124,7 +150,7 @@ static void bn_train_range(void *ctx, int64_t k0, int64_t k1)
         }
         const double a = (j->gamma ? j->gamma[k] : 1.0) * invstd;
         const double b = (j->beta ? j->beta[k] : 0.0) - mean * a;
-        bn_apply(x, j->y, k, (float)a, (float)b, 0);
+        bn_apply(x, j->y, k, (float)a, (float)b, c->relu);
     }
 }
 
@@ -146,33 +172,18 @@ static void bn_eval_range(void *ctx, int64_t k0, int64_t k1)
         const double a =
             (j->gamma ? j->gamma[k] : 1.0) / sqrt((double)j->running_var[k] + j->c->eps);
         const double b = (j->beta ? j->beta[k] : 0.0) - j->running_mean[k] * a;
-        bn_apply(j->x, j->y, k, (float)a, (float)b, j->relu);
+        bn_apply(j->x, j->y, k, (float)a, (float)b, j->c->relu);
     }
-}
-
-static void bn_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
-                    const float *beta, const float *running_mean, const float *running_var,
-                    ar_tensor_t *y, int relu)
-{
-    bn_check(c, x, y);
-    bn_job_t j = {.c = c, .x = x, .y = y, .gamma = gamma, .beta = beta,
-                  .running_mean = (float *)running_mean, .running_var = (float *)running_var,
-                  .relu = relu};
-    ar_par_for(c->threads, c->channels, bn_grain(x), bn_eval_range, &j);
 }
 
 void ar_bn_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
                         const float *beta, const float *running_mean, const float *running_var,
                         ar_tensor_t *y)
 {
-    bn_eval(c, x, gamma, beta, running_mean, running_var, y, 0);
-}
-
-void ar_bn_relu_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
-                             const float *beta, const float *running_mean,
-                             const float *running_var, ar_tensor_t *y)
-{
-    bn_eval(c, x, gamma, beta, running_mean, running_var, y, 1);
+    bn_check(c, x, y);
+    bn_job_t j = {.c = c, .x = x, .y = y, .gamma = gamma, .beta = beta,
+                  .running_mean = (float *)running_mean, .running_var = (float *)running_var};
+    ar_par_for(c->threads, c->channels, bn_grain(x), bn_eval_range, &j);
 }
 
 static void bn_backward_range(void *ctx, int64_t k0, int64_t k1)
@@ -187,8 +198,8 @@ static void bn_backward_range(void *ctx, int64_t k0, int64_t k1)
         double sdy = 0.0, sdyx = 0.0;
         for (int i = 0; i < n; i++) {
             const size_t off = ((size_t)i * C + k) * hw;
-            sdy += ar_lane_sum(dy->data + off, hw);
-            sdyx += lane_dotdev(dy->data + off, x->data + off, hw, mean);
+            lane_sum_dotdev(dy->data + off, x->data + off, j->yr ? j->yr->data + off : NULL, hw,
+                            mean, &sdy, &sdyx);
         }
         const double sdyxhat = sdyx * invstd; /* sum dy * xhat */
         if (j->dbeta)
@@ -206,20 +217,30 @@ static void bn_backward_range(void *ctx, int64_t k0, int64_t k1)
             const size_t off = ((size_t)i * C + k) * hw;
             const float *xp = x->data + off, *gp = dy->data + off;
             float *dp = j->dx->data + off;
-            for (size_t p = 0; p < hw; p++)
-                dp[p] += a * gp[p] - cx * (xp[p] - mean) - c0;
+            if (j->yr) {
+                const float *yp = j->yr->data + off;
+                for (size_t p = 0; p < hw; p++) {
+                    const float gv = gp[p];
+                    dp[p] += a * (yp[p] > 0.0f ? gv : 0.0f) - cx * (xp[p] - mean) - c0;
+                }
+            } else {
+                for (size_t p = 0; p < hw; p++)
+                    dp[p] += a * gp[p] - cx * (xp[p] - mean) - c0;
+            }
         }
     }
 }
 
 void ar_bn_backward(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
-                    const float *save_mean, const float *save_invstd, const ar_tensor_t *dy,
-                    ar_tensor_t *dx, float *dgamma, float *dbeta)
+                    const float *save_mean, const float *save_invstd, const ar_tensor_t *y,
+                    const ar_tensor_t *dy, ar_tensor_t *dx, float *dgamma, float *dbeta)
 {
     bn_check(c, x, dy);
     assert(!dx || ar_tensor_same_shape(x, dx));
+    assert(!c->relu || (y && ar_tensor_same_shape(x, y)));
     bn_job_t j = {.c = c, .x = x, .dy = dy, .dx = dx, .gamma = gamma, .dgamma = dgamma,
-                  .dbeta = dbeta, .mean_in = save_mean, .invstd_in = save_invstd};
+                  .dbeta = dbeta, .mean_in = save_mean, .invstd_in = save_invstd,
+                  .yr = c->relu ? y : NULL};
     ar_par_for(c->threads, c->channels, bn_grain(x), bn_backward_range, &j);
 }
 

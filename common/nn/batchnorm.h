@@ -9,6 +9,11 @@
  * dx, dgamma, dbeta (any may be NULL). running_mean / running_var may be NULL
  * in train mode (no tracking); save_mean / save_invstd may be NULL when no
  * backward follows. y may equal x (in place) in the forward functions.
+ *
+ * relu = 1 fuses the ReLU that follows the BN (the lean plan's BN -> ReLU,
+ * one pass less each way): forwards write max(0, bn(x)); the backward takes
+ * dy as the gradient of the ReLU's output and y as that output, and uses dy
+ * only where y > 0 (ar_relu_backward's mask). Same bits as BN then ReLU.
  */
 #ifndef AR_NN_BATCHNORM_H
 #define AR_NN_BATCHNORM_H
@@ -21,6 +26,7 @@ typedef struct ar_bn_cfg {
     float momentum;     /* default 0.1 */
     int threads;        /* threads the kernels may use, split by channels (0 or 1: the
                          * caller's only); results do not depend on it */
+    int relu;           /* 1: the following ReLU fused in (above); 0: plain BN */
 } ar_bn_cfg_t;
 
 /* save_mean / save_invstd [C] receive the batch mean and 1/sqrt(var+eps). */
@@ -30,13 +36,10 @@ void ar_bn_forward_train(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float
 void ar_bn_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
                         const float *beta, const float *running_mean, const float *running_var,
                         ar_tensor_t *y);
-/* Eval BN followed by ReLU in one pass: y = max(0, bn(x)). */
-void ar_bn_relu_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
-                             const float *beta, const float *running_mean,
-                             const float *running_var, ar_tensor_t *y);
+/* y: the fused ReLU's output when c->relu (else NULL, unread). */
 void ar_bn_backward(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float *gamma,
-                    const float *save_mean, const float *save_invstd, const ar_tensor_t *dy,
-                    ar_tensor_t *dx, float *dgamma, float *dbeta);
+                    const float *save_mean, const float *save_invstd, const ar_tensor_t *y,
+                    const ar_tensor_t *dy, ar_tensor_t *dx, float *dgamma, float *dbeta);
 /* Folds eval-mode BN into the preceding conv: w [Cout, ...] of wsize floats
  * per output channel, bias [Cout] (written; zeros assumed if conv had none). */
 void ar_bn_fold_into_conv(const ar_bn_cfg_t *c, const float *gamma, const float *beta,

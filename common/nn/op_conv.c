@@ -177,6 +177,7 @@ static void bn_forward(const ar_op_run_t *r)
     const ar_node_t *nd = r->node;
     ar_bn_cfg_t cfg = nd->cfg.bn.c;
     cfg.threads = r->threads;
+    cfg.relu = r->relu;
     const ar_bn_cfg_t *c = &cfg;
     bn_state_t *s = r->state;
     float *g, *b, *rm, *rv;
@@ -193,7 +194,7 @@ static void bn_backward_eval(const ar_op_run_t *r, const float *g, const float *
                              const float *rv)
 {
     const ar_bn_cfg_t *c = &r->node->cfg.bn.c;
-    const ar_tensor_t *x = r->x[0], *dy = r->dy;
+    const ar_tensor_t *x = r->x[0], *dy = r->dy, *yr = r->relu ? r->y : NULL;
     int64_t n = x->shape[0], C = x->shape[1], hw = x->shape[2] * x->shape[3];
     int k = r->node->cfg.bn.affine ? 2 : 0;
     float *dg = k ? r->dparam[0] : NULL, *db = k ? r->dparam[1] : NULL;
@@ -204,11 +205,13 @@ static void bn_backward_eval(const ar_op_run_t *r, const float *g, const float *
         double sdy = 0, sdyx = 0;
         for (int64_t i = 0; i < n; i++) {
             const float *xp = x->data + (i * C + ch) * hw, *dp = dy->data + (i * C + ch) * hw;
+            const float *yp = yr ? yr->data + (i * C + ch) * hw : NULL;
             float *dxp = dx ? dx->data + (i * C + ch) * hw : NULL;
             for (int64_t j = 0; j < hw; j++) {
-                sdy += dp[j];
-                sdyx += (double)dp[j] * (xp[j] - rm[ch]);
-                if (dxp) dxp[j] += dp[j] * scale;
+                const float d = !yp || yp[j] > 0.0f ? dp[j] : 0.0f;
+                sdy += d;
+                sdyx += (double)d * (xp[j] - rm[ch]);
+                if (dxp) dxp[j] += d * scale;
             }
         }
         if (dg) dg[ch] += (float)(sdyx * inv);
@@ -229,7 +232,8 @@ static void bn_backward(const ar_op_run_t *r)
     int k = nd->cfg.bn.affine;
     ar_bn_cfg_t cfg = nd->cfg.bn.c;
     cfg.threads = r->threads;
-    ar_bn_backward(&cfg, r->x[0], g, s->stats, s->stats + nd->cfg.bn.c.channels, r->dy,
+    cfg.relu = r->relu;
+    ar_bn_backward(&cfg, r->x[0], g, s->stats, s->stats + nd->cfg.bn.c.channels, r->y, r->dy,
                    r->dx[0], k ? r->dparam[0] : NULL, k ? r->dparam[1] : NULL);
 }
 
@@ -258,6 +262,6 @@ const ar_op_def_t ar_op_batchnorm2d_def = {
     .name = "batchnorm2d", .min_inputs = 1, .max_inputs = 1,
     .infer = bn_infer, .state_bytes = bn_state_bytes,
     .forward = bn_forward, .backward = bn_backward,
-    .bwd_skips = AR_BWD_NO_Y,
+    .bwd_skips = AR_BWD_NO_Y, .fuses_relu = 1,
     .read_attrs = bn_read, .write_attrs = bn_write,
 };

@@ -43,6 +43,10 @@ typedef struct ar_op_run {
     float *scratch;               /* shared scratch (scratch_floats) */
     int train;                    /* 1 train mode, 0 eval */
     int threads;                  /* threads the kernels may use (results do not depend on it) */
+    int relu;                     /* the node's one consumer, a ReLU, is fused in (ops with
+                                   * fuses_relu; plan.c): y is the ReLU's output, forward
+                                   * writes max(0, .) into it, and backward's dy is the ReLU
+                                   * output's gradient, to be used only where y > 0 */
 } ar_op_run_t;
 
 typedef struct ar_op_def {
@@ -63,6 +67,10 @@ typedef struct ar_op_def {
      * training plans reuse the memory of an output that no backward reads
      * once its last consumer ran. Shapes are always read. */
     int bwd_skips;
+    /* 1: forward and backward take ar_op_run_t.relu (lean plans fuse a ReLU
+     * that is the node's only consumer into it: one pass over memory less
+     * each way). */
+    int fuses_relu;
     /* MACs per image (NULL: 0). */
     int64_t (*macs)(const ar_node_t *nd, const ar_tensor_t *in0);
     /* Model file attributes of group grp (NULL: none). read_attrs may look at

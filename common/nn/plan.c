@@ -29,6 +29,8 @@ struct ar_plan {
     float *scratch;             /* shared conv scratch */
     float **pgrad;              /* nn * AR_NODE_MAXPARAM parameter gradients or NULL */
     int *fold_bn;               /* conv i: index of the BN folded into it, else -1 */
+    int *fuse_relu;             /* lean: node i (fuses_relu op): its only consumer, a ReLU
+                                 * run inside it, else -1 */
     float **fold_w, **fold_b;   /* per folded conv: folded weight and bias */
     const ar_tensor_t **xs;     /* maxin input pointers for one call */
     ar_tensor_t **dxs;          /* maxin input-gradient pointers for one call */
@@ -80,9 +82,12 @@ static int plan_pools(ar_plan_t *p)
         s[i].end = i == last ? n : (p->cmax[i] > i ? p->cmax[i] : i);
         if (p->o.grads && read_by_backward(p, i)) s[i].end = n;
     }
-    /* a folded conv writes its BN's output while reading its own input */
-    for (int i = 0; i < n; i++)
+    /* a folded conv writes its BN's output while reading its own input, a
+     * BN its fused ReLU's */
+    for (int i = 0; i < n; i++) {
         if (p->fold_bn[i] >= 0) s[p->fold_bn[i]].start = i;
+        if (p->fuse_relu[i] >= 0) s[p->fuse_relu[i]].start = i;
+    }
     if (!(p->act_bytes = ar_span_pack(s, n))) goto nomem;
     for (int i = 0; i < n; i++) p->act_off[i] = s[i].off;
     if (p->o.grads) {
@@ -91,6 +96,9 @@ static int plan_pools(ar_plan_t *p)
             s[i].end = i == last ? n : (p->cmax[i] > i ? p->cmax[i] : i);
             if (!p->need[i]) s[i].size = 0;
         }
+        /* a fused ReLU's output gradient is read by its BN's backward */
+        for (int i = 0; i < n; i++)
+            if (p->fuse_relu[i] >= 0) s[p->fuse_relu[i]].start = i;
         if (!(p->grad_bytes = ar_span_pack(s, n))) goto nomem;
         for (int i = 0; i < n; i++) p->grad_off[i] = s[i].off;
     }
@@ -184,7 +192,8 @@ static int layout(ar_plan_t *p, ar_arena_t *a, size_t *total)
 }
 
 /* need[i]: node i's output depends on an unfrozen trainable parameter or on
- * the input when input_grad; fold_bn[i]: conv i feeds only a BN. */
+ * the input when input_grad; fold_bn[i]: conv i feeds only a BN; fuse_relu[i]
+ * (lean plans): node i's op fuses a ReLU and its only consumer is one. */
 static void analyse(ar_plan_t *p)
 {
     const ar_graph_t *g = p->g;
@@ -202,7 +211,7 @@ static void analyse(ar_plan_t *p)
             if (in >= 0 && i > p->cmax[in]) p->cmax[in] = i;
         }
         p->need[i] = (unsigned char)need;
-        p->fold_bn[i] = -1;
+        p->fold_bn[i] = p->fuse_relu[i] = -1;
     }
     for (int i = 0; p->o.fold_bn && consumers && i < p->nn; i++) {
         const ar_node_t *nd = &g->nodes[i];
@@ -210,6 +219,10 @@ static void analyse(ar_plan_t *p)
             g->nodes[nd->inputs[0]].op == AR_OP_CONV2D && consumers[nd->inputs[0]] == 1)
             p->fold_bn[nd->inputs[0]] = i;
     }
+    for (int i = 0; p->o.lean && consumers && i < p->nn; i++)
+        if (ar_op_def(g->nodes[i].op)->fuses_relu && consumers[i] == 1 && p->cmax[i] > i &&
+            g->nodes[p->cmax[i]].op == AR_OP_RELU)
+            p->fuse_relu[i] = p->cmax[i];
     free(consumers);
 }
 
@@ -266,6 +279,7 @@ ar_plan_t *ar_plan_new(ar_graph_t *g, const ar_plan_opts_t *opts, ar_err_t *err)
     p->state = calloc(nn, sizeof *p->state);
     p->pgrad = calloc(nn * AR_NODE_MAXPARAM, sizeof *p->pgrad);
     p->fold_bn = calloc(nn, sizeof *p->fold_bn);
+    p->fuse_relu = calloc(nn, sizeof *p->fuse_relu);
     p->fold_w = calloc(nn, sizeof *p->fold_w);
     p->fold_b = calloc(nn, sizeof *p->fold_b);
     p->xs = calloc((size_t)p->maxin + 1, sizeof *p->xs);
@@ -275,7 +289,7 @@ ar_plan_t *ar_plan_new(ar_graph_t *g, const ar_plan_opts_t *opts, ar_err_t *err)
     p->grad_off = calloc(nn, sizeof *p->grad_off);
     p->zstamp = calloc(nn, sizeof *p->zstamp);
     if (!p->out || !p->dout || !p->valid || !p->need || !p->frozen || !p->state || !p->pgrad ||
-        !p->fold_bn || !p->fold_w || !p->fold_b || !p->xs || !p->dxs || !p->cmax || !p->act_off ||
+        !p->fold_bn || !p->fuse_relu || !p->fold_w || !p->fold_b || !p->xs || !p->dxs || !p->cmax || !p->act_off ||
         !p->grad_off || !p->zstamp)
         goto nomem;
     for (int i = 0; i < p->nn; i++) p->frozen[i] = (unsigned char)g->nodes[i].frozen;
@@ -311,6 +325,7 @@ void ar_plan_destroy(ar_plan_t **pp)
     free(p->state);
     free(p->pgrad);
     free(p->fold_bn);
+    free(p->fuse_relu);
     free(p->fold_w);
     free(p->fold_b);
     free(p->xs);
@@ -421,6 +436,22 @@ static void forward_folded(ar_plan_t *p, int i, int j)
     clobber(p, j);
 }
 
+/* Whether BN node i is computed by its folded conv in a forward of
+ * [first, ...] in this mode. */
+static int folded_here(const ar_plan_t *p, int i, int first, ar_mode_t mode)
+{
+    const ar_node_t *nd = &p->g->nodes[i];
+    return mode == AR_MODE_EVAL && i > first && nd->op == AR_OP_BATCHNORM2D &&
+           nd->inputs[0] >= first && p->fold_bn[nd->inputs[0]] == i;
+}
+
+/* The ReLU that node i runs fused in a forward of [first, last], or -1. */
+static int fused_here(const ar_plan_t *p, int i, int first, int last, ar_mode_t mode)
+{
+    const int j = p->fuse_relu[i];
+    return j >= 0 && j <= last && !folded_here(p, i, first, mode) ? j : -1;
+}
+
 int ar_plan_forward_range(ar_plan_t *p, int first, int last, ar_mode_t mode, ar_err_t *err)
 {
     assert(first >= 0 && last < p->nn);
@@ -428,9 +459,11 @@ int ar_plan_forward_range(ar_plan_t *p, int first, int last, ar_mode_t mode, ar_
     p->last_mode = mode;
     for (int i = first; i <= last; i++) {
         const ar_node_t *nd = &g->nodes[i];
-        if (mode == AR_MODE_EVAL && i > first && nd->op == AR_OP_BATCHNORM2D &&
-            nd->inputs[0] >= first && p->fold_bn[nd->inputs[0]] == i)
+        if (folded_here(p, i, first, mode))
             continue; /* computed by its folded conv */
+        if (nd->op == AR_OP_RELU && nd->inputs[0] >= first &&
+            fused_here(p, nd->inputs[0], first, last, mode) == i)
+            continue; /* computed by its BN */
         for (int j = 0; j < nd->ninputs; j++) {
             int k = nd->inputs[j];
             if (k >= 0 && !p->valid[k])
@@ -443,12 +476,14 @@ int ar_plan_forward_range(ar_plan_t *p, int first, int last, ar_mode_t mode, ar_
             forward_folded(p, i, p->fold_bn[i]);
             continue;
         }
-        ar_op_run_t r = {.node = nd, .x = p->xs, .y = &p->out[i], .state = p->state[i],
+        const int fr = fused_here(p, i, first, last, mode), o = fr >= 0 ? fr : i;
+        ar_op_run_t r = {.node = nd, .x = p->xs, .y = &p->out[o], .state = p->state[i],
                          .scratch = p->scratch, .train = mode == AR_MODE_TRAIN,
-                         .threads = p->o.threads};
+                         .threads = p->o.threads, .relu = fr >= 0};
         ar_op_def(nd->op)->forward(&r);
-        p->valid[i] = 1;
-        clobber(p, i);
+        p->valid[i] = fr < 0;
+        p->valid[o] = 1;
+        clobber(p, o);
     }
     return AR_OK;
 }
@@ -519,6 +554,14 @@ int ar_plan_backward_range(ar_plan_t *p, int first, ar_err_t *err)
     for (int i = last; i >= first; i--) {
         const ar_node_t *nd = &g->nodes[i];
         if (!p->need[i]) continue;
+        if (nd->op == AR_OP_RELU && nd->inputs[0] >= first && p->fuse_relu[nd->inputs[0]] == i)
+            continue; /* its BN's backward applies its mask */
+        const int fr = p->fuse_relu[i]; /* backward of BN + ReLU from the ReLU's gradient */
+        if (fr >= 0 && !p->valid[fr])
+            return ar_err_set(err, AR_E_ARG,
+                              "node %04d '%s': backward needs the output of node %04d '%s', "
+                              "which the forward did not compute",
+                              i, nd->name, fr, g->nodes[fr].name);
         const int skips = ar_op_def(nd->op)->bwd_skips;
         if (!p->valid[i] && !(skips & AR_BWD_NO_Y))
             return ar_err_set(err, AR_E_ARG,
@@ -540,10 +583,12 @@ int ar_plan_backward_range(ar_plan_t *p, int first, ar_err_t *err)
                 p->zstamp[k] = p->pass;
             }
         }
-        ar_op_run_t r = {.node = nd, .x = p->xs, .y = &p->out[i], .dx = p->dxs,
-                         .dy = &p->dout[i], .dparam = &p->pgrad[i * AR_NODE_MAXPARAM],
+        const int o = fr >= 0 ? fr : i;
+        ar_op_run_t r = {.node = nd, .x = p->xs, .y = &p->out[o], .dx = p->dxs,
+                         .dy = &p->dout[o], .dparam = &p->pgrad[i * AR_NODE_MAXPARAM],
                          .state = p->state[i], .scratch = p->scratch,
-                         .train = p->last_mode == AR_MODE_TRAIN, .threads = p->o.threads};
+                         .train = p->last_mode == AR_MODE_TRAIN, .threads = p->o.threads,
+                         .relu = fr >= 0};
         ar_op_def(nd->op)->backward(&r);
     }
     return AR_OK;

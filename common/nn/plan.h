@@ -36,7 +36,10 @@
  * backward reads (a BN's feeding a ReLU, an add's: op_table.h bwd_skips),
  * the others are kept, and the gradients of node outputs share memory, so
  * ar_plan_grad gives only the last node's and the input's. Parameter
- * gradients are never shared.
+ * gradients are never shared. Lean plans also run a ReLU that is a BN's only
+ * consumer inside the BN (forward max(0, bn(x)), backward masked by the
+ * ReLU's output: one pass over memory less each way, the same bits); that
+ * BN's own output is then never computed.
  *
  * The graph is borrowed: it must outlive the plan and keep its structure;
  * parameter values may change between calls (read at each call).

@@ -360,6 +360,28 @@ static void lean_vs_plain(ar_graph_t *g, int n, uint64_t seed)
     }
     CHECK(ar_plan_grad(b, 3) == NULL && ar_plan_grad(b, last) != NULL && ar_plan_grad(a, 3) != NULL,
           "lean plans expose only the last gradient");
+    /* a backward that stops at a ReLU whose BN the lean plan fuses into it
+     * (the ReLU then runs its own backward) */
+    int relu = -1;
+    for (int i = 1; i < last && relu < 0; i++)
+        if (g->nodes[i].op == AR_OP_RELU && g->nodes[i].inputs[0] >= 0 &&
+            g->nodes[g->nodes[i].inputs[0]].op == AR_OP_BATCHNORM2D)
+            relu = i;
+    CHECK(relu > 0, "%s has a BN -> ReLU pair", g->arch);
+    if (relu > 0) {
+        CHECK_OK(ar_plan_forward(a, &x, AR_MODE_TRAIN, &e), &e);
+        CHECK_OK(ar_plan_forward(b, &x, AR_MODE_TRAIN, &e), &e);
+        ar_plan_loss(a, lab, NULL), ar_plan_loss(b, lab, NULL);
+        CHECK_OK(ar_plan_backward_range(a, relu, &e), &e);
+        CHECK_OK(ar_plan_backward_range(b, relu, &e), &e);
+        int na = 0, nb = 0, same = 1;
+        const ar_param_ref_t *ra = ar_plan_params(a, &na), *rb = ar_plan_params(b, &nb);
+        for (int r = 0; r < na && r < nb; r++)
+            if (ra[r].node >= relu)
+                same &= memcmp(ra[r].grad, rb[r].grad, (size_t)ra[r].numel * sizeof(float)) == 0;
+        CHECK(same && na == nb, "%s: lean backward from the fused ReLU %d equals plain", g->arch,
+              relu);
+    }
     /* outputs no backward reads (BN before ReLU, add) were reused; those a
      * backward reads (ReLU outputs, conv and BN inputs) are all there */
     int gone = 0, kept = 1;

@@ -1,6 +1,6 @@
 /* test_bn.c - batch normalisation: train forward, running-stat update
  * (momentum, unbiased variance), backward against finite differences of a
- * double-precision reference, eval (plain and fused with ReLU), in-place
+ * double-precision reference, eval, the ReLU fused in (train and eval), in-place
  * use, folding into the preceding convolution, and the same bits for any
  * thread count. */
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "core/tensor.h"
+#include "nn/basic_ops.h"
 #include "nn/batchnorm.h"
 #include "nn/conv.h"
 #include "nn_testutil.h"
@@ -58,7 +59,7 @@ static double ref_loss(void *ctx)
 static void check_train(const char *name, int n, int C, int h, int w, int affine, float momentum,
                         float offset, uint64_t seed)
 {
-    ar_bn_cfg_t c = {C, 1e-5f, momentum, 1};
+    ar_bn_cfg_t c = {C, 1e-5f, momentum, 1, 0};
     ar_tensor_t x = ar_tensor_4d(n, C, h, w), y = x, dy = x, dx = x;
     ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&dy), ar_tensor_alloc(&dx);
     const size_t nx = ar_tensor_numel(&x);
@@ -103,7 +104,7 @@ static void check_train(const char *name, int n, int C, int h, int w, int affine
 
     memcpy(dx.data, dx0, nx * sizeof(float));
     memcpy(dg, dg0, sizeof dg), memcpy(db, db0, sizeof db);
-    ar_bn_backward(&c, &x, affine ? g : NULL, sm, si, &dy, &dx, affine ? dg : NULL,
+    ar_bn_backward(&c, &x, affine ? g : NULL, sm, si, NULL, &dy, &dx, affine ? dg : NULL,
                    affine ? db : NULL);
     double *fx = malloc(nx * sizeof *fx), fg[16], fb[16];
     tu_fd_grad(ref_loss, &R, R.x, nx, 1e-5 * (1.0 + fabs(offset)), fx);
@@ -118,12 +119,12 @@ static void check_train(const char *name, int n, int C, int h, int w, int affine
         CHECK(e < 1e-4, "%s: dbeta nerr %.3g", name, e);
         /* dx only */
         memcpy(dx.data, dx0, nx * sizeof(float));
-        ar_bn_backward(&c, &x, g, sm, si, &dy, &dx, NULL, NULL);
+        ar_bn_backward(&c, &x, g, sm, si, NULL, &dy, &dx, NULL, NULL);
         e = tu_nerr_added(dx.data, dx0, fx, nx);
         CHECK(e < 1e-3, "%s: dx-only nerr %.3g", name, e);
         /* parameters only */
         memcpy(dg, dg0, sizeof dg);
-        ar_bn_backward(&c, &x, g, sm, si, &dy, NULL, dg, NULL);
+        ar_bn_backward(&c, &x, g, sm, si, NULL, &dy, NULL, dg, NULL);
         e = tu_nerr_added(dg, dg0, fg, C);
         CHECK(e < 1e-4, "%s: dgamma-only nerr %.3g", name, e);
     }
@@ -135,7 +136,7 @@ static void check_train(const char *name, int n, int C, int h, int w, int affine
 static void check_eval(int affine, uint64_t seed)
 {
     const int n = 3, C = 4, h = 5, w = 6;
-    ar_bn_cfg_t c = {C, 1e-3f, 0.1f, 1};
+    ar_bn_cfg_t c = {C, 1e-3f, 0.1f, 1, 0};
     ar_tensor_t x = ar_tensor_4d(n, C, h, w), y = x, yr = x;
     ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&yr);
     const size_t nx = ar_tensor_numel(&x);
@@ -146,8 +147,10 @@ static void check_eval(int affine, uint64_t seed)
     tu_fill(rm, C, seed + 3, -1, 1);
     tu_fill(rv, C, seed + 4, 0.2f, 2.0f);
     const float *gp = affine ? g : NULL, *bp = affine ? b : NULL;
+    ar_bn_cfg_t cr = c;
+    cr.relu = 1;
     ar_bn_forward_eval(&c, &x, gp, bp, rm, rv, &y);
-    ar_bn_relu_forward_eval(&c, &x, gp, bp, rm, rv, &yr);
+    ar_bn_forward_eval(&cr, &x, gp, bp, rm, rv, &yr);
     double *ref = malloc(nx * sizeof *ref), *refr = malloc(nx * sizeof *refr);
     for (size_t i = 0; i < nx; i++) {
         int k = (int)((i / (h * w)) % C);
@@ -158,7 +161,7 @@ static void check_eval(int affine, uint64_t seed)
     double e = tu_nerr(y.data, ref, nx), er = tu_nerr(yr.data, refr, nx);
     CHECK(e < 1e-6 && er < 1e-6, "eval affine=%d: nerr %.3g, relu %.3g", affine, e, er);
     /* in place */
-    ar_bn_relu_forward_eval(&c, &x, gp, bp, rm, rv, &x);
+    ar_bn_forward_eval(&cr, &x, gp, bp, rm, rv, &x);
     CHECK(memcmp(x.data, yr.data, nx * sizeof(float)) == 0, "eval relu in place differs");
     free(ref), free(refr);
     ar_tensor_free(&x), ar_tensor_free(&y), ar_tensor_free(&yr);
@@ -168,7 +171,7 @@ static void check_eval(int affine, uint64_t seed)
 static void check_fold(int conv_bias, uint64_t seed)
 {
     ar_conv_cfg_t cc = {3, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
-    ar_bn_cfg_t bc = {4, 1e-5f, 0.1f, 1};
+    ar_bn_cfg_t bc = {4, 1e-5f, 0.1f, 1, 0};
     const int n = 2, h = 6, w = 6, wsz = 3 * 3 * 3;
     ar_tensor_t x = ar_tensor_4d(n, 3, h, w), y = ar_tensor_4d(n, 4, h, w), yf = y;
     ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&yf);
@@ -204,7 +207,7 @@ static void check_threads(uint64_t seed)
     tu_fill(g, C, seed + 1, 0.5f, 1.5f);
     tu_fill(b, C, seed + 2, -1, 1);
     for (int run = 0; run < 2; run++) {
-        ar_bn_cfg_t c = {C, 1e-5f, 0.1f, run == 0 ? 1 : 3};
+        ar_bn_cfg_t c = {C, 1e-5f, 0.1f, run == 0 ? 1 : 3, 0};
         ar_tensor_t x = ar_tensor_4d(n, C, h, w), y = x, dy = x, dx = x, ye = x;
         ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&dy), ar_tensor_alloc(&dx);
         ar_tensor_alloc(&ye);
@@ -216,8 +219,10 @@ static void check_threads(uint64_t seed)
         for (int k = 0; k < C; k++)
             d[5][k] = 0.5f, d[6][k] = 2.0f; /* running mean, var */
         ar_bn_forward_train(&c, &x, g, b, d[5], d[6], &y, d[2], d[3]);
-        ar_bn_backward(&c, &x, g, d[2], d[3], &dy, &dx, d[4], d[7]);
-        ar_bn_relu_forward_eval(&c, &x, g, b, d[5], d[6], &ye);
+        ar_bn_backward(&c, &x, g, d[2], d[3], NULL, &dy, &dx, d[4], d[7]);
+        ar_bn_cfg_t cr = c;
+        cr.relu = 1;
+        ar_bn_forward_eval(&cr, &x, g, b, d[5], d[6], &ye);
         d[0] = malloc(3 * nx * sizeof(float));
         memcpy(d[0], y.data, nx * sizeof(float));
         memcpy(d[0] + nx, dx.data, nx * sizeof(float));
@@ -235,6 +240,54 @@ static void check_threads(uint64_t seed)
         free(ref[i]), free(got[i]);
 }
 
+/* BN with the ReLU fused in (cfg.relu) gives the same bits as BN, then
+ * ar_relu_forward, and backward from the ReLU output's gradient through
+ * ar_relu_backward, then BN: train forward and backward (any thread count),
+ * eval forward. */
+static void check_fused_relu(int affine, int threads, uint64_t seed)
+{
+    const int n = 3, C = 5, h = 7, w = 9;
+    ar_bn_cfg_t c = {C, 1e-5f, 0.1f, threads, 0}, cr = c;
+    cr.relu = 1;
+    ar_tensor_t x = ar_tensor_4d(n, C, h, w), y = x, yr = x, yf = x, dyr = x, dbn = x, dx = x,
+                dxf = x;
+    ar_tensor_t *all[] = {&x, &y, &yr, &yf, &dyr, &dbn, &dx, &dxf};
+    for (int i = 0; i < 8; i++) ar_tensor_alloc(all[i]);
+    const size_t nx = ar_tensor_numel(&x);
+    float g[5], b[5], sm[5], si[5], smf[5], sif[5], rm[5] = {0}, rv[5] = {1, 1, 1, 1, 1};
+    float rmf[5] = {0}, rvf[5] = {1, 1, 1, 1, 1}, dg[5] = {0}, db[5] = {0}, dgf[5] = {0},
+          dbf[5] = {0};
+    tu_fill(x.data, nx, seed, -2, 2);
+    tu_fill(dyr.data, nx, seed + 1, -1, 1);
+    tu_fill(g, C, seed + 2, -1.5f, 1.5f);
+    tu_fill(b, C, seed + 3, -1, 1);
+    const float *gp = affine ? g : NULL, *bp = affine ? b : NULL;
+    /* unfused */
+    ar_bn_forward_train(&c, &x, gp, bp, rm, rv, &y, sm, si);
+    ar_relu_forward(&y, &yr);
+    memset(dbn.data, 0, nx * sizeof(float));
+    ar_relu_backward(&yr, &dyr, &dbn);
+    memset(dx.data, 0, nx * sizeof(float));
+    ar_bn_backward(&c, &x, gp, sm, si, NULL, &dbn, &dx, affine ? dg : NULL, affine ? db : NULL);
+    /* fused */
+    ar_bn_forward_train(&cr, &x, gp, bp, rmf, rvf, &yf, smf, sif);
+    memset(dxf.data, 0, nx * sizeof(float));
+    ar_bn_backward(&cr, &x, gp, smf, sif, &yf, &dyr, &dxf, affine ? dgf : NULL,
+                   affine ? dbf : NULL);
+    CHECK(memcmp(yf.data, yr.data, nx * sizeof(float)) == 0 &&
+              memcmp(rmf, rm, sizeof rm) == 0 && memcmp(rvf, rv, sizeof rv) == 0,
+          "fused relu affine=%d threads=%d: train forward differs", affine, threads);
+    CHECK(memcmp(dxf.data, dx.data, nx * sizeof(float)) == 0 && memcmp(dgf, dg, sizeof dg) == 0 &&
+              memcmp(dbf, db, sizeof db) == 0,
+          "fused relu affine=%d threads=%d: backward differs", affine, threads);
+    ar_bn_forward_eval(&c, &x, gp, bp, rm, rv, &y);
+    ar_relu_forward(&y, &yr);
+    ar_bn_forward_eval(&cr, &x, gp, bp, rm, rv, &yf);
+    CHECK(memcmp(yf.data, yr.data, nx * sizeof(float)) == 0,
+          "fused relu affine=%d threads=%d: eval forward differs", affine, threads);
+    for (int i = 0; i < 8; i++) ar_tensor_free(all[i]);
+}
+
 int main(void)
 {
     check_train("affine 4x3x5x5", 4, 3, 5, 5, 1, 0.1f, 0.0f, 1);
@@ -248,5 +301,8 @@ int main(void)
     check_fold(1, 20);
     check_fold(0, 21);
     check_threads(30);
+    check_fused_relu(1, 1, 40);
+    check_fused_relu(0, 1, 41);
+    check_fused_relu(1, 3, 42);
     TEST_MAIN_END();
 }

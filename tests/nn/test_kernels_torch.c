@@ -84,13 +84,13 @@ static void test_conv(void)
 
 static void test_bn(void)
 {
-    ar_bn_cfg_t c = {2, 1e-5f, 0.1f, 1};
+    ar_bn_cfg_t c = {2, 1e-5f, 0.1f, 1, 0};
     ar_tensor_t x = view(bn_x, 3, 2, 3, 3), dy = view(bn_dy, 3, 2, 3, 3);
     ar_tensor_t y = zeros(3, 2, 3, 3), dx = zeros(3, 2, 3, 3), ye = zeros(3, 2, 3, 3);
     float rm[2], rv[2], sm[2], si[2], dg[2] = {0}, db[2] = {0};
     memcpy(rm, bn_rm0, sizeof rm), memcpy(rv, bn_rv0, sizeof rv);
     ar_bn_forward_train(&c, &x, bn_gamma, bn_beta, rm, rv, &y, sm, si);
-    ar_bn_backward(&c, &x, bn_gamma, sm, si, &dy, &dx, dg, db);
+    ar_bn_backward(&c, &x, bn_gamma, sm, si, NULL, &dy, &dx, dg, db);
     ar_bn_forward_eval(&c, &x, bn_gamma, bn_beta, rm, rv, &ye);
     double e;
     CHECK((e = maxerr(y.data, bn_y, 54)) < 1e-5, "bn y err %.3g", e);
