@@ -53,13 +53,6 @@ static float lane_sqdev(const float *p, size_t len, float m)
 typedef float bn_vf __attribute__((vector_size(64)));
 typedef int bn_vi __attribute__((vector_size(64)));
 
-static inline bn_vf bn_load(const float *p)
-{
-    bn_vf v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
 /* *s1 += sum of g[i], *s2 += sum of g[i] * (p[i] - m), with g[i] taken as 0
  * where mask[i] <= 0 when mask is given (a fused ReLU's output): one pass,
  * in 16 lanes as ar_lane_sum (GCC vectorises neither the masked scalar form
@@ -71,11 +64,15 @@ static void lane_sum_dotdev(const float *g, const float *p, const float *mask, s
     const bn_vf mv = (bn_vf){0} + m;
     size_t i = 0;
     for (; i + 16 <= len; i += 16) {
-        bn_vf gv = bn_load(g + i);
-        if (mask)
-            gv = (bn_vf)((bn_vi)gv & (bn_load(mask + i) > 0.0f));
+        bn_vf gv, pv, yv; /* loaded with memcpy: no function passes a vector (psabi) */
+        memcpy(&gv, g + i, sizeof gv);
+        memcpy(&pv, p + i, sizeof pv);
+        if (mask) {
+            memcpy(&yv, mask + i, sizeof yv);
+            gv = (bn_vf)((bn_vi)gv & (yv > 0.0f));
+        }
         a1 += gv;
-        a2 += gv * (bn_load(p + i) - mv);
+        a2 += gv * (pv - mv);
     }
     float t1 = 0.0f, t2 = 0.0f;
     for (; i < len; i++) {
