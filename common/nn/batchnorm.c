@@ -67,16 +67,16 @@ static void lane_sum_dotdev(const float *g, const float *p, const float *mask, s
         bn_vf gv, pv, yv; /* loaded with memcpy: no function passes a vector (psabi) */
         memcpy(&gv, g + i, sizeof gv);
         memcpy(&pv, p + i, sizeof pv);
-        if (mask) {
+        if (mask) { /* 0 + masked dy: ar_relu_backward's value into a zeroed buffer */
             memcpy(&yv, mask + i, sizeof yv);
-            gv = (bn_vf)((bn_vi)gv & (yv > 0.0f));
+            gv = (bn_vf){0} + (bn_vf)((bn_vi)gv & (yv > 0.0f));
         }
         a1 += gv;
         a2 += gv * (pv - mv);
     }
     float t1 = 0.0f, t2 = 0.0f;
     for (; i < len; i++) {
-        const float gv = !mask || mask[i] > 0.0f ? g[i] : 0.0f;
+        const float gv = !mask ? g[i] : 0.0f + (mask[i] > 0.0f ? g[i] : 0.0f);
         t1 += gv;
         t2 += gv * (p[i] - m);
     }
@@ -217,8 +217,8 @@ static void bn_backward_range(void *ctx, int64_t k0, int64_t k1)
             if (j->yr) {
                 const float *yp = j->yr->data + off;
                 for (size_t p = 0; p < hw; p++) {
-                    const float gv = gp[p];
-                    dp[p] += a * (yp[p] > 0.0f ? gv : 0.0f) - cx * (xp[p] - mean) - c0;
+                    const float gv = 0.0f + (yp[p] > 0.0f ? gp[p] : 0.0f);
+                    dp[p] += a * gv - cx * (xp[p] - mean) - c0;
                 }
             } else {
                 for (size_t p = 0; p < hw; p++)
