@@ -10,6 +10,7 @@
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "nn/zoo.h"
+#include "repair/trainer.h"
 
 /* Allocates x [n, 1, 8, 8] and fills x and y[0..n) from `seed`. */
 static inline void make_set(ar_tensor_t *x, int32_t *y, int n, uint64_t seed)
@@ -35,6 +36,34 @@ static inline ar_graph_t *patch_model(ar_err_t *e)
 {
     ar_zoo_opts_t zo = {.in_c = 1, .in_h = 8, .in_w = 8, .num_classes = 3, .width = 0.25, .seed = 1};
     return ar_zoo_build("resnet20", &zo, e);
+}
+
+/* What the search tests start from: the network, a training set (seed 10)
+ * and a validation set (seed 20) of at most 96 and 32 images. */
+typedef struct {
+    ar_graph_t *g;
+    ar_tensor_t xt, xv;
+    int32_t yt[96], yv[32];
+    ar_imgset_t train, val;
+} patch_fixture_t;
+
+/* Builds f with nt <= 96 training and nv <= 32 validation images; -1 with
+ * e set when the network cannot be built (nothing to free then). */
+static inline int patch_fixture_init(patch_fixture_t *f, int nt, int nv, ar_err_t *e)
+{
+    if (!(f->g = patch_model(e))) return -1;
+    make_set(&f->xt, f->yt, nt, 10);
+    make_set(&f->xv, f->yv, nv, 20);
+    f->train = (ar_imgset_t){&f->xt, f->yt};
+    f->val = (ar_imgset_t){&f->xv, f->yv};
+    return 0;
+}
+
+static inline void patch_fixture_free(patch_fixture_t *f)
+{
+    ar_tensor_free(&f->xt);
+    ar_tensor_free(&f->xv);
+    ar_graph_destroy(&f->g);
 }
 
 #endif

@@ -40,14 +40,12 @@ static int same_params(const ar_graph_t *a, const ar_graph_t *b, const char *nod
 int main(void)
 {
     ar_err_t e = {0};
-    ar_graph_t *g = patch_model(&e);
-    CHECK(g != NULL, "zoo: %s", e.msg);
-    if (!g) TEST_MAIN_END();
-    ar_tensor_t xt, xv;
-    int32_t yt[96], yv[32];
-    make_set(&xt, yt, 96, 10);
-    make_set(&xv, yv, 32, 20);
-    ar_imgset_t train = {&xt, yt}, val = {&xv, yv};
+    patch_fixture_t f;
+    int ok = patch_fixture_init(&f, 96, 32, &e) == 0;
+    CHECK(ok, "zoo: %s", e.msg);
+    if (!ok) TEST_MAIN_END();
+    ar_graph_t *g = f.g;
+    const ar_imgset_t train = f.train, val = f.val;
 
     ar_search_cfg_t c = ar_search_cfg_default();
     snprintf(c.block, sizeof c.block, "layer3.0");
@@ -102,8 +100,6 @@ int main(void)
     CHECK(ar_search_run(g, &c, &train, &val, NULL, NULL, &r, &e) == AR_E_ARG &&
               strstr(e.msg, "nope"),
           "unknown block: %s", e.msg);
-    ar_tensor_free(&xt);
-    ar_tensor_free(&xv);
-    ar_graph_destroy(&g);
+    patch_fixture_free(&f);
     TEST_MAIN_END();
 }

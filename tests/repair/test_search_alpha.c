@@ -51,14 +51,12 @@ static double search_entropy(const ar_graph_t *g, const ar_imgset_t *train,
 int main(void)
 {
     ar_err_t e = {0};
-    ar_graph_t *g = patch_model(&e);
-    CHECK(g != NULL, "zoo: %s", e.msg);
-    if (!g) TEST_MAIN_END();
-    ar_tensor_t xt, xv;
-    int32_t yt[96], yv[32];
-    make_set(&xt, yt, 96, 10);
-    make_set(&xv, yv, 32, 20);
-    ar_imgset_t train = {&xt, yt}, val = {&xv, yv};
+    patch_fixture_t f;
+    int ok = patch_fixture_init(&f, 96, 32, &e) == 0;
+    CHECK(ok, "zoo: %s", e.msg);
+    if (!ok) TEST_MAIN_END();
+    ar_graph_t *g = f.g;
+    const ar_imgset_t train = f.train, val = f.val;
     const double uniform = log(9.0);
     for (uint64_t seed = 1; seed <= 3; seed++) {
         double h = search_entropy(g, &train, &val, -1, seed);
@@ -70,8 +68,6 @@ int main(void)
         CHECK(h_wd > uniform - 0.005, "seed %llu: alpha_wd 1e-3, entropy %.4f stays near ln 9",
               (unsigned long long)seed, h_wd);
     }
-    ar_tensor_free(&xt);
-    ar_tensor_free(&xv);
-    ar_graph_destroy(&g);
+    patch_fixture_free(&f);
     TEST_MAIN_END();
 }

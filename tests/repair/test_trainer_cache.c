@@ -38,14 +38,12 @@ static double max_param_diff(const ar_graph_t *a, const ar_graph_t *b)
 int main(void)
 {
     ar_err_t e = {0};
-    ar_graph_t *g = patch_model(&e);
-    CHECK(g != NULL, "zoo: %s", e.msg);
-    if (!g) TEST_MAIN_END();
-    ar_tensor_t xt, xv;
-    int32_t yt[72], yv[24];
-    make_set(&xt, yt, 72, 10);
-    make_set(&xv, yv, 24, 20);
-    ar_imgset_t train = {&xt, yt}, val = {&xv, yv};
+    patch_fixture_t f;
+    int ok = patch_fixture_init(&f, 72, 24, &e) == 0;
+    CHECK(ok, "zoo: %s", e.msg);
+    if (!ok) TEST_MAIN_END();
+    ar_graph_t *g = f.g;
+    const ar_imgset_t train = f.train, val = f.val;
 
     const char *blocks[] = {"layer1.0", "layer2.1", "layer3.0"};
     for (int b = 0; b < 3; b++) {
@@ -110,8 +108,6 @@ int main(void)
         ar_trainer_destroy(&u);
     }
     ar_graph_destroy(&w);
-    ar_tensor_free(&xt);
-    ar_tensor_free(&xv);
-    ar_graph_destroy(&g);
+    patch_fixture_free(&f);
     TEST_MAIN_END();
 }
