@@ -45,13 +45,13 @@ static void par_run_spawn(int n, ar_par_fn fn, void *ctx)
  * held by the one call using the pool; a call that finds it taken (another
  * application thread, or a call from inside a worker) spawns threads.
  *
- * Waiting spins for up to AR_PAR_SPIN_NS before sleeping on a condition
- * variable, on both sides: a training step makes hundreds of calls a few
- * hundred microseconds apart, and a futex wake-up costs tens of
- * microseconds each way (the caller idled ~8% of a 2-thread resnet20 step,
- * `perf stat`: 1.83 CPUs used of 2). Bounded, so idle workers sleep (as
- * libgomp's workers do after GOMP_SPINCOUNT). Generation and pending count
- * are atomics; the job's fields are read under `m`, written with the
+ * Waiting spins (then yields: spin_until) for up to AR_PAR_SPIN_NS before
+ * sleeping on a condition variable, on both sides: a training step makes
+ * hundreds of calls a few hundred microseconds apart, and a futex wake-up
+ * costs tens of microseconds each way (the caller idled ~8% of a 2-thread
+ * resnet20 step, `perf stat`: 1.83 CPUs used of 2). Bounded, so idle
+ * workers sleep (as libgomp's workers do after GOMP_SPINCOUNT). Generation
+ * and pending count are atomics; the job's fields are read under `m`, written with the
  * generation under `m`, so a worker never mixes two calls' fields. */
 #define AR_PAR_SPIN_NS 200000
 

@@ -3,7 +3,8 @@
  * on timing. Threads come from one process-wide pool of workers, started
  * on first use and kept (a training step makes ~230 calls; creating and
  * joining threads per call cost ~17 us of the caller's CPU each, plus the
- * wake-up); workers and caller spin briefly before sleeping (par.c); a call made while the pool is in use (another application
+ * wake-up); workers and caller spin, then yield, up to 200 us before
+ * sleeping (par.c); a call made while the pool is in use (another application
  * thread, or from inside a worker) creates and joins its own threads. If a
  * thread cannot be created, its share runs on the caller. */
 #ifndef AR_NN_PAR_H

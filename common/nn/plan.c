@@ -289,8 +289,8 @@ ar_plan_t *ar_plan_new(ar_graph_t *g, const ar_plan_opts_t *opts, ar_err_t *err)
     p->grad_off = calloc(nn, sizeof *p->grad_off);
     p->zstamp = calloc(nn, sizeof *p->zstamp);
     if (!p->out || !p->dout || !p->valid || !p->need || !p->frozen || !p->state || !p->pgrad ||
-        !p->fold_bn || !p->fuse_relu || !p->fold_w || !p->fold_b || !p->xs || !p->dxs || !p->cmax || !p->act_off ||
-        !p->grad_off || !p->zstamp)
+        !p->fold_bn || !p->fuse_relu || !p->fold_w || !p->fold_b || !p->xs || !p->dxs ||
+        !p->cmax || !p->act_off || !p->grad_off || !p->zstamp)
         goto nomem;
     for (int i = 0; i < p->nn; i++) p->frozen[i] = (unsigned char)g->nodes[i].frozen;
     analyse(p);
