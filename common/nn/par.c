@@ -51,8 +51,9 @@ static void par_run_spawn(int n, ar_par_fn fn, void *ctx)
  * costs tens of microseconds each way (the caller idled ~8% of a 2-thread
  * resnet20 step, `perf stat`: 1.83 CPUs used of 2). Bounded, so idle
  * workers sleep (as libgomp's workers do after GOMP_SPINCOUNT). Generation
- * and pending count are atomics; the job's fields are read under `m`, written with the
- * generation under `m`, so a worker never mixes two calls' fields. */
+ * and pending count are atomics; the job's fields are read under `m`,
+ * written with the generation under `m`, so a worker never mixes two calls'
+ * fields. */
 #define AR_PAR_SPIN_NS 200000
 
 static struct {
