@@ -11,6 +11,7 @@
 
 #include <assert.h>
 
+#include "nn/basic_ops.h"
 #include "nn/conv_direct.h"
 #include "nn/depthwise.h"
 
@@ -78,10 +79,13 @@ void ar_conv2d_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float
     conv_check(c, x, y);
     assert(scratch || ar_conv2d_scratch_floats(c, (int)x->shape[0], (int)x->shape[2],
                                                (int)x->shape[3]) == 0);
-    if (conv_is_depthwise(c))
+    if (conv_is_depthwise(c)) {
         ar_depthwise_forward(c, x, weight, bias, y, scratch);
-    else
-        ar_conv_direct_forward(c, x, weight, bias, y, scratch);
+        if (c->relu) /* no fused store in the depthwise paths: one more pass */
+            ar_relu_forward(y, y);
+    } else {
+        ar_conv_direct_forward(c, x, weight, bias, y, scratch); /* c->relu in its unpack */
+    }
 }
 
 void ar_conv2d_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,

@@ -27,6 +27,8 @@ typedef struct ar_conv_cfg {
     int groups;         /* cin and cout divisible by groups */
     int threads;        /* threads the kernels may use; 0 or 1: the caller's only.
                          * Results do not depend on it; scratch grows with it. */
+    int relu;           /* forward only: max(0, .) after the bias, a ReLU fused in
+                         * (plan.c, eval with a folded BN); 0: plain conv */
 } ar_conv_cfg_t;
 
 /* Output spatial size for input h, w; 0 or negative means invalid. */

@@ -314,7 +314,7 @@ static void forward_chunk(const direct_job_t *j, int ci, float *scratch)
         const float *wg = j->weight + (size_t)g * cog * K;
         conv_gemm(wg, cog, K, off, xp, p.gf.Lr, out, ap);
         ar_il_unpack(&p.gf, out, cog, j->y->data + n0 * yimg, yimg, g * cog,
-                  j->bias ? j->bias + g * cog : NULL, 0);
+                  j->bias ? j->bias + g * cog : NULL, 0, c->relu);
     }
 }
 
@@ -374,7 +374,7 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
             ar_il_offsets(c, &p.gd, off2);
             ar_il_pack(&p.gd, j->dy->data + n0 * yimg, yimg, g * cog, dyp);
             conv_gemm(wt, cig, K2, off2, dyp, p.gd.Lr, dxo, ap);
-            ar_il_unpack(&p.gd, dxo, cig, j->dx->data + n0 * ximg, ximg, g * cig, NULL, 1);
+            ar_il_unpack(&p.gd, dxo, cig, j->dx->data + n0 * ximg, ximg, g * cig, NULL, 1, 0);
         }
     }
 }

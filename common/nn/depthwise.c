@@ -207,7 +207,7 @@ static void dw_il_forward_worker(void *ctx, int tid, int T)
             ar_il_pack(&p.gx, q->j.x->data + n0 * ximg, ximg, k, sc + p.xp);
             ar_mk_shiftsum(sc + p.xp, off, q->j.weight + (size_t)k * taps, taps, p.gx.Lr, sc + p.out);
             ar_il_unpack(&p.gx, sc + p.out, 1, q->j.y->data + n0 * yimg, yimg, k,
-                         q->j.bias ? q->j.bias + k : NULL, 0);
+                         q->j.bias ? q->j.bias + k : NULL, 0, 0);
         }
     }
 }
@@ -243,7 +243,8 @@ static void dw_il_backward_worker(void *ctx, int tid, int T)
                     wf[t] = wk[taps - 1 - t];
                 ar_il_pack(&p.gd, q->j.dy->data + n0 * yimg, yimg, k, sc + p.dyp);
                 ar_mk_shiftsum(sc + p.dyp, off2, wf, taps, p.gd.Lr, sc + p.dxo);
-                ar_il_unpack(&p.gd, sc + p.dxo, 1, q->j.dx->data + n0 * ximg, ximg, k, NULL, 1);
+                ar_il_unpack(&p.gd, sc + p.dxo, 1, q->j.dx->data + n0 * ximg, ximg, k, NULL, 1,
+                             0);
             }
         }
         if (q->j.dbias)

@@ -343,7 +343,7 @@ void ar_il_offsets(const ar_conv_cfg_t *c, const ar_il_geom_t *g, int32_t *off)
  * [chan0, chan0+M) of nb images of dst (ho x wo planes, image stride img):
  * overwrite plus bias (bias may be NULL), or add when add != 0. */
 void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, size_t img,
-                      int chan0, const float *bias, int add)
+                      int chan0, const float *bias, int add, int relu)
 {
     const size_t howo = (size_t)g->ho * g->wo;
     for (int m = 0; m < M; m++) {
@@ -354,10 +354,15 @@ void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, si
             for (int oh = 0; oh < g->ho; oh++) {
                 float *dr = d + (size_t)oh * g->wo;
                 const float *sr = s + (size_t)oh * g->rs;
-                if (add)
+                if (add) {
                     for (int ow = 0; ow < g->wo; ow++)
                         dr[ow] += sr[ow];
-                else if (b0 == 0.0f)
+                } else if (relu) { /* as ar_relu_forward after the plain store */
+                    for (int ow = 0; ow < g->wo; ow++) {
+                        const float v = b0 == 0.0f ? sr[ow] : sr[ow] + b0;
+                        dr[ow] = v > 0.0f ? v : 0.0f;
+                    }
+                } else if (b0 == 0.0f)
                     copy_row(dr, sr, g->wo);
                 else
                     for (int ow = 0; ow < g->wo; ow++)

@@ -78,9 +78,10 @@ void ar_il_offsets(const ar_conv_cfg_t *c, const ar_il_geom_t *g, int32_t *off);
 
 /* Rows [0, M) of out (row stride Lr, positions of g) into channels
  * [chan0, chan0+M) of nb images of dst (ho x wo planes, image stride img):
- * overwrite plus bias (bias may be NULL), or add when add != 0. */
+ * overwrite plus bias (bias may be NULL; then max(0, .) when relu), or add
+ * when add != 0 (relu ignored). */
 void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, size_t img, int chan0,
-                  const float *bias, int add);
+                  const float *bias, int add, int relu);
 
 /* Inverse of ar_il_unpack for gradients, transposed: dst [Lr, ldt] gets at
  * (p, m) channel chan0+m of src at position p, zeros at dropped positions

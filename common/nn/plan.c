@@ -82,11 +82,14 @@ static int plan_pools(ar_plan_t *p)
         s[i].end = i == last ? n : (p->cmax[i] > i ? p->cmax[i] : i);
         if (p->o.grads && read_by_backward(p, i)) s[i].end = n;
     }
-    /* a folded conv writes its BN's output while reading its own input, a
-     * BN its fused ReLU's */
-    for (int i = 0; i < n; i++) {
-        if (p->fold_bn[i] >= 0) s[p->fold_bn[i]].start = i;
+    /* a folded conv writes its BN's output (or that BN's fused ReLU's) while
+     * reading its own input, a BN its fused ReLU's: those outputs live from
+     * their earliest writer on */
+    for (int i = n - 1; i >= 0; i--) {
         if (p->fuse_relu[i] >= 0) s[p->fuse_relu[i]].start = i;
+        if (p->fold_bn[i] >= 0) s[p->fold_bn[i]].start = i;
+        if (p->fold_bn[i] >= 0 && p->fuse_relu[p->fold_bn[i]] >= 0)
+            s[p->fuse_relu[p->fold_bn[i]]].start = i;
     }
     if (!(p->act_bytes = ar_span_pack(s, n))) goto nomem;
     for (int i = 0; i < n; i++) p->act_off[i] = s[i].off;
@@ -411,12 +414,14 @@ static void clobber(ar_plan_t *p, int i)
     }
 }
 
-/* Conv i with BN j folded in, written into j's output. */
-static void forward_folded(ar_plan_t *p, int i, int j)
+/* Conv i with BN j folded in, written into j's output, or with j's fused
+ * ReLU k >= 0 into k's (relu in the conv's store). */
+static void forward_folded(ar_plan_t *p, int i, int j, int k)
 {
     const ar_node_t *cv = &p->g->nodes[i], *bn = &p->g->nodes[j];
     ar_conv_cfg_t cc = cv->cfg.conv.c;
     cc.threads = p->o.threads;
+    cc.relu = k >= 0;
     const ar_conv_cfg_t *c = &cc;
     size_t wn = (size_t)ar_tensor_numel(&cv->params[0].value);
     memcpy(p->fold_w[i], cv->params[0].value.data, wn * sizeof(float));
@@ -424,16 +429,18 @@ static void forward_folded(ar_plan_t *p, int i, int j)
         memcpy(p->fold_b[i], cv->params[1].value.data, (size_t)c->cout * sizeof(float));
     else
         memset(p->fold_b[i], 0, (size_t)c->cout * sizeof(float));
-    int k = bn->cfg.bn.affine ? 2 : 0;
-    ar_bn_fold_into_conv(&bn->cfg.bn.c, k ? bn->params[0].value.data : NULL,
-                         k ? bn->params[1].value.data : NULL, bn->params[k].value.data,
-                         bn->params[k + 1].value.data, p->fold_w[i], (int)(wn / (size_t)c->cout),
+    int a = bn->cfg.bn.affine ? 2 : 0;
+    ar_bn_fold_into_conv(&bn->cfg.bn.c, a ? bn->params[0].value.data : NULL,
+                         a ? bn->params[1].value.data : NULL, bn->params[a].value.data,
+                         bn->params[a + 1].value.data, p->fold_w[i], (int)(wn / (size_t)c->cout),
                          p->fold_b[i]);
-    ar_conv2d_forward(c, input_of(p, cv->inputs[0]), p->fold_w[i], p->fold_b[i], &p->out[j],
+    const int o = k >= 0 ? k : j;
+    ar_conv2d_forward(c, input_of(p, cv->inputs[0]), p->fold_w[i], p->fold_b[i], &p->out[o],
                       p->scratch);
     p->valid[i] = 0;
-    p->valid[j] = 1;
-    clobber(p, j);
+    p->valid[j] = k < 0;
+    p->valid[o] = 1;
+    clobber(p, o);
 }
 
 /* Whether BN node i is computed by its folded conv in a forward of
@@ -445,11 +452,12 @@ static int folded_here(const ar_plan_t *p, int i, int first, ar_mode_t mode)
            nd->inputs[0] >= first && p->fold_bn[nd->inputs[0]] == i;
 }
 
-/* The ReLU that node i runs fused in a forward of [first, last], or -1. */
-static int fused_here(const ar_plan_t *p, int i, int first, int last, ar_mode_t mode)
+/* The ReLU that node i runs fused (or, a BN folded into its conv, that the
+ * conv runs) in a forward ending at `last`, or -1. */
+static int fused_here(const ar_plan_t *p, int i, int last)
 {
     const int j = p->fuse_relu[i];
-    return j >= 0 && j <= last && !folded_here(p, i, first, mode) ? j : -1;
+    return j >= 0 && j <= last ? j : -1;
 }
 
 int ar_plan_forward_range(ar_plan_t *p, int first, int last, ar_mode_t mode, ar_err_t *err)
@@ -462,8 +470,8 @@ int ar_plan_forward_range(ar_plan_t *p, int first, int last, ar_mode_t mode, ar_
         if (folded_here(p, i, first, mode))
             continue; /* computed by its folded conv */
         if (nd->op == AR_OP_RELU && nd->inputs[0] >= first &&
-            fused_here(p, nd->inputs[0], first, last, mode) == i)
-            continue; /* computed by its BN */
+            fused_here(p, nd->inputs[0], last) == i)
+            continue; /* computed by its BN, or by the conv that BN is folded into */
         for (int j = 0; j < nd->ninputs; j++) {
             int k = nd->inputs[j];
             if (k >= 0 && !p->valid[k])
@@ -473,10 +481,10 @@ int ar_plan_forward_range(ar_plan_t *p, int first, int last, ar_mode_t mode, ar_
             p->xs[j] = input_of(p, k);
         }
         if (mode == AR_MODE_EVAL && p->fold_bn[i] >= 0 && p->fold_bn[i] <= last) {
-            forward_folded(p, i, p->fold_bn[i]);
+            forward_folded(p, i, p->fold_bn[i], fused_here(p, p->fold_bn[i], last));
             continue;
         }
-        const int fr = fused_here(p, i, first, last, mode), o = fr >= 0 ? fr : i;
+        const int fr = fused_here(p, i, last), o = fr >= 0 ? fr : i;
         ar_op_run_t r = {.node = nd, .x = p->xs, .y = &p->out[o], .state = p->state[i],
                          .scratch = p->scratch, .train = mode == AR_MODE_TRAIN,
                          .threads = p->o.threads, .relu = fr >= 0};

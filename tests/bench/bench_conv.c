@@ -101,7 +101,7 @@ int main(int argc, char **argv)
             continue;
         const int pad = L->k / 2;
         ar_conv_cfg_t c = {L->cin, L->cout, L->k, L->k, L->stride, L->stride, pad, pad, 1, 1,
-                           L->groups, threads};
+                           L->groups, threads, 0};
         const int ho = ar_conv2d_out_h(&c, L->hw), wo = ar_conv2d_out_w(&c, L->hw);
         ar_tensor_t x = ar_tensor_4d(batch, L->cin, L->hw, L->hw), dx = x;
         ar_tensor_t y = ar_tensor_4d(batch, L->cout, ho, wo), dy = y;

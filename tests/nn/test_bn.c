@@ -170,7 +170,7 @@ static void check_eval(int affine, uint64_t seed)
 /* conv (+bias) then eval BN equals the folded conv. */
 static void check_fold(int conv_bias, uint64_t seed)
 {
-    ar_conv_cfg_t cc = {3, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    ar_conv_cfg_t cc = {3, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0};
     ar_bn_cfg_t bc = {4, 1e-5f, 0.1f, 1, 0};
     const int n = 2, h = 6, w = 6, wsz = 3 * 3 * 3;
     ar_tensor_t x = ar_tensor_4d(n, 3, h, w), y = ar_tensor_4d(n, 4, h, w), yf = y;

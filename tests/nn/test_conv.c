@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "core/tensor.h"
+#include "nn/basic_ops.h"
 #include "nn/conv.h"
 #include "nn_testutil.h"
 
@@ -181,7 +182,7 @@ static void check_case(const char *name, ar_conv_cfg_t c, int n, int h, int w, i
 
 static ar_conv_cfg_t cfg(int cin, int cout, int kh, int kw, int s, int p, int d, int groups)
 {
-    ar_conv_cfg_t c = {cin, cout, kh, kw, s, s, p, p, d, d, groups, 1};
+    ar_conv_cfg_t c = {cin, cout, kh, kw, s, s, p, p, d, d, groups, 1, 0};
     return c;
 }
 
@@ -256,6 +257,36 @@ static void test_scratch_monotone(void)
     CHECK(bad == 0, "scratch of a batch smaller than an earlier one is bigger (%d cases)", bad);
 }
 
+/* cfg.relu = 1 gives ar_relu_forward of the plain forward, bit for bit
+ * (the fused store of a folded conv + BN + ReLU; plan.c), with and
+ * without bias. */
+static void check_relu(const char *name, ar_conv_cfg_t c, int n, int h, int w, uint64_t seed)
+{
+    const int ho = ar_conv2d_out_h(&c, h), wo = ar_conv2d_out_w(&c, w);
+    const size_t nx = (size_t)n * c.cin * h * w, ny = (size_t)n * c.cout * ho * wo;
+    const size_t nw = wt_size(&c);
+    ar_tensor_t x = ar_tensor_4d(n, c.cin, h, w), y = ar_tensor_4d(n, c.cout, ho, wo), yr = y;
+    ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&yr);
+    float *wt = malloc(nw * sizeof *wt), *b = malloc(c.cout * sizeof *b);
+    tu_fill(x.data, nx, seed, -1, 1), tu_fill(wt, nw, seed + 1, -1, 1);
+    tu_fill(b, c.cout, seed + 2, -1, 1);
+    const size_t ns = ar_conv2d_scratch_floats(&c, n, h, w);
+    float *scratch = ns ? malloc(ns * sizeof *scratch) : NULL;
+    for (int bias = 0; bias < 2; bias++) {
+        ar_conv_cfg_t cr = c;
+        cr.relu = 1;
+        ar_conv2d_forward(&c, &x, wt, bias ? b : NULL, &y, scratch);
+        ar_relu_forward(&y, &y);
+        ar_conv2d_forward(&cr, &x, wt, bias ? b : NULL, &yr, scratch);
+        int neg = 0, pos = 0;
+        for (size_t i = 0; i < ny; i++) neg += y.data[i] == 0.0f, pos += y.data[i] > 0.0f;
+        CHECK(memcmp(y.data, yr.data, ny * sizeof(float)) == 0 && neg > 0 && pos > 0,
+              "%s (bias %d): fused relu differs from conv then relu", name, bias);
+    }
+    free(wt), free(b), free(scratch);
+    ar_tensor_free(&x), ar_tensor_free(&y), ar_tensor_free(&yr);
+}
+
 int main(void)
 {
     test_scratch_monotone();
@@ -264,11 +295,11 @@ int main(void)
     check_case("3x3 s1 p1 bias", cfg(3, 4, 3, 3, 1, 1, 1, 1), 2, 7, 7, 1, 1, 11);
     check_case("3x3 s1 p0 batch1", cfg(2, 3, 3, 3, 1, 0, 1, 1), 1, 6, 5, 1, 1, 12);
     {
-        ar_conv_cfg_t c = {4, 6, 3, 2, 2, 2, 0, 1, 1, 1, 1, 0}; /* non-square, stride 2 odd */
+        ar_conv_cfg_t c = {4, 6, 3, 2, 2, 2, 0, 1, 1, 1, 1, 0, 0}; /* non-square, stride 2 odd */
         check_case("3x2 s2 p(0,1) nobias", c, 1, 9, 8, 0, 1, 13);
     }
     {
-        ar_conv_cfg_t c = {3, 4, 2, 3, 2, 1, 1, 0, 1, 2, 1, 0}; /* mixed stride/dilation */
+        ar_conv_cfg_t c = {3, 4, 2, 3, 2, 1, 1, 0, 1, 2, 1, 0, 0}; /* mixed stride/dilation */
         check_case("2x3 s(2,1) d(1,2)", c, 2, 7, 9, 1, 1, 14);
     }
     check_case("3x3 d2 p2 groups2", cfg(4, 6, 3, 3, 1, 2, 2, 2), 2, 9, 9, 1, 1, 15);
@@ -289,7 +320,7 @@ int main(void)
     check_case("depthwise 3x3 p1 odd", cfg(2, 2, 3, 3, 1, 1, 1, 2), 2, 5, 7, 1, 1, 26);
     check_case("depthwise 5x5 p2 big plane", cfg(3, 3, 5, 5, 1, 2, 1, 3), 2, 19, 17, 1, 0, 27);
     {
-        ar_conv_cfg_t c = {2, 2, 1, 3, 1, 2, 0, 1, 1, 1, 2, 0};
+        ar_conv_cfg_t c = {2, 2, 1, 3, 1, 2, 0, 1, 1, 1, 2, 0, 0};
         check_case("depthwise 1x3 s(1,2)", c, 2, 5, 8, 1, 1, 24);
     }
     /* 1x1: direct path (plane >= 256) and gemm path (small plane, stride) */
@@ -307,7 +338,7 @@ int main(void)
     check_case("cl16 s2 16-20", cfg(16, 20, 3, 3, 2, 1, 1, 1), 1, 7, 7, 1, 1, 48);
     check_case("cl16 s2 groups2 32-40", cfg(32, 40, 3, 3, 2, 1, 1, 2), 3, 9, 8, 0, 0, 49);
     {
-        ar_conv_cfg_t c = {16, 32, 3, 3, 3, 2, 1, 1, 2, 1, 1, 0}; /* mixed stride/dilation */
+        ar_conv_cfg_t c = {16, 32, 3, 3, 3, 2, 1, 1, 2, 1, 1, 0, 0}; /* mixed stride/dilation */
         check_case("cl16 s(3,2) d(2,1)", c, 2, 11, 10, 1, 0, 50);
     }
     /* wide layers (resnet18 shapes, small planes): stride-1 convs whose
@@ -354,5 +385,11 @@ int main(void)
     check_threads("rounds 16x16", cfg(64, 64, 3, 3, 1, 1, 1, 1), 60, 16, 16, 68);
     check_threads("xw 4x4", cfg(64, 64, 3, 3, 1, 1, 1, 1), 90, 4, 4, 66);
     check_threads("wide strided", cfg(64, 64, 3, 3, 2, 1, 1, 1), 20, 8, 8, 67);
+    check_relu("relu 3x3", cfg(8, 8, 3, 3, 1, 1, 1, 1), 5, 8, 8, 80);
+    check_relu("relu strided", cfg(4, 6, 3, 3, 2, 1, 1, 1), 3, 9, 9, 81);
+    check_relu("relu 1x1", cfg(3, 5, 1, 1, 1, 0, 1, 1), 2, 16, 16, 82);
+    check_relu("relu xw 4x4", cfg(64, 64, 3, 3, 1, 1, 1, 1), 6, 4, 4, 83);
+    check_relu("relu depthwise", cfg(6, 6, 3, 3, 1, 1, 1, 6), 4, 9, 9, 84);
+    check_relu("relu depthwise big", cfg(8, 8, 3, 3, 1, 1, 1, 8), 3, 20, 20, 85);
     TEST_MAIN_END();
 }

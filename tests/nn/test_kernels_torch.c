@@ -45,7 +45,8 @@ static void conv_case(const char *name, const int *s, const float *x, const floa
                       const float *b, const float *y, const float *dy, const float *dx,
                       const float *dw, const float *db, int threads)
 {
-    ar_conv_cfg_t c = {s[1], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], threads};
+    ar_conv_cfg_t c = {s[1], s[4],  s[5],  s[6],  s[7],  s[8], s[9],
+                       s[10], s[11], s[12], s[13], threads, 0};
     const int n = s[0], h = s[2], wd = s[3];
     const int ho = ar_conv2d_out_h(&c, h), wo = ar_conv2d_out_w(&c, wd);
     ar_tensor_t xt = view(x, n, c.cin, h, wd), dyt = view(dy, n, c.cout, ho, wo);
