@@ -59,31 +59,42 @@ void ar_linear_backward(const ar_tensor_t *x, const float *weight, const ar_tens
         }
 }
 
-/* Elements per block: y may alias any input, so a block is summed into a
- * local buffer before it is written. */
-#define AR_ADD_BLOCK 512
-
 void ar_add_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y)
 {
-    ar_add_forward_span(xs, n, y, 0, ar_tensor_numel(y));
+    ar_add_forward_span(xs, n, y, 0, ar_tensor_numel(y), 0);
 }
 
+typedef float add_vf __attribute__((vector_size(64)));
+typedef int add_vi __attribute__((vector_size(64)));
+
+/* 16 floats at a time, each group loaded from every input before it is
+ * stored: y may alias any input. Summed in input order; relu as
+ * ar_relu_forward (x > 0 ? x : +0, here an AND with the comparison). The
+ * earlier version summed 512-float blocks in a stack buffer through two
+ * memcpy calls per block: 4% of resnet20 inference. */
 void ar_add_forward_span(const ar_tensor_t *const *xs, int n, ar_tensor_t *y, int64_t lo,
-                         int64_t hi)
+                         int64_t hi, int relu)
 {
     assert(n >= 1 && 0 <= lo && lo <= hi && hi <= ar_tensor_numel(y));
     for (int k = 0; k < n; k++)
         assert(ar_tensor_numel(xs[k]) == ar_tensor_numel(y));
-    float buf[AR_ADD_BLOCK];
-    for (int64_t i0 = lo; i0 < hi; i0 += AR_ADD_BLOCK) {
-        const int len = (int)(hi - i0 < AR_ADD_BLOCK ? hi - i0 : AR_ADD_BLOCK);
-        memcpy(buf, xs[0]->data + i0, (size_t)len * sizeof(float));
+    int64_t i = lo;
+    for (; i + 16 <= hi; i += 16) {
+        add_vf s, t;
+        memcpy(&s, xs[0]->data + i, sizeof s);
         for (int k = 1; k < n; k++) {
-            const float *xp = xs[k]->data + i0;
-            for (int i = 0; i < len; i++)
-                buf[i] += xp[i];
+            memcpy(&t, xs[k]->data + i, sizeof t);
+            s += t;
         }
-        memcpy(y->data + i0, buf, (size_t)len * sizeof(float));
+        if (relu)
+            s = (add_vf)((add_vi)s & (s > 0.0f));
+        memcpy(y->data + i, &s, sizeof s);
+    }
+    for (; i < hi; i++) {
+        float v = xs[0]->data[i];
+        for (int k = 1; k < n; k++)
+            v += xs[k]->data[i];
+        y->data[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
     }
 }
 

@@ -18,9 +18,10 @@ void ar_linear_backward(const ar_tensor_t *x, const float *weight, const ar_tens
 
 /* y = sum of n inputs of y's shape */
 void ar_add_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y);
-/* The same on the elements [lo, hi) only (for splitting over threads). */
+/* The same on the elements [lo, hi) only (for splitting over threads);
+ * relu = 1: then max(0, .), a fused ReLU (plan.h). */
 void ar_add_forward_span(const ar_tensor_t *const *xs, int n, ar_tensor_t *y, int64_t lo,
-                         int64_t hi);
+                         int64_t hi, int relu);
 /* concat along channels (dim 1) of 4-D inputs; backward adds slices to dxs */
 void ar_concat_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y);
 void ar_concat_backward(const ar_tensor_t *dy, ar_tensor_t *const *dxs, int n);

@@ -204,7 +204,7 @@ static int add_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_pa
 
 static void add_forward_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
 {
-    ar_add_forward_span(r->x, r->node->ninputs, r->y, lo, hi);
+    ar_add_forward_span(r->x, r->node->ninputs, r->y, lo, hi, r->relu);
 }
 
 static void add_forward(const ar_op_run_t *r)
@@ -212,15 +212,34 @@ static void add_forward(const ar_op_run_t *r)
     ew_run(r, ar_tensor_numel(r->y), add_forward_range);
 }
 
+/* With a fused ReLU (r->relu: y and dy are the ReLU's): dx[j] += the ReLU's
+ * input gradient, 0 + (y > 0 ? dy : 0) as ar_relu_backward writes it into
+ * its zeroed buffer (the same bits, signed zeros included), made once per
+ * block of 512 and added to every input's gradient. */
+static void dy_relu_into_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    const float *yp = r->y->data, *gp = r->dy->data;
+    float m[512];
+    for (int64_t i0 = lo; i0 < hi; i0 += 512) {
+        const int len = (int)(hi - i0 < 512 ? hi - i0 : 512);
+        for (int i = 0; i < len; i++) {
+            const float g = gp[i0 + i];
+            m[i] = 0.0f + (yp[i0 + i] > 0.0f ? g : 0.0f);
+        }
+        for (int j = 0; j < r->node->ninputs; j++)
+            if (r->dx[j]) add_into(r->dx[j]->data + i0, m, len);
+    }
+}
+
 static void add_backward(const ar_op_run_t *r)
 {
-    ew_run(r, ar_tensor_numel(r->dy), dy_into_range);
+    ew_run(r, ar_tensor_numel(r->dy), r->relu ? dy_relu_into_range : dy_into_range);
 }
 
 const ar_op_def_t ar_op_add_def = {
     .name = "add", .min_inputs = 1, .max_inputs = 0,
     .infer = add_infer, .forward = add_forward, .backward = add_backward,
-    .bwd_skips = AR_BWD_NO_X | AR_BWD_NO_Y,
+    .bwd_skips = AR_BWD_NO_X | AR_BWD_NO_Y, .fuses_relu = 1,
 };
 
 /* ---- concat (channels) -------------------------------------------------------- */

@@ -127,6 +127,15 @@ static void test_add(void)
     for (size_t i = 0; i < n; i++)
         bad += y.data[i] != (a.data[i] + b.data[i]) + c.data[i];
     CHECK(bad == 0, "add: %d wrong", bad);
+    /* with the ReLU fused in, over two spans (one not a multiple of 16):
+     * relu(add) bit for bit */
+    ar_tensor_t r = a, yr = a;
+    ar_tensor_alloc(&r), ar_tensor_alloc(&yr);
+    ar_relu_forward(&y, &r);
+    ar_add_forward_span(xs, 3, &yr, 0, 701, 1);
+    ar_add_forward_span(xs, 3, &yr, 701, (int64_t)n, 1);
+    CHECK(memcmp(yr.data, r.data, n * sizeof(float)) == 0, "add with fused relu differs");
+    ar_tensor_free(&r), ar_tensor_free(&yr);
     /* output aliasing the second input */
     ar_add_forward(xs, 3, &b);
     CHECK(memcmp(b.data, y.data, n * sizeof(float)) == 0, "add into an input differs");
