@@ -5,7 +5,12 @@
 # threads. Every row is one process of ours and one of PyTorch, back to back,
 # so each peak-memory figure belongs to that row only.
 #
-#   tests/bench/graph_vs_torch.sh [--build DIR] [--threads "1 2"] [--reps N] [--cpu-time]
+#   tests/bench/graph_vs_torch.sh [--build DIR] [--threads "1 2"] [--reps N] [--rounds K] [--cpu-time]
+#
+# --rounds K runs each row K times, ours and PyTorch alternating, and prints
+# the median rate of each side, the ratio of the medians and the range of
+# the K per-round ratios: on a shared machine one slow minute moves a single
+# round by 20% (either side), the median of 3 far less.
 #
 # Default clock: wall (the only honest one for 2 threads; needs an idle
 # machine - the script prints the load average before and after). --cpu-time
@@ -15,14 +20,15 @@
 # (PyTorch's ~300 MB of libraries are not counted), and the raw peak.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=build threads="1 2" reps=3 clock=--wall
+build=build threads="1 2" reps=3 rounds=1 clock=--wall
 while [ $# -gt 0 ]; do
     case "$1" in
     --build) build=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --cpu-time) clock=""; shift ;;
-    *) echo "usage: $0 [--build DIR] [--threads \"1 2\"] [--reps N] [--cpu-time]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--build DIR] [--threads \"1 2\"] [--reps N] [--rounds K] [--cpu-time]" >&2; exit 2 ;;
     esac
 done
 ours=$build/tests/bench/bench_graph
@@ -39,31 +45,48 @@ rows=(
 )
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "# $(date -u '+%F %T') UTC, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), clock ${clock:---cpu-time}, batch 128, best of $reps"
-echo "| row | threads | ours img/s | torch img/s | ours/torch | ours peak MB (raw) | torch peak MB (raw) |"
-echo "|---|---|---|---|---|---|---|"
+echo "# $(date -u '+%F %T') UTC, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), clock ${clock:---cpu-time}, batch 128, best of $reps, $rounds round(s)"
+if [ "$rounds" -gt 1 ]; then
+    echo "| row | threads | ours img/s (median) | torch img/s (median) | ours/torch (medians) | round ratios | ours peak MB (raw) | torch peak MB (raw) |"
+    echo "|---|---|---|---|---|---|---|---|"
+else
+    echo "| row | threads | ours img/s | torch img/s | ours/torch | ours peak MB (raw) | torch peak MB (raw) |"
+    echo "|---|---|---|---|---|---|---|"
+fi
 for t in $threads; do
     for row in "${rows[@]}"; do
         IFS='|' read -r label model phase input <<<"$row"
         only=--eval-only
         [ "$phase" = train ] && only=--train-only
         args=(--models "$model" --batch 128 --input "$input" --threads "$t" --reps "$reps" $only $clock)
-        OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$ours" "${args[@]}" >"$tmp/ours"
-        OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t /usr/bin/python3 tests/bench/bench_graph_torch.py \
-            "${args[@]}" --json >"$tmp/torch"
-        /usr/bin/python3 - "$label" "$t" "$tmp/ours" "$tmp/torch" <<'EOF'
-import json, sys
-label, t, fo, ft = sys.argv[1:]
+        for r in $(seq 1 "$rounds"); do
+            OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$ours" "${args[@]}" >"$tmp/ours.$r"
+            OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t /usr/bin/python3 tests/bench/bench_graph_torch.py \
+                "${args[@]}" --json >"$tmp/torch.$r"
+        done
+        /usr/bin/python3 - "$label" "$t" "$rounds" "$tmp" <<'EOF2'
+import json, statistics, sys
+label, t, rounds, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 def get(f):
     for line in open(f):
         if line.startswith("BENCH "):
             return json.loads(line[6:])
     sys.exit("graph_vs_torch: no BENCH line in " + f)
-o, p = get(fo), get(ft)
-mem = lambda d: "%.0f (%.0f)" % (d["rss_peak_mb"] - d["rss_start_mb"], d["rss_peak_mb"])
-print("| %s | %s | %.1f | %.1f | %.2f | %s | %s |" % (label, t, o["img_s"], p["img_s"],
-      o["img_s"] / p["img_s"], mem(o), mem(p)), flush=True)
-EOF
+o = [get("%s/ours.%d" % (tmp, r)) for r in range(1, rounds + 1)]
+p = [get("%s/torch.%d" % (tmp, r)) for r in range(1, rounds + 1)]
+def mem(ds):  # the largest peak of the rounds
+    d = max(ds, key=lambda d: d["rss_peak_mb"] - d["rss_start_mb"])
+    return "%.0f (%.0f)" % (d["rss_peak_mb"] - d["rss_start_mb"], d["rss_peak_mb"])
+mo = statistics.median(d["img_s"] for d in o)
+mp = statistics.median(d["img_s"] for d in p)
+if rounds == 1:
+    print("| %s | %s | %.1f | %.1f | %.2f | %s | %s |" % (label, t, mo, mp, mo / mp, mem(o), mem(p)),
+          flush=True)
+else:
+    rr = [a["img_s"] / b["img_s"] for a, b in zip(o, p)]
+    print("| %s | %s | %.1f | %.1f | %.2f | %.2f-%.2f | %s | %s |" % (label, t, mo, mp, mo / mp,
+          min(rr), max(rr), mem(o), mem(p)), flush=True)
+EOF2
     done
 done
 echo "# end $(date -u '+%T') UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
