@@ -11,6 +11,14 @@
 void ar_relu_forward(const ar_tensor_t *x, ar_tensor_t *y);        /* y may equal x */
 void ar_relu_backward(const ar_tensor_t *y, const ar_tensor_t *dy, ar_tensor_t *dx);
 
+/* One value of ar_relu_forward: v > 0 ? v : +0 (NaN gives 0). Every op that
+ * runs a ReLU fused in (plan.h) stores this. */
+static inline float ar_relu1(float v) { return v > 0.0f ? v : 0.0f; }
+/* The gradient a ReLU with output y passes back for dy, exactly as
+ * ar_relu_backward leaves it in a zeroed buffer: 0 + (y > 0 ? dy : 0).
+ * Fused ReLUs use it, so they give the same bits, signed zeros included. */
+static inline float ar_relu_grad1(float y, float dy) { return 0.0f + (y > 0.0f ? dy : 0.0f); }
+
 /* x [N, I], weight [O, I], bias [O] or NULL, y [N, O] */
 void ar_linear_forward(const ar_tensor_t *x, const float *weight, const float *bias, ar_tensor_t *y);
 void ar_linear_backward(const ar_tensor_t *x, const float *weight, const ar_tensor_t *dy,

@@ -7,8 +7,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn/basic_ops.h"
 #include "nn/lane_sum.h"
 #include "nn/par.h"
+#include "nn/vec16.h"
 
 /* Elements per thread below which a channel range is not split further. */
 #define AR_BN_GRAIN_ELEMS 32768
@@ -50,33 +52,30 @@ static float lane_sqdev(const float *p, size_t len, float m)
     return s;
 }
 
-typedef float bn_vf __attribute__((vector_size(64)));
-typedef int bn_vi __attribute__((vector_size(64)));
-
 /* *s1 += sum of g[i], *s2 += sum of g[i] * (p[i] - m), with g[i] taken as 0
- * where mask[i] <= 0 when mask is given (a fused ReLU's output): one pass,
- * in 16 lanes as ar_lane_sum (GCC vectorises neither the masked scalar form
- * nor, in C, a vector ?:, hence the AND with the comparison). */
+ * where mask[i] <= 0 when mask is given (a fused ReLU's output; then
+ * ar_relu_grad1's value): one pass, in 16 lanes as ar_lane_sum (GCC does
+ * not vectorise the masked scalar form, hence vec16.h's AND). */
 static void lane_sum_dotdev(const float *g, const float *p, const float *mask, size_t len, float m,
                             double *s1, double *s2)
 {
-    bn_vf a1 = {0}, a2 = {0};
-    const bn_vf mv = (bn_vf){0} + m;
+    ar_vf16 a1 = {0}, a2 = {0};
+    const ar_vf16 mv = (ar_vf16){0} + m;
     size_t i = 0;
     for (; i + 16 <= len; i += 16) {
-        bn_vf gv, pv, yv; /* loaded with memcpy: no function passes a vector (psabi) */
+        ar_vf16 gv, pv, yv;
         memcpy(&gv, g + i, sizeof gv);
         memcpy(&pv, p + i, sizeof pv);
-        if (mask) { /* 0 + masked dy: ar_relu_backward's value into a zeroed buffer */
+        if (mask) { /* ar_relu_grad1 */
             memcpy(&yv, mask + i, sizeof yv);
-            gv = (bn_vf){0} + (bn_vf)((bn_vi)gv & (yv > 0.0f));
+            gv = (ar_vf16){0} + (ar_vf16)((ar_vi16)gv & (yv > 0.0f));
         }
         a1 += gv;
         a2 += gv * (pv - mv);
     }
     float t1 = 0.0f, t2 = 0.0f;
     for (; i < len; i++) {
-        const float gv = !mask ? g[i] : 0.0f + (mask[i] > 0.0f ? g[i] : 0.0f);
+        const float gv = mask ? ar_relu_grad1(mask[i], g[i]) : g[i];
         t1 += gv;
         t2 += gv * (p[i] - m);
     }
@@ -99,7 +98,7 @@ static void bn_apply(const ar_tensor_t *x, ar_tensor_t *y, int k, float a, float
         if (relu) {
             for (size_t p = 0; p < hw; p++) {
                 float v = xp[p] * a + b;
-                yp[p] = v > 0.0f ? v : 0.0f;
+                yp[p] = ar_relu1(v);
             }
         } else {
             for (size_t p = 0; p < hw; p++)
@@ -217,8 +216,7 @@ static void bn_backward_range(void *ctx, int64_t k0, int64_t k1)
             if (j->yr) {
                 const float *yp = j->yr->data + off;
                 for (size_t p = 0; p < hw; p++) {
-                    const float gv = 0.0f + (yp[p] > 0.0f ? gp[p] : 0.0f);
-                    dp[p] += a * gv - cx * (xp[p] - mean) - c0;
+                    dp[p] += a * ar_relu_grad1(yp[p], gp[p]) - cx * (xp[p] - mean) - c0;
                 }
             } else {
                 for (size_t p = 0; p < hw; p++)

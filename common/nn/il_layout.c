@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "nn/basic_ops.h"
 
 void ar_conv_tap_range(int off, int stride, int n, int out, int *lo, int *hi)
 {
@@ -357,11 +358,9 @@ void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, si
                 if (add) {
                     for (int ow = 0; ow < g->wo; ow++)
                         dr[ow] += sr[ow];
-                } else if (relu) { /* as ar_relu_forward after the plain store */
-                    for (int ow = 0; ow < g->wo; ow++) {
-                        const float v = b0 == 0.0f ? sr[ow] : sr[ow] + b0;
-                        dr[ow] = v > 0.0f ? v : 0.0f;
-                    }
+                } else if (relu) { /* ar_relu1 of what the plain store writes */
+                    for (int ow = 0; ow < g->wo; ow++)
+                        dr[ow] = ar_relu1(b0 == 0.0f ? sr[ow] : sr[ow] + b0);
                 } else if (b0 == 0.0f)
                     copy_row(dr, sr, g->wo);
                 else

@@ -7,7 +7,9 @@
 
 #include <string.h>
 
-typedef float v16 __attribute__((vector_size(64)));
+#include "nn/vec16.h"
+
+typedef ar_vf16 v16;
 
 /* acc += a * b, fused where the target has FMA (ISO C mode turns off GCC's
  * automatic contraction). */

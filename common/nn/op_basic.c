@@ -213,19 +213,16 @@ static void add_forward(const ar_op_run_t *r)
 }
 
 /* With a fused ReLU (r->relu: y and dy are the ReLU's): dx[j] += the ReLU's
- * input gradient, 0 + (y > 0 ? dy : 0) as ar_relu_backward writes it into
- * its zeroed buffer (the same bits, signed zeros included), made once per
- * block of 512 and added to every input's gradient. */
+ * input gradient (ar_relu_grad1), made once per block of 512 and added to
+ * every input's gradient. */
 static void dy_relu_into_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
 {
     const float *yp = r->y->data, *gp = r->dy->data;
     float m[512];
     for (int64_t i0 = lo; i0 < hi; i0 += 512) {
         const int len = (int)(hi - i0 < 512 ? hi - i0 : 512);
-        for (int i = 0; i < len; i++) {
-            const float g = gp[i0 + i];
-            m[i] = 0.0f + (yp[i0 + i] > 0.0f ? g : 0.0f);
-        }
+        for (int i = 0; i < len; i++)
+            m[i] = ar_relu_grad1(yp[i0 + i], gp[i0 + i]);
         for (int j = 0; j < r->node->ninputs; j++)
             if (r->dx[j]) add_into(r->dx[j]->data + i0, m, len);
     }

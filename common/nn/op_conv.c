@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nn/basic_ops.h"
 #include "nn/batchnorm.h"
 #include "nn/conv.h"
 #include "op_table.h"
@@ -208,7 +209,7 @@ static void bn_backward_eval(const ar_op_run_t *r, const float *g, const float *
             const float *yp = yr ? yr->data + (i * C + ch) * hw : NULL;
             float *dxp = dx ? dx->data + (i * C + ch) * hw : NULL;
             for (int64_t j = 0; j < hw; j++) {
-                const float d = !yp ? dp[j] : 0.0f + (yp[j] > 0.0f ? dp[j] : 0.0f);
+                const float d = yp ? ar_relu_grad1(yp[j], dp[j]) : dp[j];
                 sdy += d;
                 sdyx += (double)d * (xp[j] - rm[ch]);
                 if (dxp) dxp[j] += d * scale;
