@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn/vec16.h"
+#include "nn/vec.h"
 
 void ar_relu_forward(const ar_tensor_t *x, ar_tensor_t *y)
 {
@@ -68,7 +68,7 @@ void ar_add_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y)
 
 /* 16 floats at a time, each group loaded from every input before it is
  * stored: y may alias any input. Summed in input order; relu as ar_relu1
- * (an AND with the comparison, vec16.h). The
+ * (an AND with the comparison, vec.h). The
  * earlier version summed 512-float blocks in a stack buffer through two
  * memcpy calls per block: 4% of resnet20 inference. */
 void ar_add_forward_span(const ar_tensor_t *const *xs, int n, ar_tensor_t *y, int64_t lo,

@@ -10,7 +10,7 @@
 #include "nn/basic_ops.h"
 #include "nn/lane_sum.h"
 #include "nn/par.h"
-#include "nn/vec16.h"
+#include "nn/vec.h"
 
 /* Elements per thread below which a channel range is not split further. */
 #define AR_BN_GRAIN_ELEMS 32768
@@ -55,7 +55,7 @@ static float lane_sqdev(const float *p, size_t len, float m)
 /* *s1 += sum of g[i], *s2 += sum of g[i] * (p[i] - m), with g[i] taken as 0
  * where mask[i] <= 0 when mask is given (a fused ReLU's output; then
  * ar_relu_grad1's value): one pass, in 16 lanes as ar_lane_sum (GCC does
- * not vectorise the masked scalar form, hence vec16.h's AND). */
+ * not vectorise the masked scalar form, hence vec.h's AND). */
 static void lane_sum_dotdev(const float *g, const float *p, const float *mask, size_t len, float m,
                             double *s1, double *s2)
 {

@@ -89,29 +89,6 @@ static ar_il_geom_t phase_dx_geom(const ar_conv_cfg_t *c, int cog, int h, int w,
     return g;
 }
 
-typedef float cd_v8 __attribute__((vector_size(32), aligned(4)));
-typedef int32_t cd_v8i __attribute__((vector_size(32)));
-
-/* d[2v] += s[v] for v from v0, 8 at a time while the 16 floats d[2v ..
- * 2v+15] lie below d[lim]: two contiguous vectors with s interleaved with
- * zeros (the odd floats get + 0.0f; the stride-2 input gradient's scalar
- * loop was 3% of a resnet20 training step). Returns the first v not done. */
-static int add_every_other(float *d, const float *s, int v, int v1, int lim)
-{
-    const cd_v8 z = {0};
-    for (; v + 8 <= v1 && 2 * v + 16 <= lim; v += 8) {
-        cd_v8 x, lo, hi;
-        memcpy(&x, s + v, sizeof x);
-        memcpy(&lo, d + 2 * v, sizeof lo);
-        memcpy(&hi, d + 2 * v + 8, sizeof hi);
-        lo += __builtin_shuffle(x, z, (cd_v8i){0, 8, 1, 9, 2, 10, 3, 11});
-        hi += __builtin_shuffle(x, z, (cd_v8i){4, 12, 5, 13, 6, 14, 7, 15});
-        memcpy(d + 2 * v, &lo, sizeof lo);
-        memcpy(d + 2 * v + 8, &hi, sizeof hi);
-    }
-    return v;
-}
-
 /* dx += the phase-by-phase input gradient (see phase_dx_geom) of one group
  * for a chunk: dy already packed in dyp with geometry gd. */
 static void phase_dx(const ar_conv_cfg_t *c, const ar_il_geom_t *gd, const float *wg,
@@ -158,7 +135,7 @@ static void phase_dx(const ar_conv_cfg_t *c, const ar_il_geom_t *gd, const float
                         const int sw = c->sw, c0 = e - c->pw;
                         int v = vlo;
                         if (sw == 2)
-                            v = add_every_other(dr + c0, sr, v, vhi, w - c0);
+                            v = ar_il_add_stride2(dr + c0, sr, v, vhi, w - c0);
                         for (; v < vhi; v++)
                             dr[sw * v + c0] += sr[v];
                     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn/basic_ops.h"
+#include "nn/vec.h"
 
 void ar_conv_tap_range(int off, int stride, int n, int out, int *lo, int *hi)
 {
@@ -87,8 +88,8 @@ static inline void zero_row(float *d, int n)
     }
 }
 
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
+typedef ar_vf8 v8f;
+typedef ar_vi8 v8i;
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
@@ -137,6 +138,22 @@ static void split_row2(const float *restrict s, int ws, int pw, float *restrict 
         d[(col + pw) & 1][(col + pw) >> 1] = s[col];
     for (int col = done_hi; col < ws; col++)
         d[(col + pw) & 1][(col + pw) >> 1] = s[col];
+}
+
+int ar_il_add_stride2(float *d, const float *s, int v, int v1, int lim)
+{
+    const ar_vf8 z = {0};
+    for (; v + 8 <= v1 && 2 * v + 16 <= lim; v += 8) {
+        ar_vf8 x, lo, hi;
+        memcpy(&x, s + v, sizeof x);
+        memcpy(&lo, d + 2 * v, sizeof lo);
+        memcpy(&hi, d + 2 * v + 8, sizeof hi);
+        lo += __builtin_shuffle(x, z, (ar_vi8){0, 8, 1, 9, 2, 10, 3, 11});
+        hi += __builtin_shuffle(x, z, (ar_vi8){4, 12, 5, 13, 6, 14, 7, 15});
+        memcpy(d + 2 * v, &lo, sizeof lo);
+        memcpy(d + 2 * v + 8, &hi, sizeof hi);
+    }
+    return v;
 }
 
 size_t ar_il_round16(size_t n) { return (n + 15) & ~(size_t)15; }

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "nn/vec16.h"
+#include "nn/vec.h"
 
 typedef ar_vf16 v16;
 
