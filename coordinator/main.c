@@ -32,6 +32,7 @@
 #include "config/job_config.h"
 #include "coordinator.h"
 #include "core/fsutil.h"
+#include "jobs/builtin.h"
 #include "jobs/job_opts.h"
 #include "worker.h"
 

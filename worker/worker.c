@@ -93,6 +93,7 @@ typedef struct wk {
     size_t max;
     void *tstate[AR_REGISTRY_MAX];  /* per task type, created on first use */
     int tinit[AR_REGISTRY_MAX];
+    ar_job_ctx_t task_job;          /* the job as tasks see it: no parsed config */
 } wk_t;
 
 /* One running task: where its results go. */
@@ -158,19 +159,30 @@ static int run_task(wk_t *w, const ar_msg_t *m, ar_err_t *err)
     const ar_task_type_t *tt = reg->tasks[ti];
     if (!w->tinit[ti]) {
         if (tt->init) {
-            int s = tt->init(w->cfg->job, &w->tstate[ti], err);
+            int s = tt->init(&w->task_job, &w->tstate[ti], err);
             if (s) return ar_err_prefix(err, "initialising task type '%s'", tt->name);
         }
         w->tinit[ti] = 1;
     }
+    void *p = NULL;
+    if (tt->params) {
+        const ar_params_schema_t *sch = tt->params();
+        if (!(p = malloc(sch->size))) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+        int s = ar_params_decode(sch, &m->body, p, err);
+        if (s) {
+            free(p);
+            return ar_err_prefix(err, "task %llu from the coordinator", (unsigned long long)m->u.task.id);
+        }
+    }
     run_t r = {.w = w};
-    ar_task_ctx_t t = {.job = w->cfg->job, .id = m->u.task.id, .type = tt->name,
-                       .params = &m->body, .emit_fn = emit_partial, .emit_user = &r,
+    ar_task_ctx_t t = {.job = &w->task_job, .id = m->u.task.id, .type = tt->name,
+                       .params = &m->body, .p = p, .emit_fn = emit_partial, .emit_user = &r,
                        .cancel_flag = &w->hb->cancel};
     ar_fields_t result = {0};
     int s = tt->run(w->tstate[ti], &t, &result, err);
     if (!s) s = send_result(&r, &t, &result, 1, err);
     ar_fields_clear(&result);
+    free(p);
     return s;
 }
 
@@ -250,6 +262,8 @@ int ar_worker_run(const ar_worker_cfg_t *cfg, int *job_failed, ar_err_t *err)
     hb->net.max_bytes = (size_t)cfg->job->run.max_message_mb << 20;
     hb->net.send_timeout_ms = (int)(cfg->job->run.heartbeat_timeout * 1000);
     w->cfg = cfg;
+    w->task_job = *cfg->job;
+    w->task_job.cfg = NULL; /* tasks are self-contained (runtime/registry.h) */
     w->hb = hb;
     w->max = hb->net.max_bytes;
     char id[32];

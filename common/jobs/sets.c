@@ -187,20 +187,15 @@ int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar
     return s;
 }
 
-int ar_set_shard_params(const ar_set_ref_t *s, int set, int64_t start, int64_t count,
-                        uint64_t seed, ar_fields_t *p, ar_err_t *err)
+AR_PARAMS_DEFINE(ar_shard_params, AR_SHARD_PARAMS)
+
+ar_shard_params_t ar_set_shard(const ar_set_ref_t *s, int set, int64_t start, int64_t count,
+                               uint64_t seed)
 {
-    int st = ar_fields_put_int(p, "set", set, err);
-    if (!st) st = ar_fields_put_str(p, "label", s->label, err);
-    if (!st) st = ar_fields_put_str(p, "path", s->path, err);
-    if (!st) st = ar_fields_put_str(p, "split", s->split, err);
-    if (!st) st = ar_fields_put_str(p, "corruption", s->corruption, err);
-    if (!st) st = ar_fields_put_int(p, "severity", s->severity, err);
-    if (!st) st = ar_fields_put_int(p, "generated", s->generated, err);
-    if (!st) st = ar_fields_put_int(p, "seed", (int64_t)seed, err);
-    if (!st) st = ar_fields_put_int(p, "start", start, err);
-    if (!st) st = ar_fields_put_int(p, "count", count, err);
-    return st;
+    return (ar_shard_params_t){.set = set, .label = s->label, .path = s->path, .split = s->split,
+                               .corruption = s->corruption, .severity = s->severity,
+                               .generated = s->generated, .seed = (int64_t)seed, .start = start,
+                               .count = count};
 }
 
 /* ---- worker-side cache ---------------------------------------------------- */
@@ -233,23 +228,11 @@ void ar_set_cache_destroy(ar_set_cache_t **cp)
     *cp = NULL;
 }
 
-ar_dataset_t *ar_set_cache_open(ar_set_cache_t *c, const ar_fields_t *p, ar_shard_t *sh,
-                                ar_err_t *err)
+ar_dataset_t *ar_set_cache_open(ar_set_cache_t *c, const ar_shard_params_t *sh, ar_err_t *err)
 {
-    const char *path, *split, *corr;
-    int64_t sev, gen, seed;
-    if (ar_fields_get_int(p, "set", &sh->set, err) || ar_fields_get_str(p, "label", &sh->label, err) ||
-        ar_fields_get_str(p, "path", &path, err) || ar_fields_get_str(p, "split", &split, err) ||
-        ar_fields_get_str(p, "corruption", &corr, err) ||
-        ar_fields_get_int(p, "severity", &sev, err) || ar_fields_get_int(p, "generated", &gen, err) ||
-        ar_fields_get_int(p, "seed", &seed, err) || ar_fields_get_int(p, "start", &sh->start, err) ||
-        ar_fields_get_int(p, "count", &sh->count, err))
-        return NULL;
-    if (sev < 0 || sev > 5 || sh->start < 0 || sh->count < 1)
-        return ar_err_set(err, AR_E_PROTO, "shard parameters out of range"), NULL;
     char key[1400];
-    snprintf(key, sizeof key, "%s|%s|%s|%d|%d|%lld", path, split, corr, (int)sev, (int)gen,
-             (long long)seed);
+    snprintf(key, sizeof key, "%s|%s|%s|%d|%d|%lld", sh->path, sh->split, sh->corruption,
+             (int)sh->severity, (int)sh->generated, (long long)sh->seed);
     slot_t *hit = NULL, *lru = &c->slot[0];
     for (int i = 0; i < CACHE_SLOTS; i++) {
         if (c->slot[i].ds && !strcmp(c->slot[i].key, key)) hit = &c->slot[i];
@@ -257,7 +240,8 @@ ar_dataset_t *ar_set_cache_open(ar_set_cache_t *c, const ar_fields_t *p, ar_shar
     }
     if (!hit) {
         ar_dataset_destroy(&lru->ds);
-        lru->ds = open_set(path, split, corr, (int)sev, (int)gen, (uint64_t)seed, err);
+        lru->ds = open_set(sh->path, sh->split, sh->corruption, (int)sh->severity, (int)sh->generated,
+                           (uint64_t)sh->seed, err);
         if (!lru->ds) return NULL;
         strcpy(lru->key, key);
         hit = lru;

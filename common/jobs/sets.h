@@ -8,8 +8,8 @@
  * a prefix when it has one ("cifar10c/fog/3").
  *
  * A shard task carries everything a worker needs to read it straight from
- * disk (set index, label, path, split, corruption, severity, generated flag,
- * seed, start, count), so workers never need the job's set list.
+ * disk (ar_shard_params_t below), so workers never need the job's set list.
+ * Shared by every job kind (common/jobs/<kind>/ plan over sets).
  */
 #ifndef AR_JOBS_SETS_H
 #define AR_JOBS_SETS_H
@@ -18,7 +18,7 @@
 
 #include "config/job_config.h"
 #include "data/dataset.h"
-#include "proto/msg.h"
+#include "runtime/task_params.h"
 
 typedef struct ar_set_ref {
     char label[192];          /* report name */
@@ -37,16 +37,27 @@ typedef struct ar_set_ref {
  * count and shape). *sets is malloc'd. */
 int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar_err_t *err);
 
-/* Puts one shard's parameters (set index `set`, rows [start, start+count))
- * into *params. */
-int ar_set_shard_params(const ar_set_ref_t *s, int set, int64_t start, int64_t count,
-                        uint64_t seed, ar_fields_t *params, ar_err_t *err);
+/* One shard of one set, as every shard task carries it (a SUB list of the
+ * evaluate, stats and localize tasks' parameters): set index and label,
+ * where to read it (path, split; corruption and severity, generated = 1 to
+ * corrupt on the fly with the seed), and the rows [start, start + count). */
+#define AR_SHARD_PARAMS(X)                                       \
+    X(INT, set, 0, INT32_MAX)                                    \
+    X(STR, label, 0, AR_PROTO_MAX_TEXT - 1)                      \
+    X(STR, path, 1, AR_PROTO_MAX_TEXT - 1)                       \
+    X(STR, split, 0, 7)                                          \
+    X(STR, corruption, 0, 63)                                    \
+    X(INT, severity, 0, 5)                                       \
+    X(INT, generated, 0, 1)                                      \
+    X(INT, seed, INT64_MIN, INT64_MAX)                           \
+    X(INT, start, 0, 1LL << 40)                                  \
+    X(INT, count, 1, 1LL << 40)
+AR_PARAMS_DECLARE(ar_shard_params, AR_SHARD_PARAMS)
 
-/* A shard as read from task parameters. */
-typedef struct ar_shard {
-    int64_t set, start, count;
-    const char *label;
-} ar_shard_t;
+/* The shard of set s (index `set`), rows [start, start+count); the strings
+ * point into *s. */
+ar_shard_params_t ar_set_shard(const ar_set_ref_t *s, int set, int64_t start, int64_t count,
+                               uint64_t seed);
 
 /* A worker's small cache of open datasets (opening an IDX .gz or a corrupted
  * view per task would repeat work). Not thread-safe. */
@@ -54,9 +65,8 @@ typedef struct ar_set_cache ar_set_cache_t;
 ar_set_cache_t *ar_set_cache_new(ar_err_t *err);
 void ar_set_cache_destroy(ar_set_cache_t **c);
 
-/* Opens (or reuses) the dataset of a shard task; *shard gets its range. The
- * dataset belongs to the cache. Errors name the path and the range. */
-ar_dataset_t *ar_set_cache_open(ar_set_cache_t *c, const ar_fields_t *params, ar_shard_t *shard,
-                                ar_err_t *err);
+/* Opens (or reuses) the dataset of a shard; the dataset belongs to the
+ * cache. Errors name the path and the range. */
+ar_dataset_t *ar_set_cache_open(ar_set_cache_t *c, const ar_shard_params_t *shard, ar_err_t *err);
 
 #endif

@@ -3,7 +3,7 @@
  * in docs/localization.md).
  *
  * Stages, shared by the in-process call below and the distributed `localize`
- * job (jobs/job_localize.c), which runs the same functions on the same
+ * job (jobs/localize/), which runs the same functions on the same
  * batches and therefore gets bit-identical results for any number of ranks:
  *   1. scan   - predict every image of the source sets (ar_lz_engine_scan);
  *   2. select - ar_lz_select: failing = up to `count` misclassified

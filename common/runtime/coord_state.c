@@ -60,6 +60,17 @@ int ar_taskplan_add(ar_taskplan_t *plan, const char *type, ar_fields_t *params, 
     return AR_OK;
 }
 
+int ar_taskplan_add_typed(ar_taskplan_t *plan, const ar_task_type_t *tt, const void *params,
+                          ar_err_t *err)
+{
+    if (!tt->params) return ar_err_set(err, AR_E_INTERNAL, "task type '%s' has no schema", tt->name);
+    ar_fields_t f = {0};
+    int s = ar_params_encode(tt->params(), params, &f, err);
+    if (!s) s = ar_taskplan_add(plan, tt->name, &f, err);
+    ar_fields_clear(&f);
+    return s;
+}
+
 int64_t ar_coord_next_pending(const ar_coord_state_t *st)
 {
     return st->next_pending < st->ntasks ? (int64_t)st->next_pending : -1;

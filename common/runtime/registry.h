@@ -1,21 +1,24 @@
 /* registry.h - the plug-in points of the distributed runtime: job kinds and
  * task types.
  *
- * A *job kind* ("evaluate", "stats", later "localize", "repair") lives on the
+ * A *job kind* ("evaluate", "stats", "localize", "repair") lives on the
  * coordinator: it plans tasks in rounds, aggregates their results IN TASK
  * ORDER (never arrival order, so numbers do not depend on the number of
  * ranks), decides whether another round is needed (successive halving, the
  * next phase of a repair) and finally writes the job's output.
  *
- * A *task type* lives on the workers: given a task's parameters (a typed
- * ar_fields_t carried by the TASK message) it computes and returns a result
+ * A *task type* lives on the workers: given a task's parameters - one typed
+ * struct per task type, generated with its encoder and decoder from one
+ * field list (runtime/task_params.h) - it computes and returns a result
  * (named scalars and tensors), optionally streaming partial results first.
  * Tasks are self-contained: everything a worker needs (file paths, index
- * ranges, seeds) is in the parameters, and random streams derive from
- * (job seed, task identity) only.
+ * ranges, seeds, options) is in the parameters, never in the job file, and
+ * random streams derive from (job seed, task identity) only. The worker
+ * hands tasks a job context without the parsed job (cfg is NULL there).
  *
- * Adding a job: write one ar_job_kind_t and the ar_task_type_t(s) it plans,
- * and add them in ar_registry_add_builtin() (runtime/builtin.c). Nothing in
+ * Adding a job: a folder common/jobs/<kind>/ with the parameter lists, the
+ * coordinator half (one ar_job_kind_t) and the worker half (its
+ * ar_task_type_t(s)), plus one line each in common/jobs/builtin.c. Nothing in
  * the coordinator, worker or protocol changes.
  *
  * The registry is a plain value built in main (no global state).
@@ -29,12 +32,14 @@
 #include "core/log.h"
 #include "proto/msg.h"
 #include "runtime/run_opts.h"
+#include "runtime/task_params.h"
 
 /* What every job kind and task type sees of the job. */
 typedef struct ar_job_ctx {
     const char *job_path;     /* the job file as given on the command line */
     const char *job_text;     /* its full text (as broadcast to every rank) */
-    const struct ar_job_config *cfg; /* the parsed, validated job (config/job_config.h) */
+    const struct ar_job_config *cfg; /* the parsed, validated job (config/job_config.h);
+                                        NULL in what tasks see */
     ar_run_opts_t run;        /* [run] options */
     int ranks;                /* MPI ranks in the job */
     int rank;                 /* this process's rank */
@@ -48,6 +53,12 @@ typedef struct ar_taskplan ar_taskplan_t;
  * *params is left empty on success and untouched on failure). Task ids are
  * assigned in call order, continuing across rounds. */
 int ar_taskplan_add(ar_taskplan_t *plan, const char *type, ar_fields_t *params, ar_err_t *err);
+
+struct ar_task_type;
+/* Adds one task of type tt whose parameters are the struct *params of tt's
+ * schema (encoded here; runtime/task_params.h). */
+int ar_taskplan_add_typed(ar_taskplan_t *plan, const struct ar_task_type *tt, const void *params,
+                          ar_err_t *err);
 
 /* The coordinator's functions run on its event loop, which also answers
  * heartbeats: keep each call well under [run] heartbeat_timeout_s (put heavy
@@ -78,6 +89,7 @@ typedef struct ar_task_ctx {
     uint64_t id;                  /* task id */
     const char *type;             /* task type name */
     const ar_fields_t *params;    /* the TASK body */
+    const void *p;                /* the body decoded with the type's schema */
     /* internal: where partial results go (use ar_task_emit) */
     int (*emit_fn)(void *user, const struct ar_task_ctx *t, ar_fields_t *partial, ar_err_t *err);
     void *emit_user;
@@ -93,6 +105,9 @@ int ar_task_cancelled(const ar_task_ctx_t *t);
 
 typedef struct ar_task_type {
     const char *name;   /* the TASK message's kind */
+    /* The parameter struct's schema (runtime/task_params.h); the worker
+     * decodes every TASK with it and passes the struct as ar_task_ctx_t.p. */
+    const ar_params_schema_t *(*params)(void);
     /* Per-worker state created on the first task of this type (load a model
      * once, not per task); may leave *state NULL. */
     int (*init)(const ar_job_ctx_t *job, void **state, ar_err_t *err);
@@ -118,8 +133,5 @@ int ar_registry_add_task(ar_registry_t *r, const ar_task_type_t *t, ar_err_t *er
 /* Lookups; NULL when unknown. */
 const ar_job_kind_t *ar_registry_job(const ar_registry_t *r, const char *name);
 const ar_task_type_t *ar_registry_task(const ar_registry_t *r, const char *name);
-
-/* Registers every job kind and task type this build has (runtime/builtin.c). */
-int ar_registry_add_builtin(ar_registry_t *r, ar_err_t *err);
 
 #endif

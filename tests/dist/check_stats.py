@@ -5,7 +5,7 @@
   check_stats.py check DATA.h5 LIMIT OUT.h5 [OUT2.h5 ...]
       every output's /stats datasets are identical to the first's, and the
       clean set's numbers equal numpy's exact answer (count, pixel sums,
-      label histogram, FNV-1a checksum as documented in jobs/job_stats.h).
+      label histogram, FNV-1a checksum as documented in jobs/stats/stats_job.h).
 """
 import sys
 

@@ -8,7 +8,7 @@
 
 #include "config/job_config.h"
 #include "io/h5.h"
-#include "jobs/job_localize.h"
+#include "jobs/localize/localize_job.h"
 #include "jobs/sets.h"
 #include "nn/model_io.h"
 
@@ -42,12 +42,9 @@ int main(int argc, char **argv)
     ar_dataset_t *ds[4] = {0};
     if (!s && nsets > 4) s = ar_err_set(&err, AR_E_ARG, "at most 4 sets");
     for (int i = 0; !s && i < nsets; i++) {
-        ar_fields_t p = {0};
-        ar_shard_t sh;
-        s = ar_set_shard_params(&sets[i], i, 0, sets[i].count, (uint64_t)cfg.job.seed, &p, &err);
-        ar_dataset_t *base = s ? NULL : ar_set_cache_open(cache, &p, &sh, &err);
-        ar_fields_clear(&p);
-        if (!s && !base) s = err.status;
+        ar_shard_params_t sh = ar_set_shard(&sets[i], i, 0, sets[i].count, (uint64_t)cfg.job.seed);
+        ar_dataset_t *base = ar_set_cache_open(cache, &sh, &err);
+        if (!base) s = err.status;
         if (s) break;
         ar_dataset_info_t in = *ar_dataset_info(base);
         in.count = sets[i].count;

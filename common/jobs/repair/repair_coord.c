@@ -1,5 +1,6 @@
-/* job_repair.c - the repair job kind on the coordinator (job_repair.h). */
-#include "job_repair.h"
+/* repair_coord.c - the repair job kind, the coordinator half: candidates,
+ * rounds, successive halving, selection (repair_job.h). */
+#include "repair_job.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,9 @@
 #include "core/rng.h"
 #include "corrupt/corrupt.h"
 #include "io/h5.h"
-#include "jobs/job_evaluate.h"
-#include "jobs/repair_state.h"
+#include "jobs/evaluate/evaluate_job.h"
+#include "jobs/localize/localize_job.h"
+#include "jobs/repair/repair_coord.h"
 #include "jobs/sets.h"
 #include "nn/model_io.h"
 #include "repair/search.h"
@@ -19,7 +21,7 @@
 
 /* Removes every candidate model file this job may have written (they are
  * named by candidate and rung), after success and after a failure alike. */
-static void remove_candidate_files(const rj_t *r)
+static void remove_candidate_files(const ar_repair_job_t *r)
 {
     char path[1100];
     for (int i = 0; i < r->nc; i++)
@@ -31,7 +33,7 @@ static void remove_candidate_files(const rj_t *r)
 
 static void job_destroy(void *state)
 {
-    rj_t *r = state;
+    ar_repair_job_t *r = state;
     if (!r) return;
     remove_candidate_files(r);
     free(r->sets);
@@ -51,8 +53,8 @@ static int cfg_err(const ar_job_config_t *cfg, const char *key, ar_err_t *err, c
                       ar_job_key_line(cfg, key), key, what);
 }
 
-/* Candidates: targets x variants (job_repair.h). */
-static int make_candidates(rj_t *r, const ar_job_ctx_t *job, ar_err_t *err)
+/* Candidates: targets x variants (repair_job.h). */
+static int make_candidates(ar_repair_job_t *r, const ar_job_ctx_t *job, ar_err_t *err)
 {
     const ar_job_config_t *cfg = job->cfg;
     int method = ar_method_parse(cfg->repair.method);
@@ -79,7 +81,7 @@ static int make_candidates(rj_t *r, const ar_job_ctx_t *job, ar_err_t *err)
         for (int a = 0; a < nn; a++)
             for (int s = 0; s < cfg->repair.seeds.n; s++)
                 for (int l = 0; l < cfg->repair.lrs.n; l++) {
-                    cand_t *c = &r->c[r->nc++];
+                    ar_repair_cand_t *c = &r->c[r->nc++];
                     snprintf(c->block, sizeof c->block, "%s", blk);
                     c->nodes = (int)cfg->repair.nodes.v[method == AR_METHOD_ARCHREPAIR ? a : 0];
                     c->vseed = cfg->repair.seeds.v[s];
@@ -104,7 +106,7 @@ static int make_candidates(rj_t *r, const ar_job_ctx_t *job, ar_err_t *err)
 static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
 {
     const ar_job_config_t *cfg = job->cfg;
-    rj_t *r = calloc(1, sizeof *r);
+    ar_repair_job_t *r = calloc(1, sizeof *r);
     if (!r) return ar_err_set(err, AR_E_NOMEM, "out of memory");
     r->t0 = ar_now();
     r->best = -1;
@@ -149,6 +151,11 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
         if (!known) s = cfg_err(cfg, "repair.blocks", err, "names a block the model does not have");
     }
     if (!s && !cfg->repair.ops.n) s = cfg_err(cfg, "repair.ops", err, "must list at least one op");
+    for (int i = 0; !s && i < cfg->repair.ops.n; i++) {
+        size_t l = strlen(r->ops);
+        snprintf(r->ops + l, sizeof r->ops - l, "%s%s", i ? "," : "", cfg->repair.ops.v[i]);
+    }
+    if (!s && r->localize) s = ar_localize_opts_from_job(cfg, &r->lz, err);
     if (!s && (!cfg->repair.nodes.n || !cfg->repair.seeds.n || !cfg->repair.lrs.n))
         s = cfg_err(cfg, "repair.nodes", err, "nodes, seeds and lrs must each list at least one value");
     if (!s && !r->localize) s = make_candidates(r, job, err);
@@ -166,7 +173,7 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
     return AR_OK;
 }
 
-static int plan_eval(rj_t *r, const ar_job_ctx_t *job, int phase, const char *model,
+static int plan_eval(ar_repair_job_t *r, const ar_job_ctx_t *job, int phase, const char *model,
                      ar_taskplan_t *plan, ar_err_t *err)
 {
     return ar_evaluate_plan(r->sets, r->nsets, job, model, r->mean, r->std, r->channels, phase,
@@ -180,86 +187,54 @@ static int64_t rung_epochs(int64_t full, int rung, int R, int64_t min)
     return e < min ? min : e;
 }
 
-/* The repair-set fields every repair task carries (task_repair.h). */
-static int put_set_fields(const rj_t *r, const ar_job_ctx_t *job, ar_fields_t *p, ar_err_t *err)
+/* The repair set every repair task carries (repair_params.h); the strings
+ * and arrays point into r and the job's config. */
+static ar_repair_set_params_t set_params(const ar_repair_job_t *r, const ar_job_ctx_t *job)
 {
     const ar_job_config_t *cfg = job->cfg;
-    int64_t ch = r->channels, ns = cfg->repair.severities.n;
-    int s = ar_fields_put_str(p, "train_path",
-                              cfg->repair.train_path[0] ? cfg->repair.train_path : cfg->data.path, err);
-    if (!s) s = ar_fields_put_str(p, "train_split", cfg->repair.train_split, err);
-    if (!s) s = ar_fields_put_int(p, "skip", cfg->repair.skip, err);
-    if (!s) s = ar_fields_put_int(p, "pool", cfg->repair.pool, err);
-    if (!s) s = ar_fields_put_int(p, "val", cfg->repair.val, err);
-    if (!s) s = ar_fields_put_int(p, "failing", cfg->repair.failing, err);
-    if (!s) s = ar_fields_put_int(p, "sample", cfg->repair.sample, err);
-    if (!s) s = ar_fields_put_float(p, "augment", cfg->repair.augment, err);
-    if (!s) s = ar_fields_put_str(p, "corruptions", r->corr_list, err);
-    if (!s) s = ar_fields_put_int(p, "set_seed", cfg->job.seed, err);
-    if (!s) s = ar_fields_put_int(p, "eval_batch", cfg->data.batch_size, err);
-    if (!s) s = ar_fields_put_tensor(p, "severities", AR_WDT_I64, 1, &ns, cfg->repair.severities.v, err);
-    if (!s) s = ar_fields_put_tensor(p, "mean", AR_WDT_F32, 1, &ch, r->mean, err);
-    if (!s) s = ar_fields_put_tensor(p, "std", AR_WDT_F32, 1, &ch, r->std, err);
-    return s;
+    return (ar_repair_set_params_t){
+        .train_path = cfg->repair.train_path[0] ? cfg->repair.train_path : cfg->data.path,
+        .train_split = cfg->repair.train_split, .skip = cfg->repair.skip, .pool = cfg->repair.pool,
+        .val = cfg->repair.val, .failing = cfg->repair.failing, .sample = cfg->repair.sample,
+        .augment = cfg->repair.augment, .corruptions = r->corr_list, .set_seed = cfg->job.seed,
+        .eval_batch = cfg->data.batch_size,
+        .severities = {cfg->repair.severities.v, cfg->repair.severities.n},
+        .mean = {r->mean, r->channels}, .std = {r->std, r->channels}};
 }
 
 /* One repair_localize task: localization on the repair pool. */
-static int plan_localize(const rj_t *r, const ar_job_ctx_t *job, ar_taskplan_t *plan, ar_err_t *err)
+static int plan_localize(const ar_repair_job_t *r, const ar_job_ctx_t *job, ar_taskplan_t *plan,
+                         ar_err_t *err)
 {
-    ar_fields_t p = {0};
-    int s = ar_fields_put_str(&p, "model", job->cfg->model.path, err);
-    if (!s) s = ar_fields_put_int(&p, "count", job->cfg->repair.failing > 0 ? job->cfg->repair.failing : 1, err);
-    if (!s) s = put_set_fields(r, job, &p, err);
-    if (!s) s = ar_taskplan_add(plan, "repair_localize", &p, err);
-    ar_fields_clear(&p);
-    return s;
+    ar_repair_localize_params_t p = {
+        .set = set_params(r, job), .model = job->cfg->model.path,
+        .count = job->cfg->repair.failing > 0 ? job->cfg->repair.failing : 1,
+        .localize = ar_localize_opts_params(&r->lz)};
+    return ar_taskplan_add_typed(plan, &ar_task_repair_localize, &p, err);
 }
 
-static int plan_candidate(rj_t *r, const ar_job_ctx_t *job, int ci, int rung, ar_taskplan_t *plan,
-                          ar_err_t *err)
+static int plan_candidate(ar_repair_job_t *r, const ar_job_ctx_t *job, int ci, int rung,
+                          ar_taskplan_t *plan, ar_err_t *err)
 {
     const ar_job_config_t *cfg = job->cfg;
-    const cand_t *c = &r->c[ci];
+    const ar_repair_cand_t *c = &r->c[ci];
     int R = (int)cfg->repair.rungs;
-    char out[1100], ops[512] = "";
+    char out[1100];
     snprintf(out, sizeof out, "%s.cand%03d.r%d.h5", cfg->job.output, ci, rung);
-    for (int i = 0; i < cfg->repair.ops.n; i++) {
-        size_t l = strlen(ops);
-        snprintf(ops + l, sizeof ops - l, "%s%s", i ? "," : "", cfg->repair.ops.v[i]);
-    }
-    ar_fields_t p = {0};
-    int s = ar_fields_put_str(&p, "model", cfg->model.path, err);
-#define PUT_S(k, v) if (!s) s = ar_fields_put_str(&p, k, v, err)
-#define PUT_I(k, v) if (!s) s = ar_fields_put_int(&p, k, (int64_t)(v), err)
-#define PUT_F(k, v) if (!s) s = ar_fields_put_float(&p, k, v, err)
-    PUT_S("out", out);
-    PUT_S("method", cfg->repair.method);
-    PUT_S("block", c->block);
-    PUT_S("layer", cfg->repair.layer[0] ? cfg->repair.layer : r->top_layer);
-    PUT_S("ops", ops);
-    PUT_I("cand", ci);
-    PUT_I("rung", rung);
-    PUT_I("nodes", c->nodes);
-    PUT_I("seed", c->seed);
-    PUT_F("lr", c->lr);
-    PUT_I("search_epochs", rung_epochs(cfg->repair.search_epochs, rung, R, 1));
-    PUT_I("finetune_epochs", rung_epochs(cfg->repair.finetune_epochs, rung, R, 0));
-    PUT_I("batch", cfg->repair.batch);
-    PUT_F("finetune_lr", cfg->repair.finetune_lr);
-    PUT_F("alpha_lr", cfg->repair.alpha_lr);
-    PUT_I("channels", cfg->repair.channels);
-    PUT_I("keep_shortcut", cfg->repair.keep_shortcut);
-    PUT_I("seed_original", cfg->repair.seed_original);
-#undef PUT_S
-#undef PUT_I
-#undef PUT_F
-    if (!s) s = put_set_fields(r, job, &p, err);
-    if (!s) s = ar_taskplan_add(plan, "repair_candidate", &p, err);
-    ar_fields_clear(&p);
-    return s;
+    ar_repair_candidate_params_t p = {
+        .set = set_params(r, job), .model = cfg->model.path, .out = out,
+        .method = cfg->repair.method, .block = c->block,
+        .layer = cfg->repair.layer[0] ? cfg->repair.layer : r->top_layer, .ops = r->ops,
+        .cand = ci, .rung = rung, .nodes = c->nodes, .seed = (int64_t)c->seed, .lr = c->lr,
+        .search_epochs = rung_epochs(cfg->repair.search_epochs, rung, R, 1),
+        .finetune_epochs = rung_epochs(cfg->repair.finetune_epochs, rung, R, 0),
+        .batch = cfg->repair.batch, .finetune_lr = cfg->repair.finetune_lr,
+        .alpha_lr = cfg->repair.alpha_lr, .channels = cfg->repair.channels,
+        .keep_shortcut = cfg->repair.keep_shortcut, .seed_original = cfg->repair.seed_original};
+    return ar_taskplan_add_typed(plan, &ar_task_repair, &p, err);
 }
 
-static ar_repair_metrics_t metrics(const rj_t *r, int i)
+static ar_repair_metrics_t metrics(const ar_repair_job_t *r, int i)
 {
     return (ar_repair_metrics_t){r->c[i].val_clean, r->c[i].val_corrupt};
 }
@@ -267,7 +242,7 @@ static ar_repair_metrics_t metrics(const rj_t *r, int i)
 /* Keeps the better half of the alive candidates (ceil) by the selection
  * ranking (repair/select.h: within the clean-drop bound first, then
  * corrupted validation accuracy), ties to the lower index. */
-static void halve(rj_t *r, const ar_job_ctx_t *job, int rung)
+static void halve(ar_repair_job_t *r, const ar_job_ctx_t *job, int rung)
 {
     double c0 = r->val_clean0, md = job->cfg->repair.max_clean_drop;
     int n = 0;
@@ -296,7 +271,7 @@ static void halve(rj_t *r, const ar_job_ctx_t *job, int rung)
 static int job_plan(void *state, const ar_job_ctx_t *job, int round, ar_taskplan_t *plan,
                     ar_err_t *err)
 {
-    rj_t *r = state;
+    ar_repair_job_t *r = state;
     int R = (int)job->cfg->repair.rungs, k = round - r->base, s = AR_OK;
     if (round == 0) {
         s = plan_eval(r, job, 0, job->cfg->model.path, plan, err);
@@ -339,15 +314,15 @@ static int job_plan(void *state, const ar_job_ctx_t *job, int round, ar_taskplan
     return AR_OK;
 }
 
-static int agg_eval(rj_t *r, const ar_fields_t *params, const ar_fields_t *res, ar_err_t *err)
+static int agg_eval(ar_repair_job_t *r, const ar_fields_t *params, const ar_fields_t *res, ar_err_t *err)
 {
-    int64_t set, want, count, correct, phase;
-    if (ar_fields_get_int(params, "set", &set, err) || ar_fields_get_int(params, "count", &want, err) ||
-        ar_fields_get_int(params, "phase", &phase, err) ||
+    ar_evaluate_params_t p;
+    int64_t count, correct;
+    if (ar_params_decode(ar_evaluate_params_schema(), params, &p, err) ||
         ar_fields_get_int(res, "count", &count, err) || ar_fields_get_int(res, "correct", &correct, err))
         return err->status;
-    if (set < 0 || set >= r->nsets || phase < 0 || phase > 1 || count != want || correct < 0 ||
-        correct > count)
+    int64_t set = p.shard.set, phase = p.phase;
+    if (set >= r->nsets || phase < 0 || count != p.shard.count || correct < 0 || correct > count)
         return ar_err_set(err, AR_E_PROTO, "evaluate result does not match its task (set %lld)",
                           (long long)set);
     r->cnt[phase][set] += count;
@@ -355,14 +330,14 @@ static int agg_eval(rj_t *r, const ar_fields_t *params, const ar_fields_t *res, 
     return AR_OK;
 }
 
-static int agg_cand(rj_t *r, const ar_job_ctx_t *job, const ar_fields_t *params,
+static int agg_cand(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields_t *params,
                     const ar_fields_t *res, int final, ar_err_t *err)
 {
-    int64_t ci, rung;
-    if (ar_fields_get_int(params, "cand", &ci, err) || ar_fields_get_int(params, "rung", &rung, err))
-        return err->status;
-    if (ci < 0 || ci >= r->nc) return ar_err_set(err, AR_E_PROTO, "candidate %lld unknown", (long long)ci);
-    cand_t *c = &r->c[ci];
+    ar_repair_candidate_params_t p;
+    if (ar_params_decode(ar_repair_candidate_params_schema(), params, &p, err)) return err->status;
+    int64_t ci = p.cand, rung = p.rung;
+    if (ci >= r->nc) return ar_err_set(err, AR_E_PROTO, "candidate %lld unknown", (long long)ci);
+    ar_repair_cand_t *c = &r->c[ci];
     if (!final) {
         const char *phase;
         int64_t epoch;
@@ -375,12 +350,12 @@ static int agg_cand(rj_t *r, const ar_job_ctx_t *job, const ar_fields_t *params,
         c->epochs_seen++;
         if (r->nhist == r->cap_hist) {
             int cap = r->cap_hist ? 2 * r->cap_hist : 64;
-            epoch_row_t *h = realloc(r->hist, (size_t)cap * sizeof *h);
+            ar_repair_epoch_t *h = realloc(r->hist, (size_t)cap * sizeof *h);
             if (!h) return ar_err_set(err, AR_E_NOMEM, "out of memory");
             r->hist = h, r->cap_hist = cap;
         }
-        epoch_row_t *row = &r->hist[r->nhist++];
-        *row = (epoch_row_t){.cand = (int)ci, .rung = (int)rung, .epoch = (int)epoch,
+        ar_repair_epoch_t *row = &r->hist[r->nhist++];
+        *row = (ar_repair_epoch_t){.cand = (int)ci, .rung = (int)rung, .epoch = (int)epoch,
                              .train_loss = loss, .val_acc = acc, .alpha_entropy = ent};
         snprintf(row->phase, sizeof row->phase, "%s", phase);
         ar_info(job->log, "repair: cand %lld rung %lld %s epoch %lld: loss %.4f val %.4f entropy %.3f",
@@ -417,7 +392,7 @@ static int job_aggregate(void *state, const ar_job_ctx_t *job, uint64_t id, cons
                          const ar_fields_t *params, const ar_fields_t *res, int final, ar_err_t *err)
 {
     (void)id;
-    rj_t *r = state;
+    ar_repair_job_t *r = state;
     if (!strcmp(type, "evaluate")) return agg_eval(r, params, res, err);
     if (!strcmp(type, "repair_candidate")) return agg_cand(r, job, params, res, final, err);
     if (!strcmp(type, "repair_localize") && r->localize && !r->nc) {
@@ -429,7 +404,7 @@ static int job_aggregate(void *state, const ar_job_ctx_t *job, uint64_t id, cons
 
 static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
 {
-    rj_t *r = state;
+    ar_repair_job_t *r = state;
     int s = AR_OK;
     for (int i = 0; !s && i < r->nsets; i++)
         for (int p = 0; p < 2 && !s; p++)

@@ -1,17 +1,19 @@
-/* repair_state.h - the repair job's coordinator state, shared by
- * job_repair.c (planning, aggregation) and repair_report.c (the result
- * file and the printed table). Internal to common/jobs. */
-#ifndef AR_JOBS_REPAIR_STATE_H
-#define AR_JOBS_REPAIR_STATE_H
+/* repair_coord.h - the repair job's coordinator state, shared by
+ * repair_coord.c (planning, aggregation), repair_rank.c (the block
+ * ranking) and repair_report.c (the result
+ * file and the printed table). Internal to common/jobs/repair. */
+#ifndef AR_JOBS_REPAIR_COORD_H
+#define AR_JOBS_REPAIR_COORD_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jobs/repair/repair_params.h"
 #include "jobs/sets.h"
 #include "nn/graph.h"
 #include "runtime/registry.h"
 
-typedef struct cand {
+typedef struct ar_repair_cand {
     char block[128];
     char variant[128];
     int nodes;
@@ -26,16 +28,16 @@ typedef struct cand {
     char genotype[1024];
     char path[1100];          /* model file of its last rung */
     int epochs_seen;          /* streamed epoch reports */
-} cand_t;
+} ar_repair_cand_t;
 
 /* One streamed epoch report, as aggregated (task order). */
-typedef struct epoch_row {
+typedef struct ar_repair_epoch {
     int cand, rung, epoch;
     char phase[16];
     double train_loss, val_acc, alpha_entropy;
-} epoch_row_t;
+} ar_repair_epoch_t;
 
-typedef struct rj {
+typedef struct ar_repair_job {
     ar_set_ref_t *sets;
     int nsets, k, channels;
     float mean[4], std[4];
@@ -49,37 +51,39 @@ typedef struct rj {
     int base;                 /* round of rung 0 (1 after localization, else 0) */
     char top_layer[128];      /* most suspicious layer ("" without localization) */
     char top_layer_block[128];
-    cand_t *c;
+    ar_repair_cand_t *c;
     int nc;
     int best;                 /* chosen candidate, -1 before (and when kept_original) */
     int kept_original;        /* 1: no candidate met repair.max_clean_drop, the original is the result */
     double val_clean0, val_corrupt0; /* the original model on the validation images */
     char corr_list[1024];     /* augmentation corruptions, comma list */
+    char ops[512];            /* repair.ops, comma list */
+    ar_localize_opts_t lz;    /* the job's [localize] options (repair_localize) */
     int64_t nfailing, nrepair;
     double pool_acc, t0;
     char started[32];
-    epoch_row_t *hist;        /* every epoch report, in task order */
+    ar_repair_epoch_t *hist;        /* every epoch report, in task order */
     int nhist, cap_hist;
     char output[1024];        /* job.output: candidate files are <output>.candNNN.rR.h5 */
     int rungs;
-} rj_t;
+} ar_repair_job_t;
 
 /* Block ranking (repair_rank.c). init: every block of g in graph order as
  * the ranking (scores nblocks - index); *localize = 1 when the job needs a
- * ranking (no explicit repair.blocks, or the layer method without a layer)
- * and this build has the localization library, so a repair_localize task
- * must run; else the fallback is logged. apply: a repair_localize result
+ * ranking (no explicit repair.blocks, or the layer method without a layer),
+ * so a repair_localize task must run. apply: a repair_localize result
  * replaces scores and order and names the most suspicious layer. */
-int ar_repair_rank_init(rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g, int *localize,
+int ar_repair_rank_init(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_graph_t *g, int *localize,
                         ar_err_t *err);
-int ar_repair_rank_apply(rj_t *r, const ar_job_ctx_t *job, const ar_fields_t *res, ar_err_t *err);
+int ar_repair_rank_apply(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields_t *res, ar_err_t *err);
 
 /* "2026-01-02T03:04:05Z" (UTC) into buf. */
 void ar_repair_iso_now(char *buf, size_t cap);
 
 /* Writes job.output atomically: the repaired model g at the root and the
- * /repair group (DESIGN.md "Result"), then prints the summary table. */
-int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g,
+ * /repair group (docs/results.md "Repair job result"), then prints the
+ * summary table. */
+int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_graph_t *g,
                            ar_err_t *err);
 
 #endif

@@ -1,4 +1,4 @@
-/* job_evaluate.h - the "evaluate" job (issue 5 item 4): accuracy of a model
+/* evaluate_job.h - the "evaluate" job: accuracy of a model
  * on the clean set and on every corruption set (corruption x severity).
  *
  * Tasks are shards (set, index range); a worker loads the model once, reads
@@ -18,19 +18,20 @@
  *   stdout         a table: one row per corruption, one column per severity
  * (OUTPUT.json is the output path with a trailing ".h5" replaced by ".json".)
  */
-#ifndef AR_JOBS_JOB_EVALUATE_H
-#define AR_JOBS_JOB_EVALUATE_H
+#ifndef AR_JOBS_EVALUATE_JOB_H
+#define AR_JOBS_EVALUATE_JOB_H
 
+#include "jobs/evaluate/evaluate_params.h"
 #include "jobs/sets.h"
 #include "runtime/registry.h"
 
+/* Coordinator half (evaluate_coord.c). */
 extern const ar_job_kind_t ar_job_evaluate;
-extern const ar_task_type_t ar_task_evaluate;
 
 /* Plans one "evaluate" task per shard (run.shard_size images) of every set,
  * in set order, for the model file `model` with normalisation mean/std
- * (channels floats each). phase >= 0 is carried as the task's "phase" field
- * (for jobs that evaluate more than one model, e.g. repair before/after). */
+ * (channels floats each). phase is carried in the task (-1: none; 0 / 1 for
+ * jobs that evaluate more than one model, e.g. repair before / after). */
 int ar_evaluate_plan(const ar_set_ref_t *sets, int nsets, const ar_job_ctx_t *job,
                      const char *model, const float *mean, const float *std, int channels,
                      int phase, ar_taskplan_t *plan, ar_err_t *err);

@@ -1,5 +1,5 @@
 /* repair_report.c - the repair job's result file and summary table
- * (repair_state.h; layout in DESIGN.md "Result" and docs/repair.md). */
+ * (repair_coord.h; layout in docs/results.md "Repair job result"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "config/job_config.h"
 #include "core/fsutil.h"
 #include "io/h5.h"
-#include "jobs/repair_state.h"
+#include "jobs/repair/repair_coord.h"
 #include "nn/model_io.h"
 
 void ar_repair_iso_now(char *buf, size_t cap)
@@ -20,7 +20,7 @@ void ar_repair_iso_now(char *buf, size_t cap)
 }
 
 /* /repair/history: one row per streamed epoch report, in task order. */
-static int write_history(ar_h5_t *h, const rj_t *r, ar_err_t *err)
+static int write_history(ar_h5_t *h, const ar_repair_job_t *r, ar_err_t *err)
 {
     int64_t n = r->nhist;
     if (n == 0) return AR_OK;
@@ -32,7 +32,7 @@ static int write_history(ar_h5_t *h, const rj_t *r, ar_err_t *err)
     int s = (!ci || !ru || !ep || !lo || !va || !en || !ph) ? ar_err_set(err, AR_E_NOMEM, "out of memory")
                                                            : AR_OK;
     for (int64_t i = 0; !s && i < n; i++) {
-        const epoch_row_t *e = &r->hist[i];
+        const ar_repair_epoch_t *e = &r->hist[i];
         ci[i] = e->cand, ru[i] = e->rung, ep[i] = e->epoch, ph[i] = e->phase;
         lo[i] = e->train_loss, va[i] = e->val_acc, en[i] = e->alpha_entropy;
     }
@@ -47,7 +47,7 @@ static int write_history(ar_h5_t *h, const rj_t *r, ar_err_t *err)
     return s;
 }
 
-int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g,
+int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_graph_t *g,
                            ar_err_t *err)
 {
     const ar_job_config_t *cfg = job->cfg;
@@ -81,7 +81,7 @@ int ar_repair_write_result(const rj_t *r, const ar_job_ctx_t *job, const ar_grap
     const char **bn = (const char **)r->blocks;
     int64_t m = r->nsets, nb = r->nblocks, nc = r->nc;
     int32_t ranks = job->ranks;
-    const cand_t *best = r->best >= 0 ? &r->c[r->best] : NULL; /* NULL: original kept */
+    const ar_repair_cand_t *best = r->best >= 0 ? &r->c[r->best] : NULL; /* NULL: original kept */
     double sel[3] = {cfg->repair.max_clean_drop, r->val_clean0, r->val_corrupt0};
     ar_h5_t *h = s ? NULL : ar_h5_create(cfg->job.output, err);
     if (!s && !h) s = err->status;

@@ -1,4 +1,4 @@
-/* job_localize.h - the "localize" job (issue 6): vulnerable block
+/* localize_job.h - the "localize" job: vulnerable block
  * localization by adversarial-aware spectrum analysis, distributed.
  *
  * Rounds (the same stages and batches as ar_localize_run, localize/localize.h,
@@ -17,25 +17,21 @@
  * ar_localize_write_h5 and docs/localization.md) with attributes job (TOML
  * text), model, ranks, wall_seconds; stdout: the block and layer rankings.
  */
-#ifndef AR_JOBS_JOB_LOCALIZE_H
-#define AR_JOBS_JOB_LOCALIZE_H
+#ifndef AR_JOBS_LOCALIZE_JOB_H
+#define AR_JOBS_LOCALIZE_JOB_H
 
 #include "config/job_config.h"
+#include "jobs/localize/localize_params.h"
 #include "localize/localize.h"
 #include "runtime/registry.h"
 
+/* Coordinator half (localize_coord.c); the task types are in
+ * localize_params.h. */
 extern const ar_job_kind_t ar_job_localize;
-extern const ar_task_type_t ar_task_localize_scan;
-extern const ar_task_type_t ar_task_localize_spectrum;
 
 /* The [localize] keys (and job.seed, data.batch_size) as options; mean/std
  * are left NULL (the caller supplies the data normalisation). AR_E_CONFIG
  * naming the key on a value the library refuses. */
 int ar_localize_opts_from_job(const ar_job_config_t *cfg, ar_localize_opts_t *o, ar_err_t *err);
-
-/* Task parameters shared by both task types: model path, batch, mean/std
- * (C floats each), seed and the adversarial configuration. */
-int ar_lz_put_engine_params(ar_fields_t *p, const char *model, const ar_localize_opts_t *o,
-                            const float *mean, const float *std, int channels, ar_err_t *err);
 
 #endif

@@ -1,5 +1,5 @@
-/* eval_report.c - /evaluation, the JSON summary and the accuracy table. */
-#include "eval_report.h"
+/* evaluate_report.c - /evaluation, the JSON summary and the accuracy table. */
+#include "evaluate_report.h"
 
 #include <stdarg.h>
 #include <stdio.h>

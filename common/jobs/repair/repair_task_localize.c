@@ -1,28 +1,21 @@
-/* task_repair_localize.c - the "repair_localize" task type (task_repair.h):
- * block ranking by the localization library on the repair pool, run on a
- * worker (coordinator callbacks must stay short). Built only with the
- * localization library (AR_HAVE_LOCALIZE). */
-#include "task_repair.h"
+/* repair_task_localize.c - the "repair_localize" task type, the worker
+ * half: block ranking by the localization library on the repair pool, run
+ * on a worker since coordinator callbacks must stay short
+ * (repair_params.h). */
+#include "repair_params.h"
 
-#ifdef AR_HAVE_LOCALIZE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jobs/job_localize.h"
 #include "localize/localize.h"
 #include "nn/model_io.h"
 
 static int run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_err_t *err)
 {
     (void)state;
-    const char *model;
-    int64_t count;
-    int st = ar_fields_get_str(t->params, "model", &model, err);
-    if (!st) st = ar_fields_get_int(t->params, "count", &count, err);
-    if (st) return st;
-    if (count < 1) return ar_err_set(err, AR_E_PROTO, "count %lld", (long long)count);
-    ar_graph_t *g = ar_model_load(model, err);
+    const ar_repair_localize_params_t *p = t->p;
+    ar_graph_t *g = ar_model_load(p->model, err);
     if (!g) return err->status;
     ar_repair_set_cfg_t c;
     ar_dataset_t *pool = NULL;
@@ -31,17 +24,19 @@ static int run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_err_t *
     int nb = 0;
     double *scores = NULL;
     int64_t *rank = NULL;
-    if ((st = ar_repair_set_cfg_from_fields(t->params, g->in_c, &c, err))) goto done;
+    int st = ar_repair_set_cfg_from_params(&p->set, g->in_c, &c, err);
+    if (st) goto done;
     if (!(pool = ar_repair_pool_open(&c, c.pool, err))) {
         st = err->status;
         goto done;
     }
     /* The job's [localize] settings (formula, aggregate, gradient weight,
-     * threshold, adversarial, top_k); localize.count and localize.source do
-     * not apply: the examples are repair.failing ones of the repair pool. */
+     * threshold, adversarial, top_k), as planned; localize.count and
+     * localize.source do not apply: the examples are repair.failing ones of
+     * the repair pool. */
     ar_localize_opts_t o = ar_localize_opts_default();
-    if (t->job && t->job->cfg && (st = ar_localize_opts_from_job(t->job->cfg, &o, err))) goto done;
-    o.count = count, o.seed = c.seed, o.batch = c.batch, o.mean = c.mean, o.std = c.std;
+    ar_localize_opts_apply(&p->localize, &o);
+    o.count = p->count, o.seed = c.seed, o.batch = c.batch, o.mean = c.mean, o.std = c.std;
     if ((st = ar_localize_run(g, &pool, 1, &o, t->job->log, &r, err))) goto done;
     if ((st = ar_graph_blocks(g, &names, &nb, err))) goto done;
     scores = calloc((size_t)nb + 1, sizeof *scores);
@@ -78,7 +73,5 @@ done:
     return st;
 }
 
-const ar_task_type_t ar_task_repair_localize = {.name = "repair_localize", .run = run};
-#else
-typedef int ar_task_repair_localize_absent_t; /* not an empty translation unit */
-#endif
+const ar_task_type_t ar_task_repair_localize = {
+    .name = "repair_localize", .params = ar_repair_localize_params_schema, .run = run};

@@ -1,15 +1,15 @@
 /* repair_rank.c - the repair job's block ranking on the coordinator
- * (repair_state.h): the graph's block order, replaced by the result of a
- * repair_localize task when this build has the localization library. */
+ * (repair_coord.h): the graph's block order, replaced by the result of a
+ * repair_localize task. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/job_config.h"
-#include "jobs/repair_state.h"
+#include "jobs/repair/repair_coord.h"
 #include "repair/search.h"
 
-int ar_repair_rank_init(rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g, int *localize,
+int ar_repair_rank_init(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_graph_t *g, int *localize,
                         ar_err_t *err)
 {
     const ar_job_config_t *cfg = job->cfg;
@@ -37,16 +37,11 @@ int ar_repair_rank_init(rj_t *r, const ar_job_ctx_t *job, const ar_graph_t *g, i
     int need = method != AR_METHOD_FINETUNE &&
                (!cfg->repair.blocks.n || (method == AR_METHOD_LAYER && !cfg->repair.layer[0]));
     if (!need) return AR_OK;
-#ifdef AR_HAVE_LOCALIZE
     *localize = 1;
-#else
-    ar_info(job->log, "repair: localization library not linked in this build: block ranking is "
-                      "the graph's block order (%d blocks)", r->nblocks);
-#endif
     return AR_OK;
 }
 
-int ar_repair_rank_apply(rj_t *r, const ar_job_ctx_t *job, const ar_fields_t *res, ar_err_t *err)
+int ar_repair_rank_apply(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields_t *res, ar_err_t *err)
 {
     const ar_wtensor_t *sc, *rk;
     const char *tl, *tb;

@@ -1,11 +1,11 @@
-/* eval_report.h - the evaluate job's aggregated numbers and their outputs:
+/* evaluate_report.h - the evaluate job's aggregated numbers and their outputs:
  * the /evaluation group (HDF5), the JSON summary and the printed table
- * (job_evaluate.h describes each). All three are written only by
+ * (evaluate_job.h describes each). All three are written only by
  * ar_eval_report_write, after every shard was counted; each file appears
  * atomically (temporary name + rename).
  */
-#ifndef AR_JOBS_EVAL_REPORT_H
-#define AR_JOBS_EVAL_REPORT_H
+#ifndef AR_JOBS_EVALUATE_REPORT_H
+#define AR_JOBS_EVALUATE_REPORT_H
 
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-/* job_stats.h - the "stats" job: exact integer statistics of every image set
+/* stats_job.h - the "stats" job: exact integer statistics of every image set
  * (count, pixel sum, sum of squares, label histogram and an order-sensitive
  * FNV-1a checksum of pixels and labels), computed shard by shard on the
  * workers and folded in task order on the coordinator.
@@ -14,12 +14,12 @@
  * (little-endian); shard = FNV-1a-64 over its image checksums (uint64 LE);
  * set = FNV-1a-64 over its shard checksums in shard order.
  */
-#ifndef AR_JOBS_JOB_STATS_H
-#define AR_JOBS_JOB_STATS_H
+#ifndef AR_JOBS_STATS_JOB_H
+#define AR_JOBS_STATS_JOB_H
 
 #include "runtime/registry.h"
 
+/* Coordinator half (stats_coord.c); the task type is in stats_params.h. */
 extern const ar_job_kind_t ar_job_stats;
-extern const ar_task_type_t ar_task_stats;
 
 #endif

@@ -1,6 +1,7 @@
-/* job_localize.c - the coordinator side of the localize job. Contract:
- * job_localize.h. */
-#include "jobs/job_localize.h"
+/* localize_coord.c - the localize job kind, the coordinator half: the
+ * scan, the selection of examples, the spectrum rounds, the scoring and the
+ * result file. Contract: localize_job.h. */
+#include "jobs/localize/localize_job.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,12 +152,11 @@ static int plan_scan(lz_job_t *j, const ar_job_ctx_t *job, ar_taskplan_t *plan, 
         const ar_set_ref_t *set = &j->sets[j->src[k]];
         for (int64_t a = 0; a < set->count; a += step) {
             int64_t n = set->count - a < step ? set->count - a : step;
-            ar_fields_t p = {0};
-            int s = ar_set_shard_params(set, j->src[k], a, n, (uint64_t)job->cfg->job.seed, &p, err);
-            if (!s) s = ar_fields_put_int(&p, "src", k, err);
-            if (!s) s = ar_lz_put_engine_params(&p, job->cfg->model.path, &j->o, j->mean, j->std, j->g->in_c, err);
-            if (!s) s = ar_taskplan_add(plan, "localize_scan", &p, err);
-            ar_fields_clear(&p);
+            ar_localize_scan_params_t p = {
+                .shard = ar_set_shard(set, j->src[k], a, n, (uint64_t)job->cfg->job.seed),
+                .engine = ar_lz_engine_params(job->cfg->model.path, &j->o, j->mean, j->std, j->g->in_c),
+                .src = k};
+            int s = ar_taskplan_add_typed(plan, &ar_task_localize_scan, &p, err);
             if (s) return s;
         }
     }
@@ -176,17 +176,13 @@ static int plan_role(lz_job_t *j, const ar_job_ctx_t *job, ar_lz_role_t role, co
         int64_t k = start[e] - a;
         for (int64_t i = 0; i < k; i++) idx[i] = ex[a + i].index;
         const ar_set_ref_t *set = &j->sets[j->src[ex[a].set]];
-        ar_fields_t p = {0};
-        s = ar_set_shard_params(set, j->src[ex[a].set], idx[0], idx[k - 1] - idx[0] + 1,
-                                (uint64_t)job->cfg->job.seed, &p, err);
-        if (!s) s = ar_fields_put_int(&p, "src", ex[a].set, err);
-        if (!s) s = ar_fields_put_int(&p, "role", role, err);
-        if (!s) s = ar_fields_put_tensor(&p, "indices", AR_WDT_I64, 1, &k, idx, err);
-        if (!s && role != AR_LZ_MEAN)
-            s = ar_fields_put_tensor(&p, "threshold", AR_WDT_F64, 1, &j->map->nneurons, j->thr, err);
-        if (!s) s = ar_lz_put_engine_params(&p, job->cfg->model.path, &j->o, j->mean, j->std, j->g->in_c, err);
-        if (!s) s = ar_taskplan_add(plan, "localize_spectrum", &p, err);
-        ar_fields_clear(&p);
+        ar_localize_spectrum_params_t p = {
+            .shard = ar_set_shard(set, j->src[ex[a].set], idx[0], idx[k - 1] - idx[0] + 1,
+                                  (uint64_t)job->cfg->job.seed),
+            .engine = ar_lz_engine_params(job->cfg->model.path, &j->o, j->mean, j->std, j->g->in_c),
+            .src = ex[a].set, .role = role, .indices = {idx, k},
+            .threshold = {role != AR_LZ_MEAN ? j->thr : NULL, role != AR_LZ_MEAN ? j->map->nneurons : 0}};
+        s = ar_taskplan_add_typed(plan, &ar_task_localize_spectrum, &p, err);
         b = e;
     }
     free(start);
@@ -232,31 +228,36 @@ static int job_aggregate(void *state, const ar_job_ctx_t *job, uint64_t id, cons
 {
     (void)job, (void)final;
     lz_job_t *j = state;
-    int64_t src, nn = j->map->nneurons;
-    if (ar_fields_get_int(params, "src", &src, err)) return err->status;
-    if (src < 0 || src >= j->nsrc) return ar_err_set(err, AR_E_PROTO, "task %llu: source %lld", (unsigned long long)id, (long long)src);
+    int64_t nn = j->map->nneurons;
     if (!strcmp(type, "localize_scan")) {
-        int64_t start, count;
+        ar_localize_scan_params_t p;
         const ar_wtensor_t *ok;
-        if (ar_fields_get_int(params, "start", &start, err) || ar_fields_get_int(params, "count", &count, err) ||
+        if (ar_params_decode(ar_localize_scan_params_schema(), params, &p, err) ||
             ar_fields_get_tensor(res, "correct", AR_WDT_U8, 1, &ok, err))
             return err->status;
-        if (ok->shape[0] != count || start < 0 || start + count > j->count[src])
+        int64_t src = p.src, start = p.shard.start, count = p.shard.count;
+        if (src >= j->nsrc)
+            return ar_err_set(err, AR_E_PROTO, "task %llu: source %lld", (unsigned long long)id, (long long)src);
+        if (ok->shape[0] != count || start + count > j->count[src])
             return ar_err_set(err, AR_E_PROTO, "task %llu: %lld results for %lld images", (unsigned long long)id,
                               (long long)ok->shape[0], (long long)count);
         memcpy(j->correct[src] + start, ok->data, (size_t)count);
         j->scanned += count;
         return AR_OK;
     }
-    int64_t role, nf, np, na;
-    const ar_wtensor_t *idx, *af, *ap, *rows;
-    if (ar_fields_get_int(params, "role", &role, err) || ar_fields_get_tensor(params, "indices", AR_WDT_I64, 1, &idx, err) ||
+    ar_localize_spectrum_params_t p;
+    int64_t nf, np, na;
+    const ar_wtensor_t *af, *ap, *rows;
+    if (ar_params_decode(ar_localize_spectrum_params_schema(), params, &p, err) ||
         ar_fields_get_int(res, "n_fail", &nf, err) || ar_fields_get_int(res, "n_pass", &np, err) ||
         ar_fields_get_int(res, "n_adv", &na, err) || ar_fields_get_tensor(res, "act_fail", AR_WDT_I64, 1, &af, err) ||
         ar_fields_get_tensor(res, "act_pass", AR_WDT_I64, 1, &ap, err) ||
         ar_fields_get_tensor(res, "rows", AR_WDT_F64, 2, &rows, err))
         return err->status;
-    int64_t n = idx->shape[0], nb = (n + j->o.batch - 1) / j->o.batch;
+    if (p.src >= j->nsrc)
+        return ar_err_set(err, AR_E_PROTO, "task %llu: source %lld", (unsigned long long)id, (long long)p.src);
+    int64_t role = p.role;
+    int64_t n = p.indices.n, nb = (n + j->o.batch - 1) / j->o.batch;
     if (af->shape[0] != nn || ap->shape[0] != nn || rows->shape[0] != nb || rows->shape[1] != nn ||
         nf < 0 || np < 0 || na < 0 || nf + np > 2 * n)
         return ar_err_set(err, AR_E_PROTO, "task %llu: result does not match its %lld examples", (unsigned long long)id,

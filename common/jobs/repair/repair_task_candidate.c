@@ -1,0 +1,151 @@
+/* repair_task_candidate.c - the repair_candidate task type, the worker
+ * half: one candidate searched and trained (repair_params.h). */
+#include "repair_params.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corrupt/corrupt.h"
+#include "nn/model_io.h"
+#include "repair/repair_set.h"
+#include "repair/search.h"
+
+typedef struct rw {
+    ar_graph_t *g;
+    char model[1024];
+    char set_key[4096];       /* the repair-set parameters the set was built for */
+    ar_repair_set_t set;
+    int have_set;
+} rw_t;
+
+static int task_init(const ar_job_ctx_t *job, void **state, ar_err_t *err)
+{
+    (void)job;
+    *state = calloc(1, sizeof(rw_t));
+    return *state ? AR_OK : ar_err_set(err, AR_E_NOMEM, "out of memory");
+}
+
+static void task_destroy(void *state)
+{
+    rw_t *w = state;
+    if (!w) return;
+    ar_graph_destroy(&w->g);
+    ar_repair_set_free(&w->set);
+    free(w);
+}
+
+static int parse_cand(const char *s) { return ar_cand_parse(s); }
+
+/* The repair set of these parameters, built once per worker. */
+static int repair_set(rw_t *w, const ar_repair_set_params_t *p, ar_err_t *err)
+{
+    ar_repair_set_cfg_t c;
+    int st = ar_repair_set_cfg_from_params(p, w->g->in_c, &c, err);
+    if (st) return st;
+    char key[4096];
+    snprintf(key, sizeof key, "%s|%s|%s|%d|%d|%lld|%lld|%lld|%lld|%lld|%llu|%d|%.17g", w->model,
+             c.path, c.split, c.ncorruptions, c.nseverities, (long long)c.skip, (long long)c.pool,
+             (long long)c.val,
+             (long long)c.failing, (long long)c.sample, (unsigned long long)c.seed, c.batch,
+             c.augment);
+    for (int i = 0; i < c.ncorruptions; i++) {
+        size_t l = strlen(key);
+        snprintf(key + l, sizeof key - l, ",%d", c.corruptions[i]);
+    }
+    for (int i = 0; i < c.nseverities; i++) {
+        size_t l = strlen(key);
+        snprintf(key + l, sizeof key - l, ";%d", c.severities[i]);
+    }
+    if (w->have_set && strcmp(key, w->set_key) == 0) return AR_OK;
+    ar_repair_set_free(&w->set);
+    w->have_set = 0;
+    if ((st = ar_repair_set_build(w->g, &c, &w->set, err))) return st;
+    snprintf(w->set_key, sizeof w->set_key, "%s", key);
+    w->have_set = 1;
+    return AR_OK;
+}
+
+typedef struct emit_ctx {
+    const ar_task_ctx_t *t;
+    ar_err_t *err;
+    int status;
+} emit_ctx_t;
+
+static int on_epoch(void *user, const ar_epoch_report_t *r)
+{
+    emit_ctx_t *e = user;
+    ar_fields_t f = {0};
+    int st = ar_fields_put_str(&f, "phase", r->phase, e->err);
+    if (!st) st = ar_fields_put_int(&f, "epoch", r->epoch, e->err);
+    if (!st) st = ar_fields_put_float(&f, "train_loss", r->train_loss, e->err);
+    if (!st) st = ar_fields_put_float(&f, "val_acc", r->val_acc, e->err);
+    if (!st) st = ar_fields_put_float(&f, "alpha_entropy", r->alpha_entropy, e->err);
+    if (!st) st = ar_task_emit(e->t, &f, e->err);
+    ar_fields_clear(&f);
+    e->status = st;
+    return st || ar_task_cancelled(e->t);
+}
+
+/* The search configuration of a candidate task. */
+static int search_cfg(const ar_repair_candidate_params_t *p, ar_search_cfg_t *c, ar_err_t *err)
+{
+    *c = ar_search_cfg_default();
+    int m = ar_method_parse(p->method);
+    if (m < 0) return ar_err_set(err, AR_E_PROTO, "unknown method '%s'", p->method);
+    c->method = (ar_method_t)m;
+    snprintf(c->block, sizeof c->block, "%s", p->block);
+    snprintf(c->layer, sizeof c->layer, "%s", p->layer);
+    int st = ar_names_to_ids(p->ops, parse_cand, c->cell.ops, AR_CAND_COUNT, &c->cell.nops, "op", err);
+    if (st) return st;
+    c->cell.nodes = (int)p->nodes, c->cell.channels = (int)p->channels;
+    c->cell.keep_shortcut = (int)p->keep_shortcut, c->cell.seed_original = (int)p->seed_original;
+    c->cell.seed = c->seed = (uint64_t)p->seed;
+    c->search_epochs = (int)p->search_epochs, c->finetune_epochs = (int)p->finetune_epochs;
+    c->batch = (int)p->batch;
+    c->lr = p->lr, c->finetune_lr = p->finetune_lr, c->alpha_lr = p->alpha_lr;
+    return AR_OK;
+}
+
+static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_err_t *err)
+{
+    rw_t *w = state;
+    const ar_repair_candidate_params_t *p = t->p;
+    const char *model = p->model, *out = p->out;
+    int st;
+    if (!w->g || strcmp(model, w->model) != 0) {
+        ar_graph_destroy(&w->g);
+        w->have_set = 0;
+        if (!(w->g = ar_model_load(model, err))) return err->status;
+        snprintf(w->model, sizeof w->model, "%s", model);
+    }
+    ar_search_cfg_t c;
+    if ((st = search_cfg(p, &c, err)) || (st = repair_set(w, &p->set, err))) return st;
+    /* selection (docs/repair.md "Selection"): the held-out images clean and corrupted */
+    ar_imgset_t train = {&w->set.x, w->set.y},
+                val[2] = {{&w->set.xvc, w->set.yv}, {&w->set.xvk, w->set.yv}};
+    c.nval = 2;
+    emit_ctx_t ec = {t, err, AR_OK};
+    ar_search_result_t r;
+    st = ar_search_run(w->g, &c, &train, val, on_epoch, &ec, &r, err);
+    if (st) return ar_err_prefix(err, "candidate block '%s' (%s)", c.block, ar_method_name(c.method));
+    st = ar_model_save(r.model, out, err);
+    if (!st) st = ar_fields_put_float(res, "val_acc", r.val_acc, err);
+    if (!st) st = ar_fields_put_float(res, "val_clean", r.val_set_acc[0], err);
+    if (!st) st = ar_fields_put_float(res, "val_corrupt", r.val_set_acc[1], err);
+    if (!st) st = ar_fields_put_float(res, "val_clean0", w->set.val_clean0, err);
+    if (!st) st = ar_fields_put_float(res, "val_corrupt0", w->set.val_corrupt0, err);
+    if (!st) st = ar_fields_put_float(res, "first_loss", r.first_loss, err);
+    if (!st) st = ar_fields_put_float(res, "last_loss", r.last_loss, err);
+    if (!st) st = ar_fields_put_str(res, "genotype", r.genotype, err);
+    if (!st) st = ar_fields_put_str(res, "path", out, err);
+    if (!st) st = ar_fields_put_int(res, "nfailing", w->set.nfailing, err);
+    if (!st) st = ar_fields_put_int(res, "nrepair", w->set.x.shape[0], err);
+    if (!st) st = ar_fields_put_float(res, "pool_acc", w->set.pool_acc, err);
+    ar_search_result_free(&r);
+    return st;
+}
+
+const ar_task_type_t ar_task_repair = {.name = "repair_candidate",
+                                       .params = ar_repair_candidate_params_schema,
+                                       .init = task_init, .run = task_run, .destroy = task_destroy};
