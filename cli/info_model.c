@@ -1,5 +1,5 @@
 /* info_model.c - `archrepair info` for model and result files: the root
- * attributes of DESIGN.md's model layout and a summary of /graph. The
+ * attributes of the model layout (docs/formats.md) and a summary of /graph. The
  * engine's model reader does the full validation; this reads attributes only,
  * so it can describe a file the engine would reject and say why. */
 #include "info_model.h"

@@ -1,5 +1,5 @@
 /* main.c - `archrepair`: single-process utilities, one subcommand per row of
- * the table below (DESIGN.md "Commands"). */
+ * the table below. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,14 +1,15 @@
 /* codec.h - MessagePack encoding and validating decoding of protocol messages.
  *
- * The only module that sees msgpack-c (STYLE.md 7). Decoding never trusts the
- * bytes: before msgpack-c parses anything, a scanner walks the buffer and
- * rejects unknown format bytes, containers that promise more elements than
- * bytes remain, nesting deeper than 8 and more than AR_CODEC_MAX_OBJECTS
- * objects (so a 5-byte message cannot make the parser allocate gigabytes).
- * Then every key is checked against its message type (unknown, duplicate or
- * missing keys, wrong value types, out-of-range numbers, over-long strings,
- * tensor shapes that disagree with their payload) and the protocol version.
- * Every failure is AR_E_PROTO with a one-line message that names the sender:
+ * The only module that sees msgpack-c (one file per outside library). Decoding
+ * never trusts the bytes: before msgpack-c parses anything, a scanner walks
+ * the buffer and rejects unknown format bytes, containers that promise more
+ * elements than bytes remain, nesting deeper than 8 and more than
+ * AR_CODEC_MAX_OBJECTS objects (so a 5-byte message cannot make the parser
+ * allocate gigabytes). Then every key is checked against its message type
+ * (unknown, duplicate or missing keys, wrong value types, out-of-range
+ * numbers, over-long strings, tensor shapes that disagree with their payload)
+ * and the protocol version. Every failure is AR_E_PROTO with a one-line
+ * message that names the sender:
  * "message from r3 (RESULT): field 'counts': shape needs 40 bytes of i32,
  * payload has 36".
  */

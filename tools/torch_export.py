@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""torch_export.py - a torch.nn.Module -> an archrepair model file (DESIGN.md).
+"""torch_export.py - a torch.nn.Module -> an archrepair model file
+(layout: docs/formats.md "Model files").
 
 The module is traced with torch.fx; supported: Conv2d, BatchNorm2d, ReLU
 (module, F.relu, torch.relu, .relu()), MaxPool2d / AvgPool2d (modules and

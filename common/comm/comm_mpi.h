@@ -1,5 +1,5 @@
 /* comm_mpi.h - MPI as launcher and trusted bootstrap channel (comm_mpi.c is
- * the only file that includes mpi.h, STYLE.md 7).
+ * the only file that includes mpi.h).
  *
  * MPI carries only small, trusted things: ranks and hosts, the job text, the
  * coordinator's endpoint, the per-job CURVE public keys, and the final

@@ -1,6 +1,6 @@
 /* transport.h - the ZeroMQ data plane: one authenticated, encrypted ROUTER on
  * the coordinator, DEALERs on the workers (the only module that includes
- * zmq.h, STYLE.md 7).
+ * zmq.h).
  *
  * Security: every socket uses CURVE. The coordinator's ROUTER is a CURVE
  * server with a per-job keypair; each worker has its own per-job keypair. The

@@ -1,6 +1,6 @@
 /* config.h - TOML documents through a small C API (the shim over toml++).
  *
- * toml_shim.cpp is the only file that touches the TOML library (STYLE.md 7).
+ * toml_shim.cpp is the only file that touches the TOML library.
  * A document is parsed from a file or a string; values are looked up by
  * dotted key, with toml++ path syntax for arrays ("data.corrupted[1].path"),
  * and every value reports the line it came from, so callers can write errors

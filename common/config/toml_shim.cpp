@@ -1,5 +1,6 @@
-// toml_shim.cpp - the only file that includes toml++ (STYLE.md 7): parses
-// TOML and answers the C API of config.h. No exception leaves this file.
+// toml_shim.cpp - the only file that includes toml++ (one file per outside
+// library): parses TOML and answers the C API of config.h. No exception
+// leaves this file.
 // core/error.h is a C header without extern "C" guards: give its functions
 // C linkage here, before config.h includes it again (include guard).
 extern "C" {

@@ -1,6 +1,6 @@
 /* error.h - status codes and error messages with context.
  *
- * Two kinds of error (STYLE.md 4): a caller's misuse is an assert; a runtime
+ * Two kinds of error: a caller's misuse is an assert; a runtime
  * failure (file, HDF5, socket, TOML, memory, bad data) is an int status from
  * the X-macro list below plus a one-line message on an ar_err_t that names
  * what and where ("data/x.npy: header promises 3072000 bytes, file has 12").

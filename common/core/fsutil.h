@@ -1,8 +1,8 @@
 /* fsutil.h - small file-system helpers: atomic output, file size, timers.
  *
  * Outputs are written to a temporary name beside the final one and renamed
- * into place when complete (DESIGN.md), so a crash never leaves a half-
- * written file under the final name.
+ * into place when complete, so a crash never leaves a half-written file
+ * under the final name (a promise every output of the project makes).
  */
 #ifndef AR_CORE_FSUTIL_H
 #define AR_CORE_FSUTIL_H

@@ -1,8 +1,9 @@
 /* rng.h - seeded, keyed random streams (xoshiro256** seeded by splitmix64).
  *
- * Determinism rule (DESIGN.md): a random stream depends only on the job seed
- * and the identity of what it is for (task, corruption, severity, image
- * index), never on rank or order. Build the key with ar_rng_key() and start a
+ * Determinism rule (so that a job's numbers do not depend on how many ranks
+ * run it): a random stream depends only on the job seed and the identity of
+ * what it is for (task, corruption, severity, image index), never on rank or
+ * order. Build the key with ar_rng_key() and start a
  * stream with ar_rng_init(); the state is a plain value owned by the caller.
  */
 #ifndef AR_CORE_RNG_H

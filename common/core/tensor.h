@@ -1,6 +1,6 @@
 /* tensor.h - float32 tensors (NCHW), and the arena that backs them.
  *
- * Hot numeric data is public (STYLE.md 2): kernels index `data` directly.
+ * Hot numeric data is public, not opaque: kernels index `data` directly.
  * A tensor is contiguous, row-major, with up to 4 dimensions; an image batch
  * is [N, C, H, W], a matrix [rows, cols]. ar_tensor_t is a view: it owns its
  * data only when created by ar_tensor_new (free with ar_tensor_free); tensors

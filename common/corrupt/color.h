@@ -1,6 +1,6 @@
-/* color.h - HSV operations on one RGB pixel in [0,1], written as the shortcuts
- * of CORRUPTIONS.md (equal to skimage's rgb2hsv -> edit -> hsv2rgb up to
- * rounding), and luma.
+/* color.h - HSV operations on one RGB pixel in [0,1], written as closed
+ * forms (equal to skimage's rgb2hsv -> edit -> hsv2rgb up to rounding;
+ * docs/corruptions.md "Helpers"), and luma.
  */
 #ifndef AR_CORRUPT_COLOR_H
 #define AR_CORRUPT_COLOR_H

@@ -1,9 +1,10 @@
 /* corrupt.h - the corruption engine: CIFAR-10-C's 15 benchmark corruptions and
  * 4 extras (Hendrycks & Dietterich 2019) on uint8 HWC images of any size.
  *
- * Algorithms and CIFAR parameter tables follow /work/shared/CORRUPTIONS.md
- * and make_cifar_c.py; docs/corruptions.md describes each one, the scaling to
- * other image sizes and what differs from the original.
+ * Algorithms and CIFAR parameter tables follow make_cifar_c.py (the
+ * original benchmark code); docs/corruptions.md describes each one, its
+ * parameters per severity, the scaling to other image sizes and what
+ * differs from the original.
  *
  * Determinism: the random stream of one corrupted image depends only on
  * (seed, corruption, severity, image index) through ar_corrupt_key(), so any

@@ -1,7 +1,8 @@
 /* collection.h - corruption collections: what a collection holds.
  *
- * Two layouts (DESIGN.md): an HDF5 file with /labels [N] and one group per
- * corruption, /<corruption>/images uint8 [S, N, H, W, C] (severities 1..S),
+ * Two layouts (docs/formats.md "Dataset files"): an HDF5 file with /labels
+ * [N] and one group per corruption, /<corruption>/images uint8
+ * [S, N, H, W, C] (severities 1..S),
  * optionally the clean /images [N, H, W, C]; and a CIFAR-10-C style directory
  * of <corruption>.npy uint8 [5N, H, W, C] + labels.npy ([5N] or [N]), where
  * severity s is rows N(s-1) .. Ns-1. One set of a collection opens with

@@ -1,7 +1,8 @@
-/* h5.h - the project's only door to HDF5 (STYLE.md 7).
+/* h5.h - the project's only door to HDF5 (no other file includes hdf5.h).
  *
  * A small API over files, groups, datasets and attributes, enough for the
- * model, dataset, corruption-collection and result layouts of DESIGN.md.
+ * model, dataset, corruption-collection and result layouts of
+ * docs/formats.md and docs/results.md.
  * Reads convert to the requested memory type (so int64 labels or float64
  * attributes written by h5py load as int32 / float), strings may be fixed or
  * variable length. Files created for writing live under a temporary name

@@ -1,6 +1,6 @@
 /* localize.h - vulnerable block localization by adversarial-aware spectrum
- * analysis (DESIGN.md "What it does" step 2; the formulas and every choice
- * in docs/localization.md).
+ * analysis (the second step of a repair; the formulas and every choice in
+ * docs/localization.md).
  *
  * Stages, shared by the in-process call below and the distributed `localize`
  * job (jobs/localize/), which runs the same functions on the same
@@ -131,7 +131,7 @@ int ar_localize_run(ar_graph_t *g, ar_dataset_t *const *sets, int nsets,
                     const ar_localize_opts_t *o, const ar_log_t *log, ar_localize_result_t **out,
                     ar_err_t *err);
 
-/* Writes the /localization group (DESIGN.md result file, docs/localization.md)
+/* Writes the /localization group (docs/results.md "Localize job result")
  * into an open file. */
 int ar_localize_write_h5(ar_h5_t *h, const ar_localize_result_t *r, ar_err_t *err);
 

@@ -1,4 +1,5 @@
-/* graph.h - a CNN as a DAG of nodes with its parameters (DESIGN.md "Model").
+/* graph.h - a CNN as a DAG of nodes with its parameters (the model file
+ * layout: docs/formats.md "Model files").
  *
  * A graph is the network definition: nodes in topological order, each with
  * an op (AR_OP_*), a dotted name ("layer1.0.conv1"), a block ("layer1.0" or

@@ -1,4 +1,4 @@
-/* model_io.h - reading and writing model files (DESIGN.md "Model (HDF5)").
+/* model_io.h - reading and writing model files (docs/formats.md "Model files").
  *
  * Root attributes format = "archrepair-model", format_version = 1, arch,
  * input_shape int32[3] (C, H, W), num_classes, mean/std float32[C]; one group

@@ -1,5 +1,6 @@
-/* op_table.h - the one dispatch table of ops (STYLE.md 6), for graph.c,
- * plan.c and model_io.c; not for callers of the graph API.
+/* op_table.h - the one dispatch table of ops, for graph.c, plan.c and
+ * model_io.c; not for callers of the graph API. Each op's model-file
+ * attributes and datasets: docs/formats.md "The op table".
  *
  * Each op supplies: shape inference with its parameter list, the sizes of its
  * per-node private state and shared scratch for a batch, forward, backward,

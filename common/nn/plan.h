@@ -1,9 +1,9 @@
 /* plan.h - a graph made executable for a batch size: forward, loss, backward.
  *
- * ar_plan_new sizes everything once (STYLE.md 6): the input copy, every
- * node's output, the gradients backward needs, per-node op state (BN batch
- * statistics, max-pool argmax), shared conv scratch and folded conv weights
- * come from one arena; forward, loss and backward never allocate.
+ * ar_plan_new sizes everything once (build, then compute): the input copy,
+ * every node's output, the gradients backward needs, per-node op state (BN
+ * batch statistics, max-pool argmax), shared conv scratch and folded conv
+ * weights come from one arena; forward, loss and backward never allocate.
  *
  * Typical training step:
  *     ar_plan_forward(p, &x, AR_MODE_TRAIN, &err);

@@ -1,6 +1,6 @@
 /* test_corrupt_exact.c - the deterministic corruptions (contrast, brightness,
  * saturate, pixelate, defocus_blur, gaussian_blur, zoom_blur) byte for byte
- * against straightforward implementations of CORRUPTIONS.md written here
+ * against straightforward implementations of docs/corruptions.md written here
  * (no library helper is called), on synthetic colour and gray images of
  * several sizes; glass_blur and motion_blur the same way, replaying their
  * draws from the keyed stream; plus the registry and argument checks. */
