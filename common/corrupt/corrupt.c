@@ -9,29 +9,34 @@
 #include "corrupt_impl.h"
 #include "plasma.h"
 
+enum { NOISE, BLUR, WEATHER, DIGITAL };
+static const char *const CATEGORY_NAMES[AR_CORRUPT_CATEGORY_COUNT] = {"noise", "blur", "weather",
+                                                                      "digital"};
+
 static const struct {
     const char *name;
     ar_cx_fn fn;
+    int category;
 } TABLE[] = {
-    {"gaussian_noise", ar_cx_gaussian_noise},
-    {"shot_noise", ar_cx_shot_noise},
-    {"impulse_noise", ar_cx_impulse_noise},
-    {"defocus_blur", ar_cx_defocus_blur},
-    {"glass_blur", ar_cx_glass_blur},
-    {"motion_blur", ar_cx_motion_blur},
-    {"zoom_blur", ar_cx_zoom_blur},
-    {"snow", ar_cx_snow},
-    {"frost", ar_cx_frost},
-    {"fog", ar_cx_fog},
-    {"brightness", ar_cx_brightness},
-    {"contrast", ar_cx_contrast},
-    {"elastic_transform", ar_cx_elastic},
-    {"pixelate", ar_cx_pixelate},
-    {"jpeg_compression", ar_cx_jpeg},
-    {"speckle_noise", ar_cx_speckle_noise},
-    {"gaussian_blur", ar_cx_gaussian_blur},
-    {"spatter", ar_cx_spatter},
-    {"saturate", ar_cx_saturate},
+    {"gaussian_noise", ar_cx_gaussian_noise, NOISE},
+    {"shot_noise", ar_cx_shot_noise, NOISE},
+    {"impulse_noise", ar_cx_impulse_noise, NOISE},
+    {"defocus_blur", ar_cx_defocus_blur, BLUR},
+    {"glass_blur", ar_cx_glass_blur, BLUR},
+    {"motion_blur", ar_cx_motion_blur, BLUR},
+    {"zoom_blur", ar_cx_zoom_blur, BLUR},
+    {"snow", ar_cx_snow, WEATHER},
+    {"frost", ar_cx_frost, WEATHER},
+    {"fog", ar_cx_fog, WEATHER},
+    {"brightness", ar_cx_brightness, WEATHER},
+    {"contrast", ar_cx_contrast, DIGITAL},
+    {"elastic_transform", ar_cx_elastic, DIGITAL},
+    {"pixelate", ar_cx_pixelate, DIGITAL},
+    {"jpeg_compression", ar_cx_jpeg, DIGITAL},
+    {"speckle_noise", ar_cx_speckle_noise, NOISE},
+    {"gaussian_blur", ar_cx_gaussian_blur, BLUR},
+    {"spatter", ar_cx_spatter, WEATHER},
+    {"saturate", ar_cx_saturate, DIGITAL},
 };
 _Static_assert(sizeof TABLE / sizeof TABLE[0] == AR_CORRUPT_COUNT, "one row per corruption");
 
@@ -62,6 +67,34 @@ int ar_corrupt_find(const char *name)
 int ar_corrupt_is_benchmark(int corruption)
 {
     return corruption >= 0 && corruption < AR_CORRUPT_BENCHMARK_COUNT;
+}
+
+const char *ar_corrupt_category_name(int category)
+{
+    return category >= 0 && category < AR_CORRUPT_CATEGORY_COUNT ? CATEGORY_NAMES[category] : NULL;
+}
+
+int ar_corrupt_category(int corruption)
+{
+    return corruption >= 0 && corruption < AR_CORRUPT_COUNT ? TABLE[corruption].category : -1;
+}
+
+int ar_corrupt_expand(const char *name, int ids[AR_CORRUPT_COUNT])
+{
+    int c = ar_corrupt_find(name);
+    if (c >= 0) {
+        ids[0] = c;
+        return 1;
+    }
+    int cat = -2; /* -1: "all" */
+    if (name && !strcmp(name, "all")) cat = -1;
+    for (int k = 0; name && k < AR_CORRUPT_CATEGORY_COUNT; k++)
+        if (!strcmp(name, CATEGORY_NAMES[k])) cat = k;
+    if (cat == -2) return -1;
+    int n = 0;
+    for (int i = 0; i < AR_CORRUPT_BENCHMARK_COUNT; i++)
+        if (cat < 0 || TABLE[i].category == cat) ids[n++] = i;
+    return n;
 }
 
 uint64_t ar_corrupt_key(uint64_t seed, int corruption, int severity, int64_t image_index)

@@ -61,6 +61,23 @@ int ar_corrupt_find(const char *name);
 /* 1 for the 15 benchmark corruptions, 0 for the extras. */
 int ar_corrupt_is_benchmark(int corruption);
 
+/* The benchmark's four categories: noise (gaussian, shot, impulse), blur
+ * (defocus, glass, motion, zoom), weather (snow, frost, fog, brightness),
+ * digital (contrast, elastic_transform, pixelate, jpeg_compression); the
+ * extras belong to the category of their kind (speckle_noise noise,
+ * gaussian_blur blur, spatter weather, saturate digital). */
+#define AR_CORRUPT_CATEGORY_COUNT 4
+/* "noise", "blur", "weather", "digital"; NULL when out of range. */
+const char *ar_corrupt_category_name(int category);
+/* The category (0..3) of a corruption; -1 when out of range. */
+int ar_corrupt_category(int corruption);
+/* The corruptions a name in a job's list stands for, into ids in the
+ * standard order: a corruption's own name gives itself; "all" the 15
+ * benchmark corruptions; a category name its 4 benchmark corruptions (an
+ * extra only by its own name). Returns the count, or -1 for an unknown
+ * name. */
+int ar_corrupt_expand(const char *name, int ids[AR_CORRUPT_COUNT]);
+
 /* The key of one image's random stream (ar_rng_key of the seed and the
  * identity words: hash of the name, severity, image index). */
 uint64_t ar_corrupt_key(uint64_t seed, int corruption, int severity, int64_t image_index);

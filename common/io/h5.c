@@ -23,6 +23,7 @@ static hid_t mem_type(ar_dtype_t t)
     case AR_DT_I64: return H5T_NATIVE_INT64;
     case AR_DT_F32: return H5T_NATIVE_FLOAT;
     case AR_DT_F64: return H5T_NATIVE_DOUBLE;
+    case AR_DT_I8: return H5T_NATIVE_INT8;
     default: return H5I_INVALID_HID;
     }
 }
@@ -35,6 +36,7 @@ static hid_t file_type(ar_dtype_t t)
     case AR_DT_I64: return H5T_STD_I64LE;
     case AR_DT_F32: return H5T_IEEE_F32LE;
     case AR_DT_F64: return H5T_IEEE_F64LE;
+    case AR_DT_I8: return H5T_STD_I8LE;
     default: return H5I_INVALID_HID;
     }
 }

@@ -19,7 +19,7 @@
 
 #include "core/error.h"
 
-typedef enum { AR_DT_U8, AR_DT_I32, AR_DT_I64, AR_DT_F32, AR_DT_F64, AR_DT_COUNT } ar_dtype_t;
+typedef enum { AR_DT_U8, AR_DT_I32, AR_DT_I64, AR_DT_F32, AR_DT_F64, AR_DT_I8, AR_DT_COUNT } ar_dtype_t;
 
 #define AR_H5_MAXDIM 8
 

@@ -141,25 +141,30 @@ int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar
         int generated = !strcmp(c->kind, "generated");
         const char *path = c->path[0] ? c->path : cfg->data.path;
         char **names = NULL;
-        int nn = 0, owned = 0;
-        if (c->corruptions.n == 1 && !strcmp(c->corruptions.v[0], "all")) {
-            if (generated) {
-                names = calloc(AR_CORRUPT_BENCHMARK_COUNT, sizeof *names);
-                if (!names) s = ar_err_set(err, AR_E_NOMEM, "out of memory");
-                for (int k = 0; names && k < AR_CORRUPT_BENCHMARK_COUNT; k++)
-                    names[nn++] = strdup(ar_corrupt_name(k));
-            } else {
-                s = collection_names(path, &names, &nn, err);
-            }
-            owned = 1;
+        int nn = 0;
+        if (!generated && c->corruptions.n == 1 && !strcmp(c->corruptions.v[0], "all")) {
+            s = collection_names(path, &names, &nn, err);
         } else {
-            names = c->corruptions.v;
-            nn = c->corruptions.n;
+            /* names, categories and "all" (the benchmark's), in list order */
+            names = calloc((size_t)c->corruptions.n * AR_CORRUPT_COUNT + 1, sizeof *names);
+            if (!names) s = ar_err_set(err, AR_E_NOMEM, "out of memory");
+            for (int k = 0; !s && k < c->corruptions.n; k++) {
+                int ids[AR_CORRUPT_COUNT], m = ar_corrupt_expand(c->corruptions.v[k], ids);
+                if (m < 0 && generated)
+                    s = ar_err_set(err, AR_E_CONFIG, "%s:%d: data.corrupted[%d]: unknown corruption '%s'",
+                                   ar_job_name(cfg), ar_job_key_line(cfg, "data.corrupted"), g,
+                                   c->corruptions.v[k]);
+                for (int i = 0; !s && i < (m < 0 ? 1 : m); i++) {
+                    /* m < 0: a collection may hold sets of its own names */
+                    const char *nm = m < 0 ? c->corruptions.v[k] : ar_corrupt_name(ids[i]);
+                    int dup = 0; /* a name listed and also in a category: once */
+                    for (int j = 0; j < nn && !dup; j++) dup = names[j] && !strcmp(names[j], nm);
+                    if (!dup) names[nn++] = strdup(nm);
+                }
+            }
         }
         for (int k = 0; !s && k < nn; k++) {
-            if (generated && ar_corrupt_find(names[k]) < 0)
-                s = ar_err_set(err, AR_E_CONFIG, "%s:%d: data.corrupted[%d]: unknown corruption '%s'",
-                               ar_job_name(cfg), ar_job_key_line(cfg, "data.corrupted"), g, names[k]);
+            if (!names[k]) s = ar_err_set(err, AR_E_NOMEM, "out of memory");
             for (int v = 0; !s && v < c->severities.n; v++) {
                 ar_set_ref_t r;
                 memset(&r, 0, sizeof r);
@@ -174,10 +179,8 @@ int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar
                 if (!s) s = add_set(sets, n, &cap, &r, err);
             }
         }
-        if (owned) {
-            for (int k = 0; k < nn; k++) free(names[k]);
-            free(names);
-        }
+        for (int k = 0; k < nn; k++) free(names[k]);
+        free(names);
     }
     if (s) {
         free(*sets);

@@ -427,6 +427,20 @@ static void test_registry(void)
     CHECK(ar_corrupt_key(1, 0, 1, 5) != ar_corrupt_key(1, 1, 1, 5), "key by corruption");
     CHECK(ar_corrupt_key(1, 0, 1, 5) != ar_corrupt_key(2, 0, 1, 5), "key by seed");
 
+    /* categories: the benchmark's four groups; extras by their kind */
+    const char *cat[] = {"noise", "noise", "noise", "blur", "blur", "blur", "blur",
+                         "weather", "weather", "weather", "weather", "digital", "digital",
+                         "digital", "digital", "noise", "blur", "weather", "digital"};
+    for (int i = 0; i < AR_CORRUPT_COUNT; i++)
+        CHECK(!strcmp(ar_corrupt_category_name(ar_corrupt_category(i)), cat[i]), "category of %s",
+              order[i]);
+    int ids[AR_CORRUPT_COUNT];
+    CHECK(ar_corrupt_expand("all", ids) == 15 && ids[0] == 0 && ids[14] == 14, "all = benchmark");
+    CHECK(ar_corrupt_expand("weather", ids) == 4 && ids[0] == 7 && ids[3] == 10, "weather = 4");
+    CHECK(ar_corrupt_expand("digital", ids) == 4 && ids[0] == 11 && ids[3] == 14, "digital = 4");
+    CHECK(ar_corrupt_expand("spatter", ids) == 1 && ids[0] == 17, "an extra by name");
+    CHECK(ar_corrupt_expand("weathers", ids) == -1 && ar_corrupt_expand(NULL, ids) == -1, "unknown");
+
     ar_err_t err = {0};
     CHECK(ar_corrupt_ctx_new(NULL, 32, 32, 2, &err) == NULL && err.status == AR_E_ARG,
           "2 channels rejected: %s", err.msg);

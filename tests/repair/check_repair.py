@@ -2,7 +2,9 @@
 """check_repair.py A.h5 B.h5 ... - repair results of the same job at different
 rank counts: identical candidates (val_acc, status, genotype, seeds), chosen
 block, genotype, metrics, per-epoch history and repaired weights; a valid
-result layout."""
+result layout; the held-out flags (a corrupted set whose corruption the
+repair pool never saw) and the JSON summary beside the result."""
+import json
 import sys
 
 import h5py
@@ -13,7 +15,7 @@ def load(path):
     f = h5py.File(path, "r")
     r = {"attrs": dict(f["/repair"].attrs), "chosen": f["/repair/blocks"].attrs["chosen"],
          "geno": f["/repair/genotype"].attrs["text"]}
-    for k in ("set_names", "acc_before", "acc_after", "count"):
+    for k in ("set_names", "acc_before", "acc_after", "count", "held_out"):
         r["m_" + k] = f["/repair/metrics/" + k][()]
     for k in ("block", "variant", "seed", "val_acc", "val_clean", "val_corrupt", "status", "rung",
               "genotype"):
@@ -24,6 +26,7 @@ def load(path):
     w = {}
     f["/graph"].visititems(lambda n, o: w.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
     r["weights"] = w
+    r["json"] = json.load(open(path[:-3] + ".json" if path.endswith(".h5") else path + ".json"))
     assert f.attrs["format"] in ("archrepair-model", b"archrepair-model")
     ops = {f["/graph"][g].attrs["op"] for g in f["/graph"]}
     assert "mix" not in ops and b"mix" not in ops, "the result holds mix nodes"
@@ -49,6 +52,23 @@ def main():
     assert a["c_val_corrupt"][ch] == max(a["c_val_corrupt"][i] for i in ok)
     assert len(a["m_set_names"]) >= 2 and (a["m_count"] > 0).all()
     assert len(a["h_epoch"]) > 0 and np.isfinite(a["h_train_loss"]).all()
+    # held-out: corrupted sets whose corruption is not in the pool
+    j = a["json"]
+    pool = set(j["pool_corruptions"].split(",")) - {""}
+    names = [n.decode() if isinstance(n, bytes) else n for n in a["m_set_names"]]
+    assert a["m_held_out"].dtype == np.int8, a["m_held_out"].dtype
+    want = [0 if i == 0 else int(s["corruption"] not in pool) for i, s in enumerate(j["sets"])]
+    assert list(a["m_held_out"]) == want, (list(a["m_held_out"]), want, pool)
+    assert [s["name"] for s in j["sets"]] == names
+    assert [s["held_out"] for s in j["sets"]] == want
+    for g, flag in (("in_pool", 0), ("held_out", 1)):
+        idx = [i for i in range(1, len(want)) if want[i] == flag]
+        assert j["summary"][g]["sets"] == len(idx), (g, j["summary"][g])
+        if idx:
+            assert abs(j["summary"][g]["after"] - np.mean(a["m_acc_after"][idx])) < 1e-12
+            assert abs(j["summary"][g]["before"] - np.mean(a["m_acc_before"][idx])) < 1e-12
+    oc = at["outcome"]
+    assert j["outcome"] == (oc.decode() if isinstance(oc, bytes) else oc), (j["outcome"], oc)
     assert "out = proj" in (a["geno"].decode() if isinstance(a["geno"], bytes) else a["geno"])
     for b, p in zip(rs[1:], sys.argv[2:]):
         assert b["chosen"] == a["chosen"], (p, b["chosen"], a["chosen"])

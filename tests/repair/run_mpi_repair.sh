@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run_mpi_repair.sh BIN MAKE_FIXTURE TMP - the repair job under real mpirun
 # at -np 1, 2 and 4 on a tiny synthetic case (2 blocks x 2 variants, 2 rungs of
-# successive halving, augmentation on the fly): both runs must choose the
-# same candidate and write identical candidates, metrics and weights.
+# successive halving, augmentation on the fly with a category, "noise"): all
+# runs must choose the same candidate and write identical candidates, metrics
+# and weights; fog, which the pool never saw, is reported held-out.
 set -euo pipefail
 bin=$1 mk=$2
 tmp=$3/repair-mpi
@@ -25,7 +26,7 @@ limit = 120
 batch_size = 40
 [[data.corrupted]]
 kind = "generated"
-corruptions = ["gaussian_noise"]
+corruptions = ["gaussian_noise", "fog"]
 severities = [2]
 [repair]
 pool = 150
@@ -33,7 +34,7 @@ val = 60
 failing = 40
 sample = 30
 augment = 0.5
-corruptions = ["gaussian_noise", "contrast"]
+corruptions = ["noise", "contrast"]
 severities = [1, 3]
 top_k = 2
 nodes = [1, 2]
@@ -48,13 +49,14 @@ shard_size = 60
 TOML
   ar_mpi_job "$bin" $np 200 "$tmp/np$np.toml" "$tmp/np$np"
   grep -q "^clean" "$tmp/np$np.out" || { echo "FAIL: no table"; cat "$tmp/np$np.out"; exit 1; }
+  grep -q "^held-out mean" "$tmp/np$np.out" || { echo "FAIL: no held-out mean"; cat "$tmp/np$np.out"; exit 1; }
   outs+=("$tmp/np$np.h5")
 done
-# a worker failing its 7th task (a candidate, after one finished and wrote
+# a worker failing its 9th task (a candidate, after one finished and wrote
 # its model): the job fails, names the cause, and
 # leaves neither a result nor candidate files
 sed "s#np1.h5#fail.h5#" "$tmp/np1.toml" > "$tmp/fail.toml"
-if AR_FAULT="1:6:error" timeout 200 mpirun -np 2 --oversubscribe "$bin" "$tmp/fail.toml" >"$tmp/fail.out" 2>"$tmp/fail.err"; then
+if AR_FAULT="1:8:error" timeout 200 mpirun -np 2 --oversubscribe "$bin" "$tmp/fail.toml" >"$tmp/fail.out" 2>"$tmp/fail.err"; then
   echo "FAIL: a failing worker did not fail the job"; exit 1
 fi
 grep -q "(repair_candidate): injected" "$tmp/fail.err" || { echo "FAIL: the cause is not reported"; cat "$tmp/fail.err"; exit 1; }

@@ -1,13 +1,13 @@
 /* evaluate_report.c - /evaluation, the JSON summary and the accuracy table. */
 #include "evaluate_report.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/job_config.h"
 #include "core/fsutil.h"
+#include "core/strbuf.h"
 #include "io/h5.h"
 
 int ar_eval_report_alloc(ar_eval_report_t *r, ar_err_t *err)
@@ -155,89 +155,44 @@ static void print_table(const ar_eval_report_t *r, FILE *f)
     means_free(&m);
 }
 
-/* Appends printf output to a growing buffer; returns -1 when out of memory. */
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int bad;
-} sbuf_t;
-
-static void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf_t *b, const char *fmt, ...)
-{
-    for (int pass = 0; pass < 2 && !b->bad; pass++) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->bad = 1;
-            return;
-        }
-        if (b->p && b->n + (size_t)n < b->cap) {
-            b->n += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap + (size_t)n + 1) * 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->bad = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-}
-
-static void sb_str(sbuf_t *b, const char *s)
-{
-    sb_printf(b, "\"");
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') sb_printf(b, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20) sb_printf(b, "\\u%04x", (unsigned char)*s);
-        else sb_printf(b, "%c", *s);
-    }
-    sb_printf(b, "\"");
-}
-
 static int write_json(const ar_eval_report_t *r, const ar_job_ctx_t *job, double wall,
                       const char *path, ar_err_t *err)
 {
     double clean, mean, rel;
     ar_eval_report_summary(r, &clean, &mean, &rel);
-    sbuf_t b = {0};
-    sb_printf(&b, "{\n  \"kind\": \"evaluate\",\n  \"job\": ");
-    sb_str(&b, job->cfg->job.name);
-    sb_printf(&b, ",\n  \"model\": ");
-    sb_str(&b, job->cfg->model.path);
-    sb_printf(&b, ",\n  \"ranks\": %d,\n  \"wall_seconds\": %.3f,\n  \"sets\": [\n", job->ranks, wall);
+    ar_strbuf_t b = {0};
+    ar_strbuf_printf(&b, "{\n  \"kind\": \"evaluate\",\n  \"job\": ");
+    ar_strbuf_json_str(&b, job->cfg->job.name);
+    ar_strbuf_printf(&b, ",\n  \"model\": ");
+    ar_strbuf_json_str(&b, job->cfg->model.path);
+    ar_strbuf_printf(&b, ",\n  \"ranks\": %d,\n  \"wall_seconds\": %.3f,\n  \"sets\": [\n", job->ranks, wall);
     for (int i = 0; i < r->nsets; i++) {
-        sb_printf(&b, "    {\"name\": ");
-        sb_str(&b, r->sets[i].label);
-        sb_printf(&b, ", \"corruption\": ");
-        sb_str(&b, r->sets[i].corruption);
-        sb_printf(&b, ", \"severity\": %d, \"count\": %lld, \"correct\": %lld, \"acc\": %.17g}%s\n",
+        ar_strbuf_printf(&b, "    {\"name\": ");
+        ar_strbuf_json_str(&b, r->sets[i].label);
+        ar_strbuf_printf(&b, ", \"corruption\": ");
+        ar_strbuf_json_str(&b, r->sets[i].corruption);
+        ar_strbuf_printf(&b, ", \"severity\": %d, \"count\": %lld, \"correct\": %lld, \"acc\": %.17g}%s\n",
                   r->sets[i].severity, (long long)r->count[i], (long long)r->correct[i], acc(r, i),
                   i + 1 < r->nsets ? "," : "");
     }
     means_t m;
     if (means_of(r, &m)) b.bad = 1;
-    sb_printf(&b, "  ],\n  \"corruptions\": [");
+    ar_strbuf_printf(&b, "  ],\n  \"corruptions\": [");
     for (int k = 0; !b.bad && k < m.ng; k++) {
-        sb_printf(&b, "%s\n    {\"name\": ", k ? "," : "");
-        sb_str(&b, m.g[k]);
-        sb_printf(&b, ", \"mean_acc\": %.17g}", m.g_mean[k]);
+        ar_strbuf_printf(&b, "%s\n    {\"name\": ", k ? "," : "");
+        ar_strbuf_json_str(&b, m.g[k]);
+        ar_strbuf_printf(&b, ", \"mean_acc\": %.17g}", m.g_mean[k]);
     }
-    sb_printf(&b, "%s],\n  \"severities\": [", m.ng ? "\n  " : "");
+    ar_strbuf_printf(&b, "%s],\n  \"severities\": [", m.ng ? "\n  " : "");
     for (int sev = 1, first = 1; !b.bad && sev <= 5; sev++) {
         if (!m.sev_n[sev]) continue;
-        sb_printf(&b, "%s\n    {\"severity\": %d, \"mean_acc\": %.17g}", first ? "" : ",", sev,
+        ar_strbuf_printf(&b, "%s\n    {\"severity\": %d, \"mean_acc\": %.17g}", first ? "" : ",", sev,
                   m.sev_mean[sev]);
         first = 0;
     }
-    sb_printf(&b, "%s],\n", m.ng ? "\n  " : "");
+    ar_strbuf_printf(&b, "%s],\n", m.ng ? "\n  " : "");
     means_free(&m);
-    sb_printf(&b, "  \"clean_acc\": %.17g,\n  \"mean_corrupted_acc\": %.17g,\n"
+    ar_strbuf_printf(&b, "  \"clean_acc\": %.17g,\n  \"mean_corrupted_acc\": %.17g,\n"
                   "  \"relative_robustness\": %.17g\n}\n", clean, mean, rel);
     if (b.bad) {
         free(b.p);
@@ -283,10 +238,7 @@ int ar_eval_report_write(const ar_eval_report_t *r, const ar_job_ctx_t *job, ar_
     free(names);
     if (s) return s;
     char json[4096];
-    size_t n = strlen(out);
-    if (n > 3 && !strcmp(out + n - 3, ".h5")) n -= 3;
-    if (snprintf(json, sizeof json, "%.*s.json", (int)n, out) >= (int)sizeof json)
-        return ar_err_set(err, AR_E_ARG, "%s: output path too long", out);
+    if ((s = ar_json_sibling(out, json, sizeof json, err))) return s;
     if ((s = write_json(r, job, wall, json, err))) return s;
     print_table(r, stdout);
     fflush(stdout);

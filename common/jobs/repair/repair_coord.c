@@ -125,19 +125,15 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
             r->std[c] = cfg->data.std.n ? (float)cfg->data.std.v[c] : g->std[c];
         }
     }
-    /* augmentation corruptions as names */
+    /* augmentation corruptions as names (categories and "all" expanded, each once) */
     for (int i = 0; !s && i < cfg->repair.corruptions.n; i++) {
-        const char *nm = cfg->repair.corruptions.v[i];
-        if (!strcmp(nm, "all")) {
-            for (int k = 0; k < AR_CORRUPT_BENCHMARK_COUNT; k++) {
-                size_t l = strlen(r->corr_list);
-                snprintf(r->corr_list + l, sizeof r->corr_list - l, "%s%s", l ? "," : "", ar_corrupt_name(k));
-            }
-        } else if (ar_corrupt_find(nm) < 0) {
-            s = cfg_err(cfg, "repair.corruptions", err, "names an unknown corruption");
-        } else {
+        int ids[AR_CORRUPT_COUNT], m = ar_corrupt_expand(cfg->repair.corruptions.v[i], ids);
+        if (m < 0) s = cfg_err(cfg, "repair.corruptions", err, "names an unknown corruption");
+        for (int k = 0; k < m; k++) {
+            if (r->in_pool[ids[k]]) continue;
+            r->in_pool[ids[k]] = 1;
             size_t l = strlen(r->corr_list);
-            snprintf(r->corr_list + l, sizeof r->corr_list - l, "%s%s", l ? "," : "", nm);
+            snprintf(r->corr_list + l, sizeof r->corr_list - l, "%s%s", l ? "," : "", ar_corrupt_name(ids[k]));
         }
     }
     if (!s && cfg->repair.augment > 0 && (!r->corr_list[0] || !cfg->repair.severities.n))

@@ -57,6 +57,7 @@ typedef struct ar_repair_job {
     int kept_original;        /* 1: no candidate met repair.max_clean_drop, the original is the result */
     double val_clean0, val_corrupt0; /* the original model on the validation images */
     char corr_list[1024];     /* augmentation corruptions, comma list */
+    uint8_t in_pool[AR_CORRUPT_COUNT]; /* 1: the corruption is in corr_list */
     char ops[512];            /* repair.ops, comma list */
     ar_localize_opts_t lz;    /* the job's [localize] options (repair_localize) */
     int64_t nfailing, nrepair;

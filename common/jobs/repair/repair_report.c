@@ -7,6 +7,8 @@
 
 #include "config/job_config.h"
 #include "core/fsutil.h"
+#include "core/strbuf.h"
+#include "corrupt/corrupt.h"
 #include "io/h5.h"
 #include "jobs/repair/repair_coord.h"
 #include "nn/model_io.h"
@@ -47,6 +49,122 @@ static int write_history(ar_h5_t *h, const ar_repair_job_t *r, ar_err_t *err)
     return s;
 }
 
+/* held[i] = 1 when evaluation set i is held out: a corrupted set whose
+ * corruption the repair pool never saw (not among repair.corruptions, or no
+ * corrupted pool images at all with repair.augment = 0); 0 for in-pool
+ * corrupted sets and the clean set. */
+static void held_out_flags(const ar_repair_job_t *r, const ar_job_ctx_t *job, int8_t *held)
+{
+    for (int i = 0; i < r->nsets; i++) {
+        const char *c = r->sets[i].corruption;
+        int k = ar_corrupt_find(c);
+        int in_pool = job->cfg->repair.augment > 0 && k >= 0 && r->in_pool[k];
+        held[i] = c[0] && !in_pool;
+    }
+}
+
+/* Means of the before / after accuracies over the sets of one group:
+ * g = 0 the clean set, 1 in-pool corrupted sets, 2 held-out ones. */
+typedef struct group_means {
+    double before[3], after[3];
+    int n[3];
+} group_means_t;
+
+static group_means_t group_means(const ar_repair_job_t *r, const int8_t *held, const double *acc0,
+                                 const double *acc1)
+{
+    group_means_t m = {0};
+    for (int i = 0; i < r->nsets; i++) {
+        int g = !r->sets[i].corruption[0] ? 0 : held[i] ? 2 : 1;
+        m.before[g] += acc0[i], m.after[g] += acc1[i], m.n[g]++;
+    }
+    for (int g = 0; g < 3; g++)
+        if (m.n[g]) m.before[g] /= m.n[g], m.after[g] /= m.n[g];
+    return m;
+}
+
+/* <output>.json: the outcome, every set (held-out flag, before / after),
+ * the group means and the candidates, for scripts. */
+static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const int8_t *held,
+                      const double *acc0, const double *acc1, double wall, ar_err_t *err)
+{
+    const ar_job_config_t *cfg = job->cfg;
+    const ar_repair_cand_t *best = r->best >= 0 ? &r->c[r->best] : NULL;
+    group_means_t m = group_means(r, held, acc0, acc1);
+    ar_strbuf_t b = {0};
+    ar_strbuf_printf(&b, "{\n  \"kind\": \"repair\",\n  \"job\": ");
+    ar_strbuf_json_str(&b, cfg->job.name);
+    ar_strbuf_printf(&b, ",\n  \"model\": ");
+    ar_strbuf_json_str(&b, cfg->model.path);
+    ar_strbuf_printf(&b, ",\n  \"method\": ");
+    ar_strbuf_json_str(&b, cfg->repair.method);
+    ar_strbuf_printf(&b, ",\n  \"outcome\": \"%s\",\n  \"block\": ", best ? "repaired" : "kept_original");
+    ar_strbuf_json_str(&b, best ? best->block : "");
+    ar_strbuf_printf(&b, ",\n  \"variant\": ");
+    ar_strbuf_json_str(&b, best ? best->variant : "");
+    ar_strbuf_printf(&b, ",\n  \"genotype\": ");
+    ar_strbuf_json_str(&b, best ? best->genotype : "");
+    ar_strbuf_printf(&b, ",\n  \"pool_corruptions\": ");
+    ar_strbuf_json_str(&b, cfg->repair.augment > 0 ? r->corr_list : "");
+    ar_strbuf_printf(&b,
+                     ",\n  \"max_clean_drop\": %.17g,\n  \"validation\": {\"clean_before\": %.17g, "
+                     "\"corrupted_before\": %.17g, \"clean_after\": %.17g, \"corrupted_after\": %.17g},\n",
+                     cfg->repair.max_clean_drop, r->val_clean0, r->val_corrupt0,
+                     best ? best->val_clean : r->val_clean0, best ? best->val_corrupt : r->val_corrupt0);
+    ar_strbuf_printf(&b, "  \"ranks\": %d,\n  \"wall_seconds\": %.3f,\n  \"sets\": [\n", job->ranks, wall);
+    for (int i = 0; i < r->nsets; i++) {
+        ar_strbuf_printf(&b, "    {\"name\": ");
+        ar_strbuf_json_str(&b, r->sets[i].label);
+        ar_strbuf_printf(&b, ", \"corruption\": ");
+        ar_strbuf_json_str(&b, r->sets[i].corruption);
+        ar_strbuf_printf(&b,
+                         ", \"severity\": %d, \"held_out\": %d, \"count\": %lld, \"acc_before\": %.17g, "
+                         "\"acc_after\": %.17g}%s\n",
+                         r->sets[i].severity, held[i], (long long)r->cnt[0][i], acc0[i], acc1[i],
+                         i + 1 < r->nsets ? "," : "");
+    }
+    ar_strbuf_printf(&b, "  ],\n  \"summary\": {");
+    static const char *const gname[3] = {"clean", "in_pool", "held_out"};
+    for (int g = 0; g < 3; g++)
+        ar_strbuf_printf(&b, "%s\"%s\": {\"sets\": %d, \"before\": %.17g, \"after\": %.17g}",
+                         g ? ", " : "", gname[g], m.n[g], m.before[g], m.after[g]);
+    ar_strbuf_printf(&b, "},\n  \"candidates\": [");
+    for (int i = 0; i < r->nc; i++) {
+        const ar_repair_cand_t *c = &r->c[i];
+        ar_strbuf_printf(&b, "%s\n    {\"block\": ", i ? "," : "");
+        ar_strbuf_json_str(&b, c->block);
+        ar_strbuf_printf(&b, ", \"variant\": ");
+        ar_strbuf_json_str(&b, c->variant);
+        ar_strbuf_printf(&b, ", \"status\": \"%s\", \"rung\": %d, \"val_clean\": %.17g, \"val_corrupt\": %.17g}",
+                         i == r->best ? "chosen" : c->alive ? "kept" : "pruned", c->rung, c->val_clean,
+                         c->val_corrupt);
+    }
+    ar_strbuf_printf(&b, "%s]\n}\n", r->nc ? "\n  " : "");
+    char path[4096];
+    int s = ar_json_sibling(cfg->job.output, path, sizeof path, err);
+    if (!s && b.bad) s = ar_err_set(err, AR_E_NOMEM, "out of memory writing %s", path);
+    if (!s) s = ar_write_file_atomic(path, b.p, b.n, err);
+    ar_strbuf_free(&b);
+    return s;
+}
+
+/* The printed table: every set (in-pool / held-out marked), then clean, the
+ * in-pool mean and the held-out mean, before and after. */
+static void print_table(const ar_repair_job_t *r, const int8_t *held, const double *acc0,
+                        const double *acc1)
+{
+    printf("%-32s %10s %10s %8s  %s\n", "set", "before", "after", "count", "pool");
+    for (int i = 0; i < r->nsets; i++)
+        printf("%-32s %10.4f %10.4f %8lld  %s\n", r->sets[i].label, acc0[i], acc1[i],
+               (long long)r->cnt[0][i], !r->sets[i].corruption[0] ? "" : held[i] ? "held-out" : "in-pool");
+    group_means_t m = group_means(r, held, acc0, acc1);
+    static const char *const gname[3] = {"clean", "in-pool mean", "held-out mean"};
+    printf("%-32s %10s %10s %8s\n", "summary", "before", "after", "sets");
+    for (int g = 0; g < 3; g++)
+        if (m.n[g]) printf("%-32s %10.4f %10.4f %8d\n", gname[g], m.before[g], m.after[g], m.n[g]);
+    fflush(stdout);
+}
+
 int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_graph_t *g,
                            ar_err_t *err)
 {
@@ -62,7 +180,9 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
                **cg = calloc((size_t)r->nc, sizeof *cg);
     int64_t *seeds = calloc((size_t)r->nc, sizeof *seeds), *rungs = calloc((size_t)r->nc, sizeof *rungs);
     char(*status)[32] = calloc((size_t)r->nc, sizeof *status);
-    int s = (!acc0 || !acc1 || !va || !vc || !vk || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status)
+    int8_t *held = calloc((size_t)r->nsets + 1, sizeof *held);
+    int s = (!acc0 || !acc1 || !va || !vc || !vk || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status ||
+             !held)
                 ? ar_err_set(err, AR_E_NOMEM, "out of memory")
                 : AR_OK;
     for (int i = 0; !s && i < r->nsets; i++) {
@@ -78,6 +198,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
                  i == r->best ? "chosen" : r->c[i].alive ? "kept" : "pruned");
         cs[i] = status[i];
     }
+    if (!s) held_out_flags(r, job, held);
     const char **bn = (const char **)r->blocks;
     int64_t m = r->nsets, nb = r->nblocks, nc = r->nc;
     int32_t ranks = job->ranks;
@@ -108,6 +229,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s) s = ar_h5_write(h, "/repair/metrics/acc_before", AR_DT_F64, 1, &m, acc0, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/metrics/acc_after", AR_DT_F64, 1, &m, acc1, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/metrics/count", AR_DT_I64, 1, &m, r->cnt[0], 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/metrics/held_out", AR_DT_I8, 1, &m, held, 0, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/block", cb, r->nc, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/variant", cv, r->nc, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/seed", AR_DT_I64, 1, &nc, seeds, 0, err);
@@ -120,6 +242,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s) s = write_history(h, r, err);
     if (!s) s = ar_h5_commit(&h, err);
     ar_h5_destroy(&h);
+    if (!s) s = write_json(r, job, held, acc0, acc1, wall, err);
     if (!s && best) {
         printf("repair (%s): block %s, %s, val clean %.4f corrupted %.4f (original %.4f / %.4f, "
                "max clean drop %g); %lld repair images (%lld failing)\n",
@@ -132,14 +255,9 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
                "validation accuracy %.4f - the result is the ORIGINAL model\n",
                cfg->repair.method, cfg->repair.max_clean_drop, r->val_clean0);
     }
-    if (!s) {
-        printf("%-32s %10s %10s %8s\n", "set", "before", "after", "count");
-        for (int i = 0; i < r->nsets; i++)
-            printf("%-32s %10.4f %10.4f %8lld\n", sn[i], acc0[i], acc1[i], (long long)r->cnt[0][i]);
-        fflush(stdout);
-    }
+    if (!s) print_table(r, held, acc0, acc1);
     free(acc0), free(acc1), free(va), free(vc), free(vk), free(sn), free(cb), free(cv), free(cs), free(cg);
-    free(seeds), free(rungs), free(status);
+    free(seeds), free(rungs), free(status), free(held);
     return s;
 }
 
