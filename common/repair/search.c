@@ -7,9 +7,11 @@
 
 #include "core/rng.h"
 #include "nn/optim.h"
+#include "nn/bn_adapt.h"
 #include "repair/genotype.h"
 
-static const char *const method_names[] = {"archrepair", "finetune", "layer", "block-weights"};
+static const char *const method_names[] = {"archrepair", "finetune", "layer", "block-weights",
+                                           "bn-adapt"};
 _Static_assert(sizeof method_names / sizeof method_names[0] == AR_METHOD_COUNT, "method names");
 
 const char *ar_method_name(ar_method_t m)
@@ -175,8 +177,8 @@ static int train_graph(ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_
 /* Freezes g for a baseline; AR_E_ARG when the block / layer is unknown. */
 static int freeze_for(ar_graph_t *g, const ar_search_cfg_t *c, ar_err_t *err)
 {
-    if (c->method == AR_METHOD_FINETUNE) {
-        ar_graph_freeze_all(g, 0);
+    if (c->method == AR_METHOD_FINETUNE || c->method == AR_METHOD_BN_ADAPT) {
+        ar_graph_freeze_all(g, 0); /* bn-adapt: only so the evaluation has a trainer */
         return AR_OK;
     }
     ar_graph_freeze_all(g, 1);
@@ -219,6 +221,18 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
     int64_t na = (n + 1) / 2;
     ar_graph_t *w = NULL, *d = NULL;
     int st = AR_OK;
+    if (c->method == AR_METHOD_BN_ADAPT) {
+        if (!(w = ar_graph_clone(g, err))) st = err->status;
+        if (!st) st = freeze_for(w, c, err);
+        if (!st) st = ar_bn_adapt(w, train->x, c->batch, 1, err);
+        phase_t ph = {"adapt", 0, all, NULL, n, 0, 0, 0};
+        if (!st) st = train_graph(w, c, train, val, &ph, NULL, NULL, out, err);
+        ar_epoch_report_t r = {"adapt", 0, 0, out->val_acc, 0};
+        if (!st && fn && fn(user, &r)) st = ar_err_set(err, AR_E_TIMEOUT, "adapt: cancelled");
+        out->first_loss = out->last_loss = 0;
+        if (!st) out->model = w, w = NULL;
+        goto done;
+    }
     if (c->method != AR_METHOD_ARCHREPAIR) {
         if (!(w = ar_graph_clone(g, err))) st = err->status;
         if (!st) st = freeze_for(w, c, err);

@@ -10,6 +10,9 @@
  * finetune       the whole network,        } search_epochs + finetune_epochs
  * block-weights  the block's own weights,  } epochs on A+B with SGD, cosine
  * layer          one layer's weights       } LR: the same images and steps.
+ * bn-adapt       no training: every BatchNorm's running statistics
+ *                re-estimated on the repair set's images (nn/bn_adapt.h;
+ *                labels unused); one report, phase "adapt".
  * A and B are the two halves of the repair set by a permutation keyed by
  * the seed; batch order is keyed by (seed, phase, epoch). Every number
  * depends only on the inputs and the seed (one thread of BLAS assumed).
@@ -29,10 +32,12 @@ typedef enum {
     AR_METHOD_FINETUNE,
     AR_METHOD_LAYER,
     AR_METHOD_BLOCK_WEIGHTS,
+    AR_METHOD_BN_ADAPT,
     AR_METHOD_COUNT
 } ar_method_t;
 
-/* "archrepair", "finetune", "layer", "block-weights"; -1 when unknown. */
+/* "archrepair", "finetune", "layer", "block-weights", "bn-adapt"; parse:
+ * -1 when unknown. */
 const char *ar_method_name(ar_method_t m);
 int ar_method_parse(const char *s);
 
@@ -63,7 +68,7 @@ typedef struct ar_search_cfg {
 ar_search_cfg_t ar_search_cfg_default(void);
 
 typedef struct ar_epoch_report {
-    const char *phase;        /* "search", "finetune" or "train" (baselines) */
+    const char *phase;        /* "search", "finetune", "train" (baselines) or "adapt" */
     int epoch;                /* within the phase, from 0 */
     double train_loss;        /* mean over the epoch's weight steps */
     double val_acc;           /* eval mode, on the validation set */

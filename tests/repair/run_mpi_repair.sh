@@ -52,6 +52,22 @@ TOML
   grep -q "^held-out mean" "$tmp/np$np.out" || { echo "FAIL: no held-out mean"; cat "$tmp/np$np.out"; exit 1; }
   outs+=("$tmp/np$np.h5")
 done
+# a portfolio: every method in one population, at -np 2 and 3
+for np in 2 3; do
+  sed -e "s#np1.h5#port$np.h5#" -e 's#^\[repair\]#[repair]\nmethods = ["archrepair", "block-weights", "finetune", "bn-adapt"]#' \
+      "$tmp/np1.toml" > "$tmp/port$np.toml"
+  ar_mpi_job "$bin" $np 300 "$tmp/port$np.toml" "$tmp/port$np"
+done
+/usr/bin/python3 "$here/check_repair.py" "$tmp/port2.h5" "$tmp/port3.h5"
+/usr/bin/python3 - "$tmp/port2.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+m = [x.decode() for x in f["/repair/candidates/method"][()]]
+assert set(m) == {"archrepair", "block-weights", "finetune", "bn-adapt"}, m
+# archrepair: 2 blocks x 2 node counts; block-weights: 2 blocks; one each of the others
+assert [m.count(k) for k in ("archrepair", "block-weights", "finetune", "bn-adapt")] == [4, 2, 1, 1], m
+PY
+
 # a worker failing its 9th task (a candidate, after one finished and wrote
 # its model): the job fails, names the cause, and
 # leaves neither a result nor candidate files

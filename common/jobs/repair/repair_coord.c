@@ -53,45 +53,61 @@ static int cfg_err(const ar_job_config_t *cfg, const char *key, ar_err_t *err, c
                       ar_job_key_line(cfg, key), key, what);
 }
 
-/* Candidates: targets x variants (repair_job.h). */
-static int make_candidates(ar_repair_job_t *r, const ar_job_ctx_t *job, ar_err_t *err)
+/* Methods without a target block: one candidate target, block "". */
+static int blockless(int method)
+{
+    return method == AR_METHOD_FINETUNE || method == AR_METHOD_BN_ADAPT;
+}
+
+/* The candidates of one method: targets x variants (repair_job.h), appended. */
+static int method_candidates(ar_repair_job_t *r, const ar_job_ctx_t *job, int method, ar_err_t *err)
 {
     const ar_job_config_t *cfg = job->cfg;
-    int method = ar_method_parse(cfg->repair.method);
     int ntarget = cfg->repair.blocks.n ? cfg->repair.blocks.n
                                        : (int)(cfg->repair.top_k < r->nblocks ? cfg->repair.top_k
                                                                               : r->nblocks);
     int nn = method == AR_METHOD_ARCHREPAIR ? cfg->repair.nodes.n : 1;
-    /* finetune has no target; layer without an explicit layer retrains the
-     * most suspicious one when localization named it */
+    /* finetune and bn-adapt have no target; layer without an explicit layer
+     * retrains the most suspicious one when localization named it */
     int one_layer = method == AR_METHOD_LAYER && !cfg->repair.layer[0] && r->top_layer[0];
-    if (method == AR_METHOD_FINETUNE || one_layer) ntarget = 1;
-    int nv = nn * cfg->repair.seeds.n * cfg->repair.lrs.n;
+    if (blockless(method) || one_layer) ntarget = 1;
+    /* bn-adapt is deterministic and has no learning rate: one variant */
+    int ns = method == AR_METHOD_BN_ADAPT ? 1 : cfg->repair.seeds.n;
+    int nl = method == AR_METHOD_BN_ADAPT ? 1 : cfg->repair.lrs.n;
+    int nv = nn * ns * nl;
     if (ntarget < 1 || nv < 1) return cfg_err(cfg, "repair.blocks", err, "leaves no candidate");
-    r->c = calloc((size_t)(ntarget * nv), sizeof *r->c);
-    if (!r->c) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    ar_repair_cand_t *c = realloc(r->c, (size_t)(r->nc + ntarget * nv) * sizeof *c);
+    if (!c) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    r->c = c;
     for (int b = 0; b < ntarget; b++) {
-        const char *blk = method == AR_METHOD_FINETUNE ? ""
+        const char *blk = blockless(method)  ? ""
                           : one_layer            ? r->top_layer_block
                           : cfg->repair.blocks.n ? cfg->repair.blocks.v[b]
                                                  : r->blocks[r->order[b]];
-        int known = method == AR_METHOD_FINETUNE || one_layer;
+        int known = blockless(method) || one_layer;
         for (int i = 0; i < r->nblocks && !known; i++) known = strcmp(r->blocks[i], blk) == 0;
         if (!known) return cfg_err(cfg, "repair.blocks", err, "names a block the model does not have");
         for (int a = 0; a < nn; a++)
-            for (int s = 0; s < cfg->repair.seeds.n; s++)
-                for (int l = 0; l < cfg->repair.lrs.n; l++) {
-                    ar_repair_cand_t *c = &r->c[r->nc++];
+            for (int si = 0; si < ns; si++)
+                for (int l = 0; l < nl; l++) {
+                    c = &r->c[r->nc++];
+                    memset(c, 0, sizeof *c);
+                    c->method = method;
                     snprintf(c->block, sizeof c->block, "%s", blk);
                     c->nodes = (int)cfg->repair.nodes.v[method == AR_METHOD_ARCHREPAIR ? a : 0];
-                    c->vseed = cfg->repair.seeds.v[s];
+                    c->vseed = cfg->repair.seeds.v[si];
                     c->lr = cfg->repair.lrs.v[l];
                     if (method == AR_METHOD_ARCHREPAIR)
                         snprintf(c->variant, sizeof c->variant, "nodes=%d,seed=%lld,lr=%g", c->nodes,
                                  (long long)c->vseed, c->lr);
+                    else if (method == AR_METHOD_BN_ADAPT)
+                        snprintf(c->variant, sizeof c->variant, "-");
                     else
                         snprintf(c->variant, sizeof c->variant, "seed=%lld,lr=%g",
                                  (long long)c->vseed, c->lr);
+                    /* the same identity (and so the same seed, the same repair-set
+                     * split and batch order) for every method: methods are
+                     * compared on common random numbers */
                     uint64_t lrbits;
                     memcpy(&lrbits, &c->lr, sizeof lrbits);
                     uint64_t ids[4] = {ar_rng_hash_str(blk), (uint64_t)c->nodes, (uint64_t)c->vseed,
@@ -99,6 +115,16 @@ static int make_candidates(ar_repair_job_t *r, const ar_job_ctx_t *job, ar_err_t
                     c->seed = ar_rng_key((uint64_t)cfg->job.seed, ids, 4) >> 11; /* fits int64 */
                     c->alive = 1, c->rung = -1, c->val_acc = -1;
                 }
+    }
+    return AR_OK;
+}
+
+/* The population: each method's candidates, in the order of the methods. */
+static int make_candidates(ar_repair_job_t *r, const ar_job_ctx_t *job, ar_err_t *err)
+{
+    for (int m = 0; m < r->nmethods; m++) {
+        int s = method_candidates(r, job, r->methods[m], err);
+        if (s) return s;
     }
     return AR_OK;
 }
@@ -113,6 +139,12 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
     r->rungs = (int)cfg->repair.rungs;
     snprintf(r->output, sizeof r->output, "%s", cfg->job.output);
     ar_repair_iso_now(r->started, sizeof r->started);
+    if (cfg->repair.methods.n) {
+        for (int i = 0; i < cfg->repair.methods.n && i < AR_METHOD_COUNT; i++)
+            r->methods[r->nmethods++] = ar_method_parse(cfg->repair.methods.v[i]);
+    } else {
+        r->methods[r->nmethods++] = ar_method_parse(cfg->repair.method);
+    }
     ar_graph_t *g = ar_model_load(cfg->model.path, err);
     int s = g ? AR_OK : err->status;
     if (!s && g->in_c > 4) s = ar_err_set(err, AR_E_CONFIG, "%s: more than 4 channels", cfg->model.path);
@@ -219,7 +251,7 @@ static int plan_candidate(ar_repair_job_t *r, const ar_job_ctx_t *job, int ci, i
     snprintf(out, sizeof out, "%s.cand%03d.r%d.h5", cfg->job.output, ci, rung);
     ar_repair_candidate_params_t p = {
         .set = set_params(r, job), .model = cfg->model.path, .out = out,
-        .method = cfg->repair.method, .block = c->block,
+        .method = ar_method_name((ar_method_t)c->method), .block = c->block,
         .layer = cfg->repair.layer[0] ? cfg->repair.layer : r->top_layer, .ops = r->ops,
         .cand = ci, .rung = rung, .nodes = c->nodes, .seed = (int64_t)c->seed, .lr = c->lr,
         .search_epochs = rung_epochs(cfg->repair.search_epochs, rung, R, 1),

@@ -14,6 +14,7 @@
 #include "runtime/registry.h"
 
 typedef struct ar_repair_cand {
+    int method;               /* ar_method_t (repair/search.h) */
     char block[128];
     char variant[128];
     int nodes;
@@ -51,6 +52,8 @@ typedef struct ar_repair_job {
     int base;                 /* round of rung 0 (1 after localization, else 0) */
     char top_layer[128];      /* most suspicious layer ("" without localization) */
     char top_layer_block[128];
+    int methods[8];           /* the population's methods (ar_method_t), job order */
+    int nmethods;
     ar_repair_cand_t *c;
     int nc;
     int best;                 /* chosen candidate, -1 before (and when kept_original) */

@@ -17,8 +17,14 @@ int ar_repair_rank_init(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_gr
     *localize = 0;
     int st = ar_graph_blocks(g, &names, &r->nblocks, err);
     if (st) return st;
-    int method = ar_method_parse(cfg->repair.method);
-    if (r->nblocks == 0 && method != AR_METHOD_FINETUNE) {
+    int all_blockless = 1, need = 0; /* need: some method's targets come from a ranking */
+    for (int m = 0; m < r->nmethods; m++) {
+        int method = r->methods[m];
+        int blockless = method == AR_METHOD_FINETUNE || method == AR_METHOD_BN_ADAPT;
+        all_blockless &= blockless;
+        need |= !blockless && (!cfg->repair.blocks.n || (method == AR_METHOD_LAYER && !cfg->repair.layer[0]));
+    }
+    if (r->nblocks == 0 && !all_blockless) {
         free(names);
         return ar_err_set(err, AR_E_CONFIG, "%s: the model has no blocks to repair", cfg->model.path);
     }
@@ -34,8 +40,6 @@ int ar_repair_rank_init(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_gr
     free(names);
     if (st) return st;
     snprintf(r->ranking, sizeof r->ranking, "graph-order");
-    int need = method != AR_METHOD_FINETUNE &&
-               (!cfg->repair.blocks.n || (method == AR_METHOD_LAYER && !cfg->repair.layer[0]));
     if (!need) return AR_OK;
     *localize = 1;
     return AR_OK;

@@ -12,6 +12,7 @@
 #include "io/h5.h"
 #include "jobs/repair/repair_coord.h"
 #include "nn/model_io.h"
+#include "repair/search.h"
 
 void ar_repair_iso_now(char *buf, size_t cap)
 {
@@ -47,6 +48,23 @@ static int write_history(ar_h5_t *h, const ar_repair_job_t *r, ar_err_t *err)
     if (!s) s = ar_h5_write(h, "/repair/history/alpha_entropy", AR_DT_F64, 1, &n, en, 0, err);
     free(ci), free(ru), free(ep), free(lo), free(va), free(en), free(ph);
     return s;
+}
+
+/* The result's method: the chosen candidate's, else (the original kept) the
+ * first of the population. */
+static const char *result_method(const ar_repair_job_t *r)
+{
+    return ar_method_name((ar_method_t)(r->best >= 0 ? r->c[r->best].method : r->methods[0]));
+}
+
+/* The population's methods as a comma list. */
+static void methods_list(const ar_repair_job_t *r, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (int m = 0; m < r->nmethods; m++) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, cap - l, "%s%s", m ? "," : "", ar_method_name((ar_method_t)r->methods[m]));
+    }
 }
 
 /* held[i] = 1 when evaluation set i is held out: a corrupted set whose
@@ -96,8 +114,12 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
     ar_strbuf_json_str(&b, cfg->job.name);
     ar_strbuf_printf(&b, ",\n  \"model\": ");
     ar_strbuf_json_str(&b, cfg->model.path);
+    char ml[256];
+    methods_list(r, ml, sizeof ml);
     ar_strbuf_printf(&b, ",\n  \"method\": ");
-    ar_strbuf_json_str(&b, cfg->repair.method);
+    ar_strbuf_json_str(&b, result_method(r));
+    ar_strbuf_printf(&b, ",\n  \"methods\": ");
+    ar_strbuf_json_str(&b, ml);
     ar_strbuf_printf(&b, ",\n  \"outcome\": \"%s\",\n  \"block\": ", best ? "repaired" : "kept_original");
     ar_strbuf_json_str(&b, best ? best->block : "");
     ar_strbuf_printf(&b, ",\n  \"variant\": ");
@@ -131,7 +153,8 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
     ar_strbuf_printf(&b, "},\n  \"candidates\": [");
     for (int i = 0; i < r->nc; i++) {
         const ar_repair_cand_t *c = &r->c[i];
-        ar_strbuf_printf(&b, "%s\n    {\"block\": ", i ? "," : "");
+        ar_strbuf_printf(&b, "%s\n    {\"method\": \"%s\", \"block\": ", i ? "," : "",
+                         ar_method_name((ar_method_t)c->method));
         ar_strbuf_json_str(&b, c->block);
         ar_strbuf_printf(&b, ", \"variant\": ");
         ar_strbuf_json_str(&b, c->variant);
@@ -177,12 +200,12 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
            *vk = calloc((size_t)r->nc, sizeof(double));
     const char **sn = calloc((size_t)r->nsets + 1, sizeof *sn), **cb = calloc((size_t)r->nc, sizeof *cb),
                **cv = calloc((size_t)r->nc, sizeof *cv), **cs = calloc((size_t)r->nc, sizeof *cs),
-               **cg = calloc((size_t)r->nc, sizeof *cg);
+               **cg = calloc((size_t)r->nc, sizeof *cg), **cm = calloc((size_t)r->nc + 1, sizeof *cm);
     int64_t *seeds = calloc((size_t)r->nc, sizeof *seeds), *rungs = calloc((size_t)r->nc, sizeof *rungs);
     char(*status)[32] = calloc((size_t)r->nc, sizeof *status);
     int8_t *held = calloc((size_t)r->nsets + 1, sizeof *held);
     int s = (!acc0 || !acc1 || !va || !vc || !vk || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status ||
-             !held)
+             !held || !cm)
                 ? ar_err_set(err, AR_E_NOMEM, "out of memory")
                 : AR_OK;
     for (int i = 0; !s && i < r->nsets; i++) {
@@ -192,6 +215,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     }
     for (int i = 0; !s && i < r->nc; i++) {
         cb[i] = r->c[i].block, cv[i] = r->c[i].variant, cg[i] = r->c[i].genotype;
+        cm[i] = ar_method_name((ar_method_t)r->c[i].method);
         seeds[i] = (int64_t)r->c[i].seed, va[i] = r->c[i].val_acc, rungs[i] = r->c[i].rung;
         vc[i] = r->c[i].val_clean, vk[i] = r->c[i].val_corrupt;
         snprintf(status[i], sizeof status[i], "%s",
@@ -208,7 +232,10 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s && !h) s = err->status;
     if (!s) s = ar_model_write_h5(h, g, err);
     if (!s) s = ar_h5_group(h, "/repair", err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair", "method", cfg->repair.method, err);
+    char ml[256];
+    methods_list(r, ml, sizeof ml);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "method", result_method(r), err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "methods", ml, err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "job", job->job_text, err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "version", "archrepair 0.1.0", err);
     if (!s) s = ar_h5_attr_write(h, "/repair", "ranks", AR_DT_I32, 1, &ranks, 1, err);
@@ -230,6 +257,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s) s = ar_h5_write(h, "/repair/metrics/acc_after", AR_DT_F64, 1, &m, acc1, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/metrics/count", AR_DT_I64, 1, &m, r->cnt[0], 0, err);
     if (!s) s = ar_h5_write(h, "/repair/metrics/held_out", AR_DT_I8, 1, &m, held, 0, err);
+    if (!s) s = ar_h5_write_strings(h, "/repair/candidates/method", cm, r->nc, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/block", cb, r->nc, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/variant", cv, r->nc, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/seed", AR_DT_I64, 1, &nc, seeds, 0, err);
@@ -246,18 +274,18 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s && best) {
         printf("repair (%s): block %s, %s, val clean %.4f corrupted %.4f (original %.4f / %.4f, "
                "max clean drop %g); %lld repair images (%lld failing)\n",
-               cfg->repair.method, best->block, best->variant, best->val_clean, best->val_corrupt,
+               result_method(r), best->block, best->variant, best->val_clean, best->val_corrupt,
                r->val_clean0, r->val_corrupt0, cfg->repair.max_clean_drop, (long long)r->nrepair,
                (long long)r->nfailing);
         if (best->genotype[0]) printf("%s", best->genotype);
     } else if (!s) {
         printf("repair (%s): NO CANDIDATE within repair.max_clean_drop %g of the original's clean "
                "validation accuracy %.4f - the result is the ORIGINAL model\n",
-               cfg->repair.method, cfg->repair.max_clean_drop, r->val_clean0);
+               ml, cfg->repair.max_clean_drop, r->val_clean0);
     }
     if (!s) print_table(r, held, acc0, acc1);
     free(acc0), free(acc1), free(va), free(vc), free(vk), free(sn), free(cb), free(cv), free(cs), free(cg);
-    free(seeds), free(rungs), free(status), free(held);
+    free(seeds), free(rungs), free(status), free(held), free(cm);
     return s;
 }
 
