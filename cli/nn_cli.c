@@ -1,7 +1,6 @@
 /* nn_cli.c - shared helpers of the train / eval / predict commands. */
 #include "nn_cli.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
