@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "corrupt/corrupt_set.h"
 #include "nn_cli.h"
 
 static const char *NAME = "eval";
@@ -55,8 +56,9 @@ int ar_cmd_eval(int argc, char **argv)
     ar_graph_t *g = NULL;
     ar_dataset_t *ds = NULL;
     int rc = 0;
-    if (!(g = ar_cli_model(pos[0], &zo, &err)) ||
-        !(ds = ar_cli_open_set(pos[1], split, corruption, severity, (uint64_t)seed, &err))) {
+    ar_cset_src_t set = {.path = pos[1], .split = split, .corruption = corruption,
+                         .severity = severity, .kind = AR_CSET_AUTO, .seed = (uint64_t)seed};
+    if (!(g = ar_cli_model(pos[0], &zo, &err)) || !(ds = ar_cset_open(&set, &err))) {
         rc = ar_cli_fail(NAME, &err);
         goto done;
     }

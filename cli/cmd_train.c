@@ -222,9 +222,10 @@ done:
 static int run(trainer_t *t, ar_err_t *err)
 {
     train_args_t *a = &t->a;
-    if (!(t->train = ar_cli_open_set(a->data, a->split, NULL, 0, 0, err))) return err->status;
-    if (strcmp(a->test_split, "none") != 0 &&
-        !(t->test = ar_cli_open_set(a->data, a->test_split, NULL, 0, 0, err)))
+    ar_data_source_t src = {.path = a->data, .split = a->split};
+    if (!(t->train = ar_dataset_open(&src, err))) return err->status;
+    src.split = a->test_split;
+    if (strcmp(a->test_split, "none") != 0 && !(t->test = ar_dataset_open(&src, err)))
         return err->status;
     const ar_dataset_info_t *in = ar_dataset_info(t->train);
     ar_zoo_opts_t zo = {.in_c = in->channels, .in_h = in->height, .in_w = in->width,

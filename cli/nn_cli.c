@@ -1,14 +1,11 @@
 /* nn_cli.c - shared helpers of the train / eval / predict commands. */
 #include "nn_cli.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/fsutil.h"
-#include "corrupt/corrupt_dataset.h"
-#include "data/collection.h"
-#include "nn/basic_ops.h"
+#include "nn/evaluate.h"
 #include "nn/model_io.h"
 #include "nn/plan.h"
 
@@ -24,29 +21,21 @@ ar_graph_t *ar_cli_model(const char *spec, const ar_zoo_opts_t *zo, ar_err_t *er
     return NULL;
 }
 
-ar_dataset_t *ar_cli_open_set(const char *path, const char *split, const char *corruption,
-                              int severity, uint64_t seed, ar_err_t *err)
+/* The evaluation loop's per-batch hook: the live progress bar. */
+typedef struct eval_progress {
+    ar_progress_t bar;
+    int64_t total;
+} eval_progress_t;
+
+static int show_progress(void *ctx, const ar_eval_result_t *r, ar_err_t *err)
 {
-    ar_data_source_t src = {.path = path, .split = split};
-    int corrupt = corruption && strcmp(corruption, "clean") != 0;
-    if (corrupt && (severity < 1 || severity > 5)) {
-        ar_err_set(err, AR_E_ARG, "severity %d outside 1..5", severity);
-        return NULL;
-    }
-    if (corrupt && ar_collection_probe(path)) {
-        src.corruption = corruption;
-        src.severity = severity;
-        return ar_dataset_open(&src, err);
-    }
-    ar_dataset_t *ds = ar_dataset_open(&src, err);
-    if (!ds || !corrupt) return ds;
-    int c = ar_corrupt_find(corruption);
-    if (c < 0) {
-        ar_dataset_destroy(&ds);
-        ar_err_set(err, AR_E_ARG, "unknown corruption '%s'", corruption);
-        return NULL;
-    }
-    return ar_corrupt_dataset_new(&ds, c, severity, seed, NULL, err);
+    (void)err;
+    eval_progress_t *ep = ctx;
+    char status[128];
+    snprintf(status, sizeof status, "acc %.2f%%  %.0f img/s", 100.0 * r->correct / r->count,
+             r->count / (ar_now() - ep->bar.t0 + 1e-9));
+    ar_progress_update(&ep->bar, r->count, ep->total, status);
+    return AR_OK;
 }
 
 int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, int threads,
@@ -63,47 +52,21 @@ int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, i
     ar_plan_opts_t po = {.batch = batch, .fold_bn = 1, .lean = 1, .threads = threads};
     ar_plan_t *p = ar_plan_new(g, &po, err);
     if (!p) return err->status;
-    int st = AR_OK;
-    ar_tensor_t x = ar_tensor_4d(batch, g->in_c, g->in_h, g->in_w);
-    int32_t *labels = malloc((size_t)batch * sizeof *labels);
-    uint8_t *scratch = malloc((size_t)batch * g->in_c * g->in_h * g->in_w);
-    if (ar_tensor_alloc(&x) != 0 || !labels || !scratch) {
-        st = ar_err_set(err, AR_E_NOMEM, "evaluate: out of memory");
-        goto done;
+    ar_dataset_rows_t rows = {.ds = ds, .mean = g->mean, .std = g->std};
+    int st = ar_dataset_rows_alloc(&rows, batch, g->in_c, g->in_h, g->in_w, err);
+    if (!st) {
+        eval_progress_t ep = {.total = n};
+        ar_progress_begin(&ep.bar, info->name);
+        ar_eval_opts_t eo = {.count = n, .read = ar_dataset_rows_read, .read_ctx = &rows,
+                             .loss = 1, .name = info->name,
+                             .after_batch = show ? show_progress : NULL, .hook_ctx = &ep};
+        ar_eval_result_t r;
+        st = ar_evaluate(p, &eo, &r, err);
+        out->seconds = ar_now() - ep.bar.t0;
+        out->count = r.count, out->correct = r.correct, out->loss = r.loss;
+        if (show) ar_progress_end(&ep.bar, NULL);
     }
-    ar_progress_t pr;
-    ar_progress_begin(&pr, info->name);
-    double t0 = ar_now(), loss_sum = 0;
-    for (int64_t s = 0; s < n && !st; s += batch) {
-        int b = (int)(n - s < batch ? n - s : batch);
-        x.shape[0] = b;
-        if ((st = ar_dataset_read_batch(ds, s, b, g->mean, g->std, &x, labels, scratch, err)))
-            break;
-        for (int i = 0; i < b; i++)
-            if (labels[i] < 0 || labels[i] >= g->num_classes) {
-                st = ar_err_set(err, AR_E_FORMAT, "%s: image %lld has label %d, the model has %d classes",
-                                info->name, (long long)(s + i), labels[i], g->num_classes);
-                break;
-            }
-        if (st || (st = ar_plan_forward(p, &x, AR_MODE_EVAL, err))) break;
-        int64_t correct = 0;
-        loss_sum += ar_plan_loss(p, labels, &correct) * b;
-        out->correct += correct;
-        out->count += b;
-        if (show) {
-            char status[128];
-            snprintf(status, sizeof status, "acc %.2f%%  %.0f img/s",
-                     100.0 * out->correct / out->count, out->count / (ar_now() - t0 + 1e-9));
-            ar_progress_update(&pr, out->count, n, status);
-        }
-    }
-    out->seconds = ar_now() - t0;
-    out->loss = out->count ? loss_sum / out->count : 0;
-    if (show) ar_progress_end(&pr, NULL);
-done:
-    ar_tensor_free(&x);
-    free(labels);
-    free(scratch);
+    ar_dataset_rows_free(&rows);
     ar_plan_destroy(&p);
     return st;
 }

@@ -1,7 +1,8 @@
 /* nn_cli.h - what the train / eval / predict commands share: opening a
- * model (file or zoo name), opening a (possibly corrupted) evaluation set,
- * evaluating a graph on a dataset, and a progress line that is a live bar on
- * a terminal and plain lines otherwise. */
+ * model (file or zoo name), evaluating a graph on a dataset (the loop of
+ * nn/evaluate.h; the eval command opens its set with corrupt/corrupt_set.h),
+ * and a progress line that is a live bar on a terminal and plain lines
+ * otherwise. */
 #ifndef AR_CLI_NN_CLI_H
 #define AR_CLI_NN_CLI_H
 
@@ -16,11 +17,6 @@
 /* spec: an existing model file, else a zoo name built with zo. NULL with err. */
 ar_graph_t *ar_cli_model(const char *spec, const ar_zoo_opts_t *zo, ar_err_t *err);
 
-/* Opens path/split; with corruption (not NULL / "clean"): the set of a
- * collection, or a plain dataset corrupted on the fly with seed. */
-ar_dataset_t *ar_cli_open_set(const char *path, const char *split, const char *corruption,
-                              int severity, uint64_t seed, ar_err_t *err);
-
 typedef struct ar_cli_eval {
     int64_t count, correct;
     double loss;          /* mean cross-entropy */
@@ -28,7 +24,8 @@ typedef struct ar_cli_eval {
 } ar_cli_eval_t;
 
 /* Accuracy of g (eval mode, BN folded) on the first `limit` images of ds
- * (limit <= 0: all), batches of `batch`, conv kernels on `threads`. Checks the image shape against the
+ * (limit <= 0: all), batches of `batch`, conv kernels on `threads`, normalised
+ * with the model's mean/std (ar_evaluate). Checks the image shape against the
  * model's input. show: progress on stderr when non-zero. */
 int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, int threads,
                     int show, ar_cli_eval_t *out, ar_err_t *err);

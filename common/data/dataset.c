@@ -178,3 +178,35 @@ int ar_dataset_read_indices(ar_dataset_t *ds, const int64_t *idx, int64_t count,
     if (!scratch) free(buf);
     return st;
 }
+
+int ar_dataset_rows_alloc(ar_dataset_rows_t *r, int batch, int c, int h, int w, ar_err_t *err)
+{
+    r->x = ar_tensor_4d(batch, c, h, w);
+    r->labels = malloc((size_t)batch * sizeof *r->labels);
+    r->scratch = malloc((size_t)batch * (size_t)c * (size_t)h * (size_t)w);
+    if (ar_tensor_alloc(&r->x) != 0 || !r->labels || !r->scratch) {
+        ar_dataset_rows_free(r);
+        return ar_err_set(err, AR_E_NOMEM, "out of memory for a batch of %d images", batch);
+    }
+    return AR_OK;
+}
+
+void ar_dataset_rows_free(ar_dataset_rows_t *r)
+{
+    ar_tensor_free(&r->x);
+    free(r->labels);
+    free(r->scratch);
+    r->labels = NULL;
+    r->scratch = NULL;
+}
+
+int ar_dataset_rows_read(void *rows, int64_t start, int n, const ar_tensor_t **x,
+                         const int32_t **labels, ar_err_t *err)
+{
+    ar_dataset_rows_t *r = rows;
+    r->x.shape[0] = n;
+    *x = &r->x;
+    *labels = r->labels;
+    return ar_dataset_read_batch(r->ds, start, n, r->mean, r->std, &r->x, r->labels, r->scratch,
+                                 err);
+}

@@ -85,6 +85,30 @@ int ar_dataset_read_indices(ar_dataset_t *ds, const int64_t *idx, int64_t count,
                             const float *mean, const float *std, ar_tensor_t *x, int32_t *labels,
                             uint8_t *scratch, ar_err_t *err);
 
+/* Consecutive rows of a dataset read as normalised batches into buffers
+ * for up to `batch` images: the dataset source of the evaluation loop
+ * (nn/evaluate.h; ar_dataset_rows_read has its read callback's signature,
+ * since data does not depend on nn). Fill ds, mean and std, and either
+ * ar_dataset_rows_alloc the buffers or point them at the caller's own. */
+typedef struct ar_dataset_rows {
+    ar_dataset_t *ds;           /* borrowed */
+    const float *mean, *std;    /* C each, borrowed */
+    ar_tensor_t x;              /* [batch, C, H, W]; shape[0] = the last read's count */
+    int32_t *labels;            /* batch */
+    uint8_t *scratch;           /* batch * H*W*C bytes (NULL: allocated per read) */
+} ar_dataset_rows_t;
+
+/* Allocates r's x, labels and scratch for batch images of c x h x w (the
+ * rest of r untouched); AR_E_NOMEM. Free with ar_dataset_rows_free. */
+int ar_dataset_rows_alloc(ar_dataset_rows_t *r, int batch, int c, int h, int w, ar_err_t *err);
+void ar_dataset_rows_free(ar_dataset_rows_t *r);
+
+/* Rows [start, start+n) of r->ds (ar_dataset_read_batch with r's mean, std
+ * and buffers); *x and *labels point at r's buffers. rows: an
+ * ar_dataset_rows_t. */
+int ar_dataset_rows_read(void *rows, int64_t start, int n, const ar_tensor_t **x,
+                         const int32_t **labels, ar_err_t *err);
+
 /* uint8 NHWC -> normalised float NCHW for n images. */
 void ar_normalize_nhwc(const uint8_t *pixels, int64_t n, int h, int w, int c, const float *mean,
                        const float *std, float *out);

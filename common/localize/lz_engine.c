@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "nn/basic_ops.h"
+#include "nn/evaluate.h"
 #include "nn/plan.h"
 
 struct ar_lz_engine {
@@ -121,17 +123,6 @@ const ar_neuron_map_t *ar_lz_engine_map(const ar_lz_engine_t *e) { return e->map
 int ar_lz_engine_batch_size(const ar_lz_engine_t *e) { return e->batch; }
 int64_t ar_lz_engine_nbatches(const ar_lz_engine_t *e, int64_t n) { return (n + e->batch - 1) / e->batch; }
 
-/* argmax of row i of the logits (first on ties). */
-static int argmax_row(const ar_tensor_t *lg, int64_t i)
-{
-    int64_t k = lg->shape[1];
-    const float *r = lg->data + i * k;
-    int best = 0;
-    for (int64_t j = 1; j < k; j++)
-        if (r[j] > r[best]) best = (int)j;
-    return best;
-}
-
 static int check_shape(const ar_lz_engine_t *e, ar_dataset_t *ds, ar_err_t *err)
 {
     const ar_dataset_info_t *in = ar_dataset_info(ds);
@@ -145,17 +136,13 @@ int ar_lz_engine_scan(ar_lz_engine_t *e, ar_dataset_t *ds, int64_t start, int64_
                       uint8_t *correct, ar_err_t *err)
 {
     int s = check_shape(e, ds, err);
-    for (int64_t at = 0; !s && at < count; at += e->batch) {
-        int64_t n = count - at < e->batch ? count - at : e->batch;
-        ar_tensor_t x = ar_tensor_4d(n, e->c, e->h, e->w);
-        x.data = e->x.data;
-        s = ar_dataset_read_batch(ds, start + at, n, e->mean, e->std, &x, e->labels, e->px, err);
-        if (!s) s = ar_plan_forward(e->plan, &x, AR_MODE_EVAL, err);
-        if (s) break;
-        const ar_tensor_t *lg = ar_plan_logits(e->plan);
-        for (int64_t i = 0; i < n; i++) correct[at + i] = argmax_row(lg, i) == e->labels[i];
-    }
-    return s;
+    if (s) return s;
+    ar_dataset_rows_t rows = {.ds = ds, .mean = e->mean, .std = e->std, .x = e->x,
+                              .labels = e->labels, .scratch = e->px};
+    ar_eval_opts_t o = {.start = start, .count = count, .read = ar_dataset_rows_read,
+                        .read_ctx = &rows, .correct = correct};
+    ar_eval_result_t r;
+    return ar_evaluate(e->plan, &o, &r, err);
 }
 
 /* Counts, for every unit, the examples with mask[i] whose spatially averaged
@@ -262,7 +249,7 @@ static int run_batch(ar_lz_engine_t *e, ar_lz_role_t role, ar_dataset_t *ds, int
     const ar_tensor_t *lg = ar_plan_logits(e->plan);
     int64_t flipped = 0;
     for (int64_t i = 0; i < n; i++) {
-        e->mask[i] = argmax_row(lg, i) != e->labels[i];
+        e->mask[i] = ar_argmax(lg->data + i * lg->shape[1], lg->shape[1]) != e->labels[i];
         flipped += e->mask[i];
     }
     status(e, n, e->mask, thr, cnt->act_fail, NULL);

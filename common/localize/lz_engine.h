@@ -68,8 +68,9 @@ const ar_neuron_map_t *ar_lz_engine_map(const ar_lz_engine_t *e);
 int ar_lz_engine_batch_size(const ar_lz_engine_t *e);
 
 /* Predictions on rows [start, start+count) of ds, in batches of the engine's
- * size starting at start: correct[i] = 1 when the argmax logit (first on
- * ties) equals the label of row start+i. */
+ * size starting at start (ar_evaluate, nn/evaluate.h): correct[i] = 1 when
+ * the argmax logit (first on ties) equals the label of row start+i. A label
+ * outside the model's classes is an AR_E_FORMAT error. */
 int ar_lz_engine_scan(ar_lz_engine_t *e, ar_dataset_t *ds, int64_t start, int64_t count,
                       uint8_t *correct, ar_err_t *err);
 

@@ -146,10 +146,7 @@ double ar_softmax_xent(const ar_tensor_t *logits, const int32_t *labels, ar_tens
         const float *z = logits->data + i * K;
         const int32_t y = labels[i];
         assert(y >= 0 && y < K);
-        int64_t best = 0;
-        for (int64_t k = 1; k < K; k++)
-            if (z[k] > z[best])
-                best = k;
+        const int64_t best = ar_argmax(z, K);
         right += best == y;
         const double m = z[best];
         double s = 0.0;

@@ -34,10 +34,20 @@ void ar_add_forward_span(const ar_tensor_t *const *xs, int n, ar_tensor_t *y, in
 void ar_concat_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y);
 void ar_concat_backward(const ar_tensor_t *dy, ar_tensor_t *const *dxs, int n);
 
+/* Index of the largest of v[0..n), the first one on ties (as torch.argmax);
+ * 0 when n <= 1. A NaN never compares larger. */
+static inline int64_t ar_argmax(const float *v, int64_t n)
+{
+    int64_t best = 0;
+    for (int64_t k = 1; k < n; k++)
+        if (v[k] > v[best]) best = k;
+    return best;
+}
+
 /* Mean softmax cross-entropy over the batch: logits [N, K], labels [N].
  * Returns the loss; dlogits (may be NULL) receives d(loss)/d(logits)
  * (overwritten, not added). correct (may be NULL) receives the count of
- * argmax == label. */
+ * ar_argmax == label. */
 double ar_softmax_xent(const ar_tensor_t *logits, const int32_t *labels, ar_tensor_t *dlogits,
                        int64_t *correct);
 

@@ -7,6 +7,7 @@
 
 #include "core/rng.h"
 #include "data/dataset.h"
+#include "nn/evaluate.h"
 #include "nn/plan.h"
 
 void ar_repair_set_free(ar_repair_set_t *s)
@@ -81,24 +82,11 @@ static int predict(ar_graph_t *g, const ar_tensor_t *x, const int32_t *y, int ba
     ar_plan_opts_t po = {.batch = batch, .fold_bn = 1};
     ar_plan_t *p = ar_plan_new(g, &po, err);
     if (!p) return err->status;
-    int64_t n = x->shape[0], img = ar_tensor_numel(x) / (n ? n : 1);
-    int st = AR_OK;
-    for (int64_t at = 0; at < n && !st; at += batch) {
-        int m = (int)(n - at < batch ? n - at : batch);
-        ar_tensor_t xb = ar_tensor_4d(m, x->shape[1], x->shape[2], x->shape[3]);
-        xb.data = x->data + at * img;
-        st = ar_plan_forward(p, &xb, AR_MODE_EVAL, err);
-        if (st) break;
-        const ar_tensor_t *lg = ar_plan_logits(p);
-        int k = g->num_classes;
-        for (int i = 0; i < m; i++) {
-            const float *row = lg->data + (size_t)i * k;
-            int best = 0;
-            for (int j = 1; j < k; j++)
-                if (row[j] > row[best]) best = j;
-            ok[at + i] = best == y[at + i];
-        }
-    }
+    ar_eval_images_t images = {.x = x, .y = y};
+    ar_eval_opts_t o = {.count = x->shape[0], .read = ar_eval_images_read, .read_ctx = &images,
+                        .correct = ok};
+    ar_eval_result_t r;
+    int st = ar_evaluate(p, &o, &r, err);
     ar_plan_destroy(&p);
     return st;
 }

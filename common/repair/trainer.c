@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/evaluate.h"
+
 #define MAXB 16  /* boundary nodes kept */
 
 typedef struct tset {
@@ -182,15 +184,15 @@ static int load_rows(ar_trainer_t *t, int s, const int64_t *idx, int n, ar_err_t
     return st;
 }
 
-/* Runs start..last, each maximal run of nodes in one mode (train: unfrozen
- * train, frozen eval; eval: all eval). */
-static int forward(ar_trainer_t *t, int train, ar_err_t *err)
+/* Runs start..last in the training modes: each maximal run of nodes in one
+ * mode (unfrozen train, frozen eval). */
+static int forward_train(ar_trainer_t *t, ar_err_t *err)
 {
     const ar_graph_t *g = t->g;
     int i = t->start;
     while (i < g->nnodes) {
-        int mode = train && !g->nodes[i].frozen, j = i;
-        while (j + 1 < g->nnodes && (train && !g->nodes[j + 1].frozen) == mode) j++;
+        int mode = !g->nodes[i].frozen, j = i;
+        while (j + 1 < g->nnodes && (!g->nodes[j + 1].frozen) == mode) j++;
         int st = ar_plan_forward_range(t->p, i, j, mode ? AR_MODE_TRAIN : AR_MODE_EVAL, err);
         if (st) return st;
         i = j + 1;
@@ -202,32 +204,41 @@ int ar_trainer_step(ar_trainer_t *t, int s, const int64_t *idx, int n, double *l
                     ar_err_t *err)
 {
     int st = load_rows(t, s, idx, n, err);
-    if (!st) st = forward(t, 1, err);
+    if (!st) st = forward_train(t, err);
     if (st) return st;
     *loss = ar_plan_loss(t->p, t->lab, NULL);
     return ar_plan_backward_range(t->p, t->first, err);
 }
 
+/* The evaluation loop's source: rows start.. of one set, put into the plan
+ * (load_rows), so that the forward starts at t->start. */
+typedef struct eval_src {
+    ar_trainer_t *t;
+    int s;
+    int64_t *idx;               /* batch */
+} eval_src_t;
+
+static int eval_read(void *ctx, int64_t start, int n, const ar_tensor_t **x,
+                     const int32_t **labels, ar_err_t *err)
+{
+    eval_src_t *e = ctx;
+    for (int i = 0; i < n; i++) e->idx[i] = start + i;
+    *x = NULL;
+    *labels = e->t->lab;
+    return load_rows(e->t, e->s, e->idx, n, err);
+}
+
 int ar_trainer_eval(ar_trainer_t *t, int s, int64_t *correct, int64_t *count, double *loss,
                     ar_err_t *err)
 {
-    int64_t *idx = malloc((size_t)t->batch * sizeof *idx);
-    if (!idx) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
-    int64_t n = t->sets[s].n, ok = 0;
-    double sum = 0;
-    int st = AR_OK;
-    for (int64_t at = 0; at < n && !st; at += t->batch) {
-        int m = (int)(n - at < t->batch ? n - at : t->batch);
-        for (int i = 0; i < m; i++) idx[i] = at + i;
-        st = load_rows(t, s, idx, m, err);
-        if (!st) st = forward(t, 0, err);
-        if (st) break;
-        int64_t c = 0;
-        sum += ar_plan_loss(t->p, t->lab, &c) * m;
-        ok += c;
-    }
-    free(idx);
-    *correct = ok, *count = n, *loss = n ? sum / (double)n : 0;
+    eval_src_t src = {.t = t, .s = s, .idx = malloc((size_t)t->batch * sizeof *src.idx)};
+    if (!src.idx) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
+    ar_eval_opts_t o = {.count = t->sets[s].n, .read = eval_read, .read_ctx = &src,
+                        .first = t->start, .loss = 1};
+    ar_eval_result_t r;
+    int st = ar_evaluate(t->p, &o, &r, err);
+    free(src.idx);
+    *correct = r.correct, *count = t->sets[s].n, *loss = r.loss;
     return st;
 }
 

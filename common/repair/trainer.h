@@ -58,7 +58,9 @@ void ar_trainer_destroy(ar_trainer_t **t);
 int ar_trainer_step(ar_trainer_t *t, int s, const int64_t *idx, int n, double *loss,
                     ar_err_t *err);
 
-/* Eval-mode accuracy of set s: *correct of *count images, *loss the mean. */
+/* Eval-mode accuracy of set s (ar_evaluate from the cached boundary, in
+ * batches of the trainer's size): *correct of *count images, *loss the mean
+ * cross-entropy. */
 int ar_trainer_eval(ar_trainer_t *t, int s, int64_t *correct, int64_t *count, double *loss,
                     ar_err_t *err);
 
