@@ -10,7 +10,7 @@
 
 #include "core/fsutil.h"
 #include "corrupt/corrupt.h"
-#include "corrupt/corrupt_dataset.h"
+#include "corrupt/corrupt_set.h"
 #include "io/h5.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -81,20 +81,10 @@ static int add_set(ar_set_ref_t **sets, int *n, int *cap, const ar_set_ref_t *s,
 static ar_dataset_t *open_set(const char *path, const char *split, const char *corruption,
                               int severity, int generated, uint64_t seed, ar_err_t *err)
 {
-    ar_data_source_t src = {.path = path, .split = split};
-    if (!generated && corruption[0]) {
-        src.corruption = corruption;
-        src.severity = severity;
-    }
-    ar_dataset_t *ds = ar_dataset_open(&src, err);
-    if (!ds || !generated) return ds;
-    int c = ar_corrupt_find(corruption);
-    if (c < 0) {
-        ar_dataset_destroy(&ds);
-        ar_err_set(err, AR_E_CONFIG, "unknown corruption '%s'", corruption);
-        return NULL;
-    }
-    return ar_corrupt_dataset_new(&ds, c, severity, seed, NULL, err);
+    ar_cset_src_t src = {.path = path, .split = split, .corruption = corruption,
+                         .severity = severity, .seed = seed,
+                         .kind = generated ? AR_CSET_GENERATED : AR_CSET_STORED};
+    return ar_cset_open(&src, err);
 }
 
 /* Fills s's count, class count and image shape: from an earlier set with the

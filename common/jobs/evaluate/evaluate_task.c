@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "nn/evaluate.h"
 #include "nn/model_io.h"
 #include "nn/plan.h"
 
@@ -17,20 +18,14 @@ typedef struct ev_worker {
     ar_graph_t *g;
     ar_plan_t *plan;
     int batch;
-    ar_tensor_t x;
-    int32_t *labels;
-    uint8_t *scratch;
+    ar_dataset_rows_t rows;   /* batch buffers; ds, mean and std set per task */
 } ev_worker_t;
 
 static void worker_drop_model(ev_worker_t *w)
 {
     ar_plan_destroy(&w->plan);
     ar_graph_destroy(&w->g);
-    ar_tensor_free(&w->x);
-    free(w->labels);
-    free(w->scratch);
-    w->labels = NULL;
-    w->scratch = NULL;
+    ar_dataset_rows_free(&w->rows);
     w->model_path[0] = '\0';
 }
 
@@ -69,13 +64,17 @@ static int worker_model(ev_worker_t *w, const char *path, int batch, ar_err_t *e
     w->plan = ar_plan_new(w->g, &po, err);
     if (!w->plan) return err->status;
     w->batch = batch;
-    w->x = ar_tensor_4d(batch, w->g->in_c, w->g->in_h, w->g->in_w);
-    w->labels = malloc((size_t)batch * sizeof *w->labels);
-    w->scratch = malloc((size_t)batch * (size_t)(w->g->in_c * w->g->in_h * w->g->in_w));
-    if (ar_tensor_alloc(&w->x) || !w->labels || !w->scratch)
-        return ar_err_set(err, AR_E_NOMEM, "out of memory for a batch of %d", batch);
+    if (ar_dataset_rows_alloc(&w->rows, batch, w->g->in_c, w->g->in_h, w->g->in_w, err))
+        return err->status;
     ar_msg_strcpy(w->model_path, sizeof w->model_path, path);
     return AR_OK;
+}
+
+/* The evaluation loop's per-batch hook: stop when the job is torn down. */
+static int stop_if_cancelled(void *task, const ar_eval_result_t *so_far, ar_err_t *err)
+{
+    (void)so_far;
+    return ar_task_cancelled(task) ? ar_err_set(err, AR_E_TIMEOUT, "cancelled") : AR_OK;
 }
 
 static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_err_t *err)
@@ -95,34 +94,16 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
     int k = g->num_classes;
     int64_t *conf = calloc((size_t)k * (size_t)k, sizeof *conf);
     if (!conf) return ar_err_set(err, AR_E_NOMEM, "out of memory");
-    int64_t correct = 0;
-    for (int64_t at = 0; !s && at < sh->count; at += batch) {
-        int b = (int)(sh->count - at < batch ? sh->count - at : batch);
-        w->x.shape[0] = b;
-        s = ar_dataset_read_batch(ds, sh->start + at, b, p->mean.v, p->std.v, &w->x, w->labels,
-                                  w->scratch, err);
-        if (!s) s = ar_plan_forward(w->plan, &w->x, AR_MODE_EVAL, err);
-        const ar_tensor_t *lg = s ? NULL : ar_plan_logits(w->plan);
-        for (int i = 0; !s && i < b; i++) {
-            int y = w->labels[i];
-            if (y < 0 || y >= k) {
-                s = ar_err_set(err, AR_E_FORMAT, "image %lld has label %d, the model has %d classes",
-                               (long long)(sh->start + at + i), y, k);
-                break;
-            }
-            const float *row = lg->data + (size_t)i * (size_t)k;
-            int best = 0; /* argmax, first index on ties (as torch.argmax) */
-            for (int c = 1; c < k; c++)
-                if (row[c] > row[best]) best = c;
-            conf[(size_t)y * (size_t)k + (size_t)best]++;
-            correct += best == y;
-        }
-        if (!s && ar_task_cancelled(t)) s = ar_err_set(err, AR_E_TIMEOUT, "cancelled");
-    }
+    w->rows.ds = ds, w->rows.mean = p->mean.v, w->rows.std = p->std.v;
+    ar_eval_opts_t eo = {.start = sh->start, .count = sh->count, .read = ar_dataset_rows_read,
+                         .read_ctx = &w->rows, .confusion = conf,
+                         .after_batch = stop_if_cancelled, .hook_ctx = (void *)t};
+    ar_eval_result_t r;
+    s = ar_evaluate(w->plan, &eo, &r, err);
     if (s) ar_err_prefix(err, "%s rows %lld..%lld", sh->label, (long long)sh->start,
                          (long long)(sh->start + sh->count));
     if (!s) s = ar_fields_put_int(res, "count", sh->count, err);
-    if (!s) s = ar_fields_put_int(res, "correct", correct, err);
+    if (!s) s = ar_fields_put_int(res, "correct", r.correct, err);
     if (!s) s = ar_fields_put_tensor(res, "confusion", AR_WDT_I64, 2, (int64_t[]){k, k}, conf, err);
     free(conf);
     return s;
