@@ -130,6 +130,17 @@ fail:
     return NULL;
 }
 
+/* The corruption a file name stands for: "<corruption>.npy" -> corruption
+ * into name (cap bytes); -1 for any other name, or one that does not fit. */
+static int corruption_of(const char *file, char *name, size_t cap)
+{
+    size_t n = strlen(file);
+    if (n <= 4 || n - 4 >= cap || strcmp(file + n - 4, ".npy") != 0) return -1;
+    memcpy(name, file, n - 4);
+    name[n - 4] = '\0';
+    return 0;
+}
+
 /* A single <corruption>.npy file: its directory is the collection. */
 static ar_dataset_t *open_file(const ar_data_source_t *src, ar_err_t *err)
 {
@@ -148,8 +159,11 @@ static ar_dataset_t *open_file(const ar_data_source_t *src, ar_err_t *err)
     } else {
         strcpy(dir, ".");
     }
-    ar_strlcpy(name, base, sizeof name);
-    name[strlen(name) - 4] = '\0';
+    if (corruption_of(base, name, sizeof name) != 0) {
+        ar_err_set(err, AR_E_ARG, "%s: a NumPy file not named <corruption>.npy; open the collection's directory",
+                   src->path);
+        return NULL;
+    }
     if (strcmp(name, "labels") == 0) {
         ar_err_set(err, AR_E_ARG, "%s: labels.npy holds no images; open a <corruption>.npy or the directory", src->path);
         return NULL;
@@ -193,12 +207,10 @@ static int npy_describe(const char *dir, ar_collection_info_t *out, ar_err_t *er
     int cap = 0, st = AR_OK;
     struct dirent *e;
     while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        if (n <= 4 || strcmp(e->d_name + n - 4, ".npy") != 0 || strcmp(e->d_name, "labels.npy") == 0) continue;
         char name[256];
-        ar_strlcpy(name, e->d_name, sizeof name);
-        name[n - 4] = '\0';
-        if (!ar_corruption_name_ok(name)) continue;
+        if (corruption_of(e->d_name, name, sizeof name) != 0 || strcmp(name, "labels") == 0 ||
+            !ar_corruption_name_ok(name))
+            continue;
         if (ar_collection_add_name(out, name, &cap)) {
             st = ar_err_set(err, AR_E_NOMEM, "%s: out of memory", dir);
             break;
