@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/dataset_impl.h"
+#include "data/readers.h"
 
 struct ar_dataset {
     ar_dataset_info_t info;   /* class_names owned */

@@ -4,7 +4,8 @@
  * Callers ask for any index range (a shard) and get either raw uint8 NHWC
  * pixels or normalised float NCHW tensors, x = (pixel/255 - mean[c]) / std[c].
  * Implementations read only the rows asked for from disk (never a whole
- * CIFAR-10-C collection into memory). Formats (see ar_dataset_open):
+ * CIFAR-10-C collection into memory). Formats (one reader each, tried in
+ * the order of the table in readers.c; readers.h says how to add one):
  *   - MNIST / Fashion-MNIST IDX files, plain or gzipped, or their directory;
  *   - CIFAR-10 binary batches (a data_batch_N.bin / test_batch.bin file, or the
  *     cifar-10-batches-bin directory);
@@ -52,9 +53,11 @@ typedef struct ar_dataset_vt {
     void (*destroy)(void *self);
 } ar_dataset_vt_t;
 
-/* Opens a dataset; the format is detected from the path and its contents.
- * Labels are validated (0 <= label < num_classes, and < 65536). NULL with err
- * naming the file and the problem on failure. */
+/* Opens a dataset; the first reader of the table (readers.h) that recognises
+ * the path's contents, or failing that its name, opens it. Labels are
+ * validated (0 <= label < num_classes, and < 65536). NULL with err naming
+ * the file and the problem on failure (AR_E_FORMAT naming what was looked
+ * for when no reader takes it). */
 ar_dataset_t *ar_dataset_open(const ar_data_source_t *src, ar_err_t *err);
 
 /* Wraps an implementation: info is copied (class_names are duplicated);

@@ -1,6 +1,7 @@
-/* ds_cifar.c - CIFAR-10 binary batches as a dataset: one .bin file, or the
- * cifar-10-batches-bin directory (train = data_batch_1..5, test = test_batch).
- * Labels are read once at open; pixels are read from disk per request. */
+/* ds_cifar.c - the CIFAR-10 binary reader (readers.h): one .bin batch file,
+ * or the cifar-10-batches-bin directory (train = data_batch_1..5, test =
+ * test_batch; a single file ignores the split). Labels are read once at
+ * open; pixels are read from disk per request. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 
 #include "core/fsutil.h"
 #include "data/classes.h"
-#include "data/dataset_impl.h"
+#include "data/readers.h"
 #include "io/cifar_bin.h"
 
 typedef struct {
@@ -50,8 +51,9 @@ static int read_meta(const char *dir, char names[AR_CIFAR_CLASSES][64])
     return n == AR_CIFAR_CLASSES ? 0 : -1;
 }
 
-ar_dataset_t *ar_ds_open_cifar_bin(const char *path, const char *split, ar_err_t *err)
+static ar_dataset_t *cifar_open(const ar_data_source_t *src, ar_err_t *err)
 {
+    const char *path = src->path, *split = src->split;
     char paths[5][4096];
     const char *list[5];
     int n = 0;
@@ -102,3 +104,19 @@ fail:
     cifar_destroy(s);
     return NULL;
 }
+
+static ar_ds_match_t cifar_probe(const ar_ds_sniff_t *s)
+{
+    if (!s->is_dir) return ar_ds_name_ends(s, ".bin") ? AR_DS_BY_NAME : AR_DS_NO;
+    int batches = ar_ds_dir_has(s->path, "data_batch_1.bin") || ar_ds_dir_has(s->path, "test_batch.bin");
+    return batches ? AR_DS_BY_CONTENT : AR_DS_NO;
+}
+
+const ar_ds_reader_t ar_ds_reader_cifar = {
+    .name = "cifar10-bin",
+    .title = "CIFAR-10 binary",
+    .file_hint = "a .bin name",
+    .dir_hint = "data_batch_1.bin or test_batch.bin",
+    .probe = cifar_probe,
+    .open = cifar_open,
+};

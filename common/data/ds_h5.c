@@ -1,15 +1,16 @@
-/* ds_h5.c - HDF5 datasets (/images uint8 [N, H, W, C] + /labels) and one
- * (corruption, severity) set of an HDF5 corruption collection
- * (/<corruption>/images uint8 [S, N, H, W, C]), read by hyperslab. Files
- * written by h5py (int64 labels, variable-length string attributes) load the
- * same as ours. */
+/* ds_h5.c - the HDF5 reader (readers.h): datasets (/images uint8
+ * [N, H, W, C] + /labels) and one (corruption, severity) set of an HDF5
+ * corruption collection (/<corruption>/images uint8 [S, N, H, W, C]), read
+ * by hyperslab; and the description of such a collection. Files written by
+ * h5py (int64 labels, variable-length string attributes) load the same as
+ * ours. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "data/collection.h"
-#include "data/dataset_impl.h"
+#include "data/readers.h"
 #include "io/h5.h"
 
 typedef struct {
@@ -100,7 +101,25 @@ static int load_labels(h5_set_t *s, const char *path, int64_t n, int *num_classe
     return st;
 }
 
-ar_dataset_t *ar_ds_open_h5(const char *path, const char *corruption, int severity, ar_err_t *err)
+/* 1 when the file holds at least one /<name>/images dataset. Never fails. */
+static int has_collection(const char *path)
+{
+    ar_h5_t *h = ar_h5_open(path, NULL);
+    if (!h) return 0;
+    char **names = NULL;
+    int n = 0, found = 0;
+    if (ar_h5_list(h, "/", &names, &n, NULL) == AR_OK)
+        for (int i = 0; i < n && !found; i++) {
+            char p[512];
+            snprintf(p, sizeof p, "/%s/images", names[i]);
+            found = ar_h5_exists(h, p) && !ar_h5_is_group(h, p);
+        }
+    ar_h5_free_strings(names, n);
+    ar_h5_destroy(&h);
+    return found;
+}
+
+static ar_dataset_t *open_set(const char *path, const char *corruption, int severity, ar_err_t *err)
 {
     h5_set_t *s = calloc(1, sizeof *s);
     char **classes = NULL, *name = NULL;
@@ -115,7 +134,7 @@ ar_dataset_t *ar_ds_open_h5(const char *path, const char *corruption, int severi
         strcpy(s->images, "/images");
         if (!ar_h5_exists(s->h, "/images")) {
             ar_err_set(err, AR_E_FORMAT, "%s: /images missing%s", path,
-                       ar_collection_probe(path) ? " (a corruption collection without clean images: name a corruption)" : "");
+                       has_collection(path) ? " (a corruption collection without clean images: name a corruption)" : "");
             goto fail;
         }
         if (images_shape(s, path, 3, err)) goto fail;
@@ -164,3 +183,66 @@ fail:
     h5_destroy(s);
     return NULL;
 }
+
+static ar_dataset_t *h5_open(const ar_data_source_t *src, ar_err_t *err)
+{
+    return open_set(src->path, src->corruption, src->severity, err);
+}
+
+static ar_ds_match_t h5_probe(const ar_ds_sniff_t *s)
+{
+    if (s->is_dir) return AR_DS_NO;
+    if (ar_ds_head_is(s, "\x89HDF\r\n\x1a\n", 8)) return AR_DS_BY_CONTENT;
+    return ar_ds_name_ends(s, ".h5") || ar_ds_name_ends(s, ".hdf5") ? AR_DS_BY_NAME : AR_DS_NO;
+}
+
+static int h5_is_collection(const ar_ds_sniff_t *s) { return has_collection(s->path); }
+
+/* The collection: every /<name> group holding images, each checked to be
+ * uint8 [S, N, H, W, C] of one shape, and /labels. */
+static int h5_describe(const char *path, ar_collection_info_t *out, ar_err_t *err)
+{
+    ar_strlcpy(out->format, "hdf5-collection", sizeof out->format);
+    ar_h5_t *h = ar_h5_open(path, err);
+    if (!h) return err->status;
+    char **names = NULL;
+    int n = 0, cap = 0;
+    int st = ar_h5_list(h, "/", &names, &n, err);
+    for (int i = 0; i < n && !st; i++) {
+        char p[512];
+        snprintf(p, sizeof p, "/%s/images", names[i]);
+        char g[300];
+        snprintf(g, sizeof g, "/%s", names[i]);
+        if (!ar_h5_is_group(h, g) || !ar_h5_exists(h, p)) continue;
+        int nd = 0, is_int = 0;
+        int64_t dims[AR_H5_MAXDIM];
+        size_t es = 0;
+        st = ar_h5_shape(h, p, &nd, dims, &is_int, &es, err);
+        if (st) break;
+        if ((nd != 5 && nd != 4) || is_int != 1 || es != 1) {
+            st = ar_err_set(err, AR_E_FORMAT, "%s:%s: expected uint8 [S, N, H, W, C], got %d dims of %zu-byte %s", path, p,
+                            nd, es, is_int == 1 ? "integers" : "non-integers");
+            break;
+        }
+        st = ar_collection_check_shape(out, out->ncorruptions == 0, dims[1], (int)dims[2], (int)dims[3],
+                                       nd == 5 ? (int)dims[4] : 1, (int)dims[0], path, err);
+        if (!st && ar_collection_add_name(out, names[i], &cap)) st = ar_err_set(err, AR_E_NOMEM, "%s: out of memory", path);
+    }
+    if (!st && out->ncorruptions == 0)
+        st = ar_err_set(err, AR_E_FORMAT, "%s: no /<corruption>/images groups (not a corruption collection)", path);
+    out->has_clean = !st && ar_h5_exists(h, "/images");
+    if (!st && !ar_h5_exists(h, "/labels")) st = ar_err_set(err, AR_E_FORMAT, "%s: /labels missing", path);
+    ar_h5_free_strings(names, n);
+    ar_h5_destroy(&h);
+    return st;
+}
+
+const ar_ds_reader_t ar_ds_reader_hdf5 = {
+    .name = "hdf5",
+    .title = "HDF5",
+    .file_hint = "HDF5 signature, or a .h5 / .hdf5 name",
+    .probe = h5_probe,
+    .open = h5_open,
+    .is_collection = h5_is_collection,
+    .describe = h5_describe,
+};

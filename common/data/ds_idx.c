@@ -1,6 +1,7 @@
-/* ds_idx.c - MNIST / Fashion-MNIST IDX datasets: an images file and its
- * labels file, or their directory with train/test (t10k) splits. The images
- * are held in memory (they are small); reads are memcpy. */
+/* ds_idx.c - the IDX reader (readers.h): MNIST / Fashion-MNIST, an images
+ * file (plain or gzipped) and its labels file, or their directory with
+ * train/test (t10k) splits (a single file ignores the split). The images are
+ * held in memory (they are small); reads are memcpy. */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@
 
 #include "core/fsutil.h"
 #include "data/classes.h"
-#include "data/dataset_impl.h"
+#include "data/readers.h"
 #include "io/idx.h"
 
 typedef struct {
@@ -80,8 +81,9 @@ static int contains_ci(const char *s, const char *word)
     return 0;
 }
 
-ar_dataset_t *ar_ds_open_idx(const char *path, const char *split, ar_err_t *err)
+static ar_dataset_t *idx_open(const ar_data_source_t *src, ar_err_t *err)
 {
+    const char *path = src->path, *split = src->split;
     char ipath[4096], lpath[4096];
     if (ar_is_dir(path)) {
         const char *prefix = !split || strcmp(split, "test") == 0 ? "t10k" : strcmp(split, "train") == 0 ? "train" : NULL;
@@ -163,3 +165,28 @@ fail:
     idx_destroy(s);
     return NULL;
 }
+
+static ar_ds_match_t idx_probe(const ar_ds_sniff_t *s)
+{
+    if (s->is_dir) {
+        static const char *const stems[] = {"train", "t10k"};
+        char stem[64], p[4096];
+        for (int i = 0; i < 2; i++) {
+            snprintf(stem, sizeof stem, "%s-images-idx3-ubyte", stems[i]);
+            if (find_file(s->path, stem, p, sizeof p) == 0) return AR_DS_BY_CONTENT;
+        }
+        return AR_DS_NO;
+    }
+    /* magic 00 00 08 <ndim> (uint8 elements), or any gzip stream */
+    int idx = s->nhead >= 4 && ar_ds_head_is(s, "\0\0\x08", 3);
+    return idx || ar_ds_head_is(s, "\x1f\x8b", 2) ? AR_DS_BY_CONTENT : AR_DS_NO;
+}
+
+const ar_ds_reader_t ar_ds_reader_idx = {
+    .name = "idx",
+    .title = "IDX",
+    .file_hint = "IDX or gzip magic",
+    .dir_hint = "train- or t10k-images-idx3-ubyte[.gz]",
+    .probe = idx_probe,
+    .open = idx_open,
+};

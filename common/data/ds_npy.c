@@ -1,17 +1,19 @@
-/* ds_npy.c - one (corruption, severity) set of a CIFAR-10-C style directory:
- * <corruption>.npy uint8 [5N, H, W, C] + labels.npy ([5N] or [N], any
- * integer dtype). Severity s is rows N(s-1)..Ns-1; pixel rows are read with
- * seek + fread per request, never the whole file. */
+/* ds_npy.c - the reader of CIFAR-10-C style collections (readers.h): a
+ * directory of <corruption>.npy uint8 [5N, H, W, C] + labels.npy ([5N] or
+ * [N], any integer dtype), or one <corruption>.npy file of it. Opens one
+ * (corruption, severity) set: severity s is rows N(s-1)..Ns-1; pixel rows are
+ * read with seek + fread per request, never the whole file. */
 #define _POSIX_C_SOURCE 200809L
-#include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/fsutil.h"
 #include "data/classes.h"
 #include "data/collection.h"
-#include "data/dataset_impl.h"
+#include "data/readers.h"
 #include "io/npy.h"
 
 typedef struct {
@@ -44,7 +46,7 @@ static int looks_cifar(const char *dir)
     return 0;
 }
 
-ar_dataset_t *ar_ds_open_npy_dir(const char *dir, const char *corruption, int severity, ar_err_t *err)
+static ar_dataset_t *open_set(const char *dir, const char *corruption, int severity, ar_err_t *err)
 {
     if (!corruption || strcmp(corruption, "clean") == 0) {
         ar_err_set(err, AR_E_ARG, "%s: a .npy collection holds corrupted sets only: name a corruption and severity", dir);
@@ -127,3 +129,124 @@ fail:
     npy_destroy(s);
     return NULL;
 }
+
+/* The corruption a file name stands for: "<corruption>.npy" -> corruption
+ * into name (cap bytes); -1 for any other name, or one that does not fit. */
+static int corruption_of(const char *file, char *name, size_t cap)
+{
+    size_t n = strlen(file);
+    if (n <= 4 || n - 4 >= cap || strcmp(file + n - 4, ".npy") != 0) return -1;
+    memcpy(name, file, n - 4);
+    name[n - 4] = '\0';
+    return 0;
+}
+
+/* A single <corruption>.npy file: its directory is the collection. */
+static ar_dataset_t *open_file(const ar_data_source_t *src, ar_err_t *err)
+{
+    char dir[4096], name[256];
+    const char *slash = strrchr(src->path, '/');
+    const char *base = slash ? slash + 1 : src->path;
+    size_t dn = slash ? (size_t)(slash - src->path) : 1;
+    if (dn >= sizeof dir || strlen(base) >= sizeof name) {
+        ar_err_set(err, AR_E_ARG, "%s: path too long", src->path);
+        return NULL;
+    }
+    if (slash) {
+        memcpy(dir, src->path, dn);
+        dir[dn] = '\0';
+        if (dn == 0) strcpy(dir, "/");
+    } else {
+        strcpy(dir, ".");
+    }
+    if (corruption_of(base, name, sizeof name) != 0) {
+        ar_err_set(err, AR_E_ARG, "%s: a NumPy file not named <corruption>.npy; open the collection's directory",
+                   src->path);
+        return NULL;
+    }
+    if (strcmp(name, "labels") == 0) {
+        ar_err_set(err, AR_E_ARG, "%s: labels.npy holds no images; open a <corruption>.npy or the directory", src->path);
+        return NULL;
+    }
+    if (src->corruption && strcmp(src->corruption, name) != 0) {
+        ar_err_set(err, AR_E_ARG, "%s: corruption '%s' asked for, but the file is '%s'", src->path, src->corruption, name);
+        return NULL;
+    }
+    if (!ar_ds_dir_has(dir, "labels.npy")) {
+        ar_err_set(err, AR_E_IO, "%s: no labels.npy beside it", src->path);
+        return NULL;
+    }
+    return open_set(dir, name, src->severity, err);
+}
+
+static ar_dataset_t *npy_open(const ar_data_source_t *src, ar_err_t *err)
+{
+    if (ar_is_dir(src->path)) return open_set(src->path, src->corruption, src->severity, err);
+    return open_file(src, err);
+}
+
+static ar_ds_match_t npy_probe(const ar_ds_sniff_t *s)
+{
+    if (s->is_dir) return ar_ds_dir_has(s->path, "labels.npy") ? AR_DS_BY_CONTENT : AR_DS_NO;
+    if (ar_ds_head_is(s, "\x93NUMPY", 6)) return AR_DS_BY_CONTENT;
+    return ar_ds_name_ends(s, ".npy") ? AR_DS_BY_NAME : AR_DS_NO;
+}
+
+/* A directory is the collection; a single file is one member of it. */
+static int npy_is_collection(const ar_ds_sniff_t *s) { return s->is_dir; }
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The collection: every <corruption>.npy beside labels.npy, sorted, each
+ * checked to be uint8 [5N, H, W, C] of one shape. */
+static int npy_describe(const char *dir, ar_collection_info_t *out, ar_err_t *err)
+{
+    ar_strlcpy(out->format, "npy-dir", sizeof out->format);
+    DIR *d = opendir(dir);
+    if (!d) return ar_err_set(err, AR_E_IO, "%s: cannot list directory", dir);
+    int cap = 0, st = AR_OK;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char name[256];
+        if (corruption_of(e->d_name, name, sizeof name) != 0 || strcmp(name, "labels") == 0 ||
+            !ar_corruption_name_ok(name))
+            continue;
+        if (ar_collection_add_name(out, name, &cap)) {
+            st = ar_err_set(err, AR_E_NOMEM, "%s: out of memory", dir);
+            break;
+        }
+    }
+    closedir(d);
+    if (st) return st;
+    if (out->ncorruptions == 0) return ar_err_set(err, AR_E_FORMAT, "%s: no <corruption>.npy files beside labels.npy", dir);
+    qsort(out->corruptions, (size_t)out->ncorruptions, sizeof *out->corruptions, cmp_str);
+    for (int i = 0; i < out->ncorruptions && !st; i++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s.npy", dir, out->corruptions[i]);
+        ar_npy_t *npy = ar_npy_open(p, err);
+        if (!npy) return err->status;
+        int empty = 0;
+        for (int k = 0; k < npy->ndim; k++) empty |= npy->shape[k] == 0;
+        if (npy->dtype != AR_NPY_U8 || (npy->ndim != 4 && npy->ndim != 3) ||
+            npy->shape[0] % AR_NPY_DIR_SEVERITIES != 0 || empty)
+            st = ar_err_set(err, AR_E_FORMAT, "%s: expected uint8 [5N, H, W, C] images, got dtype '%s' with %d dims", p,
+                            ar_npy_dtype_descr(npy->dtype), npy->ndim);
+        else
+            st = ar_collection_check_shape(out, i == 0, npy->shape[0] / AR_NPY_DIR_SEVERITIES, (int)npy->shape[1],
+                                           (int)npy->shape[2], npy->ndim == 4 ? (int)npy->shape[3] : 1,
+                                           AR_NPY_DIR_SEVERITIES, p, err);
+        ar_npy_close(&npy);
+    }
+    return st;
+}
+
+const ar_ds_reader_t ar_ds_reader_npy = {
+    .name = "npy-dir",
+    .title = ".npy",
+    .file_hint = "NumPy magic, or a .npy name",
+    .dir_hint = "labels.npy beside <corruption>.npy files",
+    .probe = npy_probe,
+    .open = npy_open,
+    .is_collection = npy_is_collection,
+    .describe = npy_describe,
+};

@@ -2,7 +2,8 @@
  * test writes itself (IDX plain + gz, CIFAR-10 bin file and directory, .npy
  * collection, HDF5 dataset and collection by our layer and by h5py): pixels,
  * labels, info, shard reads that concatenate to the whole, normalisation,
- * index reads; and every bad input as a clean one-line error. */
+ * index reads; the reader table (order, probes, what a miss says); and every
+ * bad input as a clean one-line error. */
 #include <stdint.h>
 #include <zlib.h>
 
@@ -10,6 +11,7 @@
 #include "core/fsutil.h"
 #include "data/collection.h"
 #include "data/dataset.h"
+#include "data/readers.h"
 #include "io/h5.h"
 #include "io/idx.h"
 #include "io/npy.h"
@@ -349,6 +351,15 @@ static void test_npy_dir(void)
     ar_dataset_t *ds = open_src(p, NULL, NULL, 2, &e);
     CHECK(ds && strcmp(ar_dataset_info(ds)->name, "fog/2") == 0, "single npy file: %s", ds ? ar_dataset_info(ds)->name : ar_err_msg(&e));
     ar_dataset_destroy(&ds);
+    /* a NumPy file by another name is refused by its name (short names once wrote before the buffer) */
+    const char *odd[2] = {"ab", "fog.dat"};
+    for (int k = 0; k < 2; k++) {
+        char q[1024];
+        snprintf(q, sizeof q, "%s/%s", dir, odd[k]);
+        tu_truncate_copy(p, q, 1L << 30);
+        OPEN_FAILS(AR_E_ARG, q, NULL, NULL, 2, odd[k], "not named <corruption>.npy");
+        remove(q);
+    }
 
     OPEN_FAILS(AR_E_ARG, dir, NULL, NULL, 0, "name a corruption");
     OPEN_FAILS(AR_E_ARG, dir, NULL, "fog", 6, "severity 6", "1..5");
@@ -700,6 +711,150 @@ static void test_normalize_exact(void)
     CHECK(memcmp(gen + (5 + 1) * h * w, want + (3 + 1) * h * w, sizeof one) == 0, "generic path exact");
 }
 
+/* ---- the reader table ------------------------------------------------------------ */
+
+/* Which reader the table picks for path, after checking each probe's answer
+ * (want[i] for the i-th reader of the table). */
+static const ar_ds_reader_t *probe_all(const char *path, const ar_ds_match_t *want)
+{
+    ar_err_t e = {0};
+    ar_ds_sniff_t s;
+    CHECK_OK(ar_ds_sniff(path, &s, &e), &e);
+    int n;
+    const ar_ds_reader_t *const *t = ar_ds_readers(&n);
+    for (int i = 0; i < n; i++)
+        CHECK(t[i]->probe(&s) == want[i], "%s: reader %s probes %d, expected %d", path, t[i]->name, t[i]->probe(&s),
+              want[i]);
+    return ar_ds_match(&s);
+}
+
+/* path is taken by the reader called `reader` and opens with its format. */
+static void opens_as(const char *path, const ar_ds_match_t *want, const char *reader, const char *corr, int sev)
+{
+    ar_err_t e = {0};
+    const ar_ds_reader_t *r = probe_all(path, want);
+    CHECK(r && strcmp(r->name, reader) == 0, "%s: picked %s, expected %s", path, r ? r->name : "none", reader);
+    ar_dataset_t *ds = open_src(path, NULL, corr, sev, &e);
+    CHECK(ds && strcmp(ar_dataset_info(ds)->format, reader) == 0, "%s opens as %s: %s", path, reader,
+          ds ? ar_dataset_info(ds)->format : ar_err_msg(&e));
+    ar_dataset_destroy(&ds);
+}
+
+/* The miss message names the path and every hint the table has for it. */
+static void miss_names_hints(const char *path, int collections, const char *what)
+{
+    ar_err_t e = {0};
+    ar_ds_sniff_t s;
+    CHECK_OK(ar_ds_sniff(path, &s, &e), &e);
+    ar_collection_info_t ci;
+    if (collections)
+        CHECK(ar_collection_describe(path, &ci, &e) == AR_E_FORMAT, "%s: no collection", path);
+    else
+        CHECK(ar_dataset_open(&(ar_data_source_t){.path = path}, &e) == NULL, "%s must not open", path);
+    const char *msg = ar_err_msg(&e);
+    CHECK(e.status == AR_E_FORMAT && strstr(msg, path) && strstr(msg, what) && !strchr(msg, '\n'), "miss: %s", msg);
+    int n;
+    const ar_ds_reader_t *const *t = ar_ds_readers(&n);
+    for (int i = 0; i < n; i++) {
+        const char *hint = s.is_dir ? t[i]->dir_hint : t[i]->file_hint;
+        int listed = hint && (!collections || t[i]->describe);
+        CHECK(!listed || strstr(msg, hint), "'%s' lacks %s's hint '%s'", msg, t[i]->name, hint);
+    }
+}
+
+static void test_readers(void)
+{
+    ar_err_t e = {0};
+    int n;
+    const ar_ds_reader_t *const *t = ar_ds_readers(&n);
+    const char *order[] = {"hdf5", "npy-dir", "cifar10-bin", "idx"};
+    CHECK(n == 4, "%d readers", n);
+    for (int i = 0; i < n && i < 4; i++) {
+        CHECK(strcmp(t[i]->name, order[i]) == 0, "reader %d is %s, expected %s", i, t[i]->name, order[i]);
+        CHECK(t[i]->title && t[i]->probe && t[i]->open && (t[i]->file_hint || t[i]->dir_hint), "%s complete", t[i]->name);
+        CHECK(!t[i]->is_collection == !t[i]->describe, "%s: is_collection and describe go together", t[i]->name);
+    }
+
+    /* one source of each format: exactly its reader answers (table order: hdf5, npy, cifar, idx) */
+    const char *dir = test_tmp("readers");
+    tu_rmdir(dir);
+    tu_mkdir(dir);
+    char p[1024], q[1100];
+    const ar_ds_match_t NO = AR_DS_NO, NAME = AR_DS_BY_NAME, CONTENT = AR_DS_BY_CONTENT;
+    uint8_t px[10 * H * W * 3], rec[3073 * 2], nhwc[3072 * 2];
+    int32_t lab[10];
+    int64_t l64[10] = {0}, d4[4] = {5, H, W, 3}, d1 = 5;
+    fill_nhwc(px, 10, H, W, 3, 1);
+    snprintf(p, sizeof p, "%s/set.h5", dir);
+    ar_h5_t *h = ar_h5_create(p, &e);
+    CHECK_OK(ar_h5_write(h, "/images", AR_DT_U8, 4, d4, px, 0, &e), &e);
+    CHECK_OK(ar_h5_write(h, "/labels", AR_DT_I64, 1, &d1, l64, 0, &e), &e);
+    CHECK_OK(ar_h5_commit(&h, &e), &e);
+    opens_as(p, (ar_ds_match_t[]){CONTENT, NO, NO, NO}, "hdf5", NULL, 0);
+    CHECK(ar_collection_probe(p) == 0, "a plain HDF5 dataset is no collection");
+    snprintf(q, sizeof q, "%s/set.npy", dir); /* HDF5 bytes under a .npy name: contents win */
+    tu_truncate_copy(p, q, 1L << 30);
+    opens_as(q, (ar_ds_match_t[]){CONTENT, NAME, NO, NO}, "hdf5", NULL, 0);
+
+    snprintf(p, sizeof p, "%s/coll", dir);
+    tu_mkdir(p);
+    snprintf(q, sizeof q, "%s/labels.npy", p);
+    CHECK_OK(ar_npy_write(q, AR_NPY_I64, 1, &d1, l64, &e), &e);
+    snprintf(q, sizeof q, "%s/fog.npy", p);
+    CHECK_OK(ar_npy_write(q, AR_NPY_U8, 4, d4, px, &e), &e);
+    opens_as(p, (ar_ds_match_t[]){NO, CONTENT, NO, NO}, "npy-dir", "fog", 1);
+    opens_as(q, (ar_ds_match_t[]){NO, CONTENT, NO, NO}, "npy-dir", NULL, 1);
+    CHECK(ar_collection_probe(p) == 1 && ar_collection_probe(q) == 0, "the directory is the collection, not its file");
+
+    snprintf(p, sizeof p, "%s/cifar", dir);
+    tu_mkdir(p);
+    cifar_records(rec, 2, 0, nhwc, lab);
+    snprintf(q, sizeof q, "%s/test_batch.bin", p);
+    tu_write(q, rec, sizeof rec);
+    opens_as(p, (ar_ds_match_t[]){NO, NO, CONTENT, NO}, "cifar10-bin", NULL, 0);
+    opens_as(q, (ar_ds_match_t[]){NO, NO, NAME, NO}, "cifar10-bin", NULL, 0);
+    OPEN_FAILS(AR_E_ARG, p, NULL, "fog", 1, "cifar", "corruption 'fog'", "CIFAR-10 binary dataset");
+    CHECK(ar_collection_probe(p) == 0, "CIFAR-10 is no collection");
+    miss_names_hints(p, 1, "not a corruption collection");
+
+    snprintf(p, sizeof p, "%s/mnist", dir);
+    tu_mkdir(p);
+    write_idx_pair(p, "t10k", 4, 1, 0);
+    snprintf(q, sizeof q, "%s/t10k-images-idx3-ubyte.gz", p);
+    opens_as(p, (ar_ds_match_t[]){NO, NO, NO, CONTENT}, "idx", NULL, 0);
+    opens_as(q, (ar_ds_match_t[]){NO, NO, NO, CONTENT}, "idx", NULL, 0);
+    OPEN_FAILS(AR_E_ARG, q, NULL, "fog", 1, "t10k-images", "corruption 'fog'", "IDX dataset");
+    /* IDX bytes under a .bin name: the last reader's contents beat the third's name */
+    write_idx_pair(p, "odd", 3, 0, 0);
+    char bin[1200]; /* ends as the images file */
+    for (int k = 0; k < 2; k++) {
+        snprintf(q, sizeof q, "%s/odd-%s-ubyte", p, k ? "images-idx3" : "labels-idx1");
+        snprintf(bin, sizeof bin, "%s.bin", q);
+        CHECK(rename(q, bin) == 0, "rename %s", q);
+    }
+    opens_as(bin, (ar_ds_match_t[]){NO, NO, NAME, CONTENT}, "idx", NULL, 0);
+
+    /* a directory two readers recognise alike: the earlier row wins */
+    snprintf(p, sizeof p, "%s/both", dir);
+    tu_mkdir(p);
+    snprintf(q, sizeof q, "%s/test_batch.bin", p);
+    tu_write(q, rec, sizeof rec);
+    write_idx_pair(p, "t10k", 4, 0, 0);
+    opens_as(p, (ar_ds_match_t[]){NO, NO, CONTENT, CONTENT}, "cifar10-bin", NULL, 0);
+
+    /* nothing matches: the error names the path and what each reader looked for */
+    snprintf(p, sizeof p, "%s/notes.txt", dir);
+    tu_write(p, "hello world", 11);
+    CHECK(probe_all(p, (ar_ds_match_t[]){NO, NO, NO, NO}) == NULL, "no reader for a text file");
+    miss_names_hints(p, 0, "unrecognised dataset format");
+    miss_names_hints(p, 1, "not a corruption collection");
+    snprintf(p, sizeof p, "%s/nothing", dir);
+    tu_mkdir(p);
+    miss_names_hints(p, 0, "not a dataset directory");
+    OPEN_FAILS(AR_E_IO, test_tmp("readers/absent"), NULL, NULL, 0, "absent", "cannot open");
+    CHECK(ar_collection_probe(test_tmp("readers/absent")) == 0, "no collection where nothing is");
+}
+
 /* Shapes without a channel axis, and IDX with one. */
 static void test_shapes(void)
 {
@@ -816,6 +971,7 @@ int main(void)
     test_normalize();
     test_normalize_exact();
     test_shapes();
+    test_readers();
     test_custom();
     TEST_MAIN_END();
 }
