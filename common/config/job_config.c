@@ -97,6 +97,8 @@ static const ar_key_spec_t job_schema[] = {
         "Keep the block's residual shortcut (and dense concat) around the cell."),
     JOB("repair.seed_original", AR_KEY_BOOL, repair.seed_original, "true", AR_ANY, NULL,
         "Keep the original block branch beside the cell, so the search starts from the original network."),
+    JOB("repair.interpolate", AR_KEY_BOOL, repair.interpolate, "false", AR_ANY, NULL,
+        "Weight interpolation to the clean bound: for methods that keep the architecture (finetune, layer, block-weights, bn-adapt), the candidate becomes (1-a)*original + a*repaired with the largest a in 1, 7/8, ..., 1/8 whose clean validation accuracy is within repair.max_clean_drop (docs/repair.md)."),
     JOB("localize.count", AR_KEY_INT, localize.count, "1000", 1, 1e9, NULL,
         "Failing (misclassified) examples analysed; as many correctly classified ones are the passing set. Repair jobs use repair.failing examples of the repair pool instead (the other localize keys apply to them)."),
     JOB("localize.source", AR_KEY_STRING, localize.source, "\"all\"", AR_ANY, NULL,

@@ -73,6 +73,7 @@ typedef struct ar_job_config {
         double max_clean_drop;      /* selection: allowed clean validation drop */
         int64_t channels;           /* cell channels; 0 = the block's width */
         int keep_shortcut, seed_original;
+        int interpolate;            /* interpolate towards the original to the clean bound */
     } repair;
     struct {                    /* [localize]: docs/localization.md */
         int64_t count;              /* failing examples (passing: as many) */

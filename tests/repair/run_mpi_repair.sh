@@ -54,7 +54,7 @@ TOML
 done
 # a portfolio: every method in one population, at -np 2 and 3
 for np in 2 3; do
-  sed -e "s#np1.h5#port$np.h5#" -e 's#^\[repair\]#[repair]\nmethods = ["archrepair", "block-weights", "finetune", "bn-adapt"]#' \
+  sed -e "s#np1.h5#port$np.h5#" -e 's#^\[repair\]#[repair]\nmethods = ["archrepair", "block-weights", "finetune", "bn-adapt"]\ninterpolate = true\nmax_clean_drop = 0.0#' \
       "$tmp/np1.toml" > "$tmp/port$np.toml"
   ar_mpi_job "$bin" $np 300 "$tmp/port$np.toml" "$tmp/port$np"
 done
@@ -66,6 +66,18 @@ m = [x.decode() for x in f["/repair/candidates/method"][()]]
 assert set(m) == {"archrepair", "block-weights", "finetune", "bn-adapt"}, m
 # archrepair: 2 blocks x 2 node counts; block-weights: 2 blocks; one each of the others
 assert [m.count(k) for k in ("archrepair", "block-weights", "finetune", "bn-adapt")] == [4, 2, 1, 1], m
+# interpolation to the bound: archrepair never; the others keep the largest
+# a in 1, 7/8 .. 1/8 meeting it (the last one tried when none does)
+a = f["/repair/candidates/interp"][()]
+vc = f["/repair/candidates/val_clean"][()]
+floor = f["/repair"].attrs["val_clean_before"] - f["/repair"].attrs["max_clean_drop"]
+for i, k in enumerate(m):
+    assert a[i] in [j / 8 for j in range(1, 9)], (k, a[i])
+    if k == "archrepair":
+        assert a[i] == 1, a[i]
+    else:
+        assert vc[i] >= floor - 1e-12 or a[i] == 1 / 8, (k, a[i], vc[i], floor)
+print("interp:", list(zip(m, a)))
 PY
 
 # a worker failing its 9th task (a candidate, after one finished and wrote

@@ -258,7 +258,8 @@ static int plan_candidate(ar_repair_job_t *r, const ar_job_ctx_t *job, int ci, i
         .finetune_epochs = rung_epochs(cfg->repair.finetune_epochs, rung, R, 0),
         .batch = cfg->repair.batch, .finetune_lr = cfg->repair.finetune_lr,
         .alpha_lr = cfg->repair.alpha_lr, .channels = cfg->repair.channels,
-        .keep_shortcut = cfg->repair.keep_shortcut, .seed_original = cfg->repair.seed_original};
+        .keep_shortcut = cfg->repair.keep_shortcut, .seed_original = cfg->repair.seed_original,
+        .interpolate = cfg->repair.interpolate, .max_clean_drop = cfg->repair.max_clean_drop};
     return ar_taskplan_add_typed(plan, &ar_task_repair, &p, err);
 }
 
@@ -401,7 +402,8 @@ static int agg_cand(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields
         ar_fields_get_float(res, "last_loss", &c->last_loss, err) ||
         ar_fields_get_str(res, "genotype", &geno, err) || ar_fields_get_str(res, "path", &path, err) ||
         ar_fields_get_int(res, "nfailing", &nf, err) || ar_fields_get_int(res, "nrepair", &nr, err) ||
-        ar_fields_get_float(res, "pool_acc", &r->pool_acc, err))
+        ar_fields_get_float(res, "pool_acc", &r->pool_acc, err) ||
+        ar_fields_get_float(res, "interp", &c->interp, err))
         return err->status;
     if (c->path[0] && strcmp(c->path, path) != 0) remove(c->path); /* earlier rung's file */
     snprintf(c->genotype, sizeof c->genotype, "%s", geno);

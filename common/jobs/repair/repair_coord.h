@@ -26,6 +26,7 @@ typedef struct ar_repair_cand {
     double val_acc;           /* all validation images (clean + corrupted) */
     double val_clean, val_corrupt; /* the selection metrics (repair/select.h) */
     double first_loss, last_loss;
+    double interp;            /* weight interpolation coefficient kept (1: none) */
     char genotype[1024];
     char path[1100];          /* model file of its last rung */
     int epochs_seen;          /* streamed epoch reports */

@@ -10,7 +10,9 @@
  *                     images), val_clean0 and val_corrupt0 (the original model
  *                     on them), first_loss, last_loss, genotype, path (the
  *                     candidate model written to `out`, atomically),
- *                     nfailing, nrepair, pool_acc. Candidate weights travel
+ *                     nfailing, nrepair, pool_acc, interp (the weight
+ *                     interpolation coefficient kept, 1 without
+ *                     interpolation). Candidate weights travel
  *                     through the shared filesystem, not the data plane.
  *   repair_localize   localization (common/localize) of the model on the
  *                     repair pool (its first `pool` images, `count` failing
@@ -55,8 +57,9 @@ AR_PARAMS_DECLARE(ar_repair_set_params, AR_REPAIR_SET_PARAMS)
 
 /* One candidate: model in, candidate model out (rung-specific name), the
  * method and its target (block, or layer for the layer method), the cell's
- * ops (comma list of op names), identity (cand, rung), the search seed and
- * the training budget of this rung. */
+ * ops (comma list of op names), identity (cand, rung), the search seed,
+ * the training budget of this rung, and whether to interpolate towards the
+ * original to stay within max_clean_drop (repair/interpolate.h). */
 #define AR_REPAIR_CANDIDATE_PARAMS(X)                        \
     X(SUB, set, ar_repair_set_params, 0)                     \
     X(STR, model, 1, AR_PROTO_MAX_TEXT - 1)                  \
@@ -77,7 +80,9 @@ AR_PARAMS_DECLARE(ar_repair_set_params, AR_REPAIR_SET_PARAMS)
     X(FLOAT, alpha_lr, -DBL_MAX, DBL_MAX)                    \
     X(INT, channels, 0, 65536)                               \
     X(INT, keep_shortcut, 0, 1)                              \
-    X(INT, seed_original, 0, 1)
+    X(INT, seed_original, 0, 1)                              \
+    X(INT, interpolate, 0, 1)                                \
+    X(FLOAT, max_clean_drop, 0, 1)
 AR_PARAMS_DECLARE(ar_repair_candidate_params, AR_REPAIR_CANDIDATE_PARAMS)
 
 #define AR_REPAIR_LOCALIZE_PARAMS(X)                         \

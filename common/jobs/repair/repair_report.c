@@ -158,9 +158,11 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
         ar_strbuf_json_str(&b, c->block);
         ar_strbuf_printf(&b, ", \"variant\": ");
         ar_strbuf_json_str(&b, c->variant);
-        ar_strbuf_printf(&b, ", \"status\": \"%s\", \"rung\": %d, \"val_clean\": %.17g, \"val_corrupt\": %.17g}",
+        ar_strbuf_printf(&b,
+                         ", \"status\": \"%s\", \"rung\": %d, \"val_clean\": %.17g, \"val_corrupt\": %.17g, "
+                         "\"interp\": %.17g}",
                          i == r->best ? "chosen" : c->alive ? "kept" : "pruned", c->rung, c->val_clean,
-                         c->val_corrupt);
+                         c->val_corrupt, c->interp);
     }
     ar_strbuf_printf(&b, "%s]\n}\n", r->nc ? "\n  " : "");
     char path[4096];
@@ -197,7 +199,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     double wall = ar_now() - r->t0, *acc0 = calloc((size_t)r->nsets + 1, sizeof(double)),
            *acc1 = calloc((size_t)r->nsets + 1, sizeof(double)),
            *va = calloc((size_t)r->nc, sizeof(double)), *vc = calloc((size_t)r->nc, sizeof(double)),
-           *vk = calloc((size_t)r->nc, sizeof(double));
+           *vk = calloc((size_t)r->nc, sizeof(double)), *ia = calloc((size_t)r->nc + 1, sizeof(double));
     const char **sn = calloc((size_t)r->nsets + 1, sizeof *sn), **cb = calloc((size_t)r->nc, sizeof *cb),
                **cv = calloc((size_t)r->nc, sizeof *cv), **cs = calloc((size_t)r->nc, sizeof *cs),
                **cg = calloc((size_t)r->nc, sizeof *cg), **cm = calloc((size_t)r->nc + 1, sizeof *cm);
@@ -205,7 +207,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     char(*status)[32] = calloc((size_t)r->nc, sizeof *status);
     int8_t *held = calloc((size_t)r->nsets + 1, sizeof *held);
     int s = (!acc0 || !acc1 || !va || !vc || !vk || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status ||
-             !held || !cm)
+             !held || !cm || !ia)
                 ? ar_err_set(err, AR_E_NOMEM, "out of memory")
                 : AR_OK;
     for (int i = 0; !s && i < r->nsets; i++) {
@@ -216,6 +218,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     for (int i = 0; !s && i < r->nc; i++) {
         cb[i] = r->c[i].block, cv[i] = r->c[i].variant, cg[i] = r->c[i].genotype;
         cm[i] = ar_method_name((ar_method_t)r->c[i].method);
+        ia[i] = r->c[i].interp;
         seeds[i] = (int64_t)r->c[i].seed, va[i] = r->c[i].val_acc, rungs[i] = r->c[i].rung;
         vc[i] = r->c[i].val_clean, vk[i] = r->c[i].val_corrupt;
         snprintf(status[i], sizeof status[i], "%s",
@@ -265,6 +268,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s) s = ar_h5_write(h, "/repair/candidates/val_clean", AR_DT_F64, 1, &nc, vc, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/val_corrupt", AR_DT_F64, 1, &nc, vk, 0, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/status", cs, r->nc, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/interp", AR_DT_F64, 1, &nc, ia, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/rung", AR_DT_I64, 1, &nc, rungs, 0, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/genotype", cg, r->nc, err);
     if (!s) s = write_history(h, r, err);
@@ -285,7 +289,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     }
     if (!s) print_table(r, held, acc0, acc1);
     free(acc0), free(acc1), free(va), free(vc), free(vk), free(sn), free(cb), free(cv), free(cs), free(cg);
-    free(seeds), free(rungs), free(status), free(held), free(cm);
+    free(seeds), free(rungs), free(status), free(held), free(cm), free(ia);
     return s;
 }
 

@@ -1,0 +1,69 @@
+/* interpolate.c - weight interpolation to the clean bound (interpolate.h). */
+#include "interpolate.h"
+
+#include <stdlib.h>
+
+#include "nn/evaluate.h"
+#include "nn/plan.h"
+
+/* Same nodes, ops and parameter shapes. */
+static int same_shape(const ar_graph_t *a, const ar_graph_t *b)
+{
+    if (a->nnodes != b->nnodes) return 0;
+    for (int i = 0; i < a->nnodes; i++) {
+        const ar_node_t *x = &a->nodes[i], *y = &b->nodes[i];
+        if (x->op != y->op || x->nparams != y->nparams) return 0;
+        for (int k = 0; k < x->nparams; k++)
+            if (ar_tensor_numel(&x->params[k].value) != ar_tensor_numel(&y->params[k].value)) return 0;
+    }
+    return 1;
+}
+
+int ar_graph_lerp(const ar_graph_t *g0, const ar_graph_t *g1, double a, ar_graph_t *out,
+                  ar_err_t *err)
+{
+    if (!same_shape(g0, g1) || !same_shape(g0, out))
+        return ar_err_set(err, AR_E_ARG, "interpolation needs two models of the same architecture");
+    for (int i = 0; i < g0->nnodes; i++)
+        for (int k = 0; k < g0->nodes[i].nparams; k++) {
+            const ar_tensor_t *t0 = &g0->nodes[i].params[k].value, *t1 = &g1->nodes[i].params[k].value;
+            float *o = out->nodes[i].params[k].value.data;
+            for (int64_t j = 0, n = ar_tensor_numel(t0); j < n; j++)
+                o[j] = (float)((1.0 - a) * (double)t0->data[j] + a * (double)t1->data[j]);
+        }
+    return AR_OK;
+}
+
+int ar_imgset_accuracy(ar_graph_t *g, const ar_imgset_t *set, int batch, double *acc, ar_err_t *err)
+{
+    int64_t n = set->x->shape[0];
+    ar_plan_opts_t po = {.batch = (int)(n < batch ? n : batch), .lean = 1};
+    ar_plan_t *p = n > 0 ? ar_plan_new(g, &po, err) : NULL;
+    if (!p) return n > 0 ? err->status : ar_err_set(err, AR_E_ARG, "no validation images");
+    ar_eval_images_t src = {.x = set->x, .y = set->y};
+    ar_eval_opts_t o = {.start = 0, .count = n, .read = ar_eval_images_read, .read_ctx = &src};
+    ar_eval_result_t r;
+    int s = ar_evaluate(p, &o, &r, err);
+    ar_plan_destroy(&p);
+    if (!s) *acc = (double)r.correct / (double)n;
+    return s;
+}
+
+int ar_interp_to_bound(const ar_graph_t *g0, ar_graph_t *tuned, const ar_imgset_t *val, int batch,
+                       double floor, ar_interp_result_t *r, ar_err_t *err)
+{
+    ar_graph_t *g1 = ar_graph_clone(tuned, err); /* the repaired weights, kept apart */
+    if (!g1) return err->status;
+    int s = AR_OK;
+    *r = (ar_interp_result_t){0};
+    for (int k = 8; k >= 1 && !s; k--) {
+        r->a = k / 8.0;
+        r->tried++;
+        s = ar_graph_lerp(g0, g1, r->a, tuned, err);
+        if (!s) s = ar_imgset_accuracy(tuned, &val[0], batch, &r->val_clean, err);
+        if (!s) s = ar_imgset_accuracy(tuned, &val[1], batch, &r->val_corrupt, err);
+        if (!s && r->val_clean >= floor) break;
+    }
+    ar_graph_destroy(&g1);
+    return s;
+}
