@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
+
 static const char *const type_names[] = {
     "?",
 #define AR_MSG_TEXT(name, text) text,
@@ -54,10 +56,7 @@ const char *ar_val_kind_name(int kind)
 
 void ar_msg_strcpy(char *dst, size_t cap, const char *src)
 {
-    if (!cap) return;
-    size_t n = src ? strnlen(src, cap - 1) : 0;
-    if (n) memcpy(dst, src, n);
-    dst[n] = '\0';
+    ar_str_copy(dst, cap, src);
 }
 
 void ar_field_release(ar_field_t *f)

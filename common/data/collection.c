@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "data/dataset_impl.h"
 #include "io/h5.h"
 #include "io/npy.h"
@@ -65,7 +66,7 @@ static int set_geometry(ar_collection_info_t *out, int first, int64_t n, int h, 
 
 static int describe_npy_dir(const char *dir, ar_collection_info_t *out, ar_err_t *err)
 {
-    ar_strlcpy(out->format, "npy-dir", sizeof out->format);
+    ar_str_copy(out->format, sizeof out->format, "npy-dir");
     DIR *d = opendir(dir);
     if (!d) return ar_err_set(err, AR_E_IO, "%s: cannot list directory", dir);
     int cap = 0, st = AR_OK;
@@ -74,7 +75,7 @@ static int describe_npy_dir(const char *dir, ar_collection_info_t *out, ar_err_t
         size_t n = strlen(e->d_name);
         if (n <= 4 || strcmp(e->d_name + n - 4, ".npy") != 0 || strcmp(e->d_name, "labels.npy") == 0) continue;
         char name[256];
-        ar_strlcpy(name, e->d_name, sizeof name);
+        ar_str_copy(name, sizeof name, e->d_name);
         name[n - 4] = '\0';
         if (!ar_corruption_name_ok(name)) continue;
         if (push_name(out, name, &cap)) {
@@ -108,7 +109,7 @@ static int describe_npy_dir(const char *dir, ar_collection_info_t *out, ar_err_t
 
 static int describe_h5(const char *path, ar_collection_info_t *out, ar_err_t *err)
 {
-    ar_strlcpy(out->format, "hdf5-collection", sizeof out->format);
+    ar_str_copy(out->format, sizeof out->format, "hdf5-collection");
     ar_h5_t *h = ar_h5_open(path, err);
     if (!h) return err->status;
     char **names = NULL;

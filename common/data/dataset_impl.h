@@ -20,9 +20,6 @@
 int ar_labels_import(const char *where, const int64_t *raw, int64_t n, int declared, int32_t *out,
                      int *num_classes, ar_err_t *err);
 
-/* Copies up to cap-1 bytes of s into dst, always NUL-terminating. */
-void ar_strlcpy(char *dst, const char *s, size_t cap);
-
 ar_dataset_t *ar_ds_open_idx(const char *path, const char *split, ar_err_t *err);
 ar_dataset_t *ar_ds_open_cifar_bin(const char *path, const char *split, ar_err_t *err);
 ar_dataset_t *ar_ds_open_npy_dir(const char *dir, const char *corruption, int severity, ar_err_t *err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "data/dataset_impl.h"
 
 static int exists(const char *dir, const char *name)
@@ -71,7 +72,7 @@ static ar_dataset_t *open_npy_file(const ar_data_source_t *src, ar_err_t *err)
     } else {
         strcpy(dir, ".");
     }
-    ar_strlcpy(name, base, sizeof name);
+    ar_str_copy(name, sizeof name, base);
     name[strlen(name) - 4] = '\0';
     if (strcmp(name, "labels") == 0) {
         ar_err_set(err, AR_E_ARG, "%s: labels.npy holds no images; open a <corruption>.npy or the directory", src->path);

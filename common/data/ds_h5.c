@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "data/collection.h"
 #include "data/dataset_impl.h"
 #include "io/h5.h"
@@ -148,12 +149,12 @@ ar_dataset_t *ar_ds_open_h5(const char *path, const char *corruption, int severi
     if (load_labels(s, path, info.count, &info.num_classes, &classes, &nclasses, err)) goto fail;
     if (!(s->dset = ar_h5_dset_open(s->h, s->images, 0, err))) goto fail;
     if (nclasses > 0) info.class_names = classes;
-    ar_strlcpy(info.format, s->collection ? "hdf5-collection" : "hdf5", sizeof info.format);
+    ar_str_copy(info.format, sizeof info.format, s->collection ? "hdf5-collection" : "hdf5");
     if (ar_h5_attr_exists(s->h, "/", "name") && ar_h5_attr_read_str(s->h, "/", "name", &name, err)) goto fail;
     if (s->collection)
         snprintf(info.name, sizeof info.name, "%s %s/%d", name ? name : path, corruption, severity);
     else
-        ar_strlcpy(info.name, name ? name : path, sizeof info.name);
+        ar_str_copy(info.name, sizeof info.name, name ? name : path);
     ar_dataset_t *ds = ar_dataset_new_custom(&info, &(ar_dataset_vt_t){h5_read, h5_destroy}, s, err);
     ar_h5_free_strings(classes, nclasses);
     free(name);

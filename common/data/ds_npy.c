@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/str.h"
 #include "data/classes.h"
 #include "data/collection.h"
 #include "data/dataset_impl.h"
@@ -114,7 +115,7 @@ ar_dataset_t *ar_ds_open_npy_dir(const char *dir, const char *corruption, int se
     if (cifar) info.class_names = (char **)names;
     s->row0 = n * (severity - 1);
     memcpy(s->labels, all + (nl == n ? 0 : s->row0), (size_t)n * sizeof *s->labels);
-    ar_strlcpy(info.format, "npy-dir", sizeof info.format);
+    ar_str_copy(info.format, sizeof info.format, "npy-dir");
     snprintf(info.name, sizeof info.name, "%s/%d", corruption, severity);
     free(raw);
     free(all);

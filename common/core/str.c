@@ -1,0 +1,12 @@
+/* str.c - fixed-buffer string copy (str.h). */
+#include "str.h"
+
+#include <string.h>
+
+void ar_str_copy(char *dst, size_t cap, const char *src)
+{
+    if (!cap) return;
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    if (n) memcpy(dst, src, n);
+    dst[n] = '\0';
+}
