@@ -9,14 +9,13 @@
  * Output is streamed block by block (never the whole set in memory) and
  * every file appears under its final name only when complete.
  *
- * Threads: each block of images is split between --threads workers, each
- * with its own corruption context; image i is always corrupted with the
- * stream of (seed, corruption, severity, i), so the bytes do not depend on
- * the thread count.
+ * Threads: each block of images is split between --threads threads of the
+ * process's pool (core/par.h), each with its own corruption context; image i
+ * is always corrupted with the stream of (seed, corruption, severity, i), so
+ * the bytes do not depend on the thread count.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +25,13 @@
 #include "commands.h"
 #include "corrupt_sheet.h"
 #include "core/fsutil.h"
+#include "core/par.h"
 #include "corrupt/corrupt.h"
 #include "data/dataset.h"
 #include "io/h5.h"
 #include "io/npy.h"
 
 #define BLOCK 512          /* images per block */
-#define MAX_THREADS 64
 #define CACHE_LIMIT (1LL << 30) /* the clean set is read once when under 1 GiB */
 
 static const char NAME[] = "corrupt";
@@ -132,20 +131,17 @@ static int parse_severities(const char *spec, int *list, int *n, ar_err_t *err)
     return 0;
 }
 
-/* ---- the worker pool --------------------------------------------------- */
+/* ---- the worker threads ------------------------------------------------ */
 
-typedef struct pool pool_t;
 typedef struct {
-    pool_t *pool;
-    int id;
-    ar_corrupt_ctx_t *ctx;  /* this worker's own context */
+    ar_corrupt_ctx_t *ctx;  /* this thread's own context */
     ar_err_t err;
     int status;
 } worker_t;
 
-struct pool {
+typedef struct {
     int nthreads;
-    worker_t w[MAX_THREADS];
+    worker_t w[AR_PAR_MAX];
     /* the current block */
     int corruption, severity;
     uint64_t seed;
@@ -153,32 +149,22 @@ struct pool {
     size_t img_bytes;
     const uint8_t *in;
     uint8_t *out;
-};
+} pool_t;
 
-/* images first + i for i = id, id + T, ...: the split never changes bytes */
-static void *run_share(void *arg)
+/* images first + i for i = tid, tid + T, ...: the split never changes bytes */
+static void run_share(void *arg, int tid, int T)
 {
-    worker_t *w = arg;
-    pool_t *p = w->pool;
-    for (int64_t i = w->id; i < p->count && w->status == 0; i += p->nthreads)
+    pool_t *p = arg;
+    worker_t *w = &p->w[tid];
+    for (int64_t i = tid; i < p->count && w->status == 0; i += T)
         w->status = ar_corrupt_images(w->ctx, p->corruption, p->severity, p->seed, p->first + i, 1,
                                       p->in + i * p->img_bytes, p->out + i * p->img_bytes, &w->err);
-    return NULL;
 }
 
-/* Corrupts the block described in p: threads 1..T-1 are started for the
- * block and joined (a share whose thread cannot start runs here). */
+/* Corrupts the block described in p over the process's thread pool. */
 static int pool_run(pool_t *p, ar_err_t *err)
 {
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS] = {0};
-    for (int t = 1; t < p->nthreads; t++)
-        started[t] = pthread_create(&tid[t], NULL, run_share, &p->w[t]) == 0;
-    run_share(&p->w[0]);
-    for (int t = 1; t < p->nthreads; t++) {
-        if (started[t]) pthread_join(tid[t], NULL);
-        else run_share(&p->w[t]);
-    }
+    ar_par_run(p->nthreads, run_share, p);
     for (int t = 0; t < p->nthreads; t++)
         if (p->w[t].status) {
             *err = p->w[t].err;
@@ -192,16 +178,14 @@ static int pool_start(pool_t *p, int nthreads, const ar_corrupt_opts_t *co, int 
 {
     memset(p, 0, sizeof *p);
     p->nthreads = nthreads;
-    for (int t = 0; t < nthreads; t++) {
-        p->w[t].pool = p, p->w[t].id = t;
+    for (int t = 0; t < nthreads; t++)
         if (!(p->w[t].ctx = ar_corrupt_ctx_new(co, h, w, c, err))) return err->status;
-    }
     return 0;
 }
 
 static void pool_stop(pool_t *p)
 {
-    for (int t = 0; t < MAX_THREADS; t++) ar_corrupt_ctx_destroy(&p->w[t].ctx);
+    for (int t = 0; t < AR_PAR_MAX; t++) ar_corrupt_ctx_destroy(&p->w[t].ctx);
 }
 
 /* ---- input ------------------------------------------------------------- */
@@ -433,8 +417,8 @@ int ar_cmd_corrupt(int argc, char **argv)
             o.limit = x;
         } else if (!strcmp(a, "--threads")) {
             NEED_VALUE;
-            if (parse_int64(v, &x) || x < 1 || x > MAX_THREADS)
-                return ar_cli_usage_error(NAME, "bad --threads '%s' (1..%d)", v, MAX_THREADS);
+            if (parse_int64(v, &x) || x < 1 || x > AR_PAR_MAX)
+                return ar_cli_usage_error(NAME, "bad --threads '%s' (1..%d)", v, AR_PAR_MAX);
             o.threads = (int)x;
         } else if (!strcmp(a, "--preview-images")) {
             NEED_VALUE;
