@@ -26,6 +26,7 @@
 #include "corrupt_sheet.h"
 #include "core/fsutil.h"
 #include "core/par.h"
+#include "core/str.h"
 #include "corrupt/corrupt.h"
 #include "data/dataset.h"
 #include "io/h5.h"
@@ -247,19 +248,13 @@ static int write_preview(const opts_t *o, input_t *in, const ar_dataset_info_t *
 
 /* ---- outputs ----------------------------------------------------------- */
 
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
 static int generate(const opts_t *o, input_t *in, const ar_dataset_info_t *info,
                     const int *names, int nnames, const int *sevs, int nsev, pool_t *pool,
                     const char *frost_source, ar_err_t *err)
 {
     int64_t N = info->count;
     int h = info->height, w = info->width, c = info->channels;
-    int is_h5 = ends_with(o->out, ".h5") || ends_with(o->out, ".hdf5");
+    int is_h5 = ar_str_ends_with(o->out, ".h5") || ar_str_ends_with(o->out, ".hdf5");
     int st = 0;
     uint8_t *outbuf = malloc((size_t)BLOCK * in->img_bytes);
     int32_t *labels = malloc(sizeof(int32_t) * (size_t)(N ? N : 1));

@@ -17,12 +17,6 @@ static int exists(const char *dir, const char *name)
     return ar_file_size(p) >= 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 /* A corrupted set asked of a format that holds only clean images. */
 static ar_dataset_t *not_collection(const ar_data_source_t *src, const char *format, ar_err_t *err)
 {
@@ -109,10 +103,10 @@ ar_dataset_t *ar_dataset_open(const ar_data_source_t *src, ar_err_t *err)
     if (got >= 6 && memcmp(m, "\x93NUMPY", 6) == 0) return open_npy_file(src, err);
     if ((got >= 2 && m[0] == 0x1f && m[1] == 0x8b) || (got >= 4 && m[0] == 0 && m[1] == 0 && m[2] == 0x08))
         return wants_corruption(src) ? not_collection(src, "IDX", err) : ar_ds_open_idx(p, NULL, err);
-    if (ends_with(p, ".bin"))
+    if (ar_str_ends_with(p, ".bin"))
         return wants_corruption(src) ? not_collection(src, "CIFAR-10 binary", err) : ar_ds_open_cifar_bin(p, NULL, err);
-    if (ends_with(p, ".h5") || ends_with(p, ".hdf5")) return ar_ds_open_h5(p, src->corruption, src->severity, err);
-    if (ends_with(p, ".npy")) return open_npy_file(src, err);
+    if (ar_str_ends_with(p, ".h5") || ar_str_ends_with(p, ".hdf5")) return ar_ds_open_h5(p, src->corruption, src->severity, err);
+    if (ar_str_ends_with(p, ".npy")) return open_npy_file(src, err);
     ar_err_set(err, AR_E_FORMAT, "%s: unrecognised dataset format (%s)", p,
                got == 0 ? "empty file" : "not HDF5, .npy, IDX or CIFAR-10 .bin");
     return NULL;

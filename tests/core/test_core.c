@@ -1,5 +1,5 @@
 /* test_core.c - errors, RNG streams, tensors and the arena, file helpers,
- * logging, the fixed-buffer string copy. */
+ * logging, string helpers. */
 #include <stdint.h>
 
 #include "check.h"
@@ -138,7 +138,7 @@ static void test_log(void)
     CHECK(ar_log_level_parse("warn") == AR_LOG_WARN && ar_log_level_parse("loud") == -1, "parse");
 }
 
-static void test_str_copy(void)
+static void test_str(void)
 {
     char b[6];
     memset(b, 'x', sizeof b);
@@ -155,6 +155,9 @@ static void test_str_copy(void)
     b[0] = 'q';
     ar_str_copy(b, 0, "abc");
     CHECK(b[0] == 'q', "cap 0 writes nothing");
+    CHECK(ar_str_ends_with("set.h5", ".h5") && !ar_str_ends_with("h5", ".h5") &&
+              ar_str_ends_with("x", "") && !ar_str_ends_with("set.h5x", ".h5"),
+          "ends_with");
 }
 
 int main(void)
@@ -164,6 +167,6 @@ int main(void)
     test_tensor_arena();
     test_fs();
     test_log();
-    test_str_copy();
+    test_str();
     TEST_MAIN_END();
 }
