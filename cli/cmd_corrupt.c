@@ -1,39 +1,24 @@
 /* cmd_corrupt.c - `archrepair corrupt IN OUT`: make corruption sets.
  *
- * Reads any dataset ar_dataset_open understands and writes, for every chosen
- * corruption and severity, the corrupted images: OUT ending in .h5 becomes an
- * HDF5 collection (/labels [N], /<corruption>/images uint8 [S, N, H, W, C],
- * root attributes recording format, seed, severities, corruptions, frost
- * source and input), anything else a CIFAR-10-C style directory
- * (<corruption>.npy uint8 [5N, H, W, C], severity-major, + labels.npy [5N]).
- * Output is streamed block by block (never the whole set in memory) and
- * every file appears under its final name only when complete.
- *
- * Threads: each block of images is split between --threads workers, each
- * with its own corruption context; image i is always corrupted with the
- * stream of (seed, corruption, severity, i), so the bytes do not depend on
- * the thread count.
+ * Parses the options, prints the progress and writes the preview sheet; the
+ * collection itself (an HDF5 file or a CIFAR-10-C style .npy directory,
+ * streamed, every file renamed into place when complete, the same bytes for
+ * any thread count) is written by corrupt/collection_writer.h.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "corrupt_sheet.h"
 #include "core/fsutil.h"
+#include "core/par.h"
+#include "corrupt/collection_writer.h"
 #include "corrupt/corrupt.h"
 #include "data/dataset.h"
-#include "io/h5.h"
-#include "io/npy.h"
-
-#define BLOCK 512          /* images per block */
-#define MAX_THREADS 64
-#define CACHE_LIMIT (1LL << 30) /* the clean set is read once when under 1 GiB */
 
 static const char NAME[] = "corrupt";
 
@@ -132,108 +117,21 @@ static int parse_severities(const char *spec, int *list, int *n, ar_err_t *err)
     return 0;
 }
 
-/* ---- the worker pool --------------------------------------------------- */
-
-typedef struct pool pool_t;
-typedef struct {
-    pool_t *pool;
-    int id;
-    ar_corrupt_ctx_t *ctx;  /* this worker's own context */
-    ar_err_t err;
-    int status;
-} worker_t;
-
-struct pool {
-    int nthreads;
-    worker_t w[MAX_THREADS];
-    /* the current block */
-    int corruption, severity;
-    uint64_t seed;
-    int64_t first, count;
-    size_t img_bytes;
-    const uint8_t *in;
-    uint8_t *out;
-};
-
-/* images first + i for i = id, id + T, ...: the split never changes bytes */
-static void *run_share(void *arg)
-{
-    worker_t *w = arg;
-    pool_t *p = w->pool;
-    for (int64_t i = w->id; i < p->count && w->status == 0; i += p->nthreads)
-        w->status = ar_corrupt_images(w->ctx, p->corruption, p->severity, p->seed, p->first + i, 1,
-                                      p->in + i * p->img_bytes, p->out + i * p->img_bytes, &w->err);
-    return NULL;
-}
-
-/* Corrupts the block described in p: threads 1..T-1 are started for the
- * block and joined (a share whose thread cannot start runs here). */
-static int pool_run(pool_t *p, ar_err_t *err)
-{
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS] = {0};
-    for (int t = 1; t < p->nthreads; t++)
-        started[t] = pthread_create(&tid[t], NULL, run_share, &p->w[t]) == 0;
-    run_share(&p->w[0]);
-    for (int t = 1; t < p->nthreads; t++) {
-        if (started[t]) pthread_join(tid[t], NULL);
-        else run_share(&p->w[t]);
-    }
-    for (int t = 0; t < p->nthreads; t++)
-        if (p->w[t].status) {
-            *err = p->w[t].err;
-            return p->w[t].status;
-        }
-    return 0;
-}
-
-static int pool_start(pool_t *p, int nthreads, const ar_corrupt_opts_t *co, int h, int w, int c,
-                      ar_err_t *err)
-{
-    memset(p, 0, sizeof *p);
-    p->nthreads = nthreads;
-    for (int t = 0; t < nthreads; t++) {
-        p->w[t].pool = p, p->w[t].id = t;
-        if (!(p->w[t].ctx = ar_corrupt_ctx_new(co, h, w, c, err))) return err->status;
-    }
-    return 0;
-}
-
-static void pool_stop(pool_t *p)
-{
-    for (int t = 0; t < MAX_THREADS; t++) ar_corrupt_ctx_destroy(&p->w[t].ctx);
-}
-
-/* ---- input ------------------------------------------------------------- */
-
-typedef struct {
-    ar_dataset_t *ds;
-    uint8_t *cache; /* all images when small enough, else NULL */
-    uint8_t *block; /* BLOCK images when not cached */
-    size_t img_bytes;
-} input_t;
-
-static const uint8_t *input_block(input_t *in, int64_t start, int64_t n, ar_err_t *err)
-{
-    if (in->cache) return in->cache + start * in->img_bytes;
-    if (ar_dataset_read_u8(in->ds, start, n, in->block, NULL, err)) return NULL;
-    return in->block;
-}
-
 /* ---- progress ---------------------------------------------------------- */
 
 typedef struct {
-    int tty, quiet, last_pct;
-    int64_t total, done;
+    int tty, last_pct;
     double t0;
 } progress_t;
 
-static void progress(progress_t *pr, const char *what, int sev)
+/* The writer's progress callback: a bar on a terminal, else a line every 10%. */
+static void progress(void *user, int corruption, int sev, int64_t done, int64_t total)
 {
-    if (pr->quiet) return;
-    int pct = (int)(100 * pr->done / (pr->total ? pr->total : 1));
+    progress_t *pr = user;
+    const char *what = ar_corrupt_name(corruption);
+    int pct = (int)(100 * done / (total ? total : 1));
     double el = ar_now() - pr->t0;
-    double eta = pr->done ? el * (double)(pr->total - pr->done) / (double)pr->done : 0;
+    double eta = done ? el * (double)(total - done) / (double)done : 0;
     if (pr->tty) {
         char bar[31];
         int fill = pct * 30 / 100;
@@ -241,8 +139,8 @@ static void progress(progress_t *pr, const char *what, int sev)
         bar[30] = 0;
         fprintf(stderr, "\r[%s] %3d%% %-18s s%d  %.0fs elapsed, %.0fs left ", bar, pct, what, sev,
                 el, eta);
-        if (pr->done == pr->total) fputc('\n', stderr);
-    } else if (pct / 10 != pr->last_pct / 10 || pr->done == pr->total) {
+        if (done == total) fputc('\n', stderr);
+    } else if (pct / 10 != pr->last_pct / 10 || done == total) {
         fprintf(stderr, "archrepair corrupt: %d%% (%s s%d, %.0fs elapsed)\n", pct, what, sev, el);
     }
     pr->last_pct = pct;
@@ -250,154 +148,20 @@ static void progress(progress_t *pr, const char *what, int sev)
 
 /* ---- preview sheet ----------------------------------------------------- */
 
-static int write_preview(const opts_t *o, input_t *in, const ar_dataset_info_t *info,
+/* The sheet of the first preview_k images, corrupted as the collection's. */
+static int write_preview(const opts_t *o, ar_dataset_t *ds, const ar_dataset_info_t *info,
                          const int *names, int nnames, ar_corrupt_ctx_t *ctx, ar_err_t *err)
 {
     int k = o->preview_k;
     if (k > info->count) k = (int)info->count;
-    const uint8_t *clean = input_block(in, 0, k, err);
-    if (!clean) return err->status;
-    return ar_corrupt_sheet_write(o->preview, clean, k, info->height, info->width,
-                                  info->channels, names, nnames, o->seed, ctx, err);
-}
-
-/* ---- outputs ----------------------------------------------------------- */
-
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
-static int generate(const opts_t *o, input_t *in, const ar_dataset_info_t *info,
-                    const int *names, int nnames, const int *sevs, int nsev, pool_t *pool,
-                    const char *frost_source, ar_err_t *err)
-{
-    int64_t N = info->count;
-    int h = info->height, w = info->width, c = info->channels;
-    int is_h5 = ends_with(o->out, ".h5") || ends_with(o->out, ".hdf5");
-    int st = 0;
-    uint8_t *outbuf = malloc((size_t)BLOCK * in->img_bytes);
-    int32_t *labels = malloc(sizeof(int32_t) * (size_t)(N ? N : 1));
-    ar_h5_t *h5 = NULL;
-    ar_npy_writer_t *npw = NULL;
-    if (!outbuf || !labels) {
-        st = ar_err_set(err, AR_E_NOMEM, "%lld labels", (long long)N);
-        goto done;
-    }
-    if ((st = ar_dataset_read_u8(in->ds, 0, N, NULL, labels, err))) goto done;
-
-    if (is_h5) {
-        for (int i = 0; i < nsev; i++)
-            if (sevs[i] != i + 1) {
-                st = ar_err_set(err, AR_E_ARG,
-                                "%s: an HDF5 collection holds severities 1..S in order (images[s-1] is severity s); use e.g. --severities 1-3",
-                                o->out);
-                goto done;
-            }
-        if (!(h5 = ar_h5_create(o->out, err))) {
-            st = err->status;
-            goto done;
-        }
-        int64_t ld[1] = {N};
-        const char *cn[AR_CORRUPT_COUNT];
-        for (int i = 0; i < nnames; i++) cn[i] = ar_corrupt_name(names[i]);
-        int64_t seed = (int64_t)o->seed;
-        int32_t shape[3] = {h, w, c};
-        if ((st = ar_h5_write(h5, "/labels", AR_DT_I32, 1, ld, labels, 0, err)) ||
-            (st = ar_h5_attr_write_str(h5, "/", "format", "archrepair-corruptions", err)) ||
-            (st = ar_h5_attr_write_str(h5, "/", "source", o->in, err)) ||
-            (st = ar_h5_attr_write_str(h5, "/", "frost_source", frost_source, err)) ||
-            (st = ar_h5_attr_write(h5, "/", "seed", AR_DT_I64, 1, &seed, 1, err)) ||
-            (st = ar_h5_attr_write(h5, "/", "severities", AR_DT_I32, nsev, sevs, 0, err)) ||
-            (st = ar_h5_attr_write(h5, "/", "image_shape", AR_DT_I32, 3, shape, 0, err)) ||
-            (st = ar_h5_attr_write_strs(h5, "/", "corruptions", cn, nnames, err)))
-            goto done;
-        if (info->class_names &&
-            (st = ar_h5_attr_write_strs(h5, "/", "classes", (const char *const *)info->class_names,
-                                        info->num_classes, err)))
-            goto done;
-    } else if (strcmp(o->out, "-") != 0) {
-        if (nsev != 5 || sevs[0] != 1 || sevs[4] != 5) {
-            st = ar_err_set(err, AR_E_ARG, "%s: a .npy directory holds severities 1-5 in order (use OUT.h5 for a subset)", o->out);
-            goto done;
-        }
-        if (mkdir(o->out, 0755) != 0 && errno != EEXIST) {
-            st = ar_err_set(err, AR_E_IO, "%s: cannot create directory: %s", o->out, strerror(errno));
-            goto done;
-        }
-        if (!ar_is_dir(o->out)) {
-            st = ar_err_set(err, AR_E_IO, "%s: exists and is not a directory", o->out);
-            goto done;
-        }
-        int wide = info->num_classes > 256;
-        size_t ln = (size_t)(5 * N);
-        void *lab5 = malloc(ln * (wide ? 8 : 1));
-        if (!lab5) {
-            st = ar_err_set(err, AR_E_NOMEM, "labels");
-            goto done;
-        }
-        for (size_t i = 0; i < ln; i++) {
-            if (wide) ((int64_t *)lab5)[i] = labels[i % (size_t)N];
-            else ((uint8_t *)lab5)[i] = (uint8_t)labels[i % (size_t)N];
-        }
-        char path[4096];
-        snprintf(path, sizeof path, "%s/labels.npy", o->out);
-        int64_t lshape[1] = {(int64_t)ln};
-        st = ar_npy_write(path, wide ? AR_NPY_I64 : AR_NPY_U8, 1, lshape, lab5, err);
-        free(lab5);
-        if (st) goto done;
-    }
-
-    progress_t pr = {.tty = isatty(2), .quiet = o->quiet, .last_pct = -1,
-                     .total = (int64_t)nnames * nsev * N, .t0 = ar_now()};
-    for (int k = 0; k < nnames && !st; k++) {
-        const char *cname = ar_corrupt_name(names[k]);
-        char dpath[300];
-        snprintf(dpath, sizeof dpath, "/%s/images", cname);
-        if (h5) {
-            int64_t dims[5] = {nsev, N, h, w, c};
-            if ((st = ar_h5_create_dataset(h5, dpath, AR_DT_U8, 5, dims, 0, err))) break;
-        } else if (strcmp(o->out, "-") != 0) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s.npy", o->out, cname);
-            int64_t shape[4] = {5 * N, h, w, c};
-            if (!(npw = ar_npy_writer_new(path, AR_NPY_U8, 4, shape, err))) {
-                st = err->status;
-                break;
-            }
-        }
-        for (int si = 0; si < nsev && !st; si++)
-            for (int64_t b = 0; b < N && !st; b += BLOCK) {
-                int64_t n = N - b < BLOCK ? N - b : BLOCK;
-                const uint8_t *src = input_block(in, b, n, err);
-                if (!src) {
-                    st = err->status;
-                    break;
-                }
-                pool->corruption = names[k], pool->severity = sevs[si], pool->seed = o->seed;
-                pool->first = b, pool->count = n, pool->img_bytes = in->img_bytes;
-                pool->in = src, pool->out = outbuf;
-                if ((st = pool_run(pool, err))) break;
-                if (h5) {
-                    int64_t start[5] = {si, b, 0, 0, 0}, cnt[5] = {1, n, h, w, c};
-                    st = ar_h5_write_slab(h5, dpath, AR_DT_U8, start, cnt, outbuf, err);
-                } else if (npw) {
-                    st = ar_npy_writer_append(npw, outbuf, n, err);
-                }
-                pr.done += n;
-                progress(&pr, cname, sevs[si]);
-            }
-        if (npw) {
-            if (st) ar_npy_writer_abort(&npw);
-            else st = ar_npy_writer_commit(&npw, err);
-        }
-    }
-    if (!st && h5) st = ar_h5_commit(&h5, err);
-done:
-    ar_npy_writer_abort(&npw);
-    ar_h5_destroy(&h5);
-    free(outbuf), free(labels);
+    size_t img_bytes = (size_t)info->height * info->width * info->channels;
+    uint8_t *clean = malloc(img_bytes * (size_t)k);
+    if (!clean) return ar_err_set(err, AR_E_NOMEM, "preview images");
+    int st = ar_dataset_read_u8(ds, 0, k, clean, NULL, err);
+    if (!st)
+        st = ar_corrupt_sheet_write(o->preview, clean, k, info->height, info->width,
+                                    info->channels, names, nnames, o->seed, ctx, err);
+    free(clean);
     return st;
 }
 
@@ -433,8 +197,8 @@ int ar_cmd_corrupt(int argc, char **argv)
             o.limit = x;
         } else if (!strcmp(a, "--threads")) {
             NEED_VALUE;
-            if (parse_int64(v, &x) || x < 1 || x > MAX_THREADS)
-                return ar_cli_usage_error(NAME, "bad --threads '%s' (1..%d)", v, MAX_THREADS);
+            if (parse_int64(v, &x) || x < 1 || x > AR_PAR_MAX)
+                return ar_cli_usage_error(NAME, "bad --threads '%s' (1..%d)", v, AR_PAR_MAX);
             o.threads = (int)x;
         } else if (!strcmp(a, "--preview-images")) {
             NEED_VALUE;
@@ -460,50 +224,39 @@ int ar_cmd_corrupt(int argc, char **argv)
         return ar_cli_usage_error(NAME, "%s", err.msg);
 
     ar_data_source_t src = {.path = o.in, .split = o.split};
-    input_t in = {0};
-    if (!(in.ds = ar_dataset_open(&src, &err))) return ar_cli_fail(NAME, &err);
-    ar_dataset_info_t info = *ar_dataset_info(in.ds);
+    ar_dataset_t *ds = ar_dataset_open(&src, &err);
+    if (!ds) return ar_cli_fail(NAME, &err);
+    ar_dataset_info_t info = *ar_dataset_info(ds);
     if (o.limit > 0 && o.limit < info.count) info.count = o.limit;
-    in.img_bytes = (size_t)info.height * info.width * info.channels;
+    progress_t pr = {.tty = isatty(2), .last_pct = -1};
+    ar_collection_writer_opts_t wo = {
+        .corruptions = names, .ncorruptions = nnames, .severities = sevs, .nseverities = nsev,
+        .seed = o.seed, .count = info.count, .threads = o.threads,
+        .corrupt = {.frost_dir = o.frost_dir}, .source = o.in,
+        .progress = o.quiet ? NULL : progress, .progress_user = &pr};
     int st = 0;
-    pool_t *pool = calloc(1, sizeof *pool);
-    ar_corrupt_opts_t co = {.frost_dir = o.frost_dir};
-    if (!pool) {
-        st = ar_err_set(&err, AR_E_NOMEM, "thread pool");
+    ar_collection_writer_t *cw = ar_collection_writer_new(ds, &wo, &err);
+    if (!cw) {
+        st = err.status;
         goto out;
     }
-    if ((int64_t)in.img_bytes * info.count <= CACHE_LIMIT) {
-        in.cache = malloc(in.img_bytes * (size_t)(info.count ? info.count : 1));
-        if (in.cache && (st = ar_dataset_read_u8(in.ds, 0, info.count, in.cache, NULL, &err))) goto out;
-    }
-    if (!in.cache && !(in.block = malloc(in.img_bytes * BLOCK))) {
-        st = ar_err_set(&err, AR_E_NOMEM, "input block");
-        goto out;
-    }
-    if ((st = pool_start(pool, o.threads, &co, info.height, info.width, info.channels, &err)))
-        goto out;
-    const char *frost_source = ar_corrupt_ctx_frost_source(pool->w[0].ctx);
     if (!o.quiet)
         fprintf(stderr,
                 "archrepair corrupt: %s: %" PRId64 " images %dx%dx%d, %d corruptions x %d severities, seed %" PRIu64
                 ", frost %s, %d thread(s)\n",
                 o.in, info.count, info.height, info.width, info.channels, nnames, nsev, o.seed,
-                frost_source, pool->nthreads);
+                ar_collection_writer_frost_source(cw), o.threads);
     double t0 = ar_now();
-    if (o.preview && (st = write_preview(&o, &in, &info, names, nnames, pool->w[0].ctx, &err)))
+    if (o.preview &&
+        (st = write_preview(&o, ds, &info, names, nnames, ar_collection_writer_ctx(cw), &err)))
         goto out;
-    if (strcmp(o.out, "-") != 0 &&
-        (st = generate(&o, &in, &info, names, nnames, sevs, nsev, pool, frost_source, &err)))
-        goto out;
+    pr.t0 = ar_now();
+    if (strcmp(o.out, "-") != 0 && (st = ar_collection_writer_write(cw, o.out, &err))) goto out;
     if (!o.quiet)
         fprintf(stderr, "archrepair corrupt: wrote %s in %.1fs (%.0f images/s)\n", o.out,
                 ar_now() - t0, (double)info.count * nnames * nsev / (ar_now() - t0 + 1e-9));
 out:
-    if (pool) {
-        pool_stop(pool);
-        free(pool);
-    }
-    free(in.cache), free(in.block);
-    ar_dataset_destroy(&in.ds);
+    ar_collection_writer_destroy(&cw);
+    ar_dataset_destroy(&ds);
     return st ? ar_cli_fail(NAME, &err) : 0;
 }

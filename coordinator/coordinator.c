@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "proto/codec.h"
 #include "runtime/coord_state.h"
 
@@ -242,7 +243,7 @@ static int shutdown_all(co_t *c, int failed, const char *reason)
     ar_err_t e = {0};
     ar_msg_t m = ar_msg_make(AR_MSG_SHUTDOWN, 0);
     m.u.shutdown.failed = failed;
-    ar_msg_strcpy(m.u.shutdown.reason, sizeof m.u.shutdown.reason, reason);
+    ar_str_copy(m.u.shutdown.reason, sizeof m.u.shutdown.reason, reason);
     for (int i = 0; i < c->cfg->nworkers; i++) {
         int r = c->cfg->worker_ranks[i];
         ar_worker_entry_t *w = &c->st.workers[r];
@@ -284,7 +285,7 @@ static int shutdown_all(co_t *c, int failed, const char *reason)
             /* a worker that joins or beats only now still has to be told */
             if (in.type == AR_MSG_HELLO && !w->joined) {
                 w->joined = 1;
-                ar_msg_strcpy(w->host, sizeof w->host, in.u.hello.host);
+                ar_str_copy(w->host, sizeof w->host, in.u.hello.host);
                 w->pid = in.u.hello.pid;
                 (void)send_to(c, from.id, from.id_len, r, &m, &e);
             }

@@ -32,6 +32,7 @@
 #include "config/job_config.h"
 #include "coordinator.h"
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "jobs/builtin.h"
 #include "jobs/job_opts.h"
 #include "worker.h"
@@ -224,7 +225,7 @@ static int run(ar_mpi_t *mpi, const char *path)
         if (!s && !srv) s = err.status;
         if (!s) {
             boot.ok = 1;
-            ar_msg_strcpy(boot.endpoint, sizeof boot.endpoint, ar_server_endpoint(srv));
+            ar_str_copy(boot.endpoint, sizeof boot.endpoint, ar_server_endpoint(srv));
             memcpy(boot.server_pub, server.pub, 41);
             ar_info(&log, "job '%s' (%s): %d ranks on %d host(s), endpoint %s, %d BLAS threads/rank",
                     cfg.job.name, cfg.job.kind, mpi->size, mpi->hosts, boot.endpoint, threads);

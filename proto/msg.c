@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 static const char *const type_names[] = {
     "?",
 #define AR_MSG_TEXT(name, text) text,
@@ -50,14 +51,6 @@ size_t ar_wdtype_size(int dtype)
 const char *ar_val_kind_name(int kind)
 {
     return (kind >= 0 && kind <= AR_VAL_TENSOR) ? kind_names[kind] : "?";
-}
-
-void ar_msg_strcpy(char *dst, size_t cap, const char *src)
-{
-    if (!cap) return;
-    size_t n = src ? strnlen(src, cap - 1) : 0;
-    if (n) memcpy(dst, src, n);
-    dst[n] = '\0';
 }
 
 void ar_field_release(ar_field_t *f)

@@ -163,7 +163,4 @@ ar_msg_t ar_msg_make(ar_msg_type_t type, int32_t rank);
 /* Releases the body; the message keeps its type. Safe twice. */
 void ar_msg_clear(ar_msg_t *m);
 
-/* Copies a string into a fixed buffer, truncating; always NUL-terminates. */
-void ar_msg_strcpy(char *dst, size_t cap, const char *src);
-
 #endif

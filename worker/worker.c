@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "proto/codec.h"
 
 /* Shared between the task loop and the heartbeat thread (atomics only). */
@@ -107,7 +108,7 @@ static int send_result(run_t *r, const ar_task_ctx_t *t, ar_fields_t *body, int 
 {
     ar_msg_t m = ar_msg_make(AR_MSG_RESULT, r->w->cfg->rank);
     m.u.task.id = t->id;
-    ar_msg_strcpy(m.u.task.kind, sizeof m.u.task.kind, t->type);
+    ar_str_copy(m.u.task.kind, sizeof m.u.task.kind, t->type);
     m.u.task.seq = r->seq++;
     m.u.task.final = final;
     m.body = *body;
@@ -125,10 +126,10 @@ static int emit_partial(void *user, const ar_task_ctx_t *t, ar_fields_t *partial
 static int send_error(wk_t *w, int64_t task, int status, const char *text)
 {
     ar_msg_t m = ar_msg_make(AR_MSG_ERROR, w->cfg->rank);
-    ar_msg_strcpy(m.u.error.host, sizeof m.u.error.host, w->cfg->host);
+    ar_str_copy(m.u.error.host, sizeof m.u.error.host, w->cfg->host);
     m.u.error.task = task;
     m.u.error.status = status > 0 ? status : AR_E_INTERNAL;
-    ar_msg_strcpy(m.u.error.text, sizeof m.u.error.text, text);
+    ar_str_copy(m.u.error.text, sizeof m.u.error.text, text);
     ar_err_t e = {0};
     return send_msg(w->c, &m, w->max, &e);
 }
@@ -277,7 +278,7 @@ int ar_worker_run(const ar_worker_cfg_t *cfg, int *job_failed, ar_err_t *err)
         goto done;
     }
     ar_msg_t hello = ar_msg_make(AR_MSG_HELLO, cfg->rank);
-    ar_msg_strcpy(hello.u.hello.host, sizeof hello.u.hello.host, cfg->host);
+    ar_str_copy(hello.u.hello.host, sizeof hello.u.hello.host, cfg->host);
     hello.u.hello.pid = (int64_t)getpid();
     hello.u.hello.threads = cfg->blas_threads;
     if ((s = send_msg(w->c, &hello, w->max, err))) goto done;

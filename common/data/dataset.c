@@ -13,14 +13,6 @@ struct ar_dataset {
     void *self;
 };
 
-void ar_strlcpy(char *dst, const char *s, size_t cap)
-{
-    size_t n = strlen(s);
-    if (n >= cap) n = cap - 1;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-}
-
 int ar_labels_import(const char *where, const int64_t *raw, int64_t n, int declared, int32_t *out,
                      int *num_classes, ar_err_t *err)
 {

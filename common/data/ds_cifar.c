@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "data/classes.h"
 #include "data/readers.h"
 #include "io/cifar_bin.h"
@@ -45,7 +46,7 @@ static int read_meta(const char *dir, char names[AR_CIFAR_CLASSES][64])
     char line[256];
     while (n < AR_CIFAR_CLASSES && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (line[0]) ar_strlcpy(names[n++], line, 64);
+        if (line[0]) ar_str_copy(names[n++], 64, line);
     }
     fclose(f);
     return n == AR_CIFAR_CLASSES ? 0 : -1;
@@ -70,7 +71,7 @@ static ar_dataset_t *cifar_open(const ar_data_source_t *src, ar_err_t *err)
             return NULL;
         }
     } else {
-        ar_strlcpy(paths[0], path, sizeof paths[0]);
+        ar_str_copy(paths[0], sizeof paths[0], path);
         n = 1;
     }
     for (int i = 0; i < n; i++) list[i] = paths[i];
@@ -90,7 +91,7 @@ static ar_dataset_t *cifar_open(const ar_data_source_t *src, ar_err_t *err)
     if (ar_cifar_bin_read(s->cb, 0, count, NULL, s->labels, err)) goto fail;
     ar_dataset_info_t info = {.count = count, .height = AR_CIFAR_SIDE, .width = AR_CIFAR_SIDE,
                               .channels = AR_CIFAR_CHANNELS, .num_classes = AR_CIFAR_CLASSES};
-    ar_strlcpy(info.format, "cifar10-bin", sizeof info.format);
+    ar_str_copy(info.format, sizeof info.format, "cifar10-bin");
     snprintf(info.name, sizeof info.name, "cifar-10 %s", dir ? sp : path);
     char meta[AR_CIFAR_CLASSES][64];
     char *names[AR_CIFAR_CLASSES];

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "data/collection.h"
 #include "data/readers.h"
 #include "io/h5.h"
@@ -167,12 +168,12 @@ static ar_dataset_t *open_set(const char *path, const char *corruption, int seve
     if (load_labels(s, path, info.count, &info.num_classes, &classes, &nclasses, err)) goto fail;
     if (!(s->dset = ar_h5_dset_open(s->h, s->images, 0, err))) goto fail;
     if (nclasses > 0) info.class_names = classes;
-    ar_strlcpy(info.format, s->collection ? "hdf5-collection" : "hdf5", sizeof info.format);
+    ar_str_copy(info.format, sizeof info.format, s->collection ? "hdf5-collection" : "hdf5");
     if (ar_h5_attr_exists(s->h, "/", "name") && ar_h5_attr_read_str(s->h, "/", "name", &name, err)) goto fail;
     if (s->collection)
         snprintf(info.name, sizeof info.name, "%s %s/%d", name ? name : path, corruption, severity);
     else
-        ar_strlcpy(info.name, name ? name : path, sizeof info.name);
+        ar_str_copy(info.name, sizeof info.name, name ? name : path);
     ar_dataset_t *ds = ar_dataset_new_custom(&info, &(ar_dataset_vt_t){h5_read, h5_destroy}, s, err);
     ar_h5_free_strings(classes, nclasses);
     free(name);
@@ -202,7 +203,7 @@ static int h5_is_collection(const ar_ds_sniff_t *s) { return has_collection(s->p
  * uint8 [S, N, H, W, C] of one shape, and /labels. */
 static int h5_describe(const char *path, ar_collection_info_t *out, ar_err_t *err)
 {
-    ar_strlcpy(out->format, "hdf5-collection", sizeof out->format);
+    ar_str_copy(out->format, sizeof out->format, "hdf5-collection");
     ar_h5_t *h = ar_h5_open(path, err);
     if (!h) return err->status;
     char **names = NULL;

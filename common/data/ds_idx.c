@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "data/classes.h"
 #include "data/readers.h"
 #include "io/idx.h"
@@ -103,7 +104,7 @@ static ar_dataset_t *idx_open(const ar_data_source_t *src, ar_err_t *err)
             return NULL;
         }
     } else {
-        ar_strlcpy(ipath, path, sizeof ipath);
+        ar_str_copy(ipath, sizeof ipath, path);
         if (labels_beside(path, lpath, sizeof lpath) != 0) {
             ar_err_set(err, AR_E_IO, "%s: no matching labels file (...labels-idx1-ubyte[.gz]) beside it", path);
             return NULL;
@@ -153,7 +154,7 @@ static ar_dataset_t *idx_open(const ar_data_source_t *src, ar_err_t *err)
         info.num_classes = known;
         info.class_names = (char **)names;
     }
-    ar_strlcpy(info.format, "idx", sizeof info.format);
+    ar_str_copy(info.format, sizeof info.format, "idx");
     snprintf(info.name, sizeof info.name, "%s %.100s", fashion ? "fashion-mnist" : looks_mnist ? "mnist" : "idx",
              ar_is_dir(path) ? (split ? split : "test") : ipath);
     free(raw);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "data/classes.h"
 #include "data/collection.h"
 #include "data/readers.h"
@@ -116,7 +117,7 @@ static ar_dataset_t *open_set(const char *dir, const char *corruption, int sever
     if (cifar) info.class_names = (char **)names;
     s->row0 = n * (severity - 1);
     memcpy(s->labels, all + (nl == n ? 0 : s->row0), (size_t)n * sizeof *s->labels);
-    ar_strlcpy(info.format, "npy-dir", sizeof info.format);
+    ar_str_copy(info.format, sizeof info.format, "npy-dir");
     snprintf(info.name, sizeof info.name, "%s/%d", corruption, severity);
     free(raw);
     free(all);
@@ -201,7 +202,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
  * checked to be uint8 [5N, H, W, C] of one shape. */
 static int npy_describe(const char *dir, ar_collection_info_t *out, ar_err_t *err)
 {
-    ar_strlcpy(out->format, "npy-dir", sizeof out->format);
+    ar_str_copy(out->format, sizeof out->format, "npy-dir");
     DIR *d = opendir(dir);
     if (!d) return ar_err_set(err, AR_E_IO, "%s: cannot list directory", dir);
     int cap = 0, st = AR_OK;

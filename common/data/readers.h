@@ -96,9 +96,6 @@ int ar_ds_dir_has(const char *dir, const char *name);
 int ar_labels_import(const char *where, const int64_t *raw, int64_t n, int declared, int32_t *out,
                      int *num_classes, ar_err_t *err);
 
-/* Copies up to cap-1 bytes of s into dst, always NUL-terminating. */
-void ar_strlcpy(char *dst, const char *s, size_t cap);
-
 /* For describe callbacks (collection.c): appends a copy of name to
  * c->corruptions (*cap is the allocated length; -1 when out of memory); and
  * sets c's geometry from the first set, or checks a later set against it

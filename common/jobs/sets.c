@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "corrupt/corrupt.h"
 #include "corrupt/corrupt_set.h"
 #include "io/h5.h"
@@ -122,8 +123,8 @@ int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar
     ar_set_ref_t clean;
     memset(&clean, 0, sizeof clean);
     strcpy(clean.label, "clean");
-    ar_msg_strcpy(clean.path, sizeof clean.path, cfg->data.path);
-    ar_msg_strcpy(clean.split, sizeof clean.split, cfg->data.split);
+    ar_str_copy(clean.path, sizeof clean.path, cfg->data.path);
+    ar_str_copy(clean.split, sizeof clean.split, cfg->data.split);
     s = count_set(&clean, NULL, 0, cfg->data.limit, seed, err);
     if (!s) s = add_set(sets, n, &cap, &clean, err);
     for (int g = 0; !s && g < cfg->data.corrupted.n; g++) {
@@ -160,9 +161,9 @@ int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar
                 memset(&r, 0, sizeof r);
                 snprintf(r.label, sizeof r.label, "%s%s%s/%d", c->name, c->name[0] ? "/" : "",
                          names[k], (int)c->severities.v[v]);
-                ar_msg_strcpy(r.path, sizeof r.path, path);
-                ar_msg_strcpy(r.split, sizeof r.split, generated ? c->split : cfg->data.split);
-                ar_msg_strcpy(r.corruption, sizeof r.corruption, names[k]);
+                ar_str_copy(r.path, sizeof r.path, path);
+                ar_str_copy(r.split, sizeof r.split, generated ? c->split : cfg->data.split);
+                ar_str_copy(r.corruption, sizeof r.corruption, names[k]);
                 r.severity = (int)c->severities.v[v];
                 r.generated = generated;
                 s = count_set(&r, *sets, *n, cfg->data.limit, seed, err);

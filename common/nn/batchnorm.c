@@ -7,9 +7,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/par.h"
 #include "nn/basic_ops.h"
 #include "nn/lane_sum.h"
-#include "nn/par.h"
 #include "nn/vec.h"
 
 /* Elements per thread below which a channel range is not split further. */

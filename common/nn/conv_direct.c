@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/par.h"
 #include "nn/il_layout.h"
 #include "nn/microkernel.h"
-#include "nn/par.h"
 
 _Static_assert(AR_IL_POS_ROUND % AR_MK_NR == 0, "kernel tiles must divide the position rounding");
 

@@ -6,10 +6,10 @@
 #include <assert.h>
 #include <string.h>
 
+#include "core/par.h"
 #include "nn/il_layout.h"
 #include "nn/lane_sum.h"
 #include "nn/microkernel.h"
-#include "nn/par.h"
 
 typedef struct {
     const ar_conv_cfg_t *c;

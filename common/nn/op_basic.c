@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/par.h"
 #include "nn/basic_ops.h"
-#include "nn/par.h"
 #include "op_table.h"
 
 /* ---- elementwise ops over the plan's threads ---------------------------------- */

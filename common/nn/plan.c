@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/par.h"
 #include "nn/basic_ops.h"
 #include "nn/batchnorm.h"
 #include "nn/conv.h"
-#include "nn/par.h"
 #include "op_table.h"
 #include "span_pack.h"
 

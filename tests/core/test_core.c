@@ -1,4 +1,5 @@
-/* test_core.c - errors, RNG streams, tensors and the arena. */
+/* test_core.c - errors, RNG streams, tensors and the arena, file helpers,
+ * logging, string helpers. */
 #include <stdint.h>
 
 #include "check.h"
@@ -6,6 +7,7 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/rng.h"
+#include "core/str.h"
 #include "core/tensor.h"
 
 static void test_errors(void)
@@ -136,6 +138,28 @@ static void test_log(void)
     CHECK(ar_log_level_parse("warn") == AR_LOG_WARN && ar_log_level_parse("loud") == -1, "parse");
 }
 
+static void test_str(void)
+{
+    char b[6];
+    memset(b, 'x', sizeof b);
+    ar_str_copy(b, sizeof b, "abc");
+    CHECK(strcmp(b, "abc") == 0, "fits: '%s'", b);
+    ar_str_copy(b, sizeof b, "abcdefgh");
+    CHECK(strcmp(b, "abcde") == 0, "cut to cap - 1 and terminated: '%s'", b);
+    ar_str_copy(b, sizeof b, NULL);
+    CHECK(b[0] == 0, "NULL copies as empty");
+    const char unterminated[4] = {'w', 'x', 'y', 'z'};
+    char c[3];
+    ar_str_copy(c, sizeof c, unterminated);
+    CHECK(strcmp(c, "wx") == 0, "reads at most cap - 1 bytes: '%s'", c);
+    b[0] = 'q';
+    ar_str_copy(b, 0, "abc");
+    CHECK(b[0] == 'q', "cap 0 writes nothing");
+    CHECK(ar_str_ends_with("set.h5", ".h5") && !ar_str_ends_with("h5", ".h5") &&
+              ar_str_ends_with("x", "") && !ar_str_ends_with("set.h5x", ".h5"),
+          "ends_with");
+}
+
 int main(void)
 {
     test_errors();
@@ -143,5 +167,6 @@ int main(void)
     test_tensor_arena();
     test_fs();
     test_log();
+    test_str();
     TEST_MAIN_END();
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "nn/evaluate.h"
 #include "nn/model_io.h"
 #include "nn/plan.h"
@@ -66,7 +67,7 @@ static int worker_model(ev_worker_t *w, const char *path, int batch, ar_err_t *e
     w->batch = batch;
     if (ar_dataset_rows_alloc(&w->rows, batch, w->g->in_c, w->g->in_h, w->g->in_w, err))
         return err->status;
-    ar_msg_strcpy(w->model_path, sizeof w->model_path, path);
+    ar_str_copy(w->model_path, sizeof w->model_path, path);
     return AR_OK;
 }
 

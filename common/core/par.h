@@ -1,14 +1,15 @@
 /* par.h - run one function on a few threads, the caller being thread 0.
- * The kernels split work statically by thread id, so results never depend
- * on timing. Threads come from one process-wide pool of workers, started
- * on first use and kept (a training step makes ~230 calls; creating and
- * joining threads per call cost ~17 us of the caller's CPU each, plus the
- * wake-up); workers and caller spin, then yield, up to 200 us before
- * sleeping (par.c); a call made while the pool is in use (another application
- * thread, or from inside a worker) creates and joins its own threads. If a
- * thread cannot be created, its share runs on the caller. */
-#ifndef AR_NN_PAR_H
-#define AR_NN_PAR_H
+ * Callers split their work statically by thread id (or take ar_par_for's
+ * fixed ranges), so results never depend on timing.
+ * Threads come from one process-wide pool of workers, started on first use
+ * and kept (a training step makes ~230 calls; creating and joining threads
+ * per call cost ~17 us of the caller's CPU each, plus the wake-up); workers
+ * and caller spin, then yield, up to 200 us before sleeping (par.c); a call
+ * made while the pool is in use (another application thread, or from inside
+ * a worker) creates and joins its own threads. If a thread cannot be
+ * created, its share runs on the caller. */
+#ifndef AR_CORE_PAR_H
+#define AR_CORE_PAR_H
 
 #include <stdint.h>
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "nn/par.h"
+#include "core/par.h"
 
 typedef struct {
     atomic_int hits[AR_PAR_MAX];

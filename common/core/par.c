@@ -1,6 +1,6 @@
 /* par.c - a lazily started pool of workers, or create/run/join when the
  * pool is in use (see par.h). */
-#include "nn/par.h"
+#include "par.h"
 
 #include <pthread.h>
 #include <sched.h>

@@ -1,0 +1,17 @@
+/* str.h - string helpers: copying into a fixed-size buffer, suffix test. */
+#ifndef AR_CORE_STR_H
+#define AR_CORE_STR_H
+
+#include <stddef.h>
+
+/* Copies src into dst, a buffer of cap bytes: at most cap - 1 bytes of src
+ * (a longer src is cut there, possibly inside a UTF-8 sequence), then a NUL,
+ * so dst is always a terminated string when cap > 0. Reads no further than
+ * cap - 1 bytes of src, which need not be terminated beyond them. A NULL src
+ * copies as "". cap 0 writes nothing. dst and src must not overlap. */
+void ar_str_copy(char *dst, size_t cap, const char *src);
+
+/* 1 when s ends with suffix (case-sensitive; every s ends with ""), else 0. */
+int ar_str_ends_with(const char *s, const char *suffix);
+
+#endif
