@@ -30,6 +30,8 @@ int ar_write_file_atomic(const char *path, const void *data, size_t len, ar_err_
 
 /* Monotonic seconds since an arbitrary origin. */
 double ar_now(void);
+/* CPU seconds this process has used (all its threads). */
+double ar_cpu_seconds(void);
 
 /* Number of online CPU cores (>= 1). */
 int ar_num_cores(void);

@@ -59,6 +59,7 @@ int ar_interp_to_bound(const ar_graph_t *g0, ar_graph_t *tuned, const ar_imgset_
     for (int k = 8; k >= 1 && !s; k--) {
         r->a = k / 8.0;
         r->tried++;
+        r->passes_fwd += val[0].x->shape[0] + val[1].x->shape[0];
         s = ar_graph_lerp(g0, g1, r->a, tuned, err);
         if (!s) s = ar_imgset_accuracy(tuned, &val[0], batch, &r->val_clean, err);
         if (!s) s = ar_imgset_accuracy(tuned, &val[1], batch, &r->val_corrupt, err);

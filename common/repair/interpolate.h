@@ -30,6 +30,7 @@ typedef struct ar_interp_result {
     double a;                 /* the coefficient kept (1 = the repaired model as is) */
     double val_clean, val_corrupt; /* the kept model on the two validation sets */
     int tried;                /* coefficients evaluated */
+    int64_t passes_fwd;       /* cost: validation images evaluated */
 } ar_interp_result_t;
 
 /* Replaces *tuned's parameters by the largest a in {1, 7/8, ..., 1/8}

@@ -170,6 +170,9 @@ static int train_graph(ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_
     int st = run_phase(t, g, c, ph, fn, user, out, err);
     double acc;
     if (!st && ph->epochs == 0) st = eval_val(t, c, out, &acc, err);
+    int64_t f, b;
+    ar_trainer_passes(t, &f, &b);
+    out->passes_fwd += f, out->passes_bwd += b;
     ar_trainer_destroy(&t);
     return st;
 }
@@ -225,6 +228,7 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         if (!(w = ar_graph_clone(g, err))) st = err->status;
         if (!st) st = freeze_for(w, c, err);
         if (!st) st = ar_bn_adapt(w, train->x, c->batch, 1, err);
+        out->passes_fwd += n;
         phase_t ph = {"adapt", 0, all, NULL, n, 0, 0, 0};
         if (!st) st = train_graph(w, c, train, val, &ph, NULL, NULL, out, err);
         ar_epoch_report_t r = {"adapt", 0, 0, out->val_acc, 0};

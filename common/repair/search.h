@@ -84,6 +84,8 @@ typedef struct ar_search_result {
     double val_acc;           /* final validation accuracy (all validation images) */
     double val_set_acc[2];    /* final accuracy per validation set (nval of them) */
     double first_loss, last_loss; /* mean training loss of the first and last epoch */
+    int64_t passes_fwd, passes_bwd; /* cost: images through a forward / a backward
+                                       (ar_trainer_passes, summed over phases) */
 } ar_search_result_t;
 
 /* Runs cfg->method on a copy of g (finalized, not changed) with repair set

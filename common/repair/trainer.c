@@ -24,6 +24,7 @@ struct ar_trainer {
     int32_t *lab;               /* batch labels */
     tset_t *sets;
     int nsets;
+    int64_t passes_fwd, passes_bwd; /* images through a forward / a backward */
 };
 
 void ar_trainer_destroy(ar_trainer_t **tp)
@@ -156,6 +157,7 @@ ar_trainer_t *ar_trainer_new_opts(ar_graph_t *g, const ar_trainer_opts_t *o,
         t->sets[s].s = sets[s];
         t->sets[s].n = sets[s].x->shape[0];
         if (fill_cache(t, &t->sets[s], err)) goto fail;
+        if (!o->no_prefix_cache) t->passes_fwd += t->sets[s].n; /* the prefix, once */
     }
     return t;
 nomem:
@@ -207,6 +209,7 @@ int ar_trainer_step(ar_trainer_t *t, int s, const int64_t *idx, int n, double *l
     if (!st) st = forward_train(t, err);
     if (st) return st;
     *loss = ar_plan_loss(t->p, t->lab, NULL);
+    t->passes_fwd += n, t->passes_bwd += n;
     return ar_plan_backward_range(t->p, t->first, err);
 }
 
@@ -239,7 +242,13 @@ int ar_trainer_eval(ar_trainer_t *t, int s, int64_t *correct, int64_t *count, do
     int st = ar_evaluate(t->p, &o, &r, err);
     free(src.idx);
     *correct = r.correct, *count = t->sets[s].n, *loss = r.loss;
+    t->passes_fwd += r.count;
     return st;
+}
+
+void ar_trainer_passes(const ar_trainer_t *t, int64_t *fwd, int64_t *bwd)
+{
+    *fwd = t->passes_fwd, *bwd = t->passes_bwd;
 }
 
 int64_t ar_trainer_set_size(const ar_trainer_t *t, int s) { return t->sets[s].n; }

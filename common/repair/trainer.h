@@ -64,6 +64,10 @@ int ar_trainer_step(ar_trainer_t *t, int s, const int64_t *idx, int n, double *l
 int ar_trainer_eval(ar_trainer_t *t, int s, int64_t *correct, int64_t *count, double *loss,
                     ar_err_t *err);
 
+/* Cost so far: images that went through a forward (training steps,
+ * evaluations, and the frozen prefix once per cached image) and through a
+ * backward, whatever part of the network each ran. */
+void ar_trainer_passes(const ar_trainer_t *t, int64_t *fwd, int64_t *bwd);
 /* Images in set s. */
 int64_t ar_trainer_set_size(const ar_trainer_t *t, int s);
 ar_plan_t *ar_trainer_plan(ar_trainer_t *t);

@@ -18,7 +18,7 @@ def load(path):
     for k in ("set_names", "acc_before", "acc_after", "count", "held_out"):
         r["m_" + k] = f["/repair/metrics/" + k][()]
     for k in ("block", "variant", "seed", "val_acc", "val_clean", "val_corrupt", "status", "rung",
-              "genotype"):
+              "genotype", "method", "interp", "cost_passes"):
         r["c_" + k] = f["/repair/candidates/" + k][()]
     r["blocks"] = f["/repair/blocks/names"][()]
     for k in ("candidate", "rung", "phase", "epoch", "train_loss", "val_acc", "alpha_entropy"):
@@ -54,6 +54,11 @@ def main():
     assert a["c_val_corrupt"][ch] == max(a["c_val_corrupt"][i] for i in ok)
     assert len(a["m_set_names"]) >= 2 and (a["m_count"] > 0).all()
     assert len(a["h_epoch"]) > 0 and np.isfinite(a["h_train_loss"]).all()
+    # cost: every candidate went forward; the trained ones backward too
+    cp = a["c_cost_passes"]
+    assert cp.shape == (len(st), 2) and (cp[:, 0] > 0).all(), cp
+    assert all(cp[i, 1] > 0 for i, mth in enumerate(a["c_method"]) if mth not in (b"bn-adapt", "bn-adapt")), cp
+    assert a["json"]["cost"]["passes_fwd"] == cp[:, 0].sum() and a["json"]["cost"]["cpu_s"] >= 0
     # held-out: corrupted sets whose corruption is not in the pool
     j = a["json"]
     pool = set(j["pool_corruptions"].split(",")) - {""}

@@ -392,7 +392,8 @@ static int agg_cand(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields
         return AR_OK;
     }
     const char *geno, *path;
-    int64_t nf, nr;
+    int64_t nf, nr, fwd, bwd;
+    double cpu;
     if (ar_fields_get_float(res, "val_acc", &c->val_acc, err) ||
         ar_fields_get_float(res, "val_clean", &c->val_clean, err) ||
         ar_fields_get_float(res, "val_corrupt", &c->val_corrupt, err) ||
@@ -403,8 +404,11 @@ static int agg_cand(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields
         ar_fields_get_str(res, "genotype", &geno, err) || ar_fields_get_str(res, "path", &path, err) ||
         ar_fields_get_int(res, "nfailing", &nf, err) || ar_fields_get_int(res, "nrepair", &nr, err) ||
         ar_fields_get_float(res, "pool_acc", &r->pool_acc, err) ||
-        ar_fields_get_float(res, "interp", &c->interp, err))
+        ar_fields_get_float(res, "interp", &c->interp, err) ||
+        ar_fields_get_int(res, "cost_fwd", &fwd, err) || ar_fields_get_int(res, "cost_bwd", &bwd, err) ||
+        ar_fields_get_float(res, "cost_cpu_s", &cpu, err))
         return err->status;
+    c->cost_fwd += fwd, c->cost_bwd += bwd, c->cost_cpu_s += cpu;
     if (c->path[0] && strcmp(c->path, path) != 0) remove(c->path); /* earlier rung's file */
     snprintf(c->genotype, sizeof c->genotype, "%s", geno);
     snprintf(c->path, sizeof c->path, "%s", path);

@@ -27,6 +27,8 @@ typedef struct ar_repair_cand {
     double val_clean, val_corrupt; /* the selection metrics (repair/select.h) */
     double first_loss, last_loss;
     double interp;            /* weight interpolation coefficient kept (1: none) */
+    int64_t cost_fwd, cost_bwd; /* image passes, summed over the rungs it ran */
+    double cost_cpu_s;        /* CPU seconds of its training and selection, all rungs */
     char genotype[1024];
     char path[1100];          /* model file of its last rung */
     int epochs_seen;          /* streamed epoch reports */

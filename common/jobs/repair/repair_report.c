@@ -133,6 +133,11 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
                      "\"corrupted_before\": %.17g, \"clean_after\": %.17g, \"corrupted_after\": %.17g},\n",
                      cfg->repair.max_clean_drop, r->val_clean0, r->val_corrupt0,
                      best ? best->val_clean : r->val_clean0, best ? best->val_corrupt : r->val_corrupt0);
+    int64_t tf = 0, tb = 0;
+    double tc = 0;
+    for (int i = 0; i < r->nc; i++) tf += r->c[i].cost_fwd, tb += r->c[i].cost_bwd, tc += r->c[i].cost_cpu_s;
+    ar_strbuf_printf(&b, "  \"cost\": {\"passes_fwd\": %lld, \"passes_bwd\": %lld, \"cpu_s\": %.3f},\n",
+                     (long long)tf, (long long)tb, tc);
     ar_strbuf_printf(&b, "  \"ranks\": %d,\n  \"wall_seconds\": %.3f,\n  \"sets\": [\n", job->ranks, wall);
     for (int i = 0; i < r->nsets; i++) {
         ar_strbuf_printf(&b, "    {\"name\": ");
@@ -160,9 +165,11 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
         ar_strbuf_json_str(&b, c->variant);
         ar_strbuf_printf(&b,
                          ", \"status\": \"%s\", \"rung\": %d, \"val_clean\": %.17g, \"val_corrupt\": %.17g, "
-                         "\"interp\": %.17g}",
+                         "\"interp\": %.17g, \"cost_passes_fwd\": %lld, \"cost_passes_bwd\": %lld, "
+                         "\"cost_cpu_s\": %.3f}",
                          i == r->best ? "chosen" : c->alive ? "kept" : "pruned", c->rung, c->val_clean,
-                         c->val_corrupt, c->interp);
+                         c->val_corrupt, c->interp, (long long)c->cost_fwd, (long long)c->cost_bwd,
+                         c->cost_cpu_s);
     }
     ar_strbuf_printf(&b, "%s]\n}\n", r->nc ? "\n  " : "");
     char path[4096];
@@ -199,7 +206,9 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     double wall = ar_now() - r->t0, *acc0 = calloc((size_t)r->nsets + 1, sizeof(double)),
            *acc1 = calloc((size_t)r->nsets + 1, sizeof(double)),
            *va = calloc((size_t)r->nc, sizeof(double)), *vc = calloc((size_t)r->nc, sizeof(double)),
-           *vk = calloc((size_t)r->nc, sizeof(double)), *ia = calloc((size_t)r->nc + 1, sizeof(double));
+           *vk = calloc((size_t)r->nc, sizeof(double)), *ia = calloc((size_t)r->nc + 1, sizeof(double)),
+           *cpu = calloc((size_t)r->nc + 1, sizeof(double));
+    int64_t *passes = calloc(2 * (size_t)r->nc + 2, sizeof *passes);
     const char **sn = calloc((size_t)r->nsets + 1, sizeof *sn), **cb = calloc((size_t)r->nc, sizeof *cb),
                **cv = calloc((size_t)r->nc, sizeof *cv), **cs = calloc((size_t)r->nc, sizeof *cs),
                **cg = calloc((size_t)r->nc, sizeof *cg), **cm = calloc((size_t)r->nc + 1, sizeof *cm);
@@ -207,7 +216,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     char(*status)[32] = calloc((size_t)r->nc, sizeof *status);
     int8_t *held = calloc((size_t)r->nsets + 1, sizeof *held);
     int s = (!acc0 || !acc1 || !va || !vc || !vk || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status ||
-             !held || !cm || !ia)
+             !held || !cm || !ia || !cpu || !passes)
                 ? ar_err_set(err, AR_E_NOMEM, "out of memory")
                 : AR_OK;
     for (int i = 0; !s && i < r->nsets; i++) {
@@ -219,6 +228,8 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
         cb[i] = r->c[i].block, cv[i] = r->c[i].variant, cg[i] = r->c[i].genotype;
         cm[i] = ar_method_name((ar_method_t)r->c[i].method);
         ia[i] = r->c[i].interp;
+        passes[2 * i] = r->c[i].cost_fwd, passes[2 * i + 1] = r->c[i].cost_bwd;
+        cpu[i] = r->c[i].cost_cpu_s;
         seeds[i] = (int64_t)r->c[i].seed, va[i] = r->c[i].val_acc, rungs[i] = r->c[i].rung;
         vc[i] = r->c[i].val_clean, vk[i] = r->c[i].val_corrupt;
         snprintf(status[i], sizeof status[i], "%s",
@@ -269,6 +280,8 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s) s = ar_h5_write(h, "/repair/candidates/val_corrupt", AR_DT_F64, 1, &nc, vk, 0, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/status", cs, r->nc, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/interp", AR_DT_F64, 1, &nc, ia, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/cost_passes", AR_DT_I64, 2, (int64_t[]){nc, 2}, passes, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/cost_cpu_s", AR_DT_F64, 1, &nc, cpu, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/rung", AR_DT_I64, 1, &nc, rungs, 0, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/genotype", cg, r->nc, err);
     if (!s) s = write_history(h, r, err);
@@ -289,7 +302,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     }
     if (!s) print_table(r, held, acc0, acc1);
     free(acc0), free(acc1), free(va), free(vc), free(vk), free(sn), free(cb), free(cv), free(cs), free(cg);
-    free(seeds), free(rungs), free(status), free(held), free(cm), free(ia);
+    free(seeds), free(rungs), free(status), free(held), free(cm), free(ia), free(cpu), free(passes);
     return s;
 }
 

@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fsutil.h"
 #include "corrupt/corrupt.h"
 #include "nn/model_io.h"
-#include "repair/repair_set.h"
 #include "repair/interpolate.h"
+#include "repair/repair_set.h"
 #include "repair/search.h"
 
 typedef struct rw {
@@ -128,6 +129,7 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
     c.nval = 2;
     emit_ctx_t ec = {t, err, AR_OK};
     ar_search_result_t r;
+    double cpu0 = ar_cpu_seconds();
     st = ar_search_run(w->g, &c, &train, val, on_epoch, &ec, &r, err);
     if (st) return ar_err_prefix(err, "candidate block '%s' (%s)", c.block, ar_method_name(c.method));
     /* interpolation to the clean bound (docs/repair.md): methods that keep
@@ -141,6 +143,7 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
             r.val_acc = 0.5 * (ir.val_clean + ir.val_corrupt); /* the two sets are equal-sized */
         }
     }
+    double cpu = ar_cpu_seconds() - cpu0; /* the candidate's training and selection, not the set */
     if (!st) st = ar_model_save(r.model, out, err);
     if (!st) st = ar_fields_put_float(res, "val_acc", r.val_acc, err);
     if (!st) st = ar_fields_put_float(res, "val_clean", r.val_set_acc[0], err);
@@ -155,6 +158,9 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
     if (!st) st = ar_fields_put_int(res, "nrepair", w->set.x.shape[0], err);
     if (!st) st = ar_fields_put_float(res, "pool_acc", w->set.pool_acc, err);
     if (!st) st = ar_fields_put_float(res, "interp", ir.a, err);
+    if (!st) st = ar_fields_put_int(res, "cost_fwd", r.passes_fwd + ir.passes_fwd, err);
+    if (!st) st = ar_fields_put_int(res, "cost_bwd", r.passes_bwd, err);
+    if (!st) st = ar_fields_put_float(res, "cost_cpu_s", cpu, err);
     ar_search_result_free(&r);
     return st;
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the held-out measurement of docs/repair.md ("Measured: the converged
+# reference model"): configs/fashion-mnist-repair-heldout.toml for each
+# variant (method portfolio or one method, interpolation on or off) and
+# each job seed, then prints the table (tools/repair_summary.py).
+#   tools/repair_heldout.sh [SEEDS...]      (default 1 2 3)
+# Environment: RANKS (default 3), OUT (default out/heldout), VARIANTS
+# (default: every variant below). About 1.5 minutes per run on an idle
+# 2-core machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seeds=("$@")
+[ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3)
+ranks=${RANKS:-3}
+out=${OUT:-out/heldout}
+variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-weights-interp archrepair bn-adapt"}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+mkdir -p "$out"
+job=configs/fashion-mnist-repair-heldout.toml
+for v in $variants; do
+  case $v in
+    portfolio-interp) edit='' ;;
+    portfolio) edit='s/^interpolate = true/interpolate = false/' ;;
+    *-interp) m=${v%-interp}; edit="s/^methods = .*/methods = [\"$m\"]/" ;;
+    *) edit="s/^methods = .*/methods = [\"$v\"]/; s/^interpolate = true/interpolate = false/" ;;
+  esac
+  for s in "${seeds[@]}"; do
+    cfg="$out/$v-s$s.toml"
+    sed -e "$edit" -e "s/^seed = 1$/seed = $s/" -e "s#^output = .*#output = \"$out/$v-s$s.h5\"#" "$job" > "$cfg"
+    echo "== $v seed $s"
+    mpirun -np "$ranks" --oversubscribe --bind-to none build/archrepair-coord "$cfg" > "$out/$v-s$s.log" 2>&1 ||
+      { echo "FAILED: see $out/$v-s$s.log"; exit 1; }
+  done
+done
+/usr/bin/python3 tools/repair_summary.py "$out"/*.json
