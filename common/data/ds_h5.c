@@ -159,6 +159,9 @@ static ar_dataset_t *open_set(const char *path, const char *corruption, int seve
         s->sev0 = severity - 1;
     }
     int k = s->collection;
+    if (ar_ds_check_geometry(path, s->dims[k], s->dims[k + 1], s->dims[k + 2],
+                             s->ndim == k + 4 ? s->dims[k + 3] : 1, err))
+        goto fail;
     ar_dataset_info_t info = {.count = s->dims[k], .height = (int)s->dims[k + 1], .width = (int)s->dims[k + 2],
                               .channels = s->ndim == k + 4 ? (int)s->dims[k + 3] : 1};
     if (info.channels > 64) {
@@ -225,7 +228,12 @@ static int h5_describe(const char *path, ar_collection_info_t *out, ar_err_t *er
                             nd, es, is_int == 1 ? "integers" : "non-integers");
             break;
         }
-        st = ar_collection_check_shape(out, out->ncorruptions == 0, dims[1], (int)dims[2], (int)dims[3],
+        st = ar_ds_check_geometry(path, dims[1], dims[2], dims[3], nd == 5 ? dims[4] : 1, err);
+        if (!st && (dims[0] < 1 || dims[0] > 5))
+            st = ar_err_set(err, AR_E_FORMAT, "%s:/%s/images: %lld severities (1..5)", path, names[i],
+                            (long long)dims[0]);
+        if (!st)
+            st = ar_collection_check_shape(out, out->ncorruptions == 0, dims[1], (int)dims[2], (int)dims[3],
                                        nd == 5 ? (int)dims[4] : 1, (int)dims[0], path, err);
         if (!st && ar_collection_add_name(out, names[i], &cap)) st = ar_err_set(err, AR_E_NOMEM, "%s: out of memory", path);
     }

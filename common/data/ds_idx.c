@@ -128,6 +128,8 @@ static ar_dataset_t *idx_open(const ar_data_source_t *src, ar_err_t *err)
                    (long long)im->dims[0], ipath);
         goto fail;
     }
+    if (ar_ds_check_geometry(ipath, im->dims[0], im->dims[1], im->dims[2], im->ndim == 4 ? im->dims[3] : 1, err))
+        goto fail;
     ar_dataset_info_t info = {.count = im->dims[0], .height = (int)im->dims[1], .width = (int)im->dims[2],
                               .channels = im->ndim == 4 ? (int)im->dims[3] : 1};
     if (info.height > 65536 || info.width > 65536 || info.channels > 64) {

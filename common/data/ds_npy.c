@@ -88,6 +88,8 @@ static ar_dataset_t *open_set(const char *dir, const char *corruption, int sever
         goto fail;
     }
     int64_t n = im->shape[0] / AR_NPY_DIR_SEVERITIES;
+    if (ar_ds_check_geometry(ipath, n, im->shape[1], im->shape[2], im->ndim == 4 ? im->shape[3] : 1, err))
+        goto fail;
     if (!(lab = ar_npy_open(lpath, err))) goto fail;
     if (lab->ndim != 1 || (lab->shape[0] != im->shape[0] && lab->shape[0] != n)) {
         ar_err_set(err, AR_E_FORMAT, "%s: labels must be 1-D with %lld or %lld entries to match %s", lpath,
@@ -232,7 +234,8 @@ static int npy_describe(const char *dir, ar_collection_info_t *out, ar_err_t *er
             npy->shape[0] % AR_NPY_DIR_SEVERITIES != 0 || empty)
             st = ar_err_set(err, AR_E_FORMAT, "%s: expected uint8 [5N, H, W, C] images, got dtype '%s' with %d dims", p,
                             ar_npy_dtype_descr(npy->dtype), npy->ndim);
-        else
+        else if (!(st = ar_ds_check_geometry(p, npy->shape[0] / AR_NPY_DIR_SEVERITIES, npy->shape[1],
+                                             npy->shape[2], npy->ndim == 4 ? npy->shape[3] : 1, err)))
             st = ar_collection_check_shape(out, i == 0, npy->shape[0] / AR_NPY_DIR_SEVERITIES, (int)npy->shape[1],
                                            (int)npy->shape[2], npy->ndim == 4 ? (int)npy->shape[3] : 1,
                                            AR_NPY_DIR_SEVERITIES, p, err);

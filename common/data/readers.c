@@ -94,6 +94,22 @@ static int wants_corruption(const ar_data_source_t *src)
     return src->corruption && strcmp(src->corruption, "clean") != 0;
 }
 
+int ar_ds_check_geometry(const char *where, int64_t n, int64_t h, int64_t w, int64_t c, ar_err_t *err)
+{
+    const char *bad = n < 0 || n > AR_DS_MAX_IMAGES          ? "image count"
+                      : h < 1 || h > AR_DS_MAX_SIDE          ? "image height"
+                      : w < 1 || w > AR_DS_MAX_SIDE          ? "image width"
+                      : c < 1 || c > AR_DS_MAX_CHANNELS      ? "channel count"
+                      : h * w * c > AR_DS_MAX_IMAGE_BYTES    ? "image size"
+                                                             : NULL;
+    if (!bad) return AR_OK;
+    return ar_err_set(err, AR_E_FORMAT,
+                      "%s: %s out of range in shape [%lld, %lld, %lld, %lld] (images up to %dx%d, %d channels, "
+                      "%lld MiB)",
+                      where, bad, (long long)n, (long long)h, (long long)w, (long long)c, AR_DS_MAX_SIDE,
+                      AR_DS_MAX_SIDE, AR_DS_MAX_CHANNELS, (long long)(AR_DS_MAX_IMAGE_BYTES >> 20));
+}
+
 ar_dataset_t *ar_dataset_open(const ar_data_source_t *src, ar_err_t *err)
 {
     if (!src->path || !*src->path) {

@@ -86,6 +86,20 @@ int ar_ds_head_is(const ar_ds_sniff_t *s, const void *magic, size_t n);
 int ar_ds_name_ends(const ar_ds_sniff_t *s, const char *suffix);
 int ar_ds_dir_has(const char *dir, const char *name);
 
+/* Largest image side, channels and bytes per image any reader accepts. */
+#define AR_DS_MAX_SIDE 65536
+#define AR_DS_MAX_CHANNELS 4
+#define AR_DS_MAX_IMAGE_BYTES ((int64_t)64 << 20)
+#define AR_DS_MAX_IMAGES ((int64_t)1 << 40)
+
+/* Checks an image set's shape as a file declares it, BEFORE any cast to int,
+ * size multiplication or allocation: 0 <= n <= AR_DS_MAX_IMAGES,
+ * 1 <= h, w <= AR_DS_MAX_SIDE, 1 <= c <= AR_DS_MAX_CHANNELS and
+ * h * w * c <= AR_DS_MAX_IMAGE_BYTES. AR_E_FORMAT naming `where` and the
+ * dimension otherwise (a hostile or damaged header must never become a
+ * crash or a wrapped-around size). */
+int ar_ds_check_geometry(const char *where, int64_t n, int64_t h, int64_t w, int64_t c, ar_err_t *err);
+
 /* Largest label accepted from any file. */
 #define AR_MAX_LABEL 65535
 

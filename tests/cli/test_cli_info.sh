@@ -113,6 +113,23 @@ expect_fail "garbage npy header" "frost.npy" "header" -- "$bin" info "$n" --corr
 # ---- HDF5: damaged ---------------------------------------------------------
 printf '\x89HDF\r\n\x1a\n' | cat - <(head -c 100 /dev/zero) >"$tmp/damaged.h5"
 expect_fail "damaged hdf5" "damaged.h5" -- "$bin" info "$tmp/damaged.h5"
+# hostile shapes: 2 KB HDF5 files whose /images declare 2^32 or 2^31+5
+# rows; each dimension is checked before any cast or allocation (they
+# crashed `corrupt` and showed a height of 0 / -2147483643 before)
+if /usr/bin/python3 -c "import h5py" 2>/dev/null; then
+  /usr/bin/python3 - "$tmp" <<'PY'
+import sys, h5py, numpy as np
+d = sys.argv[1]
+for name, shape in (("tall.h5", (1, 2**32, 1)), ("wide.h5", (2, 2**31 + 5, 1, 1))):
+    with h5py.File(f"{d}/{name}", "w") as f:
+        f.create_dataset("images", shape=shape, dtype="u1", chunks=(1, 1, 1)[:len(shape)] + (1,) * (len(shape) - 3))
+        f.create_dataset("labels", data=np.zeros(shape[0], dtype="i8"))
+PY
+  for f in tall wide; do
+    expect_fail "hostile $f.h5 info" "$f.h5" "out of range" -- "$bin" info "$tmp/$f.h5"
+    expect_fail "hostile $f.h5 corrupt" "$f.h5" "out of range" -- "$bin" corrupt "$tmp/$f.h5" "$tmp/$f-c" --names fog
+  done
+fi
 
 # ---- real Fashion-MNIST ---------------------------------------------------
 fm=/usr/share/datasets/fashion-mnist
