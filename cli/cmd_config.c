@@ -5,13 +5,17 @@
 
 #include "commands.h"
 #include "config/job_config.h"
+#include "jobs/preflight.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: archrepair config check JOB.toml\n"
+    fprintf(out, "Usage: archrepair config check [--no-files] JOB.toml\n"
                  "       archrepair config --doc\n\n"
-                 "check  validates JOB.toml (unknown keys, types, ranges) and prints every key's\n"
-                 "       effective value, defaults included, as TOML.\n"
+                 "check  validates JOB.toml (unknown keys, types, ranges; the model and every data\n"
+                 "       path open and fit each other, every corruption name is known, the output\n"
+                 "       directory is writable) and prints every key's effective value, defaults\n"
+                 "       included, as TOML. --no-files checks the text only (a job for another\n"
+                 "       machine).\n"
                  "--doc  prints the reference of every job key as markdown (docs/config.md).\n");
 }
 
@@ -28,16 +32,22 @@ int ar_cmd_config(int argc, char **argv)
         }
         return 0;
     }
-    if (argc == 3 && strcmp(argv[1], "check") == 0) {
+    int files = !(argc == 4 && strcmp(argv[2], "--no-files") == 0);
+    if ((argc == 3 || !files) && strcmp(argv[1], "check") == 0) {
+        const char *path = argv[argc - 1];
         ar_err_t err = {0};
         ar_job_config_t job;
-        if (ar_job_load_file(argv[2], &job, &err) != AR_OK) return ar_cli_fail("config", &err);
+        if (ar_job_load_file(path, &job, &err) != AR_OK) return ar_cli_fail("config", &err);
+        if (files && ar_job_preflight(&job, &err) != AR_OK) {
+            ar_job_free(&job);
+            return ar_cli_fail("config", &err);
+        }
         int n;
         const ar_key_spec_t *specs = ar_job_schema(&n);
-        printf("# %s: valid %s job\n", argv[2], job.job.kind);
+        printf("# %s: valid %s job%s\n", path, job.job.kind, files ? "" : " (files not checked)");
         int st = ar_schema_dump(specs, n, &job, stdout);
         ar_job_free(&job);
         return st ? 1 : 0;
     }
-    return ar_cli_usage_error("config", "expected 'check JOB.toml' or '--doc'");
+    return ar_cli_usage_error("config", "expected 'check [--no-files] JOB.toml' or '--doc'");
 }

@@ -35,6 +35,7 @@
 #include "core/str.h"
 #include "jobs/builtin.h"
 #include "jobs/job_opts.h"
+#include "jobs/preflight.h"
 #include "worker.h"
 
 /* In libopenblas; declared here so no BLAS header is needed. */
@@ -166,6 +167,9 @@ static int run(ar_mpi_t *mpi, const char *path)
     if (!s && !kind)
         s = ar_err_set(&err, AR_E_CONFIG, "%s: job kind '%s' is not available in this build", path,
                        cfg.job.kind);
+    /* Fail fast (rank 0 only: it alone reads the files before the workers
+     * start): model, data paths, corruption names, output directory. */
+    if (!s && root) s = ar_job_preflight(&cfg, &err);
     if (!s && cfg.run.ranks > 0 && cfg.run.ranks != mpi->size)
         s = ar_err_set(&err, AR_E_CONFIG, "%s: run.ranks = %lld but mpirun started %d ranks", path,
                        (long long)cfg.run.ranks, mpi->size);

@@ -269,6 +269,7 @@ int ar_job_doc_markdown(FILE *out)
         "A job file is TOML. Unknown keys, wrong types and out-of-range values are errors that name\n"
         "the key and its line. Keys without a default are required. Defaults are shown as TOML values.\n"
         "Relative paths are relative to the directory the job is started from.\n"
-        "`archrepair config check JOB.toml` validates a job and prints every effective value.\n",
+        "`archrepair config check JOB.toml` validates a job (and that its model, data paths, corruption names\n"
+        "and output directory are usable; `--no-files`: the text only) and prints every effective value.\n",
         out);
 }
