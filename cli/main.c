@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "core/version.h"
 
 /* One row per command; the command itself lives in cli/cmd_<name>.c. */
 static const ar_command_t commands[] = {
@@ -51,7 +52,7 @@ static void usage(FILE *out)
                  "The distributed job runner is archrepair-coord JOB.toml (run under mpirun).\n\n"
                  "Commands:\n");
     for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(out, "\n`archrepair <command> --help` describes each command.\n");
+    fprintf(out, "\n`archrepair <command> --help` describes each command; --version prints the version.\n");
 }
 
 int main(int argc, char **argv)
@@ -59,6 +60,10 @@ int main(int argc, char **argv)
     if (argc < 2) {
         fprintf(stderr, "archrepair: no command given (see archrepair --help)\n");
         return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("%s\n", ar_version());
+        return 0;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);

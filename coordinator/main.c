@@ -33,6 +33,7 @@
 #include "coordinator.h"
 #include "core/fsutil.h"
 #include "core/str.h"
+#include "core/version.h"
 #include "jobs/builtin.h"
 #include "jobs/job_opts.h"
 #include "jobs/preflight.h"
@@ -307,6 +308,10 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        printf("%s\n", ar_version());
         return 0;
     }
     if (argc != 2) {

@@ -50,6 +50,7 @@ for c in $cmds; do
   expect_ok "$c --help" "Usage: archrepair $c" -- "$bin" "$c" --help
   expect_ok "$c -h" "Usage: archrepair $c" -- "$bin" "$c" -h
 done
+expect_ok "--version" "archrepair 0." -- "$bin" --version
 expect_fail "unknown command" "unknown command 'frobnicate'" -- "$bin" frobnicate
 expect_fail "no command" "no command given" -- "$bin"
 expect_fail "info without path" "archrepair info: no PATH" -- "$bin" info

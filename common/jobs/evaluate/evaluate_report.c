@@ -8,6 +8,7 @@
 #include "config/job_config.h"
 #include "core/fsutil.h"
 #include "core/strbuf.h"
+#include "core/version.h"
 #include "io/h5.h"
 
 int ar_eval_report_alloc(ar_eval_report_t *r, ar_err_t *err)
@@ -229,7 +230,7 @@ int ar_eval_report_write(const ar_eval_report_t *r, const ar_job_ctx_t *job, ar_
     if (!s) s = ar_h5_write(h, "/evaluation/confusion", AR_DT_I64, 3, mkk, r->confusion, 0, err);
     if (!s) s = ar_h5_attr_write_str(h, "/evaluation", "job", job->job_text, err);
     if (!s) s = ar_h5_attr_write_str(h, "/evaluation", "model", job->cfg->model.path, err);
-    if (!s) s = ar_h5_attr_write_str(h, "/evaluation", "version", "archrepair 0.1.0", err);
+    if (!s) s = ar_h5_attr_write_str(h, "/evaluation", "version", ar_version(), err);
     if (!s) s = ar_h5_attr_write(h, "/evaluation", "ranks", AR_DT_I32, 1, &ranks, 1, err);
     if (!s) s = ar_h5_attr_write(h, "/evaluation", "wall_seconds", AR_DT_F64, 1, &wall, 1, err);
     if (!s) s = ar_h5_commit(&h, err);

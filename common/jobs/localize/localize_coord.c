@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/version.h"
 #include "io/h5.h"
 #include "jobs/sets.h"
 #include "nn/model_io.h"
@@ -292,6 +293,7 @@ static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
     s = h ? ar_localize_write_h5(h, r, err) : err->status;
     if (!s) s = ar_h5_attr_write_str(h, "/localization", "job", job->job_text, err);
     if (!s) s = ar_h5_attr_write_str(h, "/localization", "model", cfg->model.path, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/localization", "version", ar_version(), err);
     if (!s) s = ar_h5_attr_write(h, "/localization", "ranks", AR_DT_I64, 1, &ranks, 1, err);
     if (!s) s = ar_h5_attr_write(h, "/localization", "wall_seconds", AR_DT_F64, 1, &wall, 1, err);
     if (!s) s = ar_h5_commit(&h, err);

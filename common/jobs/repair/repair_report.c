@@ -8,6 +8,7 @@
 #include "config/job_config.h"
 #include "core/fsutil.h"
 #include "core/strbuf.h"
+#include "core/version.h"
 #include "corrupt/corrupt.h"
 #include "io/h5.h"
 #include "jobs/repair/repair_coord.h"
@@ -251,7 +252,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "method", result_method(r), err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "methods", ml, err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "job", job->job_text, err);
-    if (!s) s = ar_h5_attr_write_str(h, "/repair", "version", "archrepair 0.1.0", err);
+    if (!s) s = ar_h5_attr_write_str(h, "/repair", "version", ar_version(), err);
     if (!s) s = ar_h5_attr_write(h, "/repair", "ranks", AR_DT_I32, 1, &ranks, 1, err);
     if (!s) s = ar_h5_attr_write(h, "/repair", "wall_seconds", AR_DT_F64, 1, &wall, 1, err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "started", r->started, err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/job_config.h"
+#include "core/version.h"
 #include "io/h5.h"
 #include "jobs/stats/stats_params.h"
 
@@ -119,6 +120,7 @@ static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
     if (!s) s = ar_h5_write(h, "/stats/checksum", AR_DT_I64, 1, &m, st->hash, 0, err);
     if (!s) s = ar_h5_write(h, "/stats/hist", AR_DT_I64, 2, mk, st->hist, 0, err);
     if (!s) s = ar_h5_attr_write_str(h, "/stats", "job", job->job_text, err);
+    if (!s) s = ar_h5_attr_write_str(h, "/stats", "version", ar_version(), err);
     if (!s) s = ar_h5_commit(&h, err);
     ar_h5_destroy(&h);
     free(names);
