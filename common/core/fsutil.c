@@ -13,8 +13,42 @@
 
 int ar_tmp_path(const char *final_path, char *buf, size_t cap)
 {
-    int n = snprintf(buf, cap, "%s.tmp.%ld", final_path, (long)getpid());
+    static unsigned counter;
+    unsigned k = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+    int n = snprintf(buf, cap, "%s.tmp.%ld.%u", final_path, (long)getpid(), k);
     return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+FILE *ar_tmp_create(const char *final_path, char *tmp, size_t cap, ar_err_t *err)
+{
+    if (ar_tmp_path(final_path, tmp, cap) != 0) {
+        ar_err_set(err, AR_E_IO, "%s: path too long", final_path);
+        return NULL;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0) close(fd), unlink(tmp);
+        ar_err_set(err, AR_E_IO, "%s: cannot create: %s", tmp, strerror(e));
+    }
+    return f;
+}
+
+/* fsyncs the directory holding path (best effort: some filesystems refuse). */
+static void sync_dir_of(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = '\0';
+    else *slash = '\0';
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
 }
 
 int ar_commit_file(const char *tmp, const char *final_path, ar_err_t *err)
@@ -30,6 +64,7 @@ int ar_commit_file(const char *tmp, const char *final_path, ar_err_t *err)
         return ar_err_set(err, AR_E_IO, "%s: cannot rename %s into place: %s", final_path, tmp,
                           strerror(e));
     }
+    sync_dir_of(final_path);
     return AR_OK;
 }
 
@@ -91,10 +126,8 @@ char *ar_read_text_file(const char *path, size_t *len, ar_err_t *err)
 int ar_write_file_atomic(const char *path, const void *data, size_t len, ar_err_t *err)
 {
     char tmp[4096];
-    if (ar_tmp_path(path, tmp, sizeof tmp) != 0)
-        return ar_err_set(err, AR_E_IO, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return ar_err_set(err, AR_E_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    FILE *f = ar_tmp_create(path, tmp, sizeof tmp, err);
+    if (!f) return err->status;
     size_t put = fwrite(data, 1, len, f);
     int bad = (put != len) | (fclose(f) != 0);
     if (bad) {

@@ -12,10 +12,18 @@
 
 #include "error.h"
 
-/* Writes "<final>.tmp.<pid>" into buf; returns 0, or -1 if it does not fit. */
+#include <stdio.h>
+
+/* Writes "<final>.tmp.<pid>.<k>" into buf (k counts this process's
+ * temporary names, so none repeats); returns 0, or -1 if it does not fit. */
 int ar_tmp_path(const char *final_path, char *buf, size_t cap);
-/* fsyncs tmp and renames it to final; on failure removes tmp and returns an
- * AR_E_IO status with a message naming final. */
+/* Creates the temporary file for final_path exclusively (O_EXCL: never an
+ * existing file or a symlink planted there) and opens it for writing; its
+ * name goes to tmp. NULL with err set (AR_E_IO naming it) on failure. */
+FILE *ar_tmp_create(const char *final_path, char *tmp, size_t cap, ar_err_t *err);
+/* fsyncs tmp, renames it to final and fsyncs final's directory, so the
+ * rename survives a crash; on failure removes tmp and returns an AR_E_IO
+ * status with a message naming final. */
 int ar_commit_file(const char *tmp, const char *final_path, ar_err_t *err);
 
 /* Size of a regular file in bytes, or -1 (errno set). */

@@ -161,10 +161,8 @@ int ar_image_read(const char *path, int c, uint8_t **px, int *h, int *w, ar_err_
 int ar_png_write(const char *path, const uint8_t *px, int h, int w, int c, ar_err_t *err)
 {
     char tmp[4096];
-    if (ar_tmp_path(path, tmp, sizeof tmp) != 0)
-        return ar_err_set(err, AR_E_ARG, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return ar_err_set(err, AR_E_IO, "%s: cannot create", tmp);
+    FILE *f = ar_tmp_create(path, tmp, sizeof tmp, err);
+    if (!f) return err->status;
     png_msg_t pm = {"write failed"};
     png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, &pm, png_on_error, png_on_warning);
     png_infop info = p ? png_create_info_struct(p) : NULL;

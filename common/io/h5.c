@@ -94,7 +94,7 @@ ar_h5_t *ar_h5_create(const char *path, ar_err_t *err)
     }
     h->path = dupstr(path);
     h->tmp = dupstr(tmp);
-    h->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    h->file = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT); /* never an existing file */
     if (h->file < 0 || !h->path || !h->tmp) {
         ar_err_set(err, AR_E_IO, "%s: cannot create temporary file %s", path, tmp);
         if (h->file >= 0) H5Fclose(h->file);

@@ -117,7 +117,6 @@ int ar_idx_write(const char *path, int ndim, const int64_t *dims, const uint8_t 
     if (ndim < 1 || ndim > AR_IDX_MAXDIM)
         return ar_err_set(err, AR_E_ARG, "%s: cannot write a %d-dimensional IDX file", path, ndim);
     char tmp[4096];
-    if (ar_tmp_path(path, tmp, sizeof tmp) != 0) return ar_err_set(err, AR_E_IO, "%s: path too long", path);
     uint8_t hdr[4 + 4 * AR_IDX_MAXDIM] = {0, 0, 0x08, (uint8_t)ndim};
     int64_t n = 1;
     for (int i = 0; i < ndim; i++) {
@@ -128,8 +127,16 @@ int ar_idx_write(const char *path, int ndim, const int64_t *dims, const uint8_t 
         hdr[7 + 4 * i] = (uint8_t)d;
         n *= dims[i];
     }
-    gzFile gz = gzopen(tmp, gzip ? "wb6" : "wbT");
-    if (!gz) return ar_err_set(err, AR_E_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+    FILE *f = ar_tmp_create(path, tmp, sizeof tmp, err); /* exclusive; then written through zlib */
+    if (!f) return err->status;
+    int fd = dup(fileno(f));
+    fclose(f);
+    gzFile gz = fd >= 0 ? gzdopen(fd, gzip ? "wb6" : "wbT") : NULL;
+    if (!gz) {
+        if (fd >= 0) close(fd);
+        unlink(tmp);
+        return ar_err_set(err, AR_E_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+    }
     int bad = gzwrite(gz, hdr, (unsigned)(4 + 4 * ndim)) != 4 + 4 * ndim;
     for (int64_t off = 0; !bad && off < n;) {
         int64_t k = n - off > (1 << 30) ? (1 << 30) : n - off;

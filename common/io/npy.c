@@ -385,17 +385,21 @@ ar_npy_writer_t *ar_npy_writer_new_version(const char *path, ar_npy_dtype_t dtyp
     }
     ar_npy_writer_t *w = calloc(1, sizeof *w);
     char tmp[4096], hdr[2048];
-    if (!w || !(w->path = strdup(path)) || ar_tmp_path(path, tmp, sizeof tmp) != 0 ||
-        !(w->tmp = strdup(tmp))) {
-        ar_err_set(err, AR_E_NOMEM, "%s: out of memory or path too long", path);
+    if (!w || !(w->path = strdup(path))) {
+        ar_err_set(err, AR_E_NOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    if (!(w->f = ar_tmp_create(path, tmp, sizeof tmp, err))) goto fail;
+    if (!(w->tmp = strdup(tmp))) {
+        unlink(tmp);
+        ar_err_set(err, AR_E_NOMEM, "%s: out of memory", path);
         goto fail;
     }
     w->rows_total = shape[0];
     w->row_bytes = (int64_t)ar_npy_dtype_size(dtype);
     for (int i = 1; i < ndim; i++) w->row_bytes *= shape[i];
     size_t hl = make_header(hdr, sizeof hdr, dtype, ndim, shape, version);
-    w->f = fopen(tmp, "wb");
-    if (!w->f || hl == 0 || fwrite(hdr, 1, hl, w->f) != hl) {
+    if (hl == 0 || fwrite(hdr, 1, hl, w->f) != hl) {
         ar_err_set(err, AR_E_IO, "%s: cannot write temporary file %s: %s", path, tmp, strerror(errno));
         goto fail;
     }

@@ -1,6 +1,7 @@
 /* test_core.c - errors, RNG streams, tensors and the arena, file helpers,
  * logging, string helpers. */
 #include <stdint.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "core/error.h"
@@ -112,6 +113,29 @@ static void test_fs(void)
           "missing file named: %s", e.msg);
     remove(p);
     CHECK(ar_num_cores() >= 1, "cores");
+
+    /* temporary names never repeat, and one that exists (here a symlink
+     * planted where the next temporary file will be) is never written
+     * through: the output fails and the link's target is untouched */
+    const char *victim = test_tmp("core_victim.txt");
+    CHECK_OK(ar_write_file_atomic(victim, "keep", 4, &e), &e);
+    char t1[4096], t2[4096];
+    CHECK(ar_tmp_path(p, t1, sizeof t1) == 0 && ar_tmp_path(p, t2, sizeof t2) == 0 && strcmp(t1, t2),
+          "distinct temporary names %s %s", t1, t2);
+    char next[4096];
+    unsigned k = 0;
+    const char *dot = strrchr(t2, '.');
+    CHECK(dot && sscanf(dot + 1, "%u", &k) == 1, "counter in %s", t2);
+    snprintf(next, sizeof next, "%.*s.%u", (int)(dot - t2), t2, k + 1);
+    CHECK(symlink(victim, next) == 0, "symlink %s", next);
+    ar_err_clear(&e);
+    CHECK(ar_write_file_atomic(p, "evil", 4, &e) == AR_E_IO && strstr(e.msg, "cannot create"),
+          "planted temporary name refused: %s", e.msg);
+    s = ar_read_text_file(victim, &n, &e);
+    CHECK(s && n == 4 && !strcmp(s, "keep"), "the link's target is untouched");
+    free(s);
+    CHECK(ar_file_size(p) < 0, "no output written");
+    remove(next), remove(victim);
 }
 
 typedef struct {
