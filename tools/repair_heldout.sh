@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the held-out measurement of docs/repair.md ("Measured: the converged
-# reference model"): configs/fashion-mnist-repair-heldout.toml for each
-# variant (method portfolio or one method, interpolation on or off) and
+# reference model"): the demo job configs/fashion-mnist-repair.toml for each
+# variant (the method portfolio or one method, interpolation on or off) and
 # each job seed, then prints the table (tools/repair_summary.py).
 #   tools/repair_heldout.sh [SEEDS...]      (default 1 2 3)
 # Environment: RANKS (default 3), OUT (default out/heldout), VARIANTS
@@ -16,7 +16,7 @@ out=${OUT:-out/heldout}
 variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-weights-interp archrepair bn-adapt"}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 mkdir -p "$out"
-job=configs/fashion-mnist-repair-heldout.toml
+job=configs/fashion-mnist-repair.toml
 for v in $variants; do
   case $v in
     portfolio-interp) edit='' ;;

@@ -30,10 +30,12 @@ def main():
         name = re.sub(r"-s\d+\.json$", "", os.path.basename(p))
         groups.setdefault(name, []).append(json.load(open(p)))
     first = next(iter(groups.values()))[0]["summary"]
-    print("original: clean %.4f, in-pool mean %.4f (%d sets), held-out mean %.4f (%d sets)" % (
-        first["clean"]["before"], first["in_pool"]["before"], first["in_pool"]["sets"],
-        first["held_out"]["before"], first["held_out"]["sets"]))
-    print("| variant | seeds | clean change (points) | in-pool mean | held-out mean | repaired | chosen | wall s | cost: M passes, CPU s |")
+    print("original (first file): clean %.4f, in-pool mean %.4f (%d sets), held-out mean %.4f (%d sets);"
+          " the corrupted test sets are drawn with the job seed, so each seed has its own 'before'" % (
+              first["clean"]["before"], first["in_pool"]["before"], first["in_pool"]["sets"],
+              first["held_out"]["before"], first["held_out"]["sets"]))
+    print("| variant | seeds | clean change (points) | in-pool mean after (change) | held-out mean after (change) "
+          "| repaired | chosen | wall s | cost: M passes, CPU s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, rs in groups.items():
         sm = [r["summary"] for r in rs]
@@ -44,8 +46,11 @@ def main():
         cs = ("%.2f, %.0f" % (statistics.mean((c["passes_fwd"] + c["passes_bwd"]) / 1e6 for c in cost),
                               statistics.mean(c["cpu_s"] for c in cost))) if cost else "-"
         print("| %s | %d | %s | %s | %s | %d/%d | %s | %.0f | %s |" % (
-            name, len(rs), ms(dclean, 100, "%+.2f"), ms([s["in_pool"]["after"] for s in sm]),
-            ms([s["held_out"]["after"] for s in sm]),
+            name, len(rs), ms(dclean, 100, "%+.2f"),
+            "%s (%s)" % (ms([s["in_pool"]["after"] for s in sm]),
+                         ms([s["in_pool"]["after"] - s["in_pool"]["before"] for s in sm], 100, "%+.1f")),
+            "%s (%s)" % (ms([s["held_out"]["after"] for s in sm]),
+                         ms([s["held_out"]["after"] - s["held_out"]["before"] for s in sm], 100, "%+.1f")),
             sum(r["outcome"] == "repaired" for r in rs), len(rs),
             ", ".join("%s x%d" % kv for kv in chosen.items()) or "-",
             statistics.mean(r["wall_seconds"] for r in rs), cs))
