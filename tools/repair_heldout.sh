@@ -14,6 +14,10 @@ seeds=("$@")
 ranks=${RANKS:-3}
 out=${OUT:-out/heldout}
 variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-weights-interp archrepair bn-adapt"}
+# loco-<category> (not in the default list): the portfolio with interpolation,
+# its pool drawn from the other three categories, so the left-out category's
+# sets are the held-out ones (VARIANTS="loco-noise loco-blur loco-weather loco-digital")
+cats="noise blur weather digital"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 mkdir -p "$out"
 job=configs/fashion-mnist-repair.toml
@@ -21,6 +25,8 @@ for v in $variants; do
   case $v in
     portfolio-interp) edit='' ;;
     portfolio) edit='s/^interpolate = true/interpolate = false/' ;;
+    loco-*) others=$(for c in $cats; do [ "$c" = "${v#loco-}" ] || printf '"%s", ' "$c"; done)
+            edit="s/^corruptions = \[\"noise\", \"blur\".*/corruptions = [${others%, }]/" ;;
     *-interp) m=${v%-interp}; edit="s/^methods = .*/methods = [\"$m\"]/" ;;
     *) edit="s/^methods = .*/methods = [\"$v\"]/; s/^interpolate = true/interpolate = false/" ;;
   esac
