@@ -5,7 +5,7 @@
 # runs must choose the same candidate and write identical candidates, metrics
 # and weights; fog, which the pool never saw, is reported held-out.
 set -euo pipefail
-bin=$1 mk=$2
+bin=$1 mk=$2 cli=${4:-}
 tmp=$3/repair-mpi
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$tmp" && mkdir -p "$tmp"
@@ -91,6 +91,13 @@ grep -q "(repair_candidate): injected" "$tmp/fail.err" || { echo "FAIL: the caus
 ls "$tmp"/fail.h5* 2>/dev/null && { echo "FAIL: files left by the failed job"; exit 1; }
 cat "$tmp/np2.out"
 /usr/bin/python3 "$here/check_repair.py" "${outs[@]}"
+# `archrepair info` on a result shows the outcome and the before / after table
+if [ -n "$cli" ]; then
+  "$cli" info "$tmp/np2.h5" >"$tmp/info.out" || { echo "FAIL: info on a result"; exit 1; }
+  for w in "outcome repaired" "fog/2" "held-out" "held-out mean" "in-pool mean"; do
+    grep -q -- "$w" "$tmp/info.out" || { echo "FAIL: info lacks '$w'"; cat "$tmp/info.out"; exit 1; }
+  done
+fi
 ls "$tmp"/*cand* 2>/dev/null && { echo "FAIL: candidate files left"; exit 1; }
 [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 echo PASS
