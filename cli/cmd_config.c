@@ -38,7 +38,7 @@ int ar_cmd_config(int argc, char **argv)
         ar_err_t err = {0};
         ar_job_config_t job;
         if (ar_job_load_file(path, &job, &err) != AR_OK) return ar_cli_fail("config", &err);
-        if (files && ar_job_preflight(&job, &err) != AR_OK) {
+        if (files && ar_job_preflight(&job, 1, &err) != AR_OK) {
             ar_job_free(&job);
             return ar_cli_fail("config", &err);
         }

@@ -169,8 +169,9 @@ static int run(ar_mpi_t *mpi, const char *path)
         s = ar_err_set(&err, AR_E_CONFIG, "%s: job kind '%s' is not available in this build", path,
                        cfg.job.kind);
     /* Fail fast (rank 0 only: it alone reads the files before the workers
-     * start): model, data paths, corruption names, output directory. */
-    if (!s && root) s = ar_job_preflight(&cfg, &err);
+     * start): output directory, corruption names, the repair source; the
+     * job kind's create opens and checks the model and the sets itself. */
+    if (!s && root) s = ar_job_preflight(&cfg, 0, &err);
     if (!s && cfg.run.ranks > 0 && cfg.run.ranks != mpi->size)
         s = ar_err_set(&err, AR_E_CONFIG, "%s: run.ranks = %lld but mpirun started %d ranks", path,
                        (long long)cfg.run.ranks, mpi->size);

@@ -21,6 +21,9 @@ int ar_tmp_path(const char *final_path, char *buf, size_t cap);
  * existing file or a symlink planted there) and opens it for writing; its
  * name goes to tmp. NULL with err set (AR_E_IO naming it) on failure. */
 FILE *ar_tmp_create(const char *final_path, char *tmp, size_t cap, ar_err_t *err);
+/* The directory part of path into dir (cap bytes): "a/b/c" -> "a/b",
+ * "/c" -> "/", "c" -> ".". */
+void ar_dir_of(const char *path, char *dir, size_t cap);
 /* fsyncs tmp, renames it to final and fsyncs final's directory, so the
  * rename survives a crash; on failure removes tmp and returns an AR_E_IO
  * status with a message naming final. */

@@ -11,6 +11,14 @@ void ar_str_copy(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+void ar_str_list_add(char *buf, size_t cap, const char *item)
+{
+    size_t l = strnlen(buf, cap);
+    if (l + 1 >= cap) return;
+    if (l) buf[l++] = ',';
+    ar_str_copy(buf + l, cap - l, item);
+}
+
 int ar_str_ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);

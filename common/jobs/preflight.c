@@ -23,11 +23,7 @@ static int at_key(const ar_job_config_t *cfg, const char *key, ar_err_t *err)
 static int output_dir_ok(const ar_job_config_t *cfg, ar_err_t *err)
 {
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", cfg->job.output);
-    char *slash = strrchr(dir, '/');
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else if (slash == dir) dir[1] = '\0';
-    else *slash = '\0';
+    ar_dir_of(cfg->job.output, dir, sizeof dir);
     if (!ar_is_dir(dir)) ar_err_set(err, AR_E_CONFIG, "directory %s does not exist", dir);
     else if (access(dir, W_OK | X_OK) != 0) ar_err_set(err, AR_E_CONFIG, "directory %s is not writable: %s", dir, strerror(errno));
     else return AR_OK;
@@ -53,33 +49,19 @@ static int names_ok(const ar_job_config_t *cfg, ar_err_t *err)
     return AR_OK;
 }
 
-/* The model against a set's image shape. */
-static int fits(const ar_job_config_t *cfg, const ar_graph_t *g, const char *what, int h, int w, int c,
-                ar_err_t *err)
-{
-    if (h == g->in_h && w == g->in_w && c == g->in_c) return AR_OK;
-    ar_err_set(err, AR_E_CONFIG, "%s takes %dx%dx%d images (HxWxC), %s has %dx%dx%d", cfg->model.path, g->in_h,
-               g->in_w, g->in_c, what, h, w, c);
-    return at_key(cfg, "model.path", err);
-}
-
-int ar_job_preflight(const ar_job_config_t *cfg, ar_err_t *err)
+int ar_job_preflight(const ar_job_config_t *cfg, int model_and_sets, ar_err_t *err)
 {
     int s = output_dir_ok(cfg, err);
     if (!s) s = names_ok(cfg, err);
     ar_graph_t *g = NULL;
-    if (!s && strcmp(cfg->job.kind, "stats") != 0 && !(g = ar_model_load(cfg->model.path, err)))
+    if (!s && model_and_sets && strcmp(cfg->job.kind, "stats") != 0 && !(g = ar_model_load(cfg->model.path, err)))
         s = at_key(cfg, "model.path", err);
     ar_set_ref_t *sets = NULL;
     int nsets = 0;
-    if (!s && (s = ar_sets_from_job(cfg, &sets, &nsets, err)) && err->status != AR_E_CONFIG)
+    if (!s && model_and_sets && (s = ar_sets_from_job(cfg, &sets, &nsets, err)) && err->status != AR_E_CONFIG)
         s = at_key(cfg, "data.path", err);
-    for (int i = 0; !s && g && i < nsets; i++) {
-        char what[256];
-        snprintf(what, sizeof what, "set '%s'", sets[i].label);
-        s = fits(cfg, g, what, sets[i].height, sets[i].width, sets[i].channels, err);
-    }
-    if (!s && g && !strcmp(cfg->job.kind, "repair")) {
+    if (!s && g && (s = ar_sets_fit_model(sets, nsets, g, cfg->model.path, err))) at_key(cfg, "model.path", err);
+    if (!s && !strcmp(cfg->job.kind, "repair")) {
         const char *src = cfg->repair.train_path[0] ? cfg->repair.train_path : cfg->data.path;
         ar_dataset_t *ds = ar_cset_open(&(ar_cset_src_t){.path = src, .split = cfg->repair.train_split,
                                                            .kind = AR_CSET_STORED},
@@ -88,7 +70,8 @@ int ar_job_preflight(const ar_job_config_t *cfg, ar_err_t *err)
             s = at_key(cfg, cfg->repair.train_path[0] ? "repair.train_path" : "data.path", err);
         } else {
             const ar_dataset_info_t *in = ar_dataset_info(ds);
-            s = fits(cfg, g, src, in->height, in->width, in->channels, err);
+            if (g && (s = ar_shape_fits_model(src, in->height, in->width, in->channels, g, cfg->model.path, err)))
+                at_key(cfg, "model.path", err);
             if (!s && in->count < cfg->repair.skip + cfg->repair.pool + cfg->repair.val) {
                 ar_err_set(err, AR_E_CONFIG, "%s holds %lld images, skip + pool + val need %lld", src,
                            (long long)in->count, (long long)(cfg->repair.skip + cfg->repair.pool + cfg->repair.val));

@@ -181,6 +181,26 @@ int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar
     return s;
 }
 
+int ar_shape_fits_model(const char *what, int h, int w, int c, const ar_graph_t *g,
+                        const char *model_path, ar_err_t *err)
+{
+    if (h == g->in_h && w == g->in_w && c == g->in_c) return AR_OK;
+    return ar_err_set(err, AR_E_CONFIG, "%s: images are %dx%dx%d (HxWxC), the model %s takes %dx%dx%d", what, h,
+                      w, c, model_path, g->in_h, g->in_w, g->in_c);
+}
+
+int ar_sets_fit_model(const ar_set_ref_t *sets, int n, const ar_graph_t *g, const char *model_path,
+                      ar_err_t *err)
+{
+    for (int i = 0; i < n; i++) {
+        char what[256];
+        snprintf(what, sizeof what, "set %s", sets[i].label);
+        int s = ar_shape_fits_model(what, sets[i].height, sets[i].width, sets[i].channels, g, model_path, err);
+        if (s) return s;
+    }
+    return AR_OK;
+}
+
 AR_PARAMS_DEFINE(ar_shard_params, AR_SHARD_PARAMS)
 
 ar_shard_params_t ar_set_shard(const ar_set_ref_t *s, int set, int64_t start, int64_t count,

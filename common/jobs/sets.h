@@ -18,6 +18,7 @@
 
 #include "config/job_config.h"
 #include "data/dataset.h"
+#include "nn/graph.h"
 #include "runtime/task_params.h"
 
 typedef struct ar_set_ref {
@@ -36,6 +37,14 @@ typedef struct ar_set_ref {
  * it and read its image shape; a generated set shares its clean source's
  * count and shape). *sets is malloc'd. */
 int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar_err_t *err);
+
+/* Whether images of h x w x c (HxWxC) fit the model g (file model_path):
+ * AR_E_CONFIG "<what>: images are ..., the model <path> takes ..." if not. */
+int ar_shape_fits_model(const char *what, int h, int w, int c, const ar_graph_t *g,
+                        const char *model_path, ar_err_t *err);
+/* The same for every set ("set <label>: ..."), at job start. */
+int ar_sets_fit_model(const ar_set_ref_t *sets, int n, const ar_graph_t *g, const char *model_path,
+                      ar_err_t *err);
 
 /* One shard of one set, as every shard task carries it (a SUB list of the
  * evaluate, stats and localize tasks' parameters): set index and label,

@@ -34,37 +34,54 @@ int ar_graph_lerp(const ar_graph_t *g0, const ar_graph_t *g1, double a, ar_graph
     return AR_OK;
 }
 
-int ar_imgset_accuracy(ar_graph_t *g, const ar_imgset_t *set, int batch, double *acc, ar_err_t *err)
+/* Eval-mode accuracy of the plan's graph on an image set. */
+static int plan_accuracy(ar_plan_t *p, const ar_imgset_t *set, double *acc, ar_err_t *err)
 {
     int64_t n = set->x->shape[0];
-    ar_plan_opts_t po = {.batch = (int)(n < batch ? n : batch), .lean = 1};
-    ar_plan_t *p = n > 0 ? ar_plan_new(g, &po, err) : NULL;
-    if (!p) return n > 0 ? err->status : ar_err_set(err, AR_E_ARG, "no validation images");
     ar_eval_images_t src = {.x = set->x, .y = set->y};
     ar_eval_opts_t o = {.start = 0, .count = n, .read = ar_eval_images_read, .read_ctx = &src};
     ar_eval_result_t r;
     int s = ar_evaluate(p, &o, &r, err);
-    ar_plan_destroy(&p);
     if (!s) *acc = (double)r.correct / (double)n;
+    return s;
+}
+
+/* An eval plan for g (parameters are read at each forward, so one plan
+ * serves every interpolated set of weights). */
+static ar_plan_t *eval_plan(ar_graph_t *g, int64_t n, int batch, ar_err_t *err)
+{
+    if (n < 1) return ar_err_set(err, AR_E_ARG, "no validation images"), NULL;
+    ar_plan_opts_t po = {.batch = (int)(n < batch ? n : batch), .lean = 1};
+    return ar_plan_new(g, &po, err);
+}
+
+int ar_imgset_accuracy(ar_graph_t *g, const ar_imgset_t *set, int batch, double *acc, ar_err_t *err)
+{
+    ar_plan_t *p = eval_plan(g, set->x->shape[0], batch, err);
+    if (!p) return err->status;
+    int s = plan_accuracy(p, set, acc, err);
+    ar_plan_destroy(&p);
     return s;
 }
 
 int ar_interp_to_bound(const ar_graph_t *g0, ar_graph_t *tuned, const ar_imgset_t *val, int batch,
                        double floor, ar_interp_result_t *r, ar_err_t *err)
 {
-    ar_graph_t *g1 = ar_graph_clone(tuned, err); /* the repaired weights, kept apart */
-    if (!g1) return err->status;
-    int s = AR_OK;
     *r = (ar_interp_result_t){0};
+    int64_t n = val[0].x->shape[0] > val[1].x->shape[0] ? val[0].x->shape[0] : val[1].x->shape[0];
+    ar_graph_t *g1 = ar_graph_clone(tuned, err); /* the repaired weights, kept apart */
+    ar_plan_t *p = g1 ? eval_plan(tuned, n, batch, err) : NULL;
+    int s = p ? AR_OK : err->status;
     for (int k = 8; k >= 1 && !s; k--) {
         r->a = k / 8.0;
         r->tried++;
         r->passes_fwd += val[0].x->shape[0] + val[1].x->shape[0];
         s = ar_graph_lerp(g0, g1, r->a, tuned, err);
-        if (!s) s = ar_imgset_accuracy(tuned, &val[0], batch, &r->val_clean, err);
-        if (!s) s = ar_imgset_accuracy(tuned, &val[1], batch, &r->val_corrupt, err);
+        if (!s) s = plan_accuracy(p, &val[0], &r->val_clean, err);
+        if (!s) s = plan_accuracy(p, &val[1], &r->val_corrupt, err);
         if (!s && r->val_clean >= floor) break;
     }
+    ar_plan_destroy(&p);
     ar_graph_destroy(&g1);
     return s;
 }

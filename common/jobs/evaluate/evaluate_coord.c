@@ -40,13 +40,7 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
                            ar_job_name(cfg), ar_job_key_line(cfg, "data.mean"), cfg->data.mean.n, g->in_c);
     }
     if (!s) s = ar_sets_from_job(cfg, &r->sets, &r->nsets, err);
-    for (int i = 0; !s && i < r->nsets; i++) {
-        const ar_set_ref_t *set = &r->sets[i];
-        if (set->height != g->in_h || set->width != g->in_w || set->channels != g->in_c)
-            s = ar_err_set(err, AR_E_CONFIG, "set %s: images are %dx%dx%d (HxWxC), the model %s takes %dx%dx%d",
-                           set->label, set->height, set->width, set->channels, cfg->model.path,
-                           g->in_h, g->in_w, g->in_c);
-    }
+    if (!s) s = ar_sets_fit_model(r->sets, r->nsets, g, cfg->model.path, err);
     ar_graph_destroy(&g);
     if (!s) s = ar_eval_report_alloc(r, err);
     if (s) {

@@ -114,6 +114,7 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
         j->std[c] = cfg->data.std.n ? (float)cfg->data.std.v[c] : j->g->std[c];
     }
     if (!s) s = ar_sets_from_job(cfg, &j->sets, &j->nsets, err);
+    if (!s) s = ar_sets_fit_model(j->sets, j->nsets, j->g, cfg->model.path, err);
     if (!s) {
         j->src = calloc((size_t)j->nsets + 1, sizeof *j->src);
         j->count = calloc((size_t)j->nsets + 1, sizeof *j->count);

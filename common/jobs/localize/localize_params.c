@@ -13,7 +13,7 @@ static ar_lz_adv_params_t adv_params(const ar_adv_cfg_t *a)
     return (ar_lz_adv_params_t){.adv = a->method, .eps = a->eps, .step = a->step, .steps = a->steps};
 }
 
-static ar_adv_cfg_t adv_cfg(const ar_lz_adv_params_t *p)
+ar_adv_cfg_t ar_lz_adv_cfg(const ar_lz_adv_params_t *p)
 {
     return (ar_adv_cfg_t){.method = (ar_adv_method_t)p->adv, .eps = p->eps, .step = p->step,
                           .steps = (int)p->steps};
@@ -29,7 +29,7 @@ ar_localize_opts_params_t ar_localize_opts_params(const ar_localize_opts_t *o)
 
 void ar_localize_opts_apply(const ar_localize_opts_params_t *p, ar_localize_opts_t *o)
 {
-    o->adv = adv_cfg(&p->adversarial);
+    o->adv = ar_lz_adv_cfg(&p->adversarial);
     o->formula = (ar_sbfl_t)p->formula;
     o->threshold_mode = (ar_thresh_mode_t)p->threshold_mode;
     o->threshold = p->threshold;

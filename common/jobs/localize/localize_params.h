@@ -70,6 +70,9 @@ AR_PARAMS_DECLARE(ar_localize_scan_params, AR_LOCALIZE_SCAN_PARAMS)
     X(F64S, threshold, 0, INT64_MAX)
 AR_PARAMS_DECLARE(ar_localize_spectrum_params, AR_LOCALIZE_SPECTRUM_PARAMS)
 
+/* The adversarial configuration of its parameter list. */
+ar_adv_cfg_t ar_lz_adv_cfg(const ar_lz_adv_params_t *p);
+
 /* Options <-> their parameter list (the adversarial part included). */
 ar_localize_opts_params_t ar_localize_opts_params(const ar_localize_opts_t *o);
 void ar_localize_opts_apply(const ar_localize_opts_params_t *p, ar_localize_opts_t *o);

@@ -68,7 +68,7 @@ static ar_lz_engine_t *engine(lz_worker_t *w, const ar_lz_engine_params_t *p, ar
         drop_engine(w);
         return NULL;
     }
-    ar_adv_cfg_t a = {.method = (ar_adv_method_t)adv->adv, .eps = eps, .step = step, .steps = (int)steps};
+    ar_adv_cfg_t a = ar_lz_adv_cfg(adv);
     if (!(w->e = ar_lz_engine_new(w->g, (int)batch, mv, sv, &a, (uint64_t)seed, err))) {
         drop_engine(w);
         return NULL;

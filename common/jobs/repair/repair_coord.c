@@ -9,6 +9,7 @@
 #include "config/job_config.h"
 #include "core/fsutil.h"
 #include "core/rng.h"
+#include "core/str.h"
 #include "corrupt/corrupt.h"
 #include "io/h5.h"
 #include "jobs/evaluate/evaluate_job.h"
@@ -164,14 +165,15 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
         for (int k = 0; k < m; k++) {
             if (r->in_pool[ids[k]]) continue;
             r->in_pool[ids[k]] = 1;
-            size_t l = strlen(r->corr_list);
-            snprintf(r->corr_list + l, sizeof r->corr_list - l, "%s%s", l ? "," : "", ar_corrupt_name(ids[k]));
+            ar_str_list_add(r->corr_list, sizeof r->corr_list, ar_corrupt_name(ids[k]));
         }
     }
     if (!s && cfg->repair.augment > 0 && (!r->corr_list[0] || !cfg->repair.severities.n))
         s = cfg_err(cfg, "repair.augment", err, "> 0 needs corruptions and severities");
     if (!s) s = ar_repair_rank_init(r, job, g, &r->localize, err);
     r->base = r->localize;
+    if (!s) s = ar_sets_from_job(cfg, &r->sets, &r->nsets, err);
+    if (!s) s = ar_sets_fit_model(r->sets, r->nsets, g, cfg->model.path, err);
     ar_graph_destroy(&g);
     for (int i = 0; !s && i < cfg->repair.blocks.n; i++) {
         int known = 0;
@@ -179,15 +181,11 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
         if (!known) s = cfg_err(cfg, "repair.blocks", err, "names a block the model does not have");
     }
     if (!s && !cfg->repair.ops.n) s = cfg_err(cfg, "repair.ops", err, "must list at least one op");
-    for (int i = 0; !s && i < cfg->repair.ops.n; i++) {
-        size_t l = strlen(r->ops);
-        snprintf(r->ops + l, sizeof r->ops - l, "%s%s", i ? "," : "", cfg->repair.ops.v[i]);
-    }
+    for (int i = 0; !s && i < cfg->repair.ops.n; i++) ar_str_list_add(r->ops, sizeof r->ops, cfg->repair.ops.v[i]);
     if (!s && r->localize) s = ar_localize_opts_from_job(cfg, &r->lz, err);
     if (!s && (!cfg->repair.nodes.n || !cfg->repair.seeds.n || !cfg->repair.lrs.n))
         s = cfg_err(cfg, "repair.nodes", err, "nodes, seeds and lrs must each list at least one value");
     if (!s && !r->localize) s = make_candidates(r, job, err);
-    if (!s) s = ar_sets_from_job(cfg, &r->sets, &r->nsets, err);
     for (int p = 0; !s && p < 2; p++) {
         r->cnt[p] = calloc((size_t)r->nsets + 1, sizeof(int64_t));
         r->ok[p] = calloc((size_t)r->nsets + 1, sizeof(int64_t));

@@ -7,6 +7,7 @@
 
 #include "config/job_config.h"
 #include "core/fsutil.h"
+#include "core/str.h"
 #include "core/strbuf.h"
 #include "core/version.h"
 #include "corrupt/corrupt.h"
@@ -62,10 +63,14 @@ static const char *result_method(const ar_repair_job_t *r)
 static void methods_list(const ar_repair_job_t *r, char *buf, size_t cap)
 {
     buf[0] = '\0';
-    for (int m = 0; m < r->nmethods; m++) {
-        size_t l = strlen(buf);
-        snprintf(buf + l, cap - l, "%s%s", m ? "," : "", ar_method_name((ar_method_t)r->methods[m]));
-    }
+    for (int m = 0; m < r->nmethods; m++) ar_str_list_add(buf, cap, ar_method_name((ar_method_t)r->methods[m]));
+}
+
+/* Candidate i's place in the halving: "chosen", "kept" (survived the last
+ * rung) or "pruned". */
+static const char *cand_status(const ar_repair_job_t *r, int i)
+{
+    return i == r->best ? "chosen" : r->c[i].alive ? "kept" : "pruned";
 }
 
 /* held[i] = 1 when evaluation set i is held out: a corrupted set whose
@@ -105,18 +110,16 @@ static group_means_t group_means(const ar_repair_job_t *r, const int8_t *held, c
 /* <output>.json: the outcome, every set (held-out flag, before / after),
  * the group means and the candidates, for scripts. */
 static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const int8_t *held,
-                      const double *acc0, const double *acc1, double wall, ar_err_t *err)
+                      const double *acc0, const double *acc1, const group_means_t *m, const char *ml,
+                      double wall, ar_err_t *err)
 {
     const ar_job_config_t *cfg = job->cfg;
     const ar_repair_cand_t *best = r->best >= 0 ? &r->c[r->best] : NULL;
-    group_means_t m = group_means(r, held, acc0, acc1);
     ar_strbuf_t b = {0};
     ar_strbuf_printf(&b, "{\n  \"kind\": \"repair\",\n  \"job\": ");
     ar_strbuf_json_str(&b, cfg->job.name);
     ar_strbuf_printf(&b, ",\n  \"model\": ");
     ar_strbuf_json_str(&b, cfg->model.path);
-    char ml[256];
-    methods_list(r, ml, sizeof ml);
     ar_strbuf_printf(&b, ",\n  \"method\": ");
     ar_strbuf_json_str(&b, result_method(r));
     ar_strbuf_printf(&b, ",\n  \"methods\": ");
@@ -155,7 +158,7 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
     static const char *const gname[3] = {"clean", "in_pool", "held_out"};
     for (int g = 0; g < 3; g++)
         ar_strbuf_printf(&b, "%s\"%s\": {\"sets\": %d, \"before\": %.17g, \"after\": %.17g}",
-                         g ? ", " : "", gname[g], m.n[g], m.before[g], m.after[g]);
+                         g ? ", " : "", gname[g], m->n[g], m->before[g], m->after[g]);
     ar_strbuf_printf(&b, "},\n  \"candidates\": [");
     for (int i = 0; i < r->nc; i++) {
         const ar_repair_cand_t *c = &r->c[i];
@@ -168,7 +171,7 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
                          ", \"status\": \"%s\", \"rung\": %d, \"val_clean\": %.17g, \"val_corrupt\": %.17g, "
                          "\"interp\": %.17g, \"cost_passes_fwd\": %lld, \"cost_passes_bwd\": %lld, "
                          "\"cost_cpu_s\": %.3f}",
-                         i == r->best ? "chosen" : c->alive ? "kept" : "pruned", c->rung, c->val_clean,
+                         cand_status(r, i), c->rung, c->val_clean,
                          c->val_corrupt, c->interp, (long long)c->cost_fwd, (long long)c->cost_bwd,
                          c->cost_cpu_s);
     }
@@ -184,17 +187,16 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
 /* The printed table: every set (in-pool / held-out marked), then clean, the
  * in-pool mean and the held-out mean, before and after. */
 static void print_table(const ar_repair_job_t *r, const int8_t *held, const double *acc0,
-                        const double *acc1)
+                        const double *acc1, const group_means_t *m)
 {
     printf("%-32s %10s %10s %8s  %s\n", "set", "before", "after", "count", "pool");
     for (int i = 0; i < r->nsets; i++)
         printf("%-32s %10.4f %10.4f %8lld  %s\n", r->sets[i].label, acc0[i], acc1[i],
                (long long)r->cnt[0][i], !r->sets[i].corruption[0] ? "" : held[i] ? "held-out" : "in-pool");
-    group_means_t m = group_means(r, held, acc0, acc1);
     static const char *const gname[3] = {"clean", "in-pool mean", "held-out mean"};
     printf("%-32s %10s %10s %8s\n", "summary", "before", "after", "sets");
     for (int g = 0; g < 3; g++)
-        if (m.n[g]) printf("%-32s %10.4f %10.4f %8d\n", gname[g], m.before[g], m.after[g], m.n[g]);
+        if (m->n[g]) printf("%-32s %10.4f %10.4f %8d\n", gname[g], m->before[g], m->after[g], m->n[g]);
     fflush(stdout);
 }
 
@@ -214,9 +216,8 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
                **cv = calloc((size_t)r->nc, sizeof *cv), **cs = calloc((size_t)r->nc, sizeof *cs),
                **cg = calloc((size_t)r->nc, sizeof *cg), **cm = calloc((size_t)r->nc + 1, sizeof *cm);
     int64_t *seeds = calloc((size_t)r->nc, sizeof *seeds), *rungs = calloc((size_t)r->nc, sizeof *rungs);
-    char(*status)[32] = calloc((size_t)r->nc, sizeof *status);
     int8_t *held = calloc((size_t)r->nsets + 1, sizeof *held);
-    int s = (!acc0 || !acc1 || !va || !vc || !vk || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs || !status ||
+    int s = (!acc0 || !acc1 || !va || !vc || !vk || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs ||
              !held || !cm || !ia || !cpu || !passes)
                 ? ar_err_set(err, AR_E_NOMEM, "out of memory")
                 : AR_OK;
@@ -233,11 +234,12 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
         cpu[i] = r->c[i].cost_cpu_s;
         seeds[i] = (int64_t)r->c[i].seed, va[i] = r->c[i].val_acc, rungs[i] = r->c[i].rung;
         vc[i] = r->c[i].val_clean, vk[i] = r->c[i].val_corrupt;
-        snprintf(status[i], sizeof status[i], "%s",
-                 i == r->best ? "chosen" : r->c[i].alive ? "kept" : "pruned");
-        cs[i] = status[i];
+        cs[i] = cand_status(r, i);
     }
     if (!s) held_out_flags(r, job, held);
+    group_means_t gm = s ? (group_means_t){0} : group_means(r, held, acc0, acc1);
+    char ml[256];
+    methods_list(r, ml, sizeof ml);
     const char **bn = (const char **)r->blocks;
     int64_t m = r->nsets, nb = r->nblocks, nc = r->nc;
     int32_t ranks = job->ranks;
@@ -247,8 +249,6 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s && !h) s = err->status;
     if (!s) s = ar_model_write_h5(h, g, err);
     if (!s) s = ar_h5_group(h, "/repair", err);
-    char ml[256];
-    methods_list(r, ml, sizeof ml);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "method", result_method(r), err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "methods", ml, err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "job", job->job_text, err);
@@ -288,7 +288,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s) s = write_history(h, r, err);
     if (!s) s = ar_h5_commit(&h, err);
     ar_h5_destroy(&h);
-    if (!s) s = write_json(r, job, held, acc0, acc1, wall, err);
+    if (!s) s = write_json(r, job, held, acc0, acc1, &gm, ml, wall, err);
     if (!s && best) {
         printf("repair (%s): block %s, %s, val clean %.4f corrupted %.4f (original %.4f / %.4f, "
                "max clean drop %g); %lld repair images (%lld failing)\n",
@@ -301,9 +301,9 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
                "validation accuracy %.4f - the result is the ORIGINAL model\n",
                ml, cfg->repair.max_clean_drop, r->val_clean0);
     }
-    if (!s) print_table(r, held, acc0, acc1);
+    if (!s) print_table(r, held, acc0, acc1, &gm);
     free(acc0), free(acc1), free(va), free(vc), free(vk), free(sn), free(cb), free(cv), free(cs), free(cg);
-    free(seeds), free(rungs), free(status), free(held), free(cm), free(ia), free(cpu), free(passes);
+    free(seeds), free(rungs), free(held), free(cm), free(ia), free(cpu), free(passes);
     return s;
 }
 

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "core/fsutil.h"
-#include "corrupt/corrupt.h"
 #include "nn/model_io.h"
 #include "repair/interpolate.h"
 #include "repair/repair_set.h"
