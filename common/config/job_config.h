@@ -74,6 +74,10 @@ typedef struct ar_job_config {
         int64_t channels;           /* cell channels; 0 = the block's width */
         int keep_shortcut, seed_original;
         int interpolate;            /* interpolate towards the original to the clean bound */
+        double distill;             /* weight of the original's clean outputs in the target */
+        int keep_best;              /* candidates end on their best epoch within the bound */
+        int resample;               /* corruptions drawn afresh every epoch */
+        int64_t budget;             /* training image-passes per candidate; 0 = epochs */
     } repair;
     struct {                    /* [localize]: docs/localization.md */
         int64_t count;              /* failing examples (passing: as many) */

@@ -165,3 +165,35 @@ double ar_softmax_xent(const ar_tensor_t *logits, const int32_t *labels, ar_tens
         *correct = right;
     return loss / (double)N;
 }
+
+double ar_softmax_xent_soft(const ar_tensor_t *logits, const int32_t *labels, const float *soft,
+                            double w, ar_tensor_t *dlogits, int64_t *correct)
+{
+    if (!soft || w == 0) return ar_softmax_xent(logits, labels, dlogits, correct);
+    assert(logits->ndim == 2 && logits->shape[0] > 0 && w >= 0 && w <= 1);
+    assert(!dlogits || ar_tensor_same_shape(logits, dlogits));
+    const int64_t N = logits->shape[0], K = logits->shape[1];
+    double loss = 0.0;
+    int64_t right = 0;
+    for (int64_t i = 0; i < N; i++) {
+        const float *z = logits->data + i * K, *q = soft + i * K;
+        const int32_t y = labels[i];
+        assert(y >= 0 && y < K);
+        const int64_t best = ar_argmax(z, K);
+        right += best == y;
+        const double m = z[best];
+        double s = 0.0;
+        for (int64_t k = 0; k < K; k++)
+            s += exp((double)z[k] - m);
+        const double lse = m + log(s);
+        for (int64_t k = 0; k < K; k++) {
+            const double t = w * (double)q[k] + (k == y ? 1.0 - w : 0.0);
+            loss += t * (lse - (double)z[k]);
+            if (dlogits)
+                dlogits->data[i * K + k] = (float)((exp((double)z[k] - lse) - t) / (double)N);
+        }
+    }
+    if (correct)
+        *correct = right;
+    return loss / (double)N;
+}

@@ -51,4 +51,13 @@ static inline int64_t ar_argmax(const float *v, int64_t n)
 double ar_softmax_xent(const ar_tensor_t *logits, const int32_t *labels, ar_tensor_t *dlogits,
                        int64_t *correct);
 
+/* The same against soft targets (knowledge distillation): row i's target is
+ * t = (1 - w) * onehot(labels[i]) + w * soft[i*K .. i*K+K) (soft rows are
+ * probability vectors, e.g. a teacher's softmax), the loss the mean of
+ * -sum_k t_k log softmax(z)_k, d(loss)/d(z) = (softmax(z) - t) / N. With
+ * w = 0 or soft NULL exactly ar_softmax_xent. correct counts argmax ==
+ * label. */
+double ar_softmax_xent_soft(const ar_tensor_t *logits, const int32_t *labels, const float *soft,
+                            double w, ar_tensor_t *dlogits, int64_t *correct);
+
 #endif

@@ -1,6 +1,7 @@
 /* evaluate.c - the evaluation loop (evaluate.h). */
 #include "evaluate.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "nn/basic_ops.h"
@@ -14,6 +15,15 @@ static int check_labels(const int32_t *y, int n, int k, int64_t start, const cha
             return ar_err_set(err, AR_E_FORMAT, "%s%simage %lld has label %d, the model has %d classes",
                               name ? name : "", name ? ": " : "", (long long)(start + i), y[i], k);
     return AR_OK;
+}
+
+/* q = softmax(z), computed in double. */
+static void softmax_row(const float *z, int k, float *q)
+{
+    const double m = z[ar_argmax(z, k)];
+    double s = 0.0;
+    for (int j = 0; j < k; j++) s += exp((double)z[j] - m);
+    for (int j = 0; j < k; j++) q[j] = (float)(exp((double)z[j] - m) / s);
 }
 
 int ar_evaluate(ar_plan_t *p, const ar_eval_opts_t *o, ar_eval_result_t *r, ar_err_t *err)
@@ -42,6 +52,7 @@ int ar_evaluate(ar_plan_t *p, const ar_eval_opts_t *o, ar_eval_result_t *r, ar_e
             if (o->pred) o->pred[row] = best;
             if (o->correct) o->correct[row] = best == y[i];
             if (o->confusion) o->confusion[(size_t)y[i] * (size_t)k + (size_t)best]++;
+            if (o->probs) softmax_row(logits + (size_t)i * (size_t)k, k, o->probs + row * k);
         }
         r->count += n;
         if (o->after_batch) st = o->after_batch(o->hook_ctx, r, err);

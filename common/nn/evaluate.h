@@ -56,6 +56,8 @@ typedef struct ar_eval_opts {
     uint8_t *correct;         /* NULL, or [count]: 1 where prediction == label */
     int64_t *confusion;       /* NULL, or [K*K] (K = the model's classes) added to:
                                  row = label, column = prediction */
+    float *probs;             /* NULL, or [count, K]: the softmax of row start+i's logits
+                                 at row i (e.g. a teacher's soft targets) */
     ar_eval_hook_fn after_batch; /* NULL, or called after every batch */
     void *hook_ctx;
 } ar_eval_opts_t;

@@ -290,6 +290,31 @@ fail:
     return NULL;
 }
 
+int ar_graph_same_params(const ar_graph_t *a, const ar_graph_t *b)
+{
+    if (a->nnodes != b->nnodes) return 0;
+    for (int i = 0; i < a->nnodes; i++) {
+        const ar_node_t *x = &a->nodes[i], *y = &b->nodes[i];
+        if (x->op != y->op || x->nparams != y->nparams) return 0;
+        for (int k = 0; k < x->nparams; k++)
+            if (ar_tensor_numel(&x->params[k].value) != ar_tensor_numel(&y->params[k].value))
+                return 0;
+    }
+    return 1;
+}
+
+int ar_graph_copy_params(const ar_graph_t *src, ar_graph_t *dst, ar_err_t *err)
+{
+    if (!ar_graph_same_params(src, dst))
+        return ar_err_set(err, AR_E_ARG, "'%s' and '%s': parameters of different layouts",
+                          src->arch, dst->arch);
+    for (int i = 0; i < src->nnodes; i++)
+        for (int k = 0; k < src->nodes[i].nparams; k++)
+            memcpy(dst->nodes[i].params[k].value.data, src->nodes[i].params[k].value.data,
+                   (size_t)ar_tensor_numel(&src->nodes[i].params[k].value) * sizeof(float));
+    return AR_OK;
+}
+
 void ar_graph_set_frozen(ar_graph_t *g, int i, int frozen)
 {
     assert(i >= 0 && i < g->nnodes);

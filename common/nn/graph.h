@@ -145,6 +145,12 @@ int ar_graph_find(const ar_graph_t *g, const char *name);
 ar_param_t *ar_graph_param(ar_graph_t *g, int i, const char *name);
 
 /* Freezing (plans snapshot it when built). */
+/* 1 when a and b have the same nodes, ops and parameter sizes (so that
+ * parameters can be copied or mixed between them). */
+int ar_graph_same_params(const ar_graph_t *a, const ar_graph_t *b);
+/* Copies every parameter and buffer value of src into dst (same layout:
+ * AR_E_ARG otherwise); dst's storage is kept, so plans of dst stay valid. */
+int ar_graph_copy_params(const ar_graph_t *src, ar_graph_t *dst, ar_err_t *err);
 void ar_graph_set_frozen(ar_graph_t *g, int i, int frozen);
 void ar_graph_freeze_all(ar_graph_t *g, int frozen);
 /* Sets frozen on every node of block; returns how many nodes matched. */

@@ -536,6 +536,15 @@ double ar_plan_loss(ar_plan_t *p, const int32_t *labels, int64_t *correct)
                            correct);
 }
 
+double ar_plan_loss_soft(ar_plan_t *p, const int32_t *labels, const float *soft, double w,
+                         int64_t *correct)
+{
+    int last = p->nn - 1;
+    assert(p->valid[last]);
+    return ar_softmax_xent_soft(&p->out[last], labels, soft, w,
+                                p->dout[last].data ? &p->dout[last] : NULL, correct);
+}
+
 int ar_plan_backward_range(ar_plan_t *p, int first, ar_err_t *err)
 {
     assert(first >= 0 && first < p->nn);

@@ -116,6 +116,10 @@ ar_tensor_t *ar_plan_logits(ar_plan_t *p);
  * d(loss)/d(logits) into the last node's gradient when planned with grads.
  * correct (may be NULL) receives the count of argmax == label. */
 double ar_plan_loss(ar_plan_t *p, const int32_t *labels, int64_t *correct);
+/* The same against soft targets (ar_softmax_xent_soft): soft [batch,
+ * classes] mixed in with weight w (w = 0 or soft NULL: ar_plan_loss). */
+double ar_plan_loss_soft(ar_plan_t *p, const int32_t *labels, const float *soft, double w,
+                         int64_t *correct);
 
 /* Back-propagates the gradient of the last node's output (from ar_plan_loss,
  * or written by the caller into ar_plan_grad(p, last)) to every parameter

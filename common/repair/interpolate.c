@@ -6,23 +6,10 @@
 #include "nn/evaluate.h"
 #include "nn/plan.h"
 
-/* Same nodes, ops and parameter shapes. */
-static int same_shape(const ar_graph_t *a, const ar_graph_t *b)
-{
-    if (a->nnodes != b->nnodes) return 0;
-    for (int i = 0; i < a->nnodes; i++) {
-        const ar_node_t *x = &a->nodes[i], *y = &b->nodes[i];
-        if (x->op != y->op || x->nparams != y->nparams) return 0;
-        for (int k = 0; k < x->nparams; k++)
-            if (ar_tensor_numel(&x->params[k].value) != ar_tensor_numel(&y->params[k].value)) return 0;
-    }
-    return 1;
-}
-
 int ar_graph_lerp(const ar_graph_t *g0, const ar_graph_t *g1, double a, ar_graph_t *out,
                   ar_err_t *err)
 {
-    if (!same_shape(g0, g1) || !same_shape(g0, out))
+    if (!ar_graph_same_params(g0, g1) || !ar_graph_same_params(g0, out))
         return ar_err_set(err, AR_E_ARG, "interpolation needs two models of the same architecture");
     for (int i = 0; i < g0->nnodes; i++)
         for (int k = 0; k < g0->nodes[i].nparams; k++) {

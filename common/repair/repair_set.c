@@ -19,7 +19,33 @@ void ar_repair_set_free(ar_repair_set_t *s)
     ar_tensor_free(&s->xvk);
     free(s->y);
     free(s->yv);
+    free(s->idx);
+    free(s->clean);
+    free(s->soft);
     memset(s, 0, sizeof *s);
+}
+
+/* Source image idx (clean, uint8 HWC h x w x ch) into px, corrupted by the
+ * augmentation draw of (idx, epoch) (repair_set.h; epoch 0: the set as
+ * built, whose keys have no epoch). */
+static int augment_image(ar_corrupt_ctx_t *cc, const ar_repair_set_cfg_t *c, int64_t idx,
+                         int epoch, const uint8_t *clean, uint8_t *px, int h, int w, int ch,
+                         ar_err_t *err)
+{
+    if (c->augment > 0) {
+        uint64_t ids[3] = {ar_rng_hash_str("augment"), (uint64_t)idx, (uint64_t)epoch};
+        ar_rng_t r;
+        ar_rng_init(&r, ar_rng_key(c->seed, ids, epoch ? 3 : 2));
+        if (ar_rng_uniform(&r) < c->augment) {
+            int k = c->corruptions[ar_rng_below(&r, (uint64_t)c->ncorruptions)];
+            int s = c->severities[ar_rng_below(&r, (uint64_t)c->nseverities)];
+            uint64_t e[2] = {ar_rng_hash_str("epoch"), (uint64_t)epoch};
+            uint64_t seed = epoch ? ar_rng_key(c->seed, e, 2) : c->seed;
+            return ar_corrupt_image(cc, k, s, seed, idx, clean, px, h, w, ch, err);
+        }
+    }
+    memcpy(px, clean, (size_t)h * w * ch);
+    return AR_OK;
 }
 
 /* Reads dataset image idx into px (uint8 HWC) and *label, corrupted by the
@@ -28,22 +54,25 @@ static int pool_image(ar_dataset_t *ds, ar_corrupt_ctx_t *cc, const ar_repair_se
                       int64_t idx, uint8_t *px, uint8_t *tmp, int32_t *label, ar_err_t *err)
 {
     const ar_dataset_info_t *in = ar_dataset_info(ds);
-    size_t img = (size_t)in->height * in->width * in->channels;
     int st = ar_dataset_read_u8(ds, idx, 1, tmp, label, err);
     if (st) return st;
-    if (c->augment > 0) {
-        uint64_t ids[2] = {ar_rng_hash_str("augment"), (uint64_t)idx};
-        ar_rng_t r;
-        ar_rng_init(&r, ar_rng_key(c->seed, ids, 2));
-        if (ar_rng_uniform(&r) < c->augment) {
-            int k = c->corruptions[ar_rng_below(&r, (uint64_t)c->ncorruptions)];
-            int s = c->severities[ar_rng_below(&r, (uint64_t)c->nseverities)];
-            return ar_corrupt_image(cc, k, s, c->seed, idx, tmp, px, in->height, in->width,
-                                    in->channels, err);
-        }
+    return augment_image(cc, c, idx, 0, tmp, px, in->height, in->width, in->channels, err);
+}
+
+int ar_repair_set_redraw(const ar_repair_set_t *s, const ar_repair_set_cfg_t *c,
+                         ar_corrupt_ctx_t *cc, int epoch, ar_tensor_t *x, ar_err_t *err)
+{
+    const int64_t n = s->x.shape[0];
+    const int ch = (int)s->x.shape[1], h = (int)s->x.shape[2], w = (int)s->x.shape[3];
+    const size_t img = (size_t)h * w * ch;
+    uint8_t *px = malloc(img);
+    int st = px ? AR_OK : ar_err_set(err, AR_E_NOMEM, "out of memory");
+    for (int64_t i = 0; i < n && !st; i++) {
+        st = augment_image(cc, c, s->idx[i], epoch, s->clean + i * img, px, h, w, ch, err);
+        if (!st) ar_normalize_nhwc(px, 1, h, w, ch, c->mean, c->std, x->data + i * img);
     }
-    memcpy(px, tmp, img);
-    return AR_OK;
+    free(px);
+    return st;
 }
 
 /* Reads (and maybe corrupts) images idx[0..n) into normalised x, labels y. */
@@ -75,19 +104,48 @@ static void pool_perm(const ar_repair_set_cfg_t *c, int64_t *perm, int64_t N)
     ar_rng_shuffle(&r, perm, N);
 }
 
-/* 1 per pool image the model gets right. */
+/* 1 per image the model gets right (ok), the model's softmax (probs); either
+ * may be NULL. */
 static int predict(ar_graph_t *g, const ar_tensor_t *x, const int32_t *y, int batch,
-                   uint8_t *ok, ar_err_t *err)
+                   uint8_t *ok, float *probs, ar_err_t *err)
 {
     ar_plan_opts_t po = {.batch = batch, .fold_bn = 1};
     ar_plan_t *p = ar_plan_new(g, &po, err);
     if (!p) return err->status;
     ar_eval_images_t images = {.x = x, .y = y};
     ar_eval_opts_t o = {.count = x->shape[0], .read = ar_eval_images_read, .read_ctx = &images,
-                        .correct = ok};
+                        .correct = ok, .probs = probs};
     ar_eval_result_t r;
     int st = ar_evaluate(p, &o, &r, err);
     ar_plan_destroy(&p);
+    return st;
+}
+
+/* The repair rows' source indices, clean images and the model's softmax on
+ * them (pool row rows[i] is source image perm[rows[i]]). */
+static int clean_rows(ar_dataset_t *ds, ar_graph_t *g, const ar_repair_set_cfg_t *c,
+                      const int64_t *perm, const int64_t *rows, ar_repair_set_t *out,
+                      ar_err_t *err)
+{
+    const int64_t n = out->x.shape[0];
+    const size_t img = (size_t)g->in_c * g->in_h * g->in_w;
+    ar_tensor_t xc = ar_tensor_4d(n, g->in_c, g->in_h, g->in_w);
+    out->idx = malloc((size_t)n * sizeof *out->idx);
+    out->clean = malloc((size_t)n * img);
+    out->soft = malloc((size_t)n * (size_t)g->num_classes * sizeof *out->soft);
+    int32_t lab;
+    int st = (!out->idx || !out->clean || !out->soft || ar_tensor_alloc(&xc))
+                 ? ar_err_set(err, AR_E_NOMEM, "repair set: out of memory")
+                 : AR_OK;
+    for (int64_t i = 0; i < n && !st; i++) {
+        out->idx[i] = perm[rows[i]];
+        st = ar_dataset_read_u8(ds, out->idx[i], 1, out->clean + i * img, &lab, err);
+        if (!st)
+            ar_normalize_nhwc(out->clean + i * img, 1, g->in_h, g->in_w, g->in_c, c->mean, c->std,
+                              xc.data + i * img);
+    }
+    if (!st) st = predict(g, &xc, out->y, c->batch, NULL, out->soft, err);
+    ar_tensor_free(&xc);
     return st;
 }
 
@@ -143,7 +201,7 @@ int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_s
     pool_perm(c, perm, N);
     if ((st = load(ds, cc, c, perm, c->pool, &px, py, err)) ||
         (st = load(ds, cc, c, perm + c->pool, c->val, &out->xv, out->yv, err)) ||
-        (st = predict(g, &px, py, c->batch, ok, err)))
+        (st = predict(g, &px, py, c->batch, ok, NULL, err)))
         goto val_done;
     /* the selection versions of the validation images: clean, all corrupted */
     ar_repair_set_cfg_t cl = *c, co = *c;
@@ -158,7 +216,7 @@ int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_s
     for (int v = 0; v < 2 && !st; v++) {
         ar_tensor_t *xs = v ? &out->xvk : &out->xvc;
         st = load(ds, cc, v ? &co : &cl, perm + c->pool, c->val, xs, yv2, err);
-        if (!st) st = predict(g, xs, yv2, c->batch, okv, err);
+        if (!st) st = predict(g, xs, yv2, c->batch, okv, NULL, err);
         for (int64_t i = 0; i < c->val && !st; i++) acc[v] += okv[i];
         acc[v] /= (double)c->val;
     }
@@ -187,6 +245,7 @@ val_done:
         memcpy(out->x.data + i * img, px.data + rows[i] * img, (size_t)img * sizeof(float));
         out->y[i] = py[rows[i]];
     }
+    if ((st = clean_rows(ds, g, c, perm, rows, out, err))) goto done;
     out->nfailing = nf;
     out->pool_acc = (double)right / (double)c->pool;
 done:

@@ -55,6 +55,10 @@ typedef struct ar_repair_set {
     ar_tensor_t xvc, xvk;       /* validation, clean / all corrupted [val, C, H, W] (owned) */
     double pool_acc;            /* the model's accuracy on the pool */
     double val_clean0, val_corrupt0; /* the model's accuracy on xvc / xvk */
+    int64_t *idx;               /* [n] each repair row's index in the source (owned) */
+    uint8_t *clean;             /* [n, H, W, C] each repair row's clean image (owned) */
+    float *soft;                /* [n, classes] the model's softmax on each row's clean
+                                   image: distillation targets (owned) */
 } ar_repair_set_t;
 
 /* Builds both sets for model g. Errors: the source cannot be read, is
@@ -63,6 +67,15 @@ typedef struct ar_repair_set {
 int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *cfg, ar_repair_set_t *out,
                         ar_err_t *err);
 void ar_repair_set_free(ar_repair_set_t *s);
+
+/* Draws the repair rows' augmentation afresh for training epoch `epoch`
+ * (>= 1; repair.resample): row i's clean image is corrupted with
+ * probability augment, corruption and severity drawn from a stream keyed by
+ * (seed, "augment", index, epoch), its noise keyed by (seed, epoch) and the
+ * index; x [n, C, H, W] gets the normalised images. Epoch 0 is the set as
+ * built. cc: a corruption context for the images' size. */
+int ar_repair_set_redraw(const ar_repair_set_t *s, const ar_repair_set_cfg_t *c,
+                         ar_corrupt_ctx_t *cc, int epoch, ar_tensor_t *x, ar_err_t *err);
 
 /* The first `count` pool images (count <= the source's size) as a dataset:
  * the same images, order and augmentation as the pool above, read lazily

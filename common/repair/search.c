@@ -9,6 +9,7 @@
 #include "nn/optim.h"
 #include "nn/bn_adapt.h"
 #include "repair/genotype.h"
+#include "repair/select.h"
 
 static const char *const method_names[] = {"archrepair", "finetune", "layer", "block-weights",
                                            "bn-adapt"};
@@ -50,6 +51,7 @@ typedef struct phase {
     const int64_t *a, *b;     /* weight-step rows; alpha-step rows (NULL: no alpha) */
     int64_t na, nb;
     double lr, lr_min;
+    int last;                 /* the run's last training phase (keep_best applies) */
 } phase_t;
 
 static int optimisers(ar_trainer_t *t, const ar_search_cfg_t *c, int with_alpha, ar_optim_t **ow,
@@ -110,11 +112,37 @@ static int eval_val(ar_trainer_t *t, const ar_search_cfg_t *c, ar_search_result_
     return AR_OK;
 }
 
-static int run_phase(ar_trainer_t *t, const ar_graph_t *g, const ar_search_cfg_t *c,
+/* keep_best: the best qualifying epoch's weights so far (select.h's order). */
+typedef struct best {
+    ar_graph_t *snap;         /* NULL until an epoch qualifies */
+    ar_repair_metrics_t m;
+    double val_acc;
+    int epoch;
+} best_t;
+
+static int keep_if_best(best_t *b, const ar_graph_t *g, const ar_search_cfg_t *c,
+                        const ar_search_result_t *out, int epoch, ar_err_t *err)
+{
+    ar_repair_metrics_t m = {out->val_set_acc[0], out->val_set_acc[1]};
+    if (!ar_repair_qualifies(&m, c->clean0, c->max_clean_drop) ||
+        (b->snap && !ar_repair_ranks_before(&m, &b->m, c->clean0, c->max_clean_drop)))
+        return AR_OK;
+    if (!b->snap) {
+        if (!(b->snap = ar_graph_clone(g, err))) return err->status;
+    } else if (ar_graph_copy_params(g, b->snap, err)) {
+        return err->status;
+    }
+    b->m = m, b->val_acc = out->val_acc, b->epoch = epoch;
+    return AR_OK;
+}
+
+static int run_phase(ar_trainer_t *t, ar_graph_t *g, const ar_search_cfg_t *c,
                      const phase_t *ph, ar_epoch_fn fn, void *user, ar_search_result_t *out,
                      ar_err_t *err)
 {
     ar_optim_t *ow = NULL, *oa = NULL;
+    best_t best = {0};
+    int keep = c->keep_best && ph->last;
     int st = optimisers(t, c, ph->b != NULL, &ow, &oa, err);
     if (st) return st;
     int64_t *ia = malloc((size_t)ph->na * sizeof *ia), *ib = NULL;
@@ -124,6 +152,12 @@ static int run_phase(ar_trainer_t *t, const ar_graph_t *g, const ar_search_cfg_t
     ar_lr_sched_t lr = {.kind = AR_LR_COSINE, .base = ph->lr, .t_max = (double)(steps * ph->epochs),
                         .eta_min = ph->lr_min};
     for (int e = 0; e < ph->epochs && !st; e++) {
+        if (c->resample && out->epochs > 0) {
+            st = c->resample(c->resample_ctx, out->epochs, err);
+            if (!st) st = ar_trainer_refresh(t, 0, err);
+            if (st) break;
+        }
+        out->epochs++;
         shuffled(ia, ph->a, ph->na, c->seed, ph->name, e, 0);
         if (ib) shuffled(ib, ph->b, ph->nb, c->seed, ph->name, e, 1);
         double sum = 0;
@@ -151,7 +185,14 @@ static int run_phase(ar_trainer_t *t, const ar_graph_t *g, const ar_search_cfg_t
             st = ar_err_set(err, AR_E_NUMERIC, "%s epoch %d: training loss is not finite", ph->name, e);
         else if (fn && fn(user, &r))
             st = ar_err_set(err, AR_E_TIMEOUT, "%s epoch %d: cancelled", ph->name, e);
+        if (!st && keep) st = keep_if_best(&best, g, c, out, e, err);
     }
+    if (!st && best.snap) { /* end on the best qualifying epoch */
+        st = ar_graph_copy_params(best.snap, g, err);
+        out->val_set_acc[0] = best.m.val_clean, out->val_set_acc[1] = best.m.val_corrupt;
+        out->val_acc = best.val_acc, out->kept_epoch = best.epoch;
+    }
+    ar_graph_destroy(&best.snap);
     free(ia), free(ib);
     ar_optim_destroy(&ow);
     ar_optim_destroy(&oa);
@@ -164,7 +205,9 @@ static int train_graph(ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_
                        ar_search_result_t *out, ar_err_t *err)
 {
     ar_imgset_t sets[3] = {*train, val[0], c->nval > 1 ? val[1] : val[0]};
-    ar_trainer_opts_t to = {.batch = c->batch, .no_prefix_cache = c->no_prefix_cache};
+    sets[1].soft = sets[2].soft = NULL; /* soft targets train, they do not evaluate */
+    ar_trainer_opts_t to = {.batch = c->batch, .no_prefix_cache = c->no_prefix_cache,
+                            .distill = c->distill};
     ar_trainer_t *t = ar_trainer_new_opts(g, &to, sets, 1 + c->nval, err);
     if (!t) return err->status;
     int st = run_phase(t, g, c, ph, fn, user, out, err);
@@ -205,7 +248,7 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
                   ar_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    out->first_loss = -1;
+    out->first_loss = -1, out->kept_epoch = -1;
     int64_t n = train->x->shape[0];
     if (n < 2 || c->batch < 1 || c->search_epochs < 1 || c->finetune_epochs < 0 || c->nval < 1 ||
         c->nval > 2)
@@ -229,7 +272,7 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         if (!st) st = freeze_for(w, c, err);
         if (!st) st = ar_bn_adapt(w, train->x, c->batch, 1, err);
         out->passes_fwd += n;
-        phase_t ph = {"adapt", 0, all, NULL, n, 0, 0, 0};
+        phase_t ph = {"adapt", 0, all, NULL, n, 0, 0, 0, 1};
         if (!st) st = train_graph(w, c, train, val, &ph, NULL, NULL, out, err);
         ar_epoch_report_t r = {"adapt", 0, 0, out->val_acc, 0};
         if (!st && fn && fn(user, &r)) st = ar_err_set(err, AR_E_TIMEOUT, "adapt: cancelled");
@@ -241,7 +284,7 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         if (!(w = ar_graph_clone(g, err))) st = err->status;
         if (!st) st = freeze_for(w, c, err);
         phase_t ph = {"train", c->search_epochs + c->finetune_epochs, all, NULL, n, 0, c->lr,
-                      c->lr_min};
+                      c->lr_min, 1};
         if (!st) st = train_graph(w, c, train, val, &ph, fn, user, out, err);
         if (!st) out->model = w, w = NULL;
         goto done;
@@ -250,7 +293,7 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         st = err->status;
         goto done;
     }
-    phase_t ph = {"search", c->search_epochs, perm, perm + na, na, n - na, c->lr, c->lr_min};
+    phase_t ph = {"search", c->search_epochs, perm, perm + na, na, n - na, c->lr, c->lr_min, 0};
     if ((st = train_graph(w, c, train, val, &ph, fn, user, out, err))) goto done;
     ar_genotype_t gt;
     if ((st = ar_genotype_derive(w, c->block, &c->cell, &gt, err))) goto done;
@@ -260,7 +303,7 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         goto done;
     }
     ar_cell_inherit(d, w);
-    phase_t ft = {"finetune", c->finetune_epochs, all, NULL, n, 0, c->finetune_lr, c->lr_min};
+    phase_t ft = {"finetune", c->finetune_epochs, all, NULL, n, 0, c->finetune_lr, c->lr_min, 1};
     if ((st = train_graph(d, c, train, val, &ft, fn, user, out, err))) goto done;
     out->model = d, d = NULL;
 done:

@@ -57,6 +57,18 @@ typedef struct ar_search_cfg {
     int nval;                 /* validation sets at val[]: 1, or 2 (clean, corrupted); default 1 */
     int no_prefix_cache;      /* 1: trainers recompute the frozen prefix every step (a
                                  benchmark switch, trainer.h); same results, slower */
+    double distill;           /* 0..1: weight of the repair set's soft targets (train->soft,
+                                 the original model's outputs) in the training loss */
+    int keep_best;            /* 1: the last training phase ends on its best epoch whose
+                                 clean validation accuracy (val[0]) is within the bound
+                                 below (select.h's rule), not on its last; none within:
+                                 the last */
+    double clean0, max_clean_drop; /* keep_best's bound */
+    /* Corruptions drawn afresh (repair.resample): called before every training
+     * epoch but the first (epoch counts across phases from 0) to rewrite
+     * train->x in place; NULL: the repair set stays as built. */
+    int (*resample)(void *ctx, int epoch, ar_err_t *err);
+    void *resample_ctx;
 } ar_search_cfg_t;
 
 /* DARTS' defaults: SGD 0.025 -> 0.001, momentum 0.9, wd 3e-4; Adam 3e-4,
@@ -86,6 +98,9 @@ typedef struct ar_search_result {
     double first_loss, last_loss; /* mean training loss of the first and last epoch */
     int64_t passes_fwd, passes_bwd; /* cost: images through a forward / a backward
                                        (ar_trainer_passes, summed over phases) */
+    int epochs;               /* training epochs run, all phases */
+    int kept_epoch;           /* keep_best: the last phase's epoch kept (-1: none qualified,
+                                 the last state kept; also -1 without keep_best) */
 } ar_search_result_t;
 
 /* Runs cfg->method on a copy of g (finalized, not changed) with repair set

@@ -22,6 +22,8 @@ struct ar_trainer {
     int bnode[MAXB];            /* boundary node indices; -1 = the network input */
     ar_tensor_t gather[MAXB];   /* [batch, per-image] staging */
     int32_t *lab;               /* batch labels */
+    float *soft;                /* batch soft targets [batch, classes] */
+    double distill;
     tset_t *sets;
     int nsets;
     int64_t passes_fwd, passes_bwd; /* images through a forward / a backward */
@@ -37,6 +39,7 @@ void ar_trainer_destroy(ar_trainer_t **tp)
     for (int b = 0; b < t->nb; b++) ar_tensor_free(&t->gather[b]);
     free(t->sets);
     free(t->lab);
+    free(t->soft);
     ar_plan_destroy(&t->p);
     free(t);
     *tp = NULL;
@@ -60,11 +63,9 @@ static ar_tensor_t rows_shape(const ar_trainer_t *t, int b, int64_t n)
     return ar_tensor_shape(o->ndim + 1, d);
 }
 
-/* Fills set s's caches: prefix forward in eval mode, batch by batch. */
-static int fill_cache(ar_trainer_t *t, tset_t *ts, ar_err_t *err)
+/* Allocates set s's caches. */
+static int alloc_cache(ar_trainer_t *t, tset_t *ts, ar_err_t *err)
 {
-    const ar_graph_t *g = t->g;
-    int64_t img = (int64_t)g->in_c * g->in_h * g->in_w;
     for (int b = 0; b < t->nb; b++) {
         if (t->bnode[b] < 0) continue;
         ts->cache[b] = rows_shape(t, b, ts->n);
@@ -72,6 +73,14 @@ static int fill_cache(ar_trainer_t *t, tset_t *ts, ar_err_t *err)
             return ar_err_set(err, AR_E_NOMEM, "trainer: cache of %lld images: out of memory",
                               (long long)ts->n);
     }
+    return AR_OK;
+}
+
+/* Fills set s's caches: prefix forward in eval mode, batch by batch. */
+static int fill_cache(ar_trainer_t *t, tset_t *ts, ar_err_t *err)
+{
+    const ar_graph_t *g = t->g;
+    int64_t img = (int64_t)g->in_c * g->in_h * g->in_w;
     int last = -1;
     for (int b = 0; b < t->nb; b++)
         if (t->bnode[b] > last) last = t->bnode[b];
@@ -131,7 +140,7 @@ ar_trainer_t *ar_trainer_new_opts(ar_graph_t *g, const ar_trainer_opts_t *o,
     int batch = o->batch;
     ar_trainer_t *t = calloc(1, sizeof *t);
     if (!t) goto nomem;
-    t->g = g, t->batch = batch, t->first = -1;
+    t->g = g, t->batch = batch, t->first = -1, t->distill = o->distill;
     for (int i = 0; i < g->nnodes && t->first < 0; i++)
         if (!g->nodes[i].frozen) t->first = i;
     if (t->first < 0) {
@@ -147,6 +156,7 @@ ar_trainer_t *ar_trainer_new_opts(ar_graph_t *g, const ar_trainer_opts_t *o,
     ar_plan_opts_t po = {.batch = batch, .grads = 1};
     if (!(t->p = ar_plan_new(g, &po, err))) goto fail;
     if (!(t->lab = malloc((size_t)batch * sizeof *t->lab))) goto nomem;
+    if (!(t->soft = malloc((size_t)batch * (size_t)g->num_classes * sizeof *t->soft))) goto nomem;
     for (int b = 0; b < t->nb; b++) {
         t->gather[b] = rows_shape(t, b, batch);
         if (ar_tensor_alloc(&t->gather[b]) != 0) goto nomem;
@@ -156,7 +166,7 @@ ar_trainer_t *ar_trainer_new_opts(ar_graph_t *g, const ar_trainer_opts_t *o,
     for (int s = 0; s < nsets; s++) {
         t->sets[s].s = sets[s];
         t->sets[s].n = sets[s].x->shape[0];
-        if (fill_cache(t, &t->sets[s], err)) goto fail;
+        if (alloc_cache(t, &t->sets[s], err) || fill_cache(t, &t->sets[s], err)) goto fail;
         if (!o->no_prefix_cache) t->passes_fwd += t->sets[s].n; /* the prefix, once */
     }
     return t;
@@ -183,7 +193,19 @@ static int load_rows(ar_trainer_t *t, int s, const int64_t *idx, int n, ar_err_t
                              : ar_plan_set_output(t->p, t->bnode[b], &rows, err);
     }
     for (int i = 0; i < n; i++) t->lab[i] = ts->s.y[idx[i]];
+    const int64_t K = t->g->num_classes;
+    for (int i = 0; i < n && ts->s.soft; i++)
+        memcpy(t->soft + i * K, ts->s.soft + idx[i] * K, (size_t)K * sizeof *t->soft);
     return st;
+}
+
+int ar_trainer_refresh(ar_trainer_t *t, int s, ar_err_t *err)
+{
+    int cached = 0;
+    for (int b = 0; b < t->nb; b++) cached |= t->bnode[b] >= 0;
+    if (!cached) return AR_OK; /* the images are the cache */
+    t->passes_fwd += t->sets[s].n;
+    return fill_cache(t, &t->sets[s], err);
 }
 
 /* Runs start..last in the training modes: each maximal run of nodes in one
@@ -208,7 +230,7 @@ int ar_trainer_step(ar_trainer_t *t, int s, const int64_t *idx, int n, double *l
     int st = load_rows(t, s, idx, n, err);
     if (!st) st = forward_train(t, err);
     if (st) return st;
-    *loss = ar_plan_loss(t->p, t->lab, NULL);
+    *loss = ar_plan_loss_soft(t->p, t->lab, t->sets[s].s.soft ? t->soft : NULL, t->distill, NULL);
     t->passes_fwd += n, t->passes_bwd += n;
     return ar_plan_backward_range(t->p, t->first, err);
 }

@@ -30,10 +30,13 @@
 #include "nn/graph.h"
 #include "nn/plan.h"
 
-/* A labelled image set in memory: x [n, C, H, W] normalised, y [n]. */
+/* A labelled image set in memory: x [n, C, H, W] normalised, y [n]; soft
+ * [n, classes] optional soft targets (a teacher's probabilities) that the
+ * training loss mixes in with the trainer's `distill` weight. */
 typedef struct ar_imgset {
     const ar_tensor_t *x;
     const int32_t *y;
+    const float *soft;
 } ar_imgset_t;
 
 typedef struct ar_trainer ar_trainer_t;
@@ -41,6 +44,8 @@ typedef struct ar_trainer ar_trainer_t;
 typedef struct ar_trainer_opts {
     int batch;                /* images per step (>= 1) */
     int no_prefix_cache;      /* 1: run the frozen prefix every step (see above) */
+    double distill;           /* 0..1: weight of a set's soft targets in the training
+                                 loss (ar_softmax_xent_soft); 0 = labels only */
 } ar_trainer_opts_t;
 
 /* Builds the plan (batch o->batch, gradients) and the caches of the nsets
@@ -57,6 +62,11 @@ void ar_trainer_destroy(ar_trainer_t **t);
  * the plan (ar_plan_params(ar_trainer_plan(t))). */
 int ar_trainer_step(ar_trainer_t *t, int s, const int64_t *idx, int n, double *loss,
                     ar_err_t *err);
+
+/* Set s's images changed in place (same shape; e.g. corruptions drawn
+ * afresh for a new epoch): recomputes its cached prefix (counted as
+ * forward passes). */
+int ar_trainer_refresh(ar_trainer_t *t, int s, ar_err_t *err);
 
 /* Eval-mode accuracy of set s (ar_evaluate from the cached boundary, in
  * batches of the trainer's size): *correct of *count images, *loss the mean

@@ -163,7 +163,7 @@ static int measure_compute(const setting_t *s, const char *model_file, const cha
     if (!st) st = random_images(&x, y, 256, s, 11, err);
     for (int k = 0; k < NK && !st; k++) {
         int b = BATCH / KS[k];
-        ar_imgset_t set = {&x, y};
+        ar_imgset_t set = {&x, y, NULL};
         ar_trainer_t *t = ar_trainer_new(w, b, &set, 1, err);
         if (!t) {
             st = err->status;
@@ -243,16 +243,16 @@ static int measure_compute(const setting_t *s, const char *model_file, const cha
         ar_imgset_t sets[3];
         int nrep = nprefix / 2, nval = (nprefix - nrep) / 2;
         if (have_set) { /* the real sets: repair, clean and corrupted validation */
-            sets[0] = (ar_imgset_t){&rs.x, rs.y};
-            sets[1] = (ar_imgset_t){&rs.xvc, rs.yv};
-            sets[2] = (ar_imgset_t){&rs.xvk, rs.yv};
+            sets[0] = (ar_imgset_t){&rs.x, rs.y, NULL};
+            sets[1] = (ar_imgset_t){&rs.xvc, rs.yv, NULL};
+            sets[2] = (ar_imgset_t){&rs.xvk, rs.yv, NULL};
         } else {
             ys = malloc((size_t)nprefix * sizeof *ys);
             if (!ys) st = ar_err_set(err, AR_E_NOMEM, "out of memory");
             int counts[3] = {nrep, nval, nval}, at = 0;
             for (int i = 0; i < 3 && !st; i++) {
                 st = random_images(&xs[i], ys + at, counts[i], s, 100 + (uint64_t)i, err);
-                sets[i] = (ar_imgset_t){&xs[i], ys + at};
+                sets[i] = (ar_imgset_t){&xs[i], ys + at, NULL};
                 at += counts[i];
             }
         }

@@ -143,7 +143,7 @@ int main(int argc, char **argv)
     if (ar_dataset_read_batch(ds, 0, count, g->mean, g->std, &xt, yt, NULL, &err) ||
         ar_dataset_read_batch(ds, count, nval, g->mean, g->std, &xv, yv, NULL, &err))
         return die(&err);
-    ar_imgset_t sets[2] = {{&xt, yt}, {&xv, yv}};
+    ar_imgset_t sets[2] = {{&xt, yt, NULL}, {&xv, yv, NULL}};
 
     printf("%s, %s on %dx%dx%d, %lld repair + %lld validation images, %d cell nodes, %d search + 1 "
            "fine-tune epochs, batch %d, min of %d\n",

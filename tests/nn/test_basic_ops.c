@@ -228,6 +228,65 @@ static void test_xent(float scale, uint64_t seed)
     ar_tensor_free(&z), ar_tensor_free(&dz);
 }
 
+/* Soft targets: t = (1 - w) onehot + w q, loss = mean -sum t log softmax. */
+typedef struct {
+    int n, k;
+    double *z;
+    const int32_t *lab;
+    const float *q;
+    double w;
+} xent_soft_ref_t;
+
+static double xent_soft_ref(void *ctx)
+{
+    xent_soft_ref_t *R = ctx;
+    double loss = 0.0;
+    for (int i = 0; i < R->n; i++) {
+        double m = -INFINITY, s = 0.0;
+        for (int k = 0; k < R->k; k++)
+            m = fmax(m, R->z[i * R->k + k]);
+        for (int k = 0; k < R->k; k++)
+            s += exp(R->z[i * R->k + k] - m);
+        for (int k = 0; k < R->k; k++) {
+            double t = R->w * R->q[i * R->k + k] + (k == R->lab[i] ? 1 - R->w : 0);
+            loss -= t * (R->z[i * R->k + k] - m - log(s));
+        }
+    }
+    return loss / R->n;
+}
+
+static void test_xent_soft(double w, uint64_t seed)
+{
+    const int n = 4, K = 6;
+    ar_tensor_t z = ar_tensor_2d(n, K), dz = z, dh = z;
+    ar_tensor_alloc(&z), ar_tensor_alloc(&dz), ar_tensor_alloc(&dh);
+    tu_fill(z.data, n * K, seed, -3, 3);
+    float q[24];
+    tu_fill(q, n * K, seed + 1, 0.1f, 1.0f);
+    for (int i = 0; i < n; i++) { /* rows of a probability vector */
+        float s = 0;
+        for (int k = 0; k < K; k++) s += q[i * K + k];
+        for (int k = 0; k < K; k++) q[i * K + k] /= s;
+    }
+    int32_t lab[4] = {0, 5, 2, 2};
+    int64_t c1 = -1, c2 = -2;
+    double loss = ar_softmax_xent_soft(&z, lab, q, w, &dz, &c1);
+    xent_soft_ref_t R = {n, K, tu_to_double(z.data, n * K), lab, q, w};
+    CHECK_NEAR(loss, xent_soft_ref(&R), 1e-9);
+    double g[24];
+    tu_fd_grad(xent_soft_ref, &R, R.z, n * K, 1e-5, g);
+    double e = tu_nerr(dz.data, g, n * K);
+    CHECK(e < 1e-5, "soft xent w %g: dlogits nerr %.3g", w, e);
+    double hard = ar_softmax_xent(&z, lab, &dh, &c2);
+    CHECK(c1 == c2, "soft xent: correct %lld, hard %lld", (long long)c1, (long long)c2);
+    if (w == 0) { /* exactly the hard loss */
+        CHECK(loss == hard && memcmp(dz.data, dh.data, sizeof q) == 0, "soft xent w 0 differs");
+        CHECK(ar_softmax_xent_soft(&z, lab, NULL, 0.5, NULL, NULL) == hard, "soft NULL differs");
+    }
+    free(R.z);
+    ar_tensor_free(&z), ar_tensor_free(&dz), ar_tensor_free(&dh);
+}
+
 int main(void)
 {
     test_relu();
@@ -238,5 +297,8 @@ int main(void)
     test_concat();
     test_xent(3.0f, 40);
     test_xent(1000.0f, 41); /* exp would overflow without the max shift */
+    test_xent_soft(0.0, 42);
+    test_xent_soft(0.3, 43);
+    test_xent_soft(1.0, 44);
     TEST_MAIN_END();
 }

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
     ar_search_cfg_t c = ar_search_cfg_default();
     c.method = AR_METHOD_FINETUNE, c.search_epochs = 1, c.finetune_epochs = 1, c.batch = 20;
     c.lr = 0.05, c.seed = 1;
-    ar_imgset_t tr = {&xt, yt}, va = {&xv, yv};
+    ar_imgset_t tr = {&xt, yt, NULL}, va = {&xv, yv, NULL};
     ar_search_result_t res;
     snprintf(path, sizeof path, "%s/model.h5", argv[1]);
     if (ar_search_run(g, &c, &tr, &va, NULL, NULL, &res, &e) || ar_model_save(res.model, path, &e)) {

@@ -54,8 +54,8 @@ static inline int patch_fixture_init(patch_fixture_t *f, int nt, int nv, ar_err_
     if (!(f->g = patch_model(e))) return -1;
     make_set(&f->xt, f->yt, nt, 10);
     make_set(&f->xv, f->yv, nv, 20);
-    f->train = (ar_imgset_t){&f->xt, f->yt};
-    f->val = (ar_imgset_t){&f->xv, f->yv};
+    f->train = (ar_imgset_t){&f->xt, f->yt, NULL};
+    f->val = (ar_imgset_t){&f->xv, f->yv, NULL};
     return 0;
 }
 

@@ -53,7 +53,7 @@ int main(void)
     ar_rng_init(&r, 4);
     for (int64_t i = 0; i < ar_tensor_numel(&x); i++) x.data[i] = (float)(4 * ar_rng_uniform(&r) - 2);
     int32_t y[64] = {0};
-    ar_imgset_t probe = {&x, y};
+    ar_imgset_t probe = {&x, y, NULL};
     double acc0 = 0;
     /* find the original's predictions by trying each label per image */
     for (int i = 0; i < n; i++) {
@@ -61,7 +61,7 @@ int main(void)
         xi.data = x.data + (size_t)i * 144;
         for (int c = 0; c < 4; c++) {
             int32_t yc = c;
-            ar_imgset_t one = {&xi, &yc};
+            ar_imgset_t one = {&xi, &yc, NULL};
             double a = 0;
             CHECK(ar_imgset_accuracy(g0, &one, 1, &a, &err) == AR_OK, "%s", err.msg);
             if (a == 1) y[i] = c;

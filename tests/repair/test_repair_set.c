@@ -1,6 +1,7 @@
 /* test_repair_set.c - repair and validation sets from a dataset file: sizes,
  * failing rows first and really misclassified, the same bytes on a rebuild,
  * augmentation that changes images (and only some), and errors. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -98,6 +99,46 @@ int main(void)
               a.val_clean0 == clean.val_clean0 && a.val_corrupt0 == b.val_corrupt0,
           "the original's validation accuracies: clean %g, corrupted %g", a.val_clean0,
           a.val_corrupt0);
+    /* each repair row's clean image and the model's softmax on it; redraw:
+     * epoch 0 is the set as built, epoch 1 another draw (about half the
+     * corrupted rows change, clean-drawn rows are the clean image),
+     * reproducible */
+    {
+        int64_t n = a.x.shape[0];
+        ar_tensor_t r0 = a.x, r1 = a.x, r1b = a.x;
+        r0.data = NULL, r1.data = NULL, r1b.data = NULL;
+        ar_tensor_alloc(&r0), ar_tensor_alloc(&r1), ar_tensor_alloc(&r1b);
+        ar_corrupt_ctx_t *cc = ar_corrupt_ctx_new(NULL, 12, 12, 1, &e);
+        c.augment = 0.5; /* a's */
+        CHECK(cc != NULL, "corrupt ctx: %s", e.msg);
+        CHECK_OK(ar_repair_set_redraw(&a, &c, cc, 0, &r0, &e), &e);
+        CHECK_OK(ar_repair_set_redraw(&a, &c, cc, 1, &r1, &e), &e);
+        CHECK_OK(ar_repair_set_redraw(&a, &c, cc, 1, &r1b, &e), &e);
+        CHECK(memcmp(r0.data, a.x.data, (size_t)n * img * 4) == 0, "redraw epoch 0 = the set as built");
+        CHECK(memcmp(r1.data, r1b.data, (size_t)n * img * 4) == 0, "redraw is reproducible");
+        int64_t changed = 0, soft_ok = 1;
+        for (int64_t i = 0; i < n; i++) {
+            changed += memcmp(r1.data + i * img, a.x.data + i * img, (size_t)img * 4) != 0;
+            double sum = 0;
+            for (int k = 0; k < 3; k++) sum += a.soft[i * 3 + k];
+            soft_ok &= fabs(sum - 1) < 1e-5 && a.idx[i] >= 0 && a.idx[i] < 300;
+        }
+        CHECK(changed > n / 5 && changed < n, "epoch 1 redraws some rows (%lld of %lld)",
+              (long long)changed, (long long)n);
+        CHECK(soft_ok, "soft targets are probability rows, indices in range");
+        /* a row drawn clean equals its clean image, normalised */
+        int64_t clean_rows = 0, clean_ok = 1;
+        for (int64_t i = 0; i < n; i++) {
+            int same = 1;
+            for (int64_t j = 0; j < img && same; j++)
+                same = fabsf(a.x.data[i * img + j] - (a.clean[i * img + j] / 255.0f - mean) / std) < 1e-5f;
+            clean_rows += same;
+        }
+        CHECK(clean_rows > 0 && clean_rows < n && clean_ok, "some rows are clean as built (%lld)",
+              (long long)clean_rows);
+        ar_corrupt_ctx_destroy(&cc);
+        ar_tensor_free(&r0), ar_tensor_free(&r1), ar_tensor_free(&r1b);
+    }
     /* the pool as a dataset: rows pool..pool+val are the validation images */
     c.augment = 0.5;
     ar_dataset_t *pd = ar_repair_pool_open(&c, 170, &e);

@@ -257,7 +257,10 @@ static int plan_candidate(ar_repair_job_t *r, const ar_job_ctx_t *job, int ci, i
         .batch = cfg->repair.batch, .finetune_lr = cfg->repair.finetune_lr,
         .alpha_lr = cfg->repair.alpha_lr, .channels = cfg->repair.channels,
         .keep_shortcut = cfg->repair.keep_shortcut, .seed_original = cfg->repair.seed_original,
-        .interpolate = cfg->repair.interpolate, .max_clean_drop = cfg->repair.max_clean_drop};
+        .interpolate = cfg->repair.interpolate, .max_clean_drop = cfg->repair.max_clean_drop,
+        .distill = cfg->repair.distill, .keep_best = cfg->repair.keep_best,
+        .resample = cfg->repair.resample,
+        .budget = cfg->repair.budget ? rung_epochs(cfg->repair.budget, rung, R, 1) : 0};
     return ar_taskplan_add_typed(plan, &ar_task_repair, &p, err);
 }
 
@@ -404,7 +407,8 @@ static int agg_cand(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields
         ar_fields_get_float(res, "pool_acc", &r->pool_acc, err) ||
         ar_fields_get_float(res, "interp", &c->interp, err) ||
         ar_fields_get_int(res, "cost_fwd", &fwd, err) || ar_fields_get_int(res, "cost_bwd", &bwd, err) ||
-        ar_fields_get_float(res, "cost_cpu_s", &cpu, err))
+        ar_fields_get_float(res, "cost_cpu_s", &cpu, err) ||
+        ar_fields_get_int(res, "kept_epoch", &c->kept_epoch, err))
         return err->status;
     c->cost_fwd += fwd, c->cost_bwd += bwd, c->cost_cpu_s += cpu;
     if (c->path[0] && strcmp(c->path, path) != 0) remove(c->path); /* earlier rung's file */

@@ -58,8 +58,11 @@ AR_PARAMS_DECLARE(ar_repair_set_params, AR_REPAIR_SET_PARAMS)
 /* One candidate: model in, candidate model out (rung-specific name), the
  * method and its target (block, or layer for the layer method), the cell's
  * ops (comma list of op names), identity (cand, rung), the search seed,
- * the training budget of this rung, and whether to interpolate towards the
- * original to stay within max_clean_drop (repair/interpolate.h). */
+ * the training budget of this rung (epochs, or budget image-passes when
+ * > 0), whether to interpolate towards the original to stay within
+ * max_clean_drop (repair/interpolate.h), the distillation weight, whether
+ * to keep the best epoch within the bound and to redraw the corruptions
+ * every epoch (repair/search.h). */
 #define AR_REPAIR_CANDIDATE_PARAMS(X)                        \
     X(SUB, set, ar_repair_set_params, 0)                     \
     X(STR, model, 1, AR_PROTO_MAX_TEXT - 1)                  \
@@ -82,7 +85,11 @@ AR_PARAMS_DECLARE(ar_repair_set_params, AR_REPAIR_SET_PARAMS)
     X(INT, keep_shortcut, 0, 1)                              \
     X(INT, seed_original, 0, 1)                              \
     X(INT, interpolate, 0, 1)                                \
-    X(FLOAT, max_clean_drop, 0, 1)
+    X(FLOAT, max_clean_drop, 0, 1)                           \
+    X(FLOAT, distill, 0, 1)                                  \
+    X(INT, keep_best, 0, 1)                                  \
+    X(INT, resample, 0, 1)                                   \
+    X(INT, budget, 0, INT64_MAX)
 AR_PARAMS_DECLARE(ar_repair_candidate_params, AR_REPAIR_CANDIDATE_PARAMS)
 
 #define AR_REPAIR_LOCALIZE_PARAMS(X)                         \

@@ -170,10 +170,10 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
         ar_strbuf_printf(&b,
                          ", \"status\": \"%s\", \"rung\": %d, \"val_clean\": %.17g, \"val_corrupt\": %.17g, "
                          "\"interp\": %.17g, \"cost_passes_fwd\": %lld, \"cost_passes_bwd\": %lld, "
-                         "\"cost_cpu_s\": %.3f}",
+                         "\"cost_cpu_s\": %.3f, \"kept_epoch\": %lld}",
                          cand_status(r, i), c->rung, c->val_clean,
                          c->val_corrupt, c->interp, (long long)c->cost_fwd, (long long)c->cost_bwd,
-                         c->cost_cpu_s);
+                         c->cost_cpu_s, (long long)c->kept_epoch);
     }
     ar_strbuf_printf(&b, "%s]\n}\n", r->nc ? "\n  " : "");
     char path[4096];
@@ -215,10 +215,11 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     const char **sn = calloc((size_t)r->nsets + 1, sizeof *sn), **cb = calloc((size_t)r->nc, sizeof *cb),
                **cv = calloc((size_t)r->nc, sizeof *cv), **cs = calloc((size_t)r->nc, sizeof *cs),
                **cg = calloc((size_t)r->nc, sizeof *cg), **cm = calloc((size_t)r->nc + 1, sizeof *cm);
-    int64_t *seeds = calloc((size_t)r->nc, sizeof *seeds), *rungs = calloc((size_t)r->nc, sizeof *rungs);
+    int64_t *seeds = calloc((size_t)r->nc, sizeof *seeds), *rungs = calloc((size_t)r->nc, sizeof *rungs),
+            *kept = calloc((size_t)r->nc + 1, sizeof *kept);
     int8_t *held = calloc((size_t)r->nsets + 1, sizeof *held);
     int s = (!acc0 || !acc1 || !va || !vc || !vk || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs ||
-             !held || !cm || !ia || !cpu || !passes)
+             !held || !cm || !ia || !cpu || !passes || !kept)
                 ? ar_err_set(err, AR_E_NOMEM, "out of memory")
                 : AR_OK;
     for (int i = 0; !s && i < r->nsets; i++) {
@@ -233,6 +234,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
         passes[2 * i] = r->c[i].cost_fwd, passes[2 * i + 1] = r->c[i].cost_bwd;
         cpu[i] = r->c[i].cost_cpu_s;
         seeds[i] = (int64_t)r->c[i].seed, va[i] = r->c[i].val_acc, rungs[i] = r->c[i].rung;
+        kept[i] = r->c[i].kept_epoch;
         vc[i] = r->c[i].val_clean, vk[i] = r->c[i].val_corrupt;
         cs[i] = cand_status(r, i);
     }
@@ -284,6 +286,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s) s = ar_h5_write(h, "/repair/candidates/cost_passes", AR_DT_I64, 2, (int64_t[]){nc, 2}, passes, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/cost_cpu_s", AR_DT_F64, 1, &nc, cpu, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/rung", AR_DT_I64, 1, &nc, rungs, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/kept_epoch", AR_DT_I64, 1, &nc, kept, 0, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/genotype", cg, r->nc, err);
     if (!s) s = write_history(h, r, err);
     if (!s) s = ar_h5_commit(&h, err);
@@ -303,7 +306,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     }
     if (!s) print_table(r, held, acc0, acc1, &gm);
     free(acc0), free(acc1), free(va), free(vc), free(vk), free(sn), free(cb), free(cv), free(cs), free(cg);
-    free(seeds), free(rungs), free(held), free(cm), free(ia), free(cpu), free(passes);
+    free(seeds), free(rungs), free(kept), free(held), free(cm), free(ia), free(cpu), free(passes);
     return s;
 }
 

@@ -88,6 +88,61 @@ static int on_epoch(void *user, const ar_epoch_report_t *r)
     return st || ar_task_cancelled(e->t);
 }
 
+/* repair.budget: the epochs of budget image-passes over n repair images
+ * (every method's training epoch passes each image once through a step;
+ * archrepair splits them as search_epochs : finetune_epochs). */
+static void budget_epochs(const ar_repair_candidate_params_t *p, int64_t n, ar_search_cfg_t *c)
+{
+    int64_t total = p->budget / (n > 0 ? n : 1);
+    if (total < 1) total = 1;
+    if (total > 100000) total = 100000;
+    if (c->method != AR_METHOD_ARCHREPAIR) {
+        c->search_epochs = (int)total, c->finetune_epochs = 0; /* baselines train their sum */
+        return;
+    }
+    int64_t se = p->search_epochs, fe = p->finetune_epochs;
+    int64_t s = (total * se + (se + fe) / 2) / (se + fe);
+    if (s < 1) s = 1;
+    c->search_epochs = (int)s, c->finetune_epochs = (int)(total - s > 0 ? total - s : 0);
+}
+
+/* repair.resample: the candidate's own copy of the repair images, redrawn
+ * before every epoch but the first (search.h). */
+typedef struct redraw {
+    const ar_repair_set_t *set;
+    ar_repair_set_cfg_t cfg;
+    ar_corrupt_ctx_t *cc;
+    ar_tensor_t x;
+} redraw_t;
+
+static int redraw(void *ctx, int epoch, ar_err_t *err)
+{
+    redraw_t *r = ctx;
+    return ar_repair_set_redraw(r->set, &r->cfg, r->cc, epoch, &r->x, err);
+}
+
+static int redraw_init(redraw_t *r, const ar_repair_set_t *set, const ar_repair_set_params_t *p,
+                       int channels, ar_err_t *err)
+{
+    r->set = set;
+    int st = ar_repair_set_cfg_from_params(p, channels, &r->cfg, err);
+    if (st) return st;
+    r->x = ar_tensor_4d(set->x.shape[0], set->x.shape[1], set->x.shape[2], set->x.shape[3]);
+    if (ar_tensor_alloc(&r->x)) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    memcpy(r->x.data, set->x.data, (size_t)ar_tensor_numel(&r->x) * sizeof(float));
+    if (r->cfg.augment > 0 &&
+        !(r->cc = ar_corrupt_ctx_new(NULL, (int)set->x.shape[2], (int)set->x.shape[3],
+                                     (int)set->x.shape[1], err)))
+        return err->status;
+    return AR_OK;
+}
+
+static void redraw_free(redraw_t *r)
+{
+    ar_tensor_free(&r->x);
+    ar_corrupt_ctx_destroy(&r->cc);
+}
+
 /* The search configuration of a candidate task. */
 static int search_cfg(const ar_repair_candidate_params_t *p, ar_search_cfg_t *c, ar_err_t *err)
 {
@@ -105,6 +160,8 @@ static int search_cfg(const ar_repair_candidate_params_t *p, ar_search_cfg_t *c,
     c->search_epochs = (int)p->search_epochs, c->finetune_epochs = (int)p->finetune_epochs;
     c->batch = (int)p->batch;
     c->lr = p->lr, c->finetune_lr = p->finetune_lr, c->alpha_lr = p->alpha_lr;
+    c->distill = p->distill, c->keep_best = (int)p->keep_best;
+    c->max_clean_drop = p->max_clean_drop;
     return AR_OK;
 }
 
@@ -123,13 +180,24 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
     ar_search_cfg_t c;
     if ((st = search_cfg(p, &c, err)) || (st = repair_set(w, &p->set, err))) return st;
     /* selection (docs/repair.md "Selection"): the held-out images clean and corrupted */
-    ar_imgset_t train = {&w->set.x, w->set.y},
-                val[2] = {{&w->set.xvc, w->set.yv}, {&w->set.xvk, w->set.yv}};
+    ar_imgset_t train = {&w->set.x, w->set.y, c.distill > 0 ? w->set.soft : NULL},
+                val[2] = {{&w->set.xvc, w->set.yv, NULL}, {&w->set.xvk, w->set.yv, NULL}};
     c.nval = 2;
+    c.clean0 = w->set.val_clean0;
+    if (p->budget > 0) budget_epochs(p, w->set.x.shape[0], &c);
+    double cpu0 = ar_cpu_seconds();
+    redraw_t rd = {0};
+    if (p->resample) {
+        if ((st = redraw_init(&rd, &w->set, &p->set, w->g->in_c, err))) {
+            redraw_free(&rd);
+            return st;
+        }
+        train.x = &rd.x, c.resample = redraw, c.resample_ctx = &rd;
+    }
     emit_ctx_t ec = {t, err, AR_OK};
     ar_search_result_t r;
-    double cpu0 = ar_cpu_seconds();
     st = ar_search_run(w->g, &c, &train, val, on_epoch, &ec, &r, err);
+    redraw_free(&rd);
     if (st) return ar_err_prefix(err, "candidate block '%s' (%s)", c.block, ar_method_name(c.method));
     /* interpolation to the clean bound (docs/repair.md): methods that keep
      * the architecture; the validation numbers are then the kept model's */
@@ -160,6 +228,8 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
     if (!st) st = ar_fields_put_int(res, "cost_fwd", r.passes_fwd + ir.passes_fwd, err);
     if (!st) st = ar_fields_put_int(res, "cost_bwd", r.passes_bwd, err);
     if (!st) st = ar_fields_put_float(res, "cost_cpu_s", cpu, err);
+    if (!st) st = ar_fields_put_int(res, "epochs", r.epochs, err);
+    if (!st) st = ar_fields_put_int(res, "kept_epoch", r.kept_epoch, err);
     ar_search_result_free(&r);
     return st;
 }
