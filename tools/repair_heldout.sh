@@ -14,6 +14,8 @@ seeds=("$@")
 ranks=${RANKS:-3}
 out=${OUT:-out/heldout}
 variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-weights-interp archrepair bn-adapt"}
+# A variant may carry options after '+': kb (repair.keep_best), dNN
+# (repair.distill = 0.NN), rs (repair.resample), e.g. portfolio-interp+kb+d50.
 # loco-<category> (not in the default list): the portfolio with interpolation,
 # its pool drawn from the other three categories, so the left-out category's
 # sets are the held-out ones (VARIANTS="loco-noise loco-blur loco-weather loco-digital")
@@ -22,17 +24,28 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_TH
 mkdir -p "$out"
 job=configs/fashion-mnist-repair.toml
 for v in $variants; do
-  case $v in
+  opts=()
+  IFS=+ read -r -a parts <<< "$v"
+  for o in "${parts[@]:1}"; do
+    case $o in
+      kb) opts+=(-e '/^\[repair\]/a keep_best = true') ;;
+      rs) opts+=(-e '/^\[repair\]/a resample = true') ;;
+      d[0-9]*) opts+=(-e "/^\[repair\]/a distill = 0.${o#d}") ;;
+      *) echo "repair_heldout.sh: unknown option '$o' in $v" >&2; exit 2 ;;
+    esac
+  done
+  base=${parts[0]}
+  case $base in
     portfolio-interp) edit='' ;;
     portfolio) edit='s/^interpolate = true/interpolate = false/' ;;
-    loco-*) others=$(for c in $cats; do [ "$c" = "${v#loco-}" ] || printf '"%s", ' "$c"; done)
+    loco-*) others=$(for c in $cats; do [ "$c" = "${base#loco-}" ] || printf '"%s", ' "$c"; done)
             edit="s/^corruptions = \[\"noise\", \"blur\".*/corruptions = [${others%, }]/" ;;
-    *-interp) m=${v%-interp}; edit="s/^methods = .*/methods = [\"$m\"]/" ;;
-    *) edit="s/^methods = .*/methods = [\"$v\"]/; s/^interpolate = true/interpolate = false/" ;;
+    *-interp) m=${base%-interp}; edit="s/^methods = .*/methods = [\"$m\"]/" ;;
+    *) edit="s/^methods = .*/methods = [\"$base\"]/; s/^interpolate = true/interpolate = false/" ;;
   esac
   for s in "${seeds[@]}"; do
     cfg="$out/$v-s$s.toml"
-    sed -e "$edit" -e "s/^seed = 1$/seed = $s/" -e "s#^output = .*#output = \"$out/$v-s$s.h5\"#" "$job" > "$cfg"
+    sed -e "$edit" "${opts[@]}" -e "s/^seed = 1$/seed = $s/" -e "s#^output = .*#output = \"$out/$v-s$s.h5\"#" "$job" > "$cfg"
     echo "== $v seed $s"
     mpirun -np "$ranks" --oversubscribe --bind-to none build/archrepair-coord "$cfg" > "$out/$v-s$s.log" 2>&1 ||
       { echo "FAILED: see $out/$v-s$s.log"; exit 1; }

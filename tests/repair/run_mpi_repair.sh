@@ -52,9 +52,12 @@ TOML
   grep -q "^held-out mean" "$tmp/np$np.out" || { echo "FAIL: no held-out mean"; cat "$tmp/np$np.out"; exit 1; }
   outs+=("$tmp/np$np.h5")
 done
-# a portfolio: every method in one population, at -np 2 and 3
+# a portfolio: every method in one population, at -np 2 and 3, with the
+# options that keep clean accuracy (distillation, the best epoch within the
+# bound, interpolation), corruptions redrawn every epoch and a budget of
+# image-passes instead of epochs
 for np in 2 3; do
-  sed -e "s#np1.h5#port$np.h5#" -e 's#^\[repair\]#[repair]\nmethods = ["archrepair", "block-weights", "finetune", "bn-adapt"]\ninterpolate = true\nmax_clean_drop = 0.0#' \
+  sed -e "s#np1.h5#port$np.h5#" -e 's#^\[repair\]#[repair]\nmethods = ["archrepair", "block-weights", "finetune", "bn-adapt"]\ninterpolate = true\nmax_clean_drop = 0.0\ndistill = 0.3\nkeep_best = true\nresample = true\nbudget = 200#' \
       "$tmp/np1.toml" > "$tmp/port$np.toml"
   ar_mpi_job "$bin" $np 300 "$tmp/port$np.toml" "$tmp/port$np"
 done
@@ -78,6 +81,19 @@ for i, k in enumerate(m):
     else:
         assert vc[i] >= floor - 1e-12 or a[i] == 1 / 8, (k, a[i], vc[i], floor)
 print("interp:", list(zip(m, a)))
+# repair.budget: a training candidate's backward passes stay within the
+# budgets of the rungs it ran (200 at the last rung, 100 at the first)
+bwd = f["/repair/candidates/cost_passes"][()][:, 1]
+rung = f["/repair/candidates/rung"][()]
+kept = f["/repair/candidates/kept_epoch"][()]
+for i, k in enumerate(m):
+    budget = 100 + (200 if rung[i] == 1 else 0)
+    if k == "bn-adapt":
+        assert bwd[i] == 0 and kept[i] == -1, (k, bwd[i], kept[i])
+    else:
+        assert 0 < bwd[i] <= 1.1 * budget, (k, bwd[i], budget)
+        assert -1 <= kept[i] < 4, (k, kept[i])
+print("budget: backward passes", list(zip(m, bwd)), "kept epochs", list(kept))
 PY
 
 # a worker failing its 9th task (a candidate, after one finished and wrote
