@@ -5,13 +5,15 @@
 # each job seed, then prints the table (tools/repair_summary.py).
 #   tools/repair_heldout.sh [SEEDS...]      (default 1 2 3)
 # Environment: RANKS (default 3), OUT (default out/heldout), VARIANTS
-# (default: every variant below). About 1.5 minutes per run on an idle
+# (default: every variant below), COORD (default build/archrepair-coord; a
+# copy keeps a long measurement away from rebuilds). About 1.5 minutes per run on an idle
 # 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=("$@")
 [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3)
 ranks=${RANKS:-3}
+coord=${COORD:-build/archrepair-coord}
 out=${OUT:-out/heldout}
 variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-weights-interp archrepair bn-adapt"}
 # A variant may carry options after '+': kb (repair.keep_best), dNN
@@ -47,7 +49,7 @@ for v in $variants; do
     cfg="$out/$v-s$s.toml"
     sed -e "$edit" "${opts[@]}" -e "s/^seed = 1$/seed = $s/" -e "s#^output = .*#output = \"$out/$v-s$s.h5\"#" "$job" > "$cfg"
     echo "== $v seed $s"
-    mpirun -np "$ranks" --oversubscribe --bind-to none build/archrepair-coord "$cfg" > "$out/$v-s$s.log" 2>&1 ||
+    mpirun -np "$ranks" --oversubscribe --bind-to none "$coord" "$cfg" > "$out/$v-s$s.log" 2>&1 ||
       { echo "FAILED: see $out/$v-s$s.log"; exit 1; }
   done
 done

@@ -2,7 +2,8 @@
  * repaired one of the same architecture, to land on the clean-accuracy
  * bound: w(a) = (1 - a) * original + a * repaired for every parameter and
  * BatchNorm statistic (weight-space ensembling; with a = 1 the repaired
- * model, with a = 0 the original).
+ * model, with a = 0 the original). A searched cell beside the block's
+ * original branch interpolates too: its contribution is scaled by a.
  *
  * A repair that gains on corrupted images often pays for it with clean
  * accuracy; moving part of the way back towards the original keeps most of
@@ -23,6 +24,23 @@
 int ar_graph_lerp(const ar_graph_t *g0, const ar_graph_t *g1, double a, ar_graph_t *out,
                   ar_err_t *err);
 
+/* out's parameters = w(a) between the original g0 and a repaired g1 of
+ * either kind:
+ *  - the same layout (every method that keeps the architecture):
+ *    ar_graph_lerp;
+ *  - a seeded cell (archrepair with seed_original: the block's original
+ *    branch kept beside the cell and summed with it at "<B>.cell.add",
+ *    cell.h): every parameter of a node g0 also has (same name, same sizes)
+ *    lerped, the cell's output BatchNorm's weight and bias ("<B>.cell.bn")
+ *    scaled by a, every other cell parameter g1's. The cell then adds a
+ *    times its output to the block, and a = 0 is the original network.
+ * out has g1's layout (e.g. a clone of it). AR_E_ARG for any other pair. */
+int ar_interp_weights(const ar_graph_t *g0, const ar_graph_t *g1, double a, ar_graph_t *out,
+                      ar_err_t *err);
+
+/* 1 when ar_interp_weights can mix g0 and g1. */
+int ar_interp_supported(const ar_graph_t *g0, const ar_graph_t *g1);
+
 /* Eval-mode accuracy of g on an image set, in batches of `batch`. */
 int ar_imgset_accuracy(ar_graph_t *g, const ar_imgset_t *set, int batch, double *acc, ar_err_t *err);
 
@@ -33,7 +51,7 @@ typedef struct ar_interp_result {
     int64_t passes_fwd;       /* cost: validation images evaluated */
 } ar_interp_result_t;
 
-/* Replaces *tuned's parameters by the largest a in {1, 7/8, ..., 1/8}
+/* Replaces *tuned's parameters (ar_interp_weights) by the largest a in {1, 7/8, ..., 1/8}
  * whose clean validation accuracy (val[0]) is at least `floor`; when none
  * is, the last one tried (1/8) is kept (the selection will then reject the
  * candidate, as without interpolation). val[1] is the corrupted validation

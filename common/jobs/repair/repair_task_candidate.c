@@ -200,9 +200,10 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
     redraw_free(&rd);
     if (st) return ar_err_prefix(err, "candidate block '%s' (%s)", c.block, ar_method_name(c.method));
     /* interpolation to the clean bound (docs/repair.md): methods that keep
-     * the architecture; the validation numbers are then the kept model's */
+     * the architecture, and archrepair's cell beside the original branch;
+     * the validation numbers are then the kept model's */
     ar_interp_result_t ir = {.a = 1};
-    if (p->interpolate && c.method != AR_METHOD_ARCHREPAIR) {
+    if (p->interpolate && ar_interp_supported(w->g, r.model)) {
         st = ar_interp_to_bound(w->g, r.model, val, (int)p->set.eval_batch,
                                 w->set.val_clean0 - p->max_clean_drop, &ir, err);
         if (!st) {
