@@ -98,7 +98,7 @@ static const ar_key_spec_t job_schema[] = {
     JOB("repair.seed_original", AR_KEY_BOOL, repair.seed_original, "true", AR_ANY, NULL,
         "Keep the original block branch beside the cell, so the search starts from the original network."),
     JOB("repair.interpolate", AR_KEY_BOOL, repair.interpolate, "false", AR_ANY, NULL,
-        "Weight interpolation to the clean bound: for methods that keep the architecture (finetune, layer, block-weights, bn-adapt), the candidate becomes (1-a)*original + a*repaired with the largest a in 1, 7/8, ..., 1/8 whose clean validation accuracy is within repair.max_clean_drop (docs/repair.md)."),
+        "Weight interpolation to the clean bound: the candidate becomes (1-a)*original + a*repaired (archrepair with seed_original: the original branch mixed so, the cell's contribution scaled by a) with the largest a in 1, 7/8, ..., 1/8 whose clean validation accuracy is within repair.max_clean_drop (docs/repair.md)."),
     JOB("repair.distill", AR_KEY_FLOAT, repair.distill, "0", 0, 1, NULL,
         "Distillation: weight w of the original model's softmax on the clean version of each repair image in the training target, (1-w)*label + w*teacher; keeps clean behaviour while the repair learns the corruptions (0 = labels only)."),
     JOB("repair.keep_best", AR_KEY_BOOL, repair.keep_best, "false", AR_ANY, NULL,
