@@ -95,7 +95,8 @@ typedef struct ar_job_config {
     } localize;
     struct {
         int64_t ranks;              /* expected MPI ranks; 0 = whatever mpirun gives */
-        int64_t blas_threads;       /* OpenBLAS threads per rank */
+        int64_t threads;            /* threads per rank (kernels and OpenBLAS) */
+        int64_t blas_threads;       /* its older name */
         double heartbeat_s;         /* worker heartbeat interval */
         double heartbeat_timeout_s; /* a worker silent this long is declared lost */
         int64_t shard_size;         /* images per evaluation task */

@@ -13,6 +13,7 @@ int ar_job_run_opts(const ar_job_config_t *cfg, ar_run_opts_t *o, ar_err_t *err)
     o->heartbeat_interval = cfg->run.heartbeat_s;
     o->heartbeat_timeout = cfg->run.heartbeat_timeout_s;
     o->shard_size = (long)cfg->run.shard_size;
+    o->threads = (int)cfg->run.threads;
     o->blas_threads = (int)cfg->run.blas_threads;
     if (cfg->run.log_level) ar_str_copy(o->log_level, sizeof o->log_level, cfg->run.log_level);
     o->startup_timeout = cfg->run.startup_timeout_s;

@@ -19,5 +19,6 @@
  * (normalised, n >= 1) in batches of `batch` (the last may be smaller).
  * The BN momenta are restored afterwards. AR_E_ARG when g has no BatchNorm. */
 int ar_bn_adapt(ar_graph_t *g, const ar_tensor_t *x, int batch, int threads, ar_err_t *err);
+/* (threads as ar_plan_opts_t's: 0 = the process default) */
 
 #endif

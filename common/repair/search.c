@@ -270,7 +270,7 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
     if (c->method == AR_METHOD_BN_ADAPT) {
         if (!(w = ar_graph_clone(g, err))) st = err->status;
         if (!st) st = freeze_for(w, c, err);
-        if (!st) st = ar_bn_adapt(w, train->x, c->batch, 1, err);
+        if (!st) st = ar_bn_adapt(w, train->x, c->batch, 0, err);
         out->passes_fwd += n;
         phase_t ph = {"adapt", 0, all, NULL, n, 0, 0, 0, 1};
         if (!st) st = train_graph(w, c, train, val, &ph, NULL, NULL, out, err);

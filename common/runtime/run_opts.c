@@ -34,6 +34,8 @@ int ar_run_opts_check(const ar_run_opts_t *o, ar_err_t *err)
     if (o->credit < 1 || o->credit > 64)
         return ar_err_set(err, AR_E_CONFIG, "[run] credit must be in 1..64");
     if (o->shard_size < 1) return ar_err_set(err, AR_E_CONFIG, "[run] shard_size must be >= 1");
+    if (o->threads < 0 || o->threads > 1024)
+        return ar_err_set(err, AR_E_CONFIG, "[run] threads must be in 0..1024");
     if (o->blas_threads < 0 || o->blas_threads > 1024)
         return ar_err_set(err, AR_E_CONFIG, "[run] blas_threads must be in 0..1024");
     if (strcmp(o->transport, "auto") && strcmp(o->transport, "ipc") && strcmp(o->transport, "tcp"))
@@ -45,8 +47,9 @@ int ar_run_opts_check(const ar_run_opts_t *o, ar_err_t *err)
     return AR_OK;
 }
 
-int ar_run_opts_blas_threads(const ar_run_opts_t *o, int cores, int ranks_on_node)
+int ar_run_opts_threads(const ar_run_opts_t *o, int cores, int ranks_on_node)
 {
+    if (o->threads > 0) return o->threads;
     if (o->blas_threads > 0) return o->blas_threads;
     if (ranks_on_node < 1) ranks_on_node = 1;
     int t = cores / ranks_on_node;

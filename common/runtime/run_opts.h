@@ -8,7 +8,9 @@
  *   task_timeout        0 s      no result from a task this long fails the job (0 = off)
  *   credit               2       tasks a worker asks for ahead
  *   shard_size        1000       images per task for data-parallel jobs
- *   blas_threads         0       0 = cores per node / ranks per node (>= 1)
+ *   threads              0       threads per rank for every plan of every task and
+ *                                for OpenBLAS; 0 = cores per node / ranks per node
+ *   blas_threads         0       the older name of threads (threads wins)
  *   transport        "auto"      "auto" | "ipc" | "tcp"
  *   address             ""       IPv4 address or interface to bind (multi-host);
  *                                $AR_ZMQ_ADDRESS overrides when set
@@ -28,7 +30,8 @@ typedef struct ar_run_opts {
     double task_timeout;        /* seconds without a result from a task; 0 = no limit */
     int credit;                 /* initial READY credit of a worker (1..64) */
     long shard_size;            /* items per data-parallel task (>= 1) */
-    int blas_threads;           /* 0 = automatic */
+    int threads;                /* per rank; 0 = automatic */
+    int blas_threads;           /* older name of threads; 0 = not given */
     char transport[8];          /* "auto", "ipc" or "tcp" */
     char address[64];           /* bind address or interface; "" = automatic */
     int hwm;                    /* ZeroMQ high-water mark */
@@ -43,8 +46,8 @@ ar_run_opts_t ar_run_opts_default(void);
  * naming the key on failure. */
 int ar_run_opts_check(const ar_run_opts_t *o, ar_err_t *err);
 
-/* BLAS threads for a process: o->blas_threads when > 0, else
- * max(1, cores / ranks_on_node). */
-int ar_run_opts_blas_threads(const ar_run_opts_t *o, int cores, int ranks_on_node);
+/* Threads for a rank (its plans and OpenBLAS): o->threads when > 0, else
+ * o->blas_threads when > 0, else max(1, cores / ranks_on_node). */
+int ar_run_opts_threads(const ar_run_opts_t *o, int cores, int ranks_on_node);
 
 #endif

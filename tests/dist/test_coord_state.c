@@ -119,11 +119,13 @@ int main(void)
 
     /* ranks x BLAS threads: cores per node / ranks per node, at least 1 */
     ar_run_opts_t o = ar_run_opts_default();
-    CHECK(ar_run_opts_blas_threads(&o, 32, 8) == 4, "32 cores, 8 ranks");
-    CHECK(ar_run_opts_blas_threads(&o, 2, 4) == 1, "2 cores, 4 ranks");
-    CHECK(ar_run_opts_blas_threads(&o, 16, 1) == 16, "16 cores, 1 rank");
+    CHECK(ar_run_opts_threads(&o, 32, 8) == 4, "32 cores, 8 ranks");
+    CHECK(ar_run_opts_threads(&o, 2, 4) == 1, "2 cores, 4 ranks");
+    CHECK(ar_run_opts_threads(&o, 16, 1) == 16, "16 cores, 1 rank");
     o.blas_threads = 3;
-    CHECK(ar_run_opts_blas_threads(&o, 32, 8) == 3, "explicit");
+    CHECK(ar_run_opts_threads(&o, 32, 8) == 3, "explicit, older name");
+    o.threads = 5;
+    CHECK(ar_run_opts_threads(&o, 32, 8) == 5, "threads wins over blas_threads");
     o = ar_run_opts_default();
     CHECK_OK(ar_run_opts_check(&o, &err), &err);
     o.heartbeat_timeout = 1.5 * o.heartbeat_interval;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run_mpi_repair.sh BIN MAKE_FIXTURE TMP - the repair job under real mpirun
-# at -np 1, 2 and 4 on a tiny synthetic case (2 blocks x 2 variants, 2 rungs of
+# at -np 1, 2 (2 threads per rank) and 4 on a tiny synthetic case (2 blocks x 2 variants, 2 rungs of
 # successive halving, augmentation on the fly with a category, "noise"): all
 # runs must choose the same candidate and write identical candidates, metrics
 # and weights; fog, which the pool never saw, is reported held-out.
@@ -44,7 +44,7 @@ search_epochs = 2
 finetune_epochs = 1
 batch = 25
 [run]
-blas_threads = 1
+threads = $([ $np = 2 ] && echo 2 || echo 1)
 shard_size = 60
 TOML
   ar_mpi_job "$bin" $np 200 "$tmp/np$np.toml" "$tmp/np$np"
