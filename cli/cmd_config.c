@@ -25,16 +25,21 @@ int ar_cmd_config(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (argc == 2 && strcmp(argv[1], "--doc") == 0) {
+    int doc = 0, no_files = 0, npos = 0;
+    const char *pos[2] = {NULL, NULL};
+    const ar_opt_t opts[] = {AR_FLAG("doc", &doc), AR_FLAG("no-files", &no_files), AR_OPT_END};
+    int rc = ar_cli_opts("config", opts, argc, argv, pos, 2, &npos);
+    if (rc) return rc;
+    if (doc && npos == 0 && !no_files) {
         if (ar_job_doc_markdown(stdout) != 0 || fflush(stdout) != 0) {
             fprintf(stderr, "archrepair config: write error\n");
             return 1;
         }
         return 0;
     }
-    int files = !(argc == 4 && strcmp(argv[2], "--no-files") == 0);
-    if ((argc == 3 || !files) && strcmp(argv[1], "check") == 0) {
-        const char *path = argv[argc - 1];
+    int files = !no_files;
+    if (!doc && npos == 2 && strcmp(pos[0], "check") == 0) {
+        const char *path = pos[1];
         ar_err_t err = {0};
         ar_job_config_t job;
         if (ar_job_load_file(path, &job, &err) != AR_OK) return ar_cli_fail("config", &err);

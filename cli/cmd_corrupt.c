@@ -5,8 +5,8 @@
  * streamed, every file renamed into place when complete, the same bytes for
  * any thread count) is written by corrupt/collection_writer.h.
  */
-#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,22 +50,11 @@ static void usage(void)
 
 typedef struct {
     const char *in, *out, *split, *names, *sev, *frost_dir, *preview;
-    uint64_t seed;
-    int64_t limit;
+    long long seed, limit;
     int threads, preview_k, quiet;
 } opts_t;
 
 /* ---- argument parsing -------------------------------------------------- */
-
-static int parse_int64(const char *s, int64_t *v)
-{
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (errno || end == s || *end) return -1;
-    *v = x;
-    return 0;
-}
 
 static int parse_names(const char *spec, int *list, int *n, ar_err_t *err)
 {
@@ -172,47 +161,22 @@ int ar_cmd_corrupt(int argc, char **argv)
         return 0;
     }
     opts_t o = {.seed = 1, .threads = 1, .preview_k = 3, .limit = -1};
-    const char *pos[2];
+    const char *pos[2] = {NULL, NULL};
     int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int64_t x;
-#define NEED_VALUE \
-    if (!v) return ar_cli_usage_error(NAME, "%s needs a value", a); \
-    i++
-        if (!strcmp(a, "--split")) { NEED_VALUE; o.split = v; }
-        else if (!strcmp(a, "--names")) { NEED_VALUE; o.names = v; }
-        else if (!strcmp(a, "--severities")) { NEED_VALUE; o.sev = v; }
-        else if (!strcmp(a, "--frost-dir")) { NEED_VALUE; o.frost_dir = v; }
-        else if (!strcmp(a, "--preview")) { NEED_VALUE; o.preview = v; }
-        else if (!strcmp(a, "--quiet")) o.quiet = 1;
-        else if (!strcmp(a, "--seed")) {
-            NEED_VALUE;
-            if (parse_int64(v, &x) || x < 0) return ar_cli_usage_error(NAME, "bad --seed '%s'", v);
-            o.seed = (uint64_t)x;
-        } else if (!strcmp(a, "--limit")) {
-            NEED_VALUE;
-            if (parse_int64(v, &x) || x < 1) return ar_cli_usage_error(NAME, "bad --limit '%s'", v);
-            o.limit = x;
-        } else if (!strcmp(a, "--threads")) {
-            NEED_VALUE;
-            if (parse_int64(v, &x) || x < 1 || x > AR_PAR_MAX)
-                return ar_cli_usage_error(NAME, "bad --threads '%s' (1..%d)", v, AR_PAR_MAX);
-            o.threads = (int)x;
-        } else if (!strcmp(a, "--preview-images")) {
-            NEED_VALUE;
-            if (parse_int64(v, &x) || x < 1 || x > 16)
-                return ar_cli_usage_error(NAME, "bad --preview-images '%s' (1..16)", v);
-            o.preview_k = (int)x;
-        } else if (a[0] == '-' && a[1]) {
-            return ar_cli_usage_error(NAME, "unknown option '%s'", a);
-        } else {
-            if (npos == 2) return ar_cli_usage_error(NAME, "unexpected argument '%s'", a);
-            pos[npos++] = a;
-        }
-#undef NEED_VALUE
-    }
+    const ar_opt_t opts[] = {
+        AR_STR("split", &o.split),
+        AR_STR("names", &o.names),
+        AR_STR("severities", &o.sev),
+        AR_STR("frost-dir", &o.frost_dir),
+        AR_STR("preview", &o.preview),
+        AR_FLAG("quiet", &o.quiet),
+        AR_LLONG("seed", &o.seed, 0, LLONG_MAX),
+        AR_LLONG("limit", &o.limit, 1, LLONG_MAX),
+        AR_INT("threads", &o.threads, 1, AR_PAR_MAX),
+        AR_INT("preview-images", &o.preview_k, 1, 16),
+        AR_OPT_END};
+    int rc = ar_cli_opts(NAME, opts, argc, argv, pos, 2, &npos);
+    if (rc) return rc;
     if (npos != 2) return ar_cli_usage_error(NAME, "needs IN and OUT");
     o.in = pos[0], o.out = pos[1];
     if (!strcmp(o.out, "-") && !o.preview)
@@ -244,7 +208,7 @@ int ar_cmd_corrupt(int argc, char **argv)
         fprintf(stderr,
                 "archrepair corrupt: %s: %" PRId64 " images %dx%dx%d, %d corruptions x %d severities, seed %" PRIu64
                 ", frost %s, %d thread(s)\n",
-                o.in, info.count, info.height, info.width, info.channels, nnames, nsev, o.seed,
+                o.in, info.count, info.height, info.width, info.channels, nnames, nsev, (uint64_t)o.seed,
                 ar_collection_writer_frost_source(cw), o.threads);
     double t0 = ar_now();
     if (o.preview &&

@@ -1,11 +1,13 @@
 /* cmd_eval.c - `archrepair eval MODEL DATA`: accuracy of a model on a
  * dataset, a set of a corruption collection, or a dataset corrupted on the
  * fly. Prints one line: accuracy, count, mean loss, speed. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "core/par.h"
 #include "corrupt/corrupt_set.h"
 #include "nn_cli.h"
 
@@ -35,27 +37,22 @@ int ar_cmd_eval(int argc, char **argv)
     const char *pos[2] = {NULL, NULL}, *split = NULL, *corruption = NULL;
     int npos = 0, severity = 3, batch = 256, threads = 1;
     long long limit = 0, seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int v = i + 1 < argc;
-        if (strcmp(a, "--split") == 0 && v) split = argv[++i];
-        else if (strcmp(a, "--corruption") == 0 && v) corruption = argv[++i];
-        else if (strcmp(a, "--severity") == 0 && v) severity = atoi(argv[++i]);
-        else if (strcmp(a, "--seed") == 0 && v) seed = atoll(argv[++i]);
-        else if (strcmp(a, "--batch") == 0 && v) batch = atoi(argv[++i]);
-        else if (strcmp(a, "--limit") == 0 && v) limit = atoll(argv[++i]);
-        else if (strcmp(a, "--threads") == 0 && v) threads = atoi(argv[++i]);
-        else if (a[0] == '-' && a[1]) return ar_cli_usage_error(NAME, "unknown option or missing value: %s", a);
-        else if (npos < 2) pos[npos++] = a;
-        else return ar_cli_usage_error(NAME, "unexpected argument %s", a);
-    }
+    const ar_opt_t opts[] = {
+        AR_STR("split", &split),
+        AR_STR("corruption", &corruption),
+        AR_INT("severity", &severity, 1, 5),
+        AR_LLONG("seed", &seed, 0, LLONG_MAX),
+        AR_INT("batch", &batch, 1, INT_MAX),
+        AR_LLONG("limit", &limit, 0, LLONG_MAX),
+        AR_INT("threads", &threads, 1, AR_PAR_MAX),
+        AR_OPT_END};
+    int rc = ar_cli_opts(NAME, opts, argc, argv, pos, 2, &npos);
+    if (rc) return rc;
     if (npos != 2) return ar_cli_usage_error(NAME, "needs MODEL and DATA");
-    if (batch <= 0) return ar_cli_usage_error(NAME, "--batch must be positive");
     ar_err_t err = {0};
     ar_zoo_opts_t zo = {0};
     ar_graph_t *g = NULL;
     ar_dataset_t *ds = NULL;
-    int rc = 0;
     ar_cset_src_t set = {.path = pos[1], .split = split, .corruption = corruption,
                          .severity = severity, .kind = AR_CSET_AUTO, .seed = (uint64_t)seed};
     if (!(g = ar_cli_model(pos[0], &zo, &err)) || !(ds = ar_cset_open(&set, &err))) {

@@ -141,20 +141,13 @@ int ar_cmd_info(int argc, char **argv)
         return 0;
     }
     ar_data_source_t src = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_val = i + 1 < argc;
-        if (strcmp(a, "--split") == 0 && has_val) src.split = argv[++i];
-        else if (strcmp(a, "--corruption") == 0 && has_val) src.corruption = argv[++i];
-        else if (strcmp(a, "--severity") == 0 && has_val) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 1000) return ar_cli_usage_error("info", "bad severity '%s'", argv[i]);
-            src.severity = (int)v;
-        } else if (a[0] == '-' && a[1]) return ar_cli_usage_error("info", "unknown or incomplete option '%s'", a);
-        else if (!src.path) src.path = a;
-        else return ar_cli_usage_error("info", "more than one PATH given ('%s')", a);
-    }
+    const ar_opt_t opts[] = {AR_STR("split", &src.split),
+                             AR_STR("corruption", &src.corruption),
+                             AR_INT("severity", &src.severity, 1, 1000),
+                             AR_OPT_END};
+    int npos = 0;
+    int rc = ar_cli_opts("info", opts, argc, argv, &src.path, 1, &npos);
+    if (rc) return rc;
     if (!src.path) return ar_cli_usage_error("info", "no PATH given");
     if (src.split && strcmp(src.split, "train") != 0 && strcmp(src.split, "test") != 0)
         return ar_cli_usage_error("info", "--split must be train or test, not '%s'", src.split);

@@ -2,11 +2,13 @@
  * image of IN's /images (uint8 [N, H, W, C]) into OUT's /logits (float32
  * [N, classes]), read and computed chunk by chunk; OUT appears only when
  * complete. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "core/par.h"
 #include "data/dataset.h"
 #include "io/h5.h"
 #include "nn/model_io.h"
@@ -70,16 +72,12 @@ int ar_cmd_predict(int argc, char **argv)
     }
     const char *pos[3] = {NULL, NULL, NULL};
     int npos = 0, batch = 256, threads = 1;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
-        else if (argv[i][0] == '-' && argv[i][1])
-            return ar_cli_usage_error(NAME, "unknown option or missing value: %s", argv[i]);
-        else if (npos < 3) pos[npos++] = argv[i];
-        else return ar_cli_usage_error(NAME, "unexpected argument %s", argv[i]);
-    }
+    const ar_opt_t opts[] = {AR_INT("batch", &batch, 1, INT_MAX),
+                             AR_INT("threads", &threads, 1, AR_PAR_MAX),
+                             AR_OPT_END};
+    int rc = ar_cli_opts(NAME, opts, argc, argv, pos, 3, &npos);
+    if (rc) return rc;
     if (npos != 3) return ar_cli_usage_error(NAME, "needs MODEL IN.h5 OUT.h5");
-    if (batch <= 0) return ar_cli_usage_error(NAME, "--batch must be positive");
     ar_err_t err = {0};
     ar_graph_t *g = ar_model_load(pos[0], &err);
     ar_h5_t *in = g ? ar_h5_open(pos[1], &err) : NULL;

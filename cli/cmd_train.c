@@ -10,6 +10,7 @@
  * After every epoch the test split is evaluated and the model written to OUT
  * (atomically), so an interrupted run leaves the last complete epoch.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "commands.h"
 #include "core/fsutil.h"
+#include "core/par.h"
 #include "core/rng.h"
 #include "nn/model_io.h"
 #include "nn/optim.h"
@@ -68,37 +70,41 @@ static int parse(int argc, char **argv, train_args_t *a)
                         .schedule = "cosine", .augment = "on", .epochs = 30, .batch = 128,
                         .lr = 0.1, .step_size = 30, .gamma = 0.1, .momentum = 0.9, .wd = 5e-4,
                         .width = 1, .seed = 1, .threads = 1};
+    const ar_opt_t opts[] = {
+        AR_STR("out", &a->out),
+        AR_STR("split", &a->split),
+        AR_STR("test-split", &a->test_split),
+        AR_STR("optim", &a->optim),
+        AR_STR("schedule", &a->schedule),
+        AR_STR("augment", &a->augment),
+        AR_FLAG("nesterov", &a->nesterov),
+        AR_INT("epochs", &a->epochs, 1, INT_MAX),
+        AR_INT("batch", &a->batch, 2, INT_MAX),
+        AR_DOUBLE("lr", &a->lr, AR_OPT_POSITIVE),
+        AR_DOUBLE("step-size", &a->step_size, AR_OPT_POSITIVE),
+        AR_DOUBLE("gamma", &a->gamma, AR_OPT_NONNEG),
+        AR_DOUBLE("warmup", &a->warmup, AR_OPT_NONNEG),
+        AR_DOUBLE("momentum", &a->momentum, AR_OPT_NONNEG),
+        AR_DOUBLE("wd", &a->wd, AR_OPT_NONNEG),
+        AR_DOUBLE("width", &a->width, AR_OPT_POSITIVE),
+        AR_LLONG("seed", &a->seed, 0, LLONG_MAX),
+        AR_LLONG("limit", &a->limit, 0, LLONG_MAX),
+        AR_LLONG("test-limit", &a->test_limit, 0, LLONG_MAX),
+        AR_INT("threads", &a->threads, 1, AR_PAR_MAX),
+        AR_OPT_END};
+    const char *pos[2] = {NULL, NULL};
     int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        int v = i + 1 < argc;
-#define STR(opt, field) else if (strcmp(s, opt) == 0 && v) a->field = argv[++i]
-#define NUM(opt, field, conv) else if (strcmp(s, opt) == 0 && v) a->field = conv(argv[++i])
-        if (strcmp(s, "--nesterov") == 0) a->nesterov = 1;
-        STR("--out", out); STR("--split", split); STR("--test-split", test_split);
-        STR("--optim", optim); STR("--schedule", schedule); STR("--augment", augment);
-        NUM("--epochs", epochs, atoi); NUM("--batch", batch, atoi);
-        NUM("--lr", lr, atof); NUM("--step-size", step_size, atof); NUM("--gamma", gamma, atof);
-        NUM("--warmup", warmup, atof); NUM("--momentum", momentum, atof); NUM("--wd", wd, atof);
-        NUM("--width", width, atof); NUM("--seed", seed, atoll); NUM("--limit", limit, atoll);
-        NUM("--test-limit", test_limit, atoll); NUM("--threads", threads, atoi);
-        else if (s[0] == '-' && s[1]) return ar_cli_usage_error(NAME, "unknown option or missing value: %s", s);
-        else if (npos == 0) a->model = s, npos++;
-        else if (npos == 1) a->data = s, npos++;
-        else return ar_cli_usage_error(NAME, "unexpected argument %s", s);
-#undef STR
-#undef NUM
-    }
+    int rc = ar_cli_opts(NAME, opts, argc, argv, pos, 2, &npos);
+    if (rc) return rc;
+    a->model = pos[0], a->data = pos[1];
     if (npos != 2) return ar_cli_usage_error(NAME, "needs MODEL and DATA");
     if (!a->out) return ar_cli_usage_error(NAME, "--out is required");
-    if (a->epochs <= 0 || a->batch < 2) return ar_cli_usage_error(NAME, "--epochs must be > 0 and --batch >= 2");
     if (strcmp(a->optim, "sgd") && strcmp(a->optim, "adam"))
         return ar_cli_usage_error(NAME, "--optim must be sgd or adam");
     if (ar_lr_kind_parse(a->schedule) < 0)
         return ar_cli_usage_error(NAME, "--schedule must be constant, step or cosine");
     if (strcmp(a->augment, "on") && strcmp(a->augment, "off"))
         return ar_cli_usage_error(NAME, "--augment must be on or off");
-    if (!(a->lr > 0) || !(a->width > 0)) return ar_cli_usage_error(NAME, "--lr and --width must be positive");
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "core/cliopt.h"
 #include "core/version.h"
 
 /* One row per command; the command itself lives in cli/cmd_<name>.c. */
@@ -19,13 +20,14 @@ static const ar_command_t commands[] = {
 
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
-int ar_cli_wants_help(int argc, char **argv)
+int ar_cli_wants_help(int argc, char **argv) { return ar_opts_wants_help(argc, argv); }
+
+int ar_cli_opts(const char *cmd, const ar_opt_t *opts, int argc, char **argv, const char **pos,
+                int maxpos, int *npos)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) break;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
-    }
-    return 0;
+    char prog[64];
+    snprintf(prog, sizeof prog, "archrepair %s", cmd);
+    return ar_opts_parse(prog, opts, argc, argv, pos, maxpos, npos);
 }
 
 int ar_cli_fail(const char *cmd, const ar_err_t *err)
@@ -36,12 +38,12 @@ int ar_cli_fail(const char *cmd, const ar_err_t *err)
 
 int ar_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-    char msg[512];
+    char prog[64];
+    snprintf(prog, sizeof prog, "archrepair %s", cmd);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    ar_usage_verror(prog, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "archrepair %s: %s (see archrepair %s --help)\n", cmd, msg, cmd);
     return 2;
 }
 

@@ -9,6 +9,9 @@
 set -euo pipefail
 cd "$PBS_O_WORKDIR"
 job=${JOB:?set JOB=path/to/job.toml with qsub -v}
+# archrepair-coord comes from PATH; AR_PREFIX names an install prefix
+# (cmake --install build --prefix AR_PREFIX; cluster/README.md "Installing").
+[ -n "${AR_PREFIX:-}" ] && export PATH="$AR_PREFIX/bin:$PATH"
 ranks=$(wc -l < "$PBS_NODEFILE")          # one line per MPI process slot
 export OPENBLAS_NUM_THREADS=4               # cores per node / ranks per node
 export OMP_NUM_THREADS=1

@@ -31,6 +31,7 @@
 #include "comm/transport.h"
 #include "config/job_config.h"
 #include "coordinator.h"
+#include "core/cliopt.h"
 #include "core/fsutil.h"
 #include "core/str.h"
 #include "core/version.h"
@@ -49,6 +50,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: mpirun -np N archrepair-coord JOB.toml\n"
+            "       archrepair-coord --version | --help\n"
             "Runs the job described by JOB.toml: rank 0 coordinates, ranks 1..N-1 work\n"
             "(with -np 1 one worker thread runs inside rank 0). See docs/config.md for\n"
             "the job keys and cluster/README.md for running on clusters.\n");
@@ -309,18 +311,20 @@ out_cfg:
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    if (ar_opts_wants_help(argc, argv)) {
         usage(stdout);
         return 0;
     }
-    if (argc == 2 && !strcmp(argv[1], "--version")) {
+    int version = 0, npos = 0;
+    const char *job = NULL;
+    const ar_opt_t opts[] = {AR_FLAG("version", &version), AR_OPT_END};
+    int rc = ar_opts_parse("archrepair-coord", opts, argc, argv, &job, 1, &npos);
+    if (rc) return rc;
+    if (version) {
         printf("%s\n", ar_version());
         return 0;
     }
-    if (argc != 2) {
-        usage(stderr);
-        return 2;
-    }
+    if (npos != 1) return ar_usage_error("archrepair-coord", "needs one JOB.toml");
     ar_mpi_t mpi;
     ar_err_t err = {0};
     if (ar_mpi_init(&argc, &argv, &mpi, &err)) {
@@ -328,7 +332,7 @@ int main(int argc, char **argv)
         ar_mpi_finalize(&mpi);
         return 1;
     }
-    int rc = run(&mpi, argv[1]);
+    rc = run(&mpi, job);
     ar_mpi_finalize(&mpi);
     return rc;
 }

@@ -48,7 +48,7 @@ static const ar_key_spec_t job_schema[] = {
          "Collection path, or the clean source of generated sets (empty = data.path)."),
     CSET("split", AR_KEY_ENUM, split, "\"test\"", AR_ANY, "train|test", "Split of a generated set's source."),
     CSET("corruptions", AR_KEY_STRINGS, corruptions, "[\"all\"]", AR_ANY, NULL,
-         "Corruption names or categories (noise, blur, weather, digital: their 4 benchmark corruptions each), or [\"all\"]: every corruption a collection holds, the 15 benchmark corruptions for generated sets."),
+         "Corruption names or categories (noise, blur, weather, digital: their 4 benchmark corruptions each), or [\"all\"]: the 15 benchmark corruptions, for generated sets and collections alike (a collection must hold all 15; the 4 extras and sets of other names only when listed)."),
     CSET("severities", AR_KEY_INTS, severities, "[1, 2, 3, 4, 5]", 1, 5, NULL, "Severities to use."),
     JOB("repair.method", AR_KEY_ENUM, repair.method, "\"archrepair\"", AR_ANY, "archrepair|finetune|layer|block-weights|bn-adapt",
         "Repair method: the relaxed block search, a baseline on the same data and budget, or bn-adapt (BatchNorm statistics re-estimated on the repair set; no training) (docs/repair.md)."),

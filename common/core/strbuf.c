@@ -35,7 +35,7 @@ void ar_strbuf_printf(ar_strbuf_t *b, const char *fmt, ...)
 void ar_strbuf_json_str(ar_strbuf_t *b, const char *s)
 {
     ar_strbuf_printf(b, "\"");
-    for (; *s; s++) {
+    for (; s && *s; s++) {
         if (*s == '"' || *s == '\\') ar_strbuf_printf(b, "\\%c", *s);
         else if ((unsigned char)*s < 0x20) ar_strbuf_printf(b, "\\u%04x", (unsigned char)*s);
         else ar_strbuf_printf(b, "%c", *s);

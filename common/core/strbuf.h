@@ -18,7 +18,7 @@ typedef struct ar_strbuf {
 /* Appends printf-style. */
 void ar_strbuf_printf(ar_strbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (quotes, backslash escapes, control
- * characters as \u00XX). */
+ * characters as \u00XX); NULL as "". */
 void ar_strbuf_json_str(ar_strbuf_t *b, const char *s);
 /* Frees the text; leaves an empty buffer. */
 void ar_strbuf_free(ar_strbuf_t *b);

@@ -1,6 +1,9 @@
-/* version.c - the version string (version.h); AR_VERSION and AR_GIT_DESCRIBE
- * come from CMakeLists.txt. */
+/* version.c - the version string (version.h); AR_VERSION comes from
+ * CMakeLists.txt, AR_GIT_DESCRIBE from the header cmake/git_describe.cmake
+ * writes at every build. */
 #include "version.h"
+
+#include "ar_git_describe.h"
 
 #ifndef AR_VERSION
 #define AR_VERSION "0"

@@ -3,7 +3,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sets.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,56 +11,28 @@
 #include "core/str.h"
 #include "corrupt/corrupt.h"
 #include "corrupt/corrupt_set.h"
-#include "io/h5.h"
+#include "data/collection.h"
 
-static int cmp_str(const void *a, const void *b)
+/* "all" on a collection means what it means for generated sets, the 15
+ * benchmark corruptions (ar_corrupt_expand), so means compare with
+ * published CIFAR-10-C numbers; the collection must hold each of them (the
+ * extras, and sets of other names, are used only when named). */
+static int collection_has_benchmark(const char *path, const ar_job_config_t *cfg, int g, ar_err_t *err)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Corruption names a collection holds, sorted: <name>.npy files of a
- * directory (labels.npy aside) or the groups of an HDF5 collection. */
-static int collection_names(const char *path, char ***names, int *n, ar_err_t *err)
-{
-    *names = NULL;
-    *n = 0;
-    if (ar_is_dir(path)) {
-        DIR *d = opendir(path);
-        if (!d) return ar_err_set(err, AR_E_IO, "%s: cannot list the directory", path);
-        struct dirent *e;
-        int cap = 0;
-        while ((e = readdir(d))) {
-            size_t len = strlen(e->d_name);
-            if (len < 5 || strcmp(e->d_name + len - 4, ".npy") || !strcmp(e->d_name, "labels.npy"))
-                continue;
-            if (*n == cap) {
-                cap = cap ? 2 * cap : 16;
-                char **v = realloc(*names, (size_t)cap * sizeof *v);
-                if (!v) break;
-                *names = v;
-            }
-            (*names)[*n] = strndup(e->d_name, len - 4);
-            if ((*names)[*n]) (*n)++;
-        }
-        closedir(d);
-    } else {
-        ar_h5_t *h = ar_h5_open(path, err);
-        if (!h) return err->status;
-        char **all = NULL;
-        int na = 0;
-        int s = ar_h5_list(h, "/", &all, &na, err);
-        if (!s) {
-            *names = calloc((size_t)(na ? na : 1), sizeof **names);
-            for (int i = 0; *names && i < na; i++)
-                if (ar_h5_is_group(h, all[i])) (*names)[(*n)++] = strdup(all[i]);
-            ar_h5_free_strings(all, na);
-        }
-        ar_h5_destroy(&h);
-        if (s) return s;
+    ar_collection_info_t ci;
+    int s = ar_collection_describe(path, &ci, err);
+    for (int k = 0; !s && k < AR_CORRUPT_BENCHMARK_COUNT; k++) {
+        int held = 0;
+        for (int i = 0; i < ci.ncorruptions && !held; i++) held = !strcmp(ci.corruptions[i], ar_corrupt_name(k));
+        if (!held)
+            s = ar_err_set(err, AR_E_CONFIG,
+                           "%s:%d: data.corrupted[%d]: \"all\" means the 15 benchmark corruptions, but %s "
+                           "has no '%s' (list the corruptions to use instead)",
+                           ar_job_name(cfg), ar_job_key_line(cfg, "data.corrupted"), g, path,
+                           ar_corrupt_name(k));
     }
-    if (*n == 0) return ar_err_set(err, AR_E_FORMAT, "%s: the collection holds no corruption sets", path);
-    qsort(*names, (size_t)*n, sizeof **names, cmp_str);
-    return AR_OK;
+    ar_collection_info_free(&ci);
+    return s;
 }
 
 static int add_set(ar_set_ref_t **sets, int *n, int *cap, const ar_set_ref_t *s, ar_err_t *err)
@@ -133,10 +104,10 @@ int ar_sets_from_job(const ar_job_config_t *cfg, ar_set_ref_t **sets, int *n, ar
         const char *path = c->path[0] ? c->path : cfg->data.path;
         char **names = NULL;
         int nn = 0;
-        if (!generated && c->corruptions.n == 1 && !strcmp(c->corruptions.v[0], "all")) {
-            s = collection_names(path, &names, &nn, err);
-        } else {
-            /* names, categories and "all" (the benchmark's), in list order */
+        if (!generated && c->corruptions.n == 1 && !strcmp(c->corruptions.v[0], "all"))
+            s = collection_has_benchmark(path, cfg, g, err);
+        /* names, categories and "all" (the benchmark's), in list order */
+        if (!s) {
             names = calloc((size_t)c->corruptions.n * AR_CORRUPT_COUNT + 1, sizeof *names);
             if (!names) s = ar_err_set(err, AR_E_NOMEM, "out of memory");
             for (int k = 0; !s && k < c->corruptions.n; k++) {

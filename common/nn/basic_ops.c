@@ -6,8 +6,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn/dispatch.h"
 #include "nn/vec.h"
 
+AR_KERNEL
 void ar_relu_forward(const ar_tensor_t *x, ar_tensor_t *y)
 {
     assert(ar_tensor_numel(x) == ar_tensor_numel(y));
@@ -18,6 +20,7 @@ void ar_relu_forward(const ar_tensor_t *x, ar_tensor_t *y)
         yp[i] = ar_relu1(xp[i]);
 }
 
+AR_KERNEL
 void ar_relu_backward(const ar_tensor_t *y, const ar_tensor_t *dy, ar_tensor_t *dx)
 {
     if (!dx)
@@ -71,6 +74,7 @@ void ar_add_forward(const ar_tensor_t *const *xs, int n, ar_tensor_t *y)
  * (an AND with the comparison, vec.h). The
  * earlier version summed 512-float blocks in a stack buffer through two
  * memcpy calls per block: 4% of resnet20 inference. */
+AR_KERNEL
 void ar_add_forward_span(const ar_tensor_t *const *xs, int n, ar_tensor_t *y, int64_t lo,
                          int64_t hi, int relu)
 {

@@ -9,6 +9,7 @@
 
 #include "core/par.h"
 #include "nn/basic_ops.h"
+#include "nn/dispatch.h"
 #include "nn/lane_sum.h"
 #include "nn/vec.h"
 
@@ -35,7 +36,7 @@ static int64_t bn_grain(const ar_tensor_t *x)
 }
 
 /* Sum of (p[i] - m)^2. */
-static float lane_sqdev(const float *p, size_t len, float m)
+AR_INLINE float lane_sqdev(const float *p, size_t len, float m)
 {
     float acc[16] = {0};
     size_t i = 0;
@@ -56,8 +57,8 @@ static float lane_sqdev(const float *p, size_t len, float m)
  * where mask[i] <= 0 when mask is given (a fused ReLU's output; then
  * ar_relu_grad1's value): one pass, in 16 lanes as ar_lane_sum (GCC does
  * not vectorise the masked scalar form, hence vec.h's AND). */
-static void lane_sum_dotdev(const float *g, const float *p, const float *mask, size_t len, float m,
-                            double *s1, double *s2)
+AR_INLINE void lane_sum_dotdev(const float *g, const float *p, const float *mask, size_t len, float m,
+                               double *s1, double *s2)
 {
     ar_vf16 a1 = {0}, a2 = {0};
     const ar_vf16 mv = (ar_vf16){0} + m;
@@ -88,7 +89,7 @@ static void lane_sum_dotdev(const float *g, const float *p, const float *mask, s
 }
 
 /* y = x*a + b on every plane of channel k (relu: then max(0, .)). */
-static void bn_apply(const ar_tensor_t *x, ar_tensor_t *y, int k, float a, float b, int relu)
+AR_INLINE void bn_apply(const ar_tensor_t *x, ar_tensor_t *y, int k, float a, float b, int relu)
 {
     const int n = (int)x->shape[0], C = (int)x->shape[1];
     const size_t hw = (size_t)x->shape[2] * x->shape[3];
@@ -114,6 +115,7 @@ static void bn_check(const ar_bn_cfg_t *c, const ar_tensor_t *x, const ar_tensor
     assert(!y || ar_tensor_same_shape(x, y));
 }
 
+AR_KERNEL
 static void bn_train_range(void *ctx, int64_t k0, int64_t k1)
 {
     const bn_job_t *j = ctx;
@@ -161,6 +163,7 @@ void ar_bn_forward_train(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float
     ar_par_for(c->threads, c->channels, bn_grain(x), bn_train_range, &j);
 }
 
+AR_KERNEL
 static void bn_eval_range(void *ctx, int64_t k0, int64_t k1)
 {
     const bn_job_t *j = ctx;
@@ -182,6 +185,7 @@ void ar_bn_forward_eval(const ar_bn_cfg_t *c, const ar_tensor_t *x, const float 
     ar_par_for(c->threads, c->channels, bn_grain(x), bn_eval_range, &j);
 }
 
+AR_KERNEL
 static void bn_backward_range(void *ctx, int64_t k0, int64_t k1)
 {
     const bn_job_t *j = ctx;

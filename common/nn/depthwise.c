@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/par.h"
+#include "nn/dispatch.h"
 #include "nn/il_layout.h"
 #include "nn/lane_sum.h"
 #include "nn/microkernel.h"
@@ -34,6 +35,7 @@ static int dw_threads(const ar_conv_cfg_t *c)
     return t < c->cin ? t : c->cin;
 }
 
+AR_KERNEL
 static void dw_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
                        const float *bias, ar_tensor_t *y, int k0, int k1)
 {
@@ -75,6 +77,7 @@ static void dw_forward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float
     }
 }
 
+AR_KERNEL
 static void dw_backward(const ar_conv_cfg_t *c, const ar_tensor_t *x, const float *weight,
                         const ar_tensor_t *dy, ar_tensor_t *dx, float *dweight, float *dbias,
                         int k0, int k1)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn/basic_ops.h"
+#include "nn/dispatch.h"
 #include "nn/vec.h"
 
 void ar_conv_tap_range(int off, int stride, int n, int out, int *lo, int *hi)
@@ -31,7 +32,7 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
  * memcpy call per row costs more than the copy (GCC turns a plain copy
  * loop into one: with 28-wide rows memmove took 7% of a 2-thread resnet20
  * training step). */
-static inline void copy_row(float *restrict d, const float *restrict s, int n)
+AR_INLINE void copy_row(float *restrict d, const float *restrict s, int n)
 {
     if (n >= 8) {
         for (int q = 0; q < n - 8; q += 8) {
@@ -60,7 +61,7 @@ static inline void copy_row(float *restrict d, const float *restrict s, int n)
 }
 
 /* d[0..n) = 0 inline, the same way (short gaps and pads: no memset call). */
-static inline void zero_row(float *d, int n)
+AR_INLINE void zero_row(float *d, int n)
 {
     if (n >= 8) {
         for (int q = 0; q < n - 8; q += 8) {
@@ -99,8 +100,8 @@ typedef int32_t v4i __attribute__((vector_size(16)));
  * with two shuffles; the last block may overlap the previous one (same
  * values written twice); at most one column at each end is left to the
  * scalar loop. */
-static void split_row2(const float *restrict s, int ws, int pw, float *restrict d0,
-                       float *restrict d1)
+AR_INLINE void split_row2(const float *restrict s, int ws, int pw, float *restrict d0,
+                          float *restrict d1)
 {
     float *d[2] = {d0, d1};
     const int first = pw & 1; /* first column with col + pw even */
@@ -140,6 +141,7 @@ static void split_row2(const float *restrict s, int ws, int pw, float *restrict 
         d[(col + pw) & 1][(col + pw) >> 1] = s[col];
 }
 
+AR_KERNEL
 int ar_il_add_stride2(float *d, const float *s, int v, int v1, int lim)
 {
     const ar_vf8 z = {0};
@@ -215,7 +217,7 @@ ar_il_geom_t ar_il_geom_xw(const ar_conv_cfg_t *c, int ch, int hs, int ws, int p
 }
 
 /* ar_il_pack for the column-expanded layout. */
-static void pack_xw(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
+AR_INLINE void pack_xw(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
 {
     const size_t hw = (size_t)g->hs * g->ws;
     for (int ci = 0; ci < g->ch; ci++)
@@ -244,6 +246,7 @@ static void pack_xw(const ar_il_geom_t *g, const float *src, size_t img, int cha
 
 /* Copies channels [chan0, chan0+ch) of nb images (image stride img) into
  * the padded, interleaved buffer dst, zeros everywhere else. */
+AR_KERNEL
 void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
 {
     if (g->xw) {
@@ -315,6 +318,7 @@ void ar_il_pack(const ar_il_geom_t *g, const float *src, size_t img, int chan0, 
     memset(dst + planes * g->plane, 0, (g->floats - planes * g->plane) * sizeof(float));
 }
 
+AR_KERNEL
 void ar_il_pack_cl16(const ar_il_geom_t *g, const float *src, size_t img, int chan0, float *dst)
 {
     assert(g->ch == 16 && !g->xw);
@@ -360,6 +364,7 @@ void ar_il_offsets(const ar_conv_cfg_t *c, const ar_il_geom_t *g, int32_t *off)
 /* Rows [0, M) of out (row stride Lr, position layout of g) into channels
  * [chan0, chan0+M) of nb images of dst (ho x wo planes, image stride img):
  * overwrite plus bias (bias may be NULL), or add when add != 0. */
+AR_KERNEL
 void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, size_t img,
                       int chan0, const float *bias, int add, int relu)
 {
@@ -391,6 +396,7 @@ void ar_il_unpack(const ar_il_geom_t *g, const float *out, int M, float *dst, si
 /* Inverse of il_unpack for gradients, transposed: dst [Lr, ldt] gets at
  * (position, m) channel chan0+m of dy, and zeros at every dropped position
  * and for m >= M. */
+AR_KERNEL
 void ar_il_scatter_t(const ar_il_geom_t *g, const float *src, size_t img, int chan0, int M,
                          size_t ldt, float *dst)
 {

@@ -7,12 +7,18 @@
 
 #include <string.h>
 
+#include "nn/dispatch.h"
 #include "nn/vec.h"
 
 typedef ar_vf16 v16;
 
-/* acc += a * b, fused where the target has FMA (ISO C mode turns off GCC's
- * automatic contraction). */
+/* acc += a * b, fused where the target has FMA: with the AVX-512 intrinsic
+ * when the whole file targets it (-march=native), else by contraction
+ * (CMakeLists.txt compiles this file with -ffp-contract=fast, as ISO C mode
+ * turns GCC's automatic contraction off), so the x86-64-v3 and v4 clones of
+ * the AR_KERNEL functions fuse too and every path rounds the same way. The
+ * only other float operations here are additions, which contraction leaves
+ * alone. */
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define VFMA(acc, a, b) ((acc) = _mm512_fmadd_ps((a), (b), (acc)))
@@ -33,6 +39,7 @@ void ar_mk_pack_a(const float *a, size_t rs, size_t cs, int M, int m0, int K, fl
             ap[(size_t)k * AR_MK_MR + r] = m0 + r < M ? a[(size_t)(m0 + r) * rs + (size_t)k * cs] : 0.0f;
 }
 
+AR_KERNEL
 void ar_mk_conv(const float *ap, int K, const int32_t *off, const float *b, size_t npos, float *c,
                 size_t ldc, int mrows)
 {
@@ -92,6 +99,7 @@ static inline __attribute__((always_inline)) void outer_tiles(const float *at, s
     }
 }
 
+AR_KERNEL
 void ar_mk_outer(const float *at, size_t ldt, int M, const float *b, const int32_t *off, int N,
                  size_t len, float *c, size_t ldc)
 {
@@ -137,6 +145,7 @@ static inline __attribute__((always_inline)) void shiftsum_block(const float *b,
     memcpy(out + p0, acc, (size_t)NVS * sizeof(v16));
 }
 
+AR_KERNEL
 void ar_mk_shiftsum(const float *b, const int32_t *off, const float *w, int T, size_t npos,
                     float *out)
 {
@@ -147,6 +156,7 @@ void ar_mk_shiftsum(const float *b, const int32_t *off, const float *w, int T, s
         shiftsum_block(b, off, w, T, p0, out, 3);
 }
 
+AR_KERNEL
 void ar_mk_shiftdot(const float *g, const float *b, const int32_t *off, int T, size_t npos,
                     float *dw)
 {
@@ -180,6 +190,7 @@ void ar_mk_shiftdot(const float *g, const float *b, const int32_t *off, int T, s
 #define CLM 8 /* ar_mk_outer_cl16 tile: CLM dy rows x CLT taps */
 #define CLT 3
 
+AR_KERNEL
 void ar_mk_outer_cl16(const float *d, size_t ldd, int M, const float *xcl, const int32_t *shift,
                       int T, size_t len, float *c, size_t ldc)
 {

@@ -6,6 +6,7 @@
 
 #include "core/par.h"
 #include "nn/basic_ops.h"
+#include "nn/dispatch.h"
 #include "op_table.h"
 
 /* ---- elementwise ops over the plan's threads ---------------------------------- */
@@ -85,7 +86,7 @@ const ar_op_def_t ar_op_relu_def = {
 
 /* ---- identity ---------------------------------------------------------------- */
 
-static void add_into(float *dst, const float *src, int64_t n)
+AR_INLINE void add_into(float *dst, const float *src, int64_t n)
 {
     for (int64_t i = 0; i < n; i++) dst[i] += src[i];
 }
@@ -96,6 +97,7 @@ static void identity_forward(const ar_op_run_t *r)
 }
 
 /* dx[j] += dy on [lo, hi) for every input j that takes a gradient */
+AR_KERNEL
 static void dy_into_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
 {
     for (int j = 0; j < r->node->ninputs; j++)
@@ -215,6 +217,7 @@ static void add_forward(const ar_op_run_t *r)
 /* With a fused ReLU (r->relu: y and dy are the ReLU's): dx[j] += the ReLU's
  * input gradient (ar_relu_grad1), made once per block of 512 and added to
  * every input's gradient. */
+AR_KERNEL
 static void dy_relu_into_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
 {
     const float *yp = r->y->data, *gp = r->dy->data;

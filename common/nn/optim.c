@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/dispatch.h"
+
 struct ar_optim {
     ar_optim_cfg_t c;
     int n;
@@ -71,6 +73,7 @@ nomem:
 
 int64_t ar_optim_steps(const ar_optim_t *o) { return o->t; }
 
+AR_KERNEL
 static void sgd_one(const ar_optim_cfg_t *c, float *w, const float *g, float *buf, int64_t n,
                     double lr, int first)
 {
@@ -86,6 +89,7 @@ static void sgd_one(const ar_optim_cfg_t *c, float *w, const float *g, float *bu
     }
 }
 
+AR_KERNEL
 static void adam_one(const ar_optim_cfg_t *c, float *w, const float *g, float *m, float *v,
                      int64_t n, double lr, int64_t t)
 {

@@ -7,6 +7,8 @@
 #include <assert.h>
 #include <math.h>
 
+#include "nn/dispatch.h"
+
 static int pool_out(int n, int k, int s, int p)
 {
     int num = n + 2 * p - k;
@@ -27,6 +29,7 @@ static void pool_check(const ar_pool_cfg_t *c, const ar_tensor_t *x, const ar_te
     assert(y->shape[3] == ar_pool_out_w(c, (int)x->shape[3]) && y->shape[3] > 0);
 }
 
+AR_KERNEL
 void ar_maxpool2d_forward(const ar_pool_cfg_t *c, const ar_tensor_t *x, ar_tensor_t *y,
                           int32_t *argmax)
 {
@@ -64,6 +67,7 @@ void ar_maxpool2d_forward(const ar_pool_cfg_t *c, const ar_tensor_t *x, ar_tenso
     }
 }
 
+AR_KERNEL
 void ar_maxpool2d_backward(const ar_pool_cfg_t *c, const int32_t *argmax, const ar_tensor_t *dy,
                            ar_tensor_t *dx)
 {
@@ -100,6 +104,7 @@ static int avg_window(const ar_pool_cfg_t *c, int h, int w, int oh, int ow, int 
     return count;
 }
 
+AR_KERNEL
 void ar_avgpool2d_forward(const ar_pool_cfg_t *c, const ar_tensor_t *x, ar_tensor_t *y)
 {
     pool_check(c, x, y);
@@ -122,6 +127,7 @@ void ar_avgpool2d_forward(const ar_pool_cfg_t *c, const ar_tensor_t *x, ar_tenso
     }
 }
 
+AR_KERNEL
 void ar_avgpool2d_backward(const ar_pool_cfg_t *c, const ar_tensor_t *dy, ar_tensor_t *dx)
 {
     pool_check(c, dx, dy);
@@ -143,6 +149,7 @@ void ar_avgpool2d_backward(const ar_pool_cfg_t *c, const ar_tensor_t *dy, ar_ten
     }
 }
 
+AR_KERNEL
 void ar_global_avgpool_forward(const ar_tensor_t *x, ar_tensor_t *y)
 {
     assert(x->ndim == 4 && y->shape[0] == x->shape[0] && y->shape[1] == x->shape[1]);
@@ -163,6 +170,7 @@ void ar_global_avgpool_forward(const ar_tensor_t *x, ar_tensor_t *y)
     }
 }
 
+AR_KERNEL
 void ar_global_avgpool_backward(const ar_tensor_t *dy, ar_tensor_t *dx)
 {
     assert(dx->ndim == 4 && dy->shape[0] == dx->shape[0] && dy->shape[1] == dx->shape[1]);

@@ -54,7 +54,7 @@ expect_ok "--version" "archrepair 0." -- "$bin" --version
 expect_fail "unknown command" "unknown command 'frobnicate'" -- "$bin" frobnicate
 expect_fail "no command" "no command given" -- "$bin"
 expect_fail "info without path" "archrepair info: no PATH" -- "$bin" info
-expect_fail "info bad option" "unknown or incomplete option '--bogus'" -- "$bin" info --bogus x
+expect_fail "info bad option" "archrepair info: unknown option '--bogus'" -- "$bin" info --bogus x
 
 # ---- small IDX dataset (3 images of 4x4, labels 0 1 1) ------------------
 d=$tmp/idx; mkdir -p "$d"

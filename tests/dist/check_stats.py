@@ -5,8 +5,11 @@
   check_stats.py check DATA.h5 LIMIT OUT.h5 [OUT2.h5 ...]
       every output's /stats datasets are identical to the first's, and the
       clean set's numbers equal numpy's exact answer (count, pixel sums,
-      label histogram, FNV-1a checksum as documented in jobs/stats/stats_job.h).
+      label histogram, FNV-1a checksum as documented in jobs/stats/stats_job.h);
+      each output's JSON summary (OUT.json) holds the same numbers.
 """
+import json
+import os
 import sys
 
 import h5py
@@ -50,6 +53,29 @@ def expected(data, limit, shard):
                 hist=np.bincount(y, minlength=10), checksum=set_hash)
 
 
+def check_json(out, ref, names):
+    """OUT.json agrees with OUT.h5's /stats (read into ref)."""
+    with open(os.path.splitext(out)[0] + ".json") as f:
+        j = json.load(f)
+    for k in ("job", "model", "version", "ranks", "wall_seconds"):
+        if k not in j:
+            sys.exit(f"{out}: JSON lacks '{k}'")
+    if j["kind"] != "stats" or [s["name"] for s in j["sets"]] != names:
+        sys.exit(f"{out}: JSON kind {j['kind']}, sets {[s['name'] for s in j['sets']]}")
+    for i, s in enumerate(j["sets"]):
+        npx = s["count"] * 16 * 16 * 3
+        want = dict(count=int(ref["count"][i]), pixel_sum=int(ref["pixel_sum"][i]),
+                    pixel_sq=int(ref["pixel_sq"][i]), checksum="%016x" % (int(ref["checksum"][i]) & MASK),
+                    class_counts=[int(c) for c in ref["hist"][i][:10]])
+        for k, v in want.items():
+            if s[k] != v:
+                sys.exit(f"{out}: JSON set {s['name']} {k} = {s[k]}, /stats says {v}")
+        if abs(s["pixel_mean"] - want["pixel_sum"] / npx) > 1e-9:
+            sys.exit(f"{out}: JSON set {s['name']} pixel_mean {s['pixel_mean']}")
+        if (s["corruption"], s["severity"]) != ((("", 0) if i == 0 else tuple(s["name"].rsplit("/", 1)[0:1]) + (int(s["name"].rsplit("/", 1)[1]),))):
+            sys.exit(f"{out}: JSON set {s['name']}: corruption {s['corruption']} severity {s['severity']}")
+
+
 def check(data, limit, shard, outs):
     ref = {}
     with h5py.File(outs[0], "r") as f:
@@ -71,10 +97,12 @@ def check(data, limit, shard, outs):
     for k in e:
         if not np.array_equal(np.asarray(got[k]), np.asarray(e[k])):
             sys.exit(f"clean {k}: got {got[k]}, numpy says {e[k]}")
+    for o in outs:
+        check_json(o, ref, names)
     for i, n in enumerate(names):
         if int(ref["count"][i]) != limit:
             sys.exit(f"set {n}: count {ref['count'][i]} != {limit}")
-    print(f"ok: {len(outs)} outputs identical, {len(names)} sets, clean set exact")
+    print(f"ok: {len(outs)} outputs identical, {len(names)} sets, clean set exact, JSON agrees")
 
 
 if __name__ == "__main__":

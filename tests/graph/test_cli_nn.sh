@@ -95,7 +95,7 @@ head -c 16 "$tmp/small/t10k-images-idx3-ubyte" >/dev/null
 printf '\x00\x00\x08\x03\x00\x00\x00\x04\x00\x00\x00\x04\x00\x00\x00\x04' >"$tmp/small/t10k-images-idx3-ubyte"
 head -c 64 /dev/zero >>"$tmp/small/t10k-images-idx3-ubyte"
 expect_fail "eval shape mismatch" "the model takes 8x8x1" -- "$bin" eval "$m" "$tmp/small"
-expect_fail "eval bad severity" "severity 9 outside 1..5" -- "$bin" eval "$m" "$tmp/data" --corruption fog --severity 9
+expect_fail "eval bad severity" "--severity: 9 is out of range (1..5)" -- "$bin" eval "$m" "$tmp/data" --corruption fog --severity 9
 expect_fail "eval unknown corruption" "unknown corruption 'smog'" -- "$bin" eval "$m" "$tmp/data" --corruption smog
 expect_fail "eval not a model" "archrepair eval:" -- "$bin" eval "$tmp/data/t10k-labels-idx1-ubyte" "$tmp/data"
 expect_fail "predict missing input" "nope.h5" -- "$bin" predict "$m" "$tmp/nope.h5" "$tmp/o.h5"

@@ -4,7 +4,8 @@
 # (one BN channel of layer3.2 x10), on clean and generated noisy images, with
 # PGD and the passing-mean threshold (three rounds of tasks): every run must
 # write bit-identical /localization arrays, equal to the in-process library
-# call's, and rank the damaged block first; a bad [localize] key fails.
+# call's, and rank the damaged block first, with JSON summaries that say
+# the same; a bad [localize] key fails.
 set -euo pipefail
 bin=$1 inproc=$2 src=$3
 tmp=$4/localize-mpi
@@ -42,6 +43,7 @@ shard_size = 50
 TOML
   ar_mpi_job "$bin" $np 200 "$tmp/np$np.toml" "$tmp/np$np"
   grep -q "^block ranking" "$tmp/np$np.out" || { echo "FAIL: no ranking printed"; cat "$tmp/np$np.out"; exit 1; }
+  [ -s "$tmp/np$np.json" ] || { echo "FAIL: no JSON summary"; exit 1; }
   outs+=("$tmp/np$np.h5")
 done
 cat "$tmp/np4.out"

@@ -10,6 +10,7 @@
 #include "core/strbuf.h"
 #include "core/version.h"
 #include "io/h5.h"
+#include "jobs/job_json.h"
 
 int ar_eval_report_alloc(ar_eval_report_t *r, ar_err_t *err)
 {
@@ -156,24 +157,18 @@ static void print_table(const ar_eval_report_t *r, FILE *f)
     means_free(&m);
 }
 
-static int write_json(const ar_eval_report_t *r, const ar_job_ctx_t *job, double wall,
-                      const char *path, ar_err_t *err)
+static int write_json(const ar_eval_report_t *r, const ar_job_ctx_t *job, double wall, ar_err_t *err)
 {
     double clean, mean, rel;
     ar_eval_report_summary(r, &clean, &mean, &rel);
     ar_strbuf_t b = {0};
-    ar_strbuf_printf(&b, "{\n  \"kind\": \"evaluate\",\n  \"job\": ");
-    ar_strbuf_json_str(&b, job->cfg->job.name);
-    ar_strbuf_printf(&b, ",\n  \"model\": ");
-    ar_strbuf_json_str(&b, job->cfg->model.path);
-    ar_strbuf_printf(&b, ",\n  \"ranks\": %d,\n  \"wall_seconds\": %.3f,\n  \"sets\": [\n", job->ranks, wall);
+    ar_job_json_begin(&b, "evaluate", job);
+    ar_strbuf_printf(&b, ",\n  \"sets\": [\n");
     for (int i = 0; i < r->nsets; i++) {
-        ar_strbuf_printf(&b, "    {\"name\": ");
-        ar_strbuf_json_str(&b, r->sets[i].label);
-        ar_strbuf_printf(&b, ", \"corruption\": ");
-        ar_strbuf_json_str(&b, r->sets[i].corruption);
-        ar_strbuf_printf(&b, ", \"severity\": %d, \"count\": %lld, \"correct\": %lld, \"acc\": %.17g}%s\n",
-                  r->sets[i].severity, (long long)r->count[i], (long long)r->correct[i], acc(r, i),
+        ar_strbuf_printf(&b, "    ");
+        ar_job_json_set(&b, &r->sets[i]);
+        ar_strbuf_printf(&b, ", \"count\": %lld, \"correct\": %lld, \"acc\": %.17g}%s\n",
+                  (long long)r->count[i], (long long)r->correct[i], acc(r, i),
                   i + 1 < r->nsets ? "," : "");
     }
     means_t m;
@@ -194,14 +189,8 @@ static int write_json(const ar_eval_report_t *r, const ar_job_ctx_t *job, double
     ar_strbuf_printf(&b, "%s],\n", m.ng ? "\n  " : "");
     means_free(&m);
     ar_strbuf_printf(&b, "  \"clean_acc\": %.17g,\n  \"mean_corrupted_acc\": %.17g,\n"
-                  "  \"relative_robustness\": %.17g\n}\n", clean, mean, rel);
-    if (b.bad) {
-        free(b.p);
-        return ar_err_set(err, AR_E_NOMEM, "out of memory writing %s", path);
-    }
-    int s = ar_write_file_atomic(path, b.p, b.n, err);
-    free(b.p);
-    return s;
+                  "  \"relative_robustness\": %.17g", clean, mean, rel);
+    return ar_job_json_finish(&b, job, wall, err);
 }
 
 int ar_eval_report_write(const ar_eval_report_t *r, const ar_job_ctx_t *job, ar_err_t *err)
@@ -238,9 +227,7 @@ int ar_eval_report_write(const ar_eval_report_t *r, const ar_job_ctx_t *job, ar_
     free(accs);
     free(names);
     if (s) return s;
-    char json[4096];
-    if ((s = ar_json_sibling(out, json, sizeof json, err))) return s;
-    if ((s = write_json(r, job, wall, json, err))) return s;
+    if ((s = write_json(r, job, wall, err))) return s;
     print_table(r, stdout);
     fflush(stdout);
     return AR_OK;

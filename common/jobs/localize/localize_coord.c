@@ -10,6 +10,7 @@
 #include "core/fsutil.h"
 #include "core/version.h"
 #include "io/h5.h"
+#include "jobs/localize/localize_report.h"
 #include "jobs/sets.h"
 #include "nn/model_io.h"
 
@@ -299,6 +300,7 @@ static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
     if (!s) s = ar_h5_attr_write(h, "/localization", "wall_seconds", AR_DT_F64, 1, &wall, 1, err);
     if (!s) s = ar_h5_commit(&h, err);
     ar_h5_destroy(&h);
+    if (!s) s = ar_localize_json_write(r, j->sets, j->src, j->nsrc, job, wall, err);
     if (!s) {
         ar_localize_print(r, 10, stdout);
         printf("wrote %s (%.2f s)\n", cfg->job.output, wall);

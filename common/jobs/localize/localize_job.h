@@ -15,7 +15,8 @@
  * multiple of the batch), indices and thresholds as tensors.
  * Output (job.output, HDF5, written atomically): /localization (see
  * ar_localize_write_h5 and docs/localization.md) with attributes job (TOML
- * text), model, ranks, wall_seconds; stdout: the block and layer rankings.
+ * text), model, ranks, wall_seconds; <output>.json, the summary of
+ * localize_report.h; stdout: the block and layer rankings.
  */
 #ifndef AR_JOBS_LOCALIZE_JOB_H
 #define AR_JOBS_LOCALIZE_JOB_H

@@ -12,6 +12,7 @@
 #include "core/version.h"
 #include "corrupt/corrupt.h"
 #include "io/h5.h"
+#include "jobs/job_json.h"
 #include "jobs/repair/repair_coord.h"
 #include "nn/model_io.h"
 #include "repair/search.h"
@@ -116,10 +117,7 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
     const ar_job_config_t *cfg = job->cfg;
     const ar_repair_cand_t *best = r->best >= 0 ? &r->c[r->best] : NULL;
     ar_strbuf_t b = {0};
-    ar_strbuf_printf(&b, "{\n  \"kind\": \"repair\",\n  \"job\": ");
-    ar_strbuf_json_str(&b, cfg->job.name);
-    ar_strbuf_printf(&b, ",\n  \"model\": ");
-    ar_strbuf_json_str(&b, cfg->model.path);
+    ar_job_json_begin(&b, "repair", job);
     ar_strbuf_printf(&b, ",\n  \"method\": ");
     ar_strbuf_json_str(&b, result_method(r));
     ar_strbuf_printf(&b, ",\n  \"methods\": ");
@@ -142,17 +140,12 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
     for (int i = 0; i < r->nc; i++) tf += r->c[i].cost_fwd, tb += r->c[i].cost_bwd, tc += r->c[i].cost_cpu_s;
     ar_strbuf_printf(&b, "  \"cost\": {\"passes_fwd\": %lld, \"passes_bwd\": %lld, \"cpu_s\": %.3f},\n",
                      (long long)tf, (long long)tb, tc);
-    ar_strbuf_printf(&b, "  \"ranks\": %d,\n  \"wall_seconds\": %.3f,\n  \"sets\": [\n", job->ranks, wall);
+    ar_strbuf_printf(&b, "  \"sets\": [\n");
     for (int i = 0; i < r->nsets; i++) {
-        ar_strbuf_printf(&b, "    {\"name\": ");
-        ar_strbuf_json_str(&b, r->sets[i].label);
-        ar_strbuf_printf(&b, ", \"corruption\": ");
-        ar_strbuf_json_str(&b, r->sets[i].corruption);
-        ar_strbuf_printf(&b,
-                         ", \"severity\": %d, \"held_out\": %d, \"count\": %lld, \"acc_before\": %.17g, "
-                         "\"acc_after\": %.17g}%s\n",
-                         r->sets[i].severity, held[i], (long long)r->cnt[0][i], acc0[i], acc1[i],
-                         i + 1 < r->nsets ? "," : "");
+        ar_strbuf_printf(&b, "    ");
+        ar_job_json_set(&b, &r->sets[i]);
+        ar_strbuf_printf(&b, ", \"held_out\": %d, \"count\": %lld, \"acc_before\": %.17g, \"acc_after\": %.17g}%s\n",
+                         held[i], (long long)r->cnt[0][i], acc0[i], acc1[i], i + 1 < r->nsets ? "," : "");
     }
     ar_strbuf_printf(&b, "  ],\n  \"summary\": {");
     static const char *const gname[3] = {"clean", "in_pool", "held_out"};
@@ -175,13 +168,8 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
                          c->val_corrupt, c->interp, (long long)c->cost_fwd, (long long)c->cost_bwd,
                          c->cost_cpu_s, (long long)c->kept_epoch);
     }
-    ar_strbuf_printf(&b, "%s]\n}\n", r->nc ? "\n  " : "");
-    char path[4096];
-    int s = ar_json_sibling(cfg->job.output, path, sizeof path, err);
-    if (!s && b.bad) s = ar_err_set(err, AR_E_NOMEM, "out of memory writing %s", path);
-    if (!s) s = ar_write_file_atomic(path, b.p, b.n, err);
-    ar_strbuf_free(&b);
-    return s;
+    ar_strbuf_printf(&b, "%s]", r->nc ? "\n  " : "");
+    return ar_job_json_finish(&b, job, wall, err);
 }
 
 /* The printed table: every set (in-pool / held-out marked), then clean, the

@@ -7,15 +7,18 @@
 #include <string.h>
 
 #include "config/job_config.h"
+#include "core/fsutil.h"
 #include "core/version.h"
 #include "io/h5.h"
 #include "jobs/stats/stats_params.h"
+#include "jobs/stats/stats_report.h"
 
 typedef struct stats {
     ar_set_ref_t *sets;
     int nsets, k;            /* k = most classes of any set */
     int64_t *count, *sum, *sq, *hist; /* [nsets], hist [nsets, k] */
     uint64_t *hash;
+    double t0;
 } stats_t;
 
 static void job_destroy(void *state)
@@ -35,6 +38,7 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
 {
     stats_t *st = calloc(1, sizeof *st);
     if (!st) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    st->t0 = ar_now();
     int s = ar_sets_from_job(job->cfg, &st->sets, &st->nsets, err);
     for (int i = 0; !s && i < st->nsets; i++)
         if (st->sets[i].num_classes > st->k) st->k = st->sets[i].num_classes;
@@ -124,6 +128,8 @@ static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
     if (!s) s = ar_h5_commit(&h, err);
     ar_h5_destroy(&h);
     free(names);
+    ar_stats_view_t v = {st->sets, st->nsets, st->k, st->count, st->sum, st->sq, st->hist, st->hash};
+    if (!s) s = ar_stats_json_write(&v, job, ar_now() - st->t0, err);
     if (s) return s;
     for (int i = 0; i < st->nsets; i++)
         printf("%-32s images=%-8lld pixel_sum=%-14lld checksum=%016llx\n", st->sets[i].label,

@@ -8,7 +8,7 @@
  * numpy, and checks a dataset (or an on-the-fly corruption) reads the same
  * on every rank. Output: an HDF5 file with /stats: set_names (string [M]),
  * count, pixel_sum, pixel_sq, checksum (int64 [M]; checksum is the uint64
- * bit pattern), hist (int64 [M, K]).
+ * bit pattern), hist (int64 [M, K]); and <output>.json (stats_report.h).
  *
  * Checksums: image = FNV-1a-64 over its H*W*C bytes then its int32 label
  * (little-endian); shard = FNV-1a-64 over its image checksums (uint64 LE);
