@@ -547,6 +547,11 @@ int ar_h5_read_strings(ar_h5_t *h, const char *path, char ***s, int *n, ar_err_t
     hid_t sp = H5Dget_space(d);
     hssize_t np = H5Sget_simple_extent_npoints(sp);
     H5Sclose(sp);
+    if (np < 0 || np > AR_H5_MAX_STRINGS) {
+        H5Dclose(d);
+        return ar_err_set(err, AR_E_FORMAT, "%s:%s: holds %lld strings (at most %d read)", h->path, path,
+                          (long long)np, AR_H5_MAX_STRINGS);
+    }
     int st = AR_OK;
     char **out = calloc((size_t)(np > 0 ? np : 1), sizeof *out);
     int rc = out ? read_strings(d, 0, np, out) : -1;
@@ -646,7 +651,10 @@ int ar_h5_attr_write_str(ar_h5_t *h, const char *obj, const char *name, const ch
     return st;
 }
 
-static int attr_strings(ar_h5_t *h, const char *obj, const char *name, char ***s, int *n, ar_err_t *err)
+/* The strings of an attribute holding at most max of them (the count is
+ * checked before anything is allocated or read). */
+static int attr_strings(ar_h5_t *h, const char *obj, const char *name, int max, char ***s, int *n,
+                        ar_err_t *err)
 {
     *s = NULL;
     *n = 0;
@@ -655,6 +663,11 @@ static int attr_strings(ar_h5_t *h, const char *obj, const char *name, char ***s
     hid_t sp = H5Aget_space(a);
     hssize_t np = H5Sget_simple_extent_npoints(sp);
     H5Sclose(sp);
+    if (np < 0 || np > max) {
+        H5Aclose(a);
+        return ar_err_set(err, AR_E_FORMAT, "%s:%s: attribute '%s' holds %lld strings, expected %s%d", h->path, obj,
+                          name, (long long)np, max > 1 ? "at most " : "", max);
+    }
     char **out = calloc((size_t)(np > 0 ? np : 1), sizeof *out);
     int rc = out ? read_strings(a, 1, np, out) : -1;
     H5Aclose(a);
@@ -673,7 +686,7 @@ int ar_h5_attr_read_str(ar_h5_t *h, const char *obj, const char *name, char **v,
     char **s;
     int n;
     *v = NULL;
-    int st = attr_strings(h, obj, name, &s, &n, err);
+    int st = attr_strings(h, obj, name, 1, &s, &n, err);
     if (st) return st;
     if (n != 1) {
         ar_h5_free_strings(s, n);
@@ -699,5 +712,5 @@ int ar_h5_attr_write_strs(ar_h5_t *h, const char *obj, const char *name, const c
 int ar_h5_attr_read_strs(ar_h5_t *h, const char *obj, const char *name, char ***s, int *n,
                          ar_err_t *err)
 {
-    return attr_strings(h, obj, name, s, n, err);
+    return attr_strings(h, obj, name, AR_H5_MAX_STRINGS, s, n, err);
 }

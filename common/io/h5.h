@@ -80,6 +80,11 @@ int ar_h5_dset_read_slab(ar_h5_dset_t *d, ar_dtype_t type, const int64_t *start,
 /* Closes; nulls *d; safe on NULL. */
 void ar_h5_dset_close(ar_h5_dset_t **d);
 
+/* Most strings a string dataset or string-list attribute may hold when
+ * read: a larger count from a damaged or hostile file is refused before
+ * anything is allocated. */
+#define AR_H5_MAX_STRINGS 65536
+
 /* String datasets (1-D, variable-length UTF-8 when written; any when read). */
 int ar_h5_write_strings(ar_h5_t *h, const char *path, const char *const *s, int n, ar_err_t *err);
 int ar_h5_read_strings(ar_h5_t *h, const char *path, char ***s, int *n, ar_err_t *err);
@@ -97,7 +102,7 @@ int ar_h5_attr_read(ar_h5_t *h, const char *obj, const char *name, ar_dtype_t ty
 int ar_h5_attr_write_str(ar_h5_t *h, const char *obj, const char *name, const char *v,
                          ar_err_t *err);
 /* Reads a scalar string attribute (fixed or variable length, or a 1-element
- * array); *v is malloc'd. */
+ * array; any other count is refused before it is read); *v is malloc'd. */
 int ar_h5_attr_read_str(ar_h5_t *h, const char *obj, const char *name, char **v, ar_err_t *err);
 /* String-list attributes (e.g. a dataset's class names). */
 int ar_h5_attr_write_strs(ar_h5_t *h, const char *obj, const char *name, const char *const *s,
