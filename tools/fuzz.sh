@@ -100,6 +100,7 @@ for i in "${!targets[@]}"; do
     failed=1
     break
   done
+  rm -f "$dir/fuzz-logs/$t.part"
   cov=$(sed -n 's/.*cov: \([0-9]*\) ft: \([0-9]*\).*/cov \1, ft \2/p' <<<"$line")
   s="fuzz_$t: $runs runs in $share s, ${cov:-no coverage line}, corpus $(ls "$corpus" | wc -l) files"
   ((libhdf5 == 0)) || s+=", $libhdf5 crash(es) inside libhdf5"
