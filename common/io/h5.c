@@ -263,6 +263,26 @@ int ar_h5_shape(ar_h5_t *h, const char *path, int *ndim, int64_t *dims, int *is_
     return st;
 }
 
+int ar_h5_check_stored(ar_h5_t *h, const char *path, ar_err_t *err)
+{
+    hid_t d = open_dataset(h, path, err);
+    if (d < 0) return err ? err->status : AR_E_FORMAT;
+    hid_t s = H5Dget_space(d), t = H5Dget_type(d);
+    hssize_t np = H5Sget_simple_extent_npoints(s);
+    size_t es = H5Tget_size(t);
+    uint64_t stored = H5Dget_storage_size(d);
+    H5Tclose(t);
+    H5Sclose(s);
+    H5Dclose(d);
+    /* in 64 bits: np < 2^63 and es is a type size, so compare by division */
+    if (np < 0 || (np > 0 && (es == 0 || (uint64_t)np > (stored * AR_H5_MAX_RATIO) / es)))
+        return ar_err_set(err, AR_E_FORMAT,
+                          "%s:%s: declares %lld values of %zu bytes but the file stores %llu bytes of them "
+                          "(damaged or hostile file)",
+                          h->path, path, (long long)np, es, (unsigned long long)stored);
+    return AR_OK;
+}
+
 static int check_numeric(ar_h5_t *h, const char *path, hid_t d, ar_err_t *err)
 {
     hid_t t = H5Dget_type(d);

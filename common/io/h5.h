@@ -52,6 +52,14 @@ void ar_h5_free_strings(char **s, int n);
  * -1 other (string, compound...). elem_size in bytes. */
 int ar_h5_shape(ar_h5_t *h, const char *path, int *ndim, int64_t *dims, int *is_int,
                 size_t *elem_size, ar_err_t *err);
+/* Most a dataset's declared bytes may exceed its stored bytes (deflate's
+ * own limit is about 1032:1). */
+#define AR_H5_MAX_RATIO 1100
+/* Checks, before a whole dataset is read into memory, that the file stores
+ * its data: a shape declared with nothing written (HDF5 fill values: a 2 KB
+ * file can declare terabytes) or more than AR_H5_MAX_RATIO times its stored
+ * bytes is AR_E_FORMAT naming the file and dataset. */
+int ar_h5_check_stored(ar_h5_t *h, const char *path, ar_err_t *err);
 /* Reads a whole dataset converted to type; n must equal its element count. */
 int ar_h5_read(ar_h5_t *h, const char *path, ar_dtype_t type, void *buf, int64_t n, ar_err_t *err);
 /* Reads the hyperslab start[i]..start[i]+count[i] (all ndim dims). */
