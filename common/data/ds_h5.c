@@ -88,6 +88,7 @@ static int load_labels(h5_set_t *s, const char *path, int64_t n, int *num_classe
     if (ar_h5_attr_exists(s->h, "/", "classes") &&
         (st = ar_h5_attr_read_strs(s->h, "/", "classes", classes, nclasses, err)))
         return st;
+    if ((st = ar_h5_check_stored(s->h, "/labels", err))) return st; /* before n labels are allocated */
     int64_t *raw = malloc((size_t)(n ? n : 1) * sizeof *raw);
     s->labels = malloc((size_t)(n ? n : 1) * sizeof *s->labels);
     if (!raw || !s->labels) {

@@ -263,6 +263,26 @@ int ar_h5_shape(ar_h5_t *h, const char *path, int *ndim, int64_t *dims, int *is_
     return st;
 }
 
+int ar_h5_check_stored(ar_h5_t *h, const char *path, ar_err_t *err)
+{
+    hid_t d = open_dataset(h, path, err);
+    if (d < 0) return err ? err->status : AR_E_FORMAT;
+    hid_t s = H5Dget_space(d), t = H5Dget_type(d);
+    hssize_t np = H5Sget_simple_extent_npoints(s);
+    size_t es = H5Tget_size(t);
+    uint64_t stored = H5Dget_storage_size(d);
+    H5Tclose(t);
+    H5Sclose(s);
+    H5Dclose(d);
+    /* in 64 bits: np < 2^63 and es is a type size, so compare by division */
+    if (np < 0 || (np > 0 && (es == 0 || (uint64_t)np > (stored * AR_H5_MAX_RATIO) / es)))
+        return ar_err_set(err, AR_E_FORMAT,
+                          "%s:%s: declares %lld values of %zu bytes but the file stores %llu bytes of them "
+                          "(damaged or hostile file)",
+                          h->path, path, (long long)np, es, (unsigned long long)stored);
+    return AR_OK;
+}
+
 static int check_numeric(ar_h5_t *h, const char *path, hid_t d, ar_err_t *err)
 {
     hid_t t = H5Dget_type(d);
@@ -547,6 +567,11 @@ int ar_h5_read_strings(ar_h5_t *h, const char *path, char ***s, int *n, ar_err_t
     hid_t sp = H5Dget_space(d);
     hssize_t np = H5Sget_simple_extent_npoints(sp);
     H5Sclose(sp);
+    if (np < 0 || np > AR_H5_MAX_STRINGS) {
+        H5Dclose(d);
+        return ar_err_set(err, AR_E_FORMAT, "%s:%s: holds %lld strings (at most %d read)", h->path, path,
+                          (long long)np, AR_H5_MAX_STRINGS);
+    }
     int st = AR_OK;
     char **out = calloc((size_t)(np > 0 ? np : 1), sizeof *out);
     int rc = out ? read_strings(d, 0, np, out) : -1;
@@ -646,7 +671,10 @@ int ar_h5_attr_write_str(ar_h5_t *h, const char *obj, const char *name, const ch
     return st;
 }
 
-static int attr_strings(ar_h5_t *h, const char *obj, const char *name, char ***s, int *n, ar_err_t *err)
+/* The strings of an attribute holding at most max of them (the count is
+ * checked before anything is allocated or read). */
+static int attr_strings(ar_h5_t *h, const char *obj, const char *name, int max, char ***s, int *n,
+                        ar_err_t *err)
 {
     *s = NULL;
     *n = 0;
@@ -655,6 +683,11 @@ static int attr_strings(ar_h5_t *h, const char *obj, const char *name, char ***s
     hid_t sp = H5Aget_space(a);
     hssize_t np = H5Sget_simple_extent_npoints(sp);
     H5Sclose(sp);
+    if (np < 0 || np > max) {
+        H5Aclose(a);
+        return ar_err_set(err, AR_E_FORMAT, "%s:%s: attribute '%s' holds %lld strings, expected %s%d", h->path, obj,
+                          name, (long long)np, max > 1 ? "at most " : "", max);
+    }
     char **out = calloc((size_t)(np > 0 ? np : 1), sizeof *out);
     int rc = out ? read_strings(a, 1, np, out) : -1;
     H5Aclose(a);
@@ -673,7 +706,7 @@ int ar_h5_attr_read_str(ar_h5_t *h, const char *obj, const char *name, char **v,
     char **s;
     int n;
     *v = NULL;
-    int st = attr_strings(h, obj, name, &s, &n, err);
+    int st = attr_strings(h, obj, name, 1, &s, &n, err);
     if (st) return st;
     if (n != 1) {
         ar_h5_free_strings(s, n);
@@ -699,5 +732,5 @@ int ar_h5_attr_write_strs(ar_h5_t *h, const char *obj, const char *name, const c
 int ar_h5_attr_read_strs(ar_h5_t *h, const char *obj, const char *name, char ***s, int *n,
                          ar_err_t *err)
 {
-    return attr_strings(h, obj, name, s, n, err);
+    return attr_strings(h, obj, name, AR_H5_MAX_STRINGS, s, n, err);
 }

@@ -52,6 +52,14 @@ void ar_h5_free_strings(char **s, int n);
  * -1 other (string, compound...). elem_size in bytes. */
 int ar_h5_shape(ar_h5_t *h, const char *path, int *ndim, int64_t *dims, int *is_int,
                 size_t *elem_size, ar_err_t *err);
+/* Most a dataset's declared bytes may exceed its stored bytes (deflate's
+ * own limit is about 1032:1). */
+#define AR_H5_MAX_RATIO 1100
+/* Checks, before a whole dataset is read into memory, that the file stores
+ * its data: a shape declared with nothing written (HDF5 fill values: a 2 KB
+ * file can declare terabytes) or more than AR_H5_MAX_RATIO times its stored
+ * bytes is AR_E_FORMAT naming the file and dataset. */
+int ar_h5_check_stored(ar_h5_t *h, const char *path, ar_err_t *err);
 /* Reads a whole dataset converted to type; n must equal its element count. */
 int ar_h5_read(ar_h5_t *h, const char *path, ar_dtype_t type, void *buf, int64_t n, ar_err_t *err);
 /* Reads the hyperslab start[i]..start[i]+count[i] (all ndim dims). */
@@ -80,6 +88,11 @@ int ar_h5_dset_read_slab(ar_h5_dset_t *d, ar_dtype_t type, const int64_t *start,
 /* Closes; nulls *d; safe on NULL. */
 void ar_h5_dset_close(ar_h5_dset_t **d);
 
+/* Most strings a string dataset or string-list attribute may hold when
+ * read: a larger count from a damaged or hostile file is refused before
+ * anything is allocated. */
+#define AR_H5_MAX_STRINGS 65536
+
 /* String datasets (1-D, variable-length UTF-8 when written; any when read). */
 int ar_h5_write_strings(ar_h5_t *h, const char *path, const char *const *s, int n, ar_err_t *err);
 int ar_h5_read_strings(ar_h5_t *h, const char *path, char ***s, int *n, ar_err_t *err);
@@ -97,7 +110,7 @@ int ar_h5_attr_read(ar_h5_t *h, const char *obj, const char *name, ar_dtype_t ty
 int ar_h5_attr_write_str(ar_h5_t *h, const char *obj, const char *name, const char *v,
                          ar_err_t *err);
 /* Reads a scalar string attribute (fixed or variable length, or a 1-element
- * array); *v is malloc'd. */
+ * array; any other count is refused before it is read); *v is malloc'd. */
 int ar_h5_attr_read_str(ar_h5_t *h, const char *obj, const char *name, char **v, ar_err_t *err);
 /* String-list attributes (e.g. a dataset's class names). */
 int ar_h5_attr_write_strs(ar_h5_t *h, const char *obj, const char *name, const char *const *s,

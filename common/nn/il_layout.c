@@ -117,16 +117,16 @@ AR_INLINE void split_row2(const float *restrict s, int ws, int pw, float *restri
                 v8f lo8, hi8;
                 memcpy(&lo8, s + col, sizeof lo8);
                 memcpy(&hi8, s + col + 8, sizeof hi8);
-                const v8f ev = __builtin_shuffle(lo8, hi8, (v8i){0, 2, 4, 6, 8, 10, 12, 14});
-                const v8f od = __builtin_shuffle(lo8, hi8, (v8i){1, 3, 5, 7, 9, 11, 13, 15});
+                const v8f ev = __builtin_shufflevector(lo8, hi8, 0, 2, 4, 6, 8, 10, 12, 14);
+                const v8f od = __builtin_shufflevector(lo8, hi8, 1, 3, 5, 7, 9, 11, 13, 15);
                 memcpy(d0 + v0, &ev, sizeof ev);
                 memcpy(d1 + v0, &od, sizeof od);
             } else {
                 v4f lo4, hi4;
                 memcpy(&lo4, s + col, sizeof lo4);
                 memcpy(&hi4, s + col + 4, sizeof hi4);
-                const v4f ev = __builtin_shuffle(lo4, hi4, (v4i){0, 2, 4, 6});
-                const v4f od = __builtin_shuffle(lo4, hi4, (v4i){1, 3, 5, 7});
+                const v4f ev = __builtin_shufflevector(lo4, hi4, 0, 2, 4, 6);
+                const v4f od = __builtin_shufflevector(lo4, hi4, 1, 3, 5, 7);
                 memcpy(d0 + v0, &ev, sizeof ev);
                 memcpy(d1 + v0, &od, sizeof od);
             }
@@ -150,8 +150,8 @@ int ar_il_add_stride2(float *d, const float *s, int v, int v1, int lim)
         memcpy(&x, s + v, sizeof x);
         memcpy(&lo, d + 2 * v, sizeof lo);
         memcpy(&hi, d + 2 * v + 8, sizeof hi);
-        lo += __builtin_shuffle(x, z, (ar_vi8){0, 8, 1, 9, 2, 10, 3, 11});
-        hi += __builtin_shuffle(x, z, (ar_vi8){4, 12, 5, 13, 6, 14, 7, 15});
+        lo += __builtin_shufflevector(x, z, 0, 8, 1, 9, 2, 10, 3, 11);
+        hi += __builtin_shufflevector(x, z, 4, 12, 5, 13, 6, 14, 7, 15);
         memcpy(d + 2 * v, &lo, sizeof lo);
         memcpy(d + 2 * v + 8, &hi, sizeof hi);
     }

@@ -68,6 +68,7 @@ static int read_params(ar_h5_t *h, const char *grp, ar_graph_t *g, int i, ar_err
             st = ar_err_set(err, AR_E_FORMAT, "dataset '%s' is too large", kids[k]);
             break;
         }
+        if ((st = ar_h5_check_stored(h, path, err))) break; /* before it is allocated */
         ar_tensor_t t = ar_tensor_shape(ndim, dims);
         if (ar_tensor_alloc(&t) != 0) {
             st = ar_err_set(err, AR_E_NOMEM, "out of memory");

@@ -5,7 +5,7 @@
  * ISA that changes the ABI: GCC's -Wpsabi). A comparison gives an integer
  * vector of 0 / -1 lanes, so (ar_vf16)((ar_vi16)v & (m > 0.0f)) keeps v
  * where m > 0 and gives +0 elsewhere (C has no vector ?:);
- * __builtin_shuffle with an integer vector permutes lanes. */
+ * __builtin_shufflevector (GCC 12+ and clang) permutes lanes. */
 #ifndef AR_NN_VEC_H
 #define AR_NN_VEC_H
 

@@ -125,11 +125,28 @@ for name, shape in (("tall.h5", (1, 2**32, 1)), ("wide.h5", (2, 2**31 + 5, 1, 1)
     with h5py.File(f"{d}/{name}", "w") as f:
         f.create_dataset("images", shape=shape, dtype="u1", chunks=(1, 1, 1)[:len(shape)] + (1,) * (len(shape) - 3))
         f.create_dataset("labels", data=np.zeros(shape[0], dtype="i8"))
+# 2^31 images of 1 pixel and as many labels, declared with nothing written:
+# the labels are read whole, so they were allocated (16 GiB) and filled
+with h5py.File(f"{d}/many.h5", "w") as f:
+    f.create_dataset("images", shape=(2**31, 1, 1), dtype="u1", chunks=(1024, 1, 1))
+    f.create_dataset("labels", shape=(2**31,), dtype="i8", chunks=(1024,))
 PY
-  for f in tall wide; do
-    expect_fail "hostile $f.h5 info" "$f.h5" "out of range" -- "$bin" info "$tmp/$f.h5"
-    expect_fail "hostile $f.h5 corrupt" "$f.h5" "out of range" -- "$bin" corrupt "$tmp/$f.h5" "$tmp/$f-c" --names fog
+  for f in tall wide many; do
+    why="out of range"
+    [[ $f != many ]] || why="stores 0 bytes"
+    expect_fail "hostile $f.h5 info" "$f.h5" "$why" -- "$bin" info "$tmp/$f.h5"
+    expect_fail "hostile $f.h5 corrupt" "$f.h5" "$why" -- "$bin" corrupt "$tmp/$f.h5" "$tmp/$f-c" --names fog
   done
+  # a model whose conv weight declares 2^31 floats with nothing written
+  # (8 GiB allocated and filled before it was checked)
+  cp "$src/tests/fuzz/corpus/h5_model/tiny-conv-pool-fc" "$tmp/bomb.h5"
+  /usr/bin/python3 - "$tmp/bomb.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    del f["graph/0000/weight"]
+    f.create_dataset("graph/0000/weight", shape=(2**31,), dtype="f4", chunks=(4096,))
+PY
+  expect_fail "hostile model info" "bomb.h5" "weight" "stores 0 bytes" -- "$bin" info "$tmp/bomb.h5"
 fi
 
 # ---- real Fashion-MNIST ---------------------------------------------------

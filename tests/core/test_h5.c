@@ -141,6 +141,7 @@ static void test_h5py(void)
              "f.attrs['fixed'] = np.bytes_(b'fixedlen')\n"
              "f['labels'] = np.arange(4, dtype=np.uint16)\n"
              "f.create_dataset('names', data=['x', 'yy'], dtype=h5py.string_dtype())\n"
+             "f.create_dataset('many', shape=(2**40,), dtype=h5py.string_dtype(), chunks=(1024,))\n"
              "f.close()\" 2>&1",
              p);
     int rc = system(cmd);
@@ -171,6 +172,14 @@ static void test_h5py(void)
     CHECK_OK(ar_h5_read_strings(h, "/names", &c, &n, &e), &e);
     CHECK(n == 2 && strcmp(c[1], "yy") == 0, "string dataset");
     ar_h5_free_strings(c, n);
+    /* string counts are checked before anything is allocated or read: a
+     * 2 KB file declaring 2^40 strings (an 8 TB allocation before, fatal
+     * under ASan), and a 3-string list where one string is wanted */
+    CHECK(ar_h5_read_strings(h, "/many", &c, &n, &e) == AR_E_FORMAT && strstr(e.msg, "1099511627776 strings") &&
+              strstr(e.msg, "h5_from_h5py.h5"),
+          "2^40 strings refused: %s", e.msg);
+    CHECK(ar_h5_attr_read_str(h, "/", "classes", &s, &e) == AR_E_FORMAT && strstr(e.msg, "holds 3 strings"),
+          "a list where one string is wanted: %s", e.msg);
     int32_t lab[4];
     CHECK_OK(ar_h5_read(h, "/labels", AR_DT_I32, lab, 4, &e), &e);
     CHECK(lab[3] == 3, "uint16 labels");
