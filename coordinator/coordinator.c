@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/fsutil.h"
 #include "core/str.h"
@@ -23,6 +24,11 @@ typedef struct co {
     uint8_t (*hb_id)[256];
     size_t *hb_len;
     int connected;           /* all_connected was called */
+    /* checkpoints */
+    uint64_t finals;         /* tasks whose final result is in (restored included) */
+    uint64_t saved_finals;   /* ... as of the last checkpoint written */
+    double last_save;
+    uint64_t restored;       /* tasks taken from the --resume checkpoint */
 } co_t;
 
 static const char *who(co_t *c, int rank, char *buf, size_t cap)
@@ -46,6 +52,23 @@ static int send_to(co_t *c, const uint8_t *id, size_t len, int rank, const ar_ms
     return s;
 }
 
+/* Writes a checkpoint when results came in since the last one. */
+static int save(co_t *c, const char *why, ar_err_t *err)
+{
+    if (!c->cfg->ckpt_path || c->finals == c->saved_finals) return AR_OK;
+    double t = ar_now();
+    uint64_t n = 0;
+    size_t bytes = 0;
+    int s = ar_coord_save(&c->st, c->cfg->ckpt_path, c->job->job_text, c->cfg->inputs,
+                          c->cfg->ninputs, &n, &bytes, err);
+    if (s) return ar_err_prefix(err, "writing the checkpoint");
+    c->saved_finals = c->finals;
+    c->last_save = ar_now();
+    ar_info(c->job->log, "checkpoint (%s): %llu tasks done, %zu bytes, %s, %.3f s", why,
+            (unsigned long long)n, bytes, c->cfg->ckpt_path, c->last_save - t);
+    return AR_OK;
+}
+
 static int plan_round(co_t *c, ar_err_t *err)
 {
     uint64_t before = c->st.ntasks;
@@ -56,10 +79,35 @@ static int plan_round(co_t *c, ar_err_t *err)
         c->finished = 1; /* nothing more to do */
         return AR_OK;
     }
-    ar_info(c->job->log, "round %d: %llu tasks planned", c->st.round,
-            (unsigned long long)(c->st.ntasks - before));
+    uint64_t restored = 0;
+    if (c->cfg->resume) {
+        s = ar_coord_restore(&c->st, before, c->cfg->resume, c->max, &restored, err);
+        if (s) return ar_err_prefix(err, "resuming round %d", c->st.round);
+        c->finals += restored;
+        c->saved_finals += restored; /* the checkpoint holds them already */
+        c->restored += restored;
+    }
+    if (restored)
+        ar_info(c->job->log, "round %d: %llu tasks planned, %llu of them done before (checkpoint)",
+                c->st.round, (unsigned long long)(c->st.ntasks - before), (unsigned long long)restored);
+    else
+        ar_info(c->job->log, "round %d: %llu tasks planned", c->st.round,
+                (unsigned long long)(c->st.ntasks - before));
     c->st.round++;
     return AR_OK;
+}
+
+/* Aggregates what is next in task order and plans the next round each time
+ * one completes (a resumed job may complete several rounds here from its
+ * checkpoint alone); checkpoints at every round's end. */
+static int advance(co_t *c, ar_err_t *err)
+{
+    for (;;) {
+        int s = ar_coord_drain(&c->st, c->cfg->kind, c->kstate, c->job, err);
+        if (s || c->finished || !ar_coord_round_complete(&c->st)) return s;
+        if (c->st.round > 0 && (s = save(c, "end of a round", err))) return s;
+        if ((s = plan_round(c, err)) || c->finished) return s;
+    }
 }
 
 /* Sends pending tasks to workers holding credit, lowest rank first. */
@@ -101,8 +149,10 @@ static void progress(co_t *c, int force)
     c->last_progress_done = done;
 }
 
-/* Handles one decoded message from an authenticated peer. */
-static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, ar_err_t *err)
+/* Handles one decoded message from an authenticated peer (raw: its
+ * encoding, kept for checkpoints). */
+static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, const uint8_t *raw, size_t rawlen,
+                  ar_err_t *err)
 {
     char wbuf[AR_PROTO_MAX_TEXT + 64];
     int r = from->rank;
@@ -143,11 +193,11 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, ar_err_t *err)
     }
     case AR_MSG_RESULT: {
         int s = ar_coord_accept_result(&c->st, r, m, err);
+        if (!s) s = ar_coord_keep_raw(&c->st, m->u.task.id, raw, rawlen, err);
         if (s) return s;
+        c->finals += m->u.task.final ? 1 : 0;
         c->st.tasks[m->u.task.id].sent_at = ar_now(); /* progress: restart its clock */
-        s = ar_coord_drain(&c->st, c->cfg->kind, c->kstate, c->job, err);
-        if (s) return s;
-        if (ar_coord_round_complete(&c->st)) s = plan_round(c, err);
+        s = advance(c, err);
         progress(c, 0);
         return s;
     }
@@ -204,16 +254,26 @@ static int poll_once(co_t *c, int timeout_ms, int *got, ar_err_t *err)
     snprintf(label, sizeof label, "r%d", from.rank);
     ar_msg_t m;
     s = ar_msg_decode(d, n, c->max, label, &m, err);
+    if (!s) s = handle(c, &from, &m, d, n, err);
     free(d);
-    if (!s) s = handle(c, &from, &m, err);
     ar_msg_clear(&m);
     return s;
 }
 
+static int interrupted(co_t *c, ar_err_t *err)
+{
+    int sig = c->cfg->stop ? *c->cfg->stop : 0;
+    if (!sig) return AR_OK;
+    return ar_err_set(err, AR_E_INTERRUPTED, "interrupted by %s",
+                      sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal");
+}
+
 static int run_loop(co_t *c, ar_err_t *err)
 {
-    int s = plan_round(c, err);
+    c->last_save = ar_now();
+    int s = advance(c, err);
     while (!s && !c->finished) {
+        if ((s = interrupted(c, err))) break;
         if ((s = dispatch(c, err))) break;
         int got = 0;
         s = poll_once(c, 50, &got, err);
@@ -221,6 +281,8 @@ static int run_loop(co_t *c, ar_err_t *err)
          * judging liveness, so a worker is never blamed for our delay. */
         for (int k = 0; !s && got && !c->finished && k < 10000; k++) s = poll_once(c, 0, &got, err);
         if (!s) s = check_liveness(c, err);
+        if (!s && c->job->run.checkpoint_s > 0 && ar_now() - c->last_save >= c->job->run.checkpoint_s)
+            s = save(c, "periodic", err);
         if (!s && !c->connected) {
             int all = 1;
             for (int i = 0; i < c->cfg->nworkers; i++) {
@@ -237,7 +299,8 @@ static int run_loop(co_t *c, ar_err_t *err)
 }
 
 /* SHUTDOWN to every joined worker, then collect BYEs for up to the heartbeat
- * timeout. Returns 1 when every expected worker said BYE. */
+ * timeout (3 s at most after a signal: the launcher kills soon). Returns 1
+ * when every expected worker said BYE. */
 static int shutdown_all(co_t *c, int failed, const char *reason)
 {
     ar_err_t e = {0};
@@ -254,7 +317,9 @@ static int shutdown_all(co_t *c, int failed, const char *reason)
     /* A lost worker will never answer: MPI_Abort is the only way out. */
     for (int i = 0; i < c->cfg->nworkers; i++)
         if (c->st.workers[c->cfg->worker_ranks[i]].lost) return 0;
-    double until = ar_now() + c->job->run.heartbeat_timeout;
+    double wait = c->job->run.heartbeat_timeout;
+    if (c->cfg->stop && *c->cfg->stop && wait > 3) wait = 3;
+    double until = ar_now() + wait;
     for (;;) {
         int missing = 0;
         for (int i = 0; i < c->cfg->nworkers; i++) {
@@ -321,7 +386,20 @@ int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
         }
     }
     /* Output only once every result is in: a failed job leaves no output. */
+    if (!s) s = interrupted(&c, err);
     if (!s) s = cfg->kind->finish(c.kstate, cfg->job, err);
+    if (!s && cfg->ckpt_path) {
+        unlink(cfg->ckpt_path); /* the output is complete */
+    } else if (s) {
+        /* keep what is done (all of it when only finish failed): --resume
+         * continues from it */
+        ar_err_t e = {0};
+        if (c.finished) c.saved_finals = (uint64_t)-1;
+        if (save(&c, s == AR_E_INTERRUPTED ? "interrupted" : "job failed", &e))
+            ar_warn(c.job->log, "%s", ar_err_msg(&e));
+        else if (cfg->ckpt_path && c.finals)
+            ar_info(c.job->log, "to continue: mpirun ... archrepair-coord --resume %s", c.job->job_path);
+    }
     *clean = shutdown_all(&c, s != AR_OK, s ? ar_err_msg(err) : "job complete");
     if (c.kstate && cfg->kind->destroy) cfg->kind->destroy(c.kstate);
     ar_coord_state_free(&c.st);

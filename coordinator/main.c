@@ -11,17 +11,28 @@
  * meets in a barrier; when some worker did not acknowledge the shutdown
  * (dead or hung), rank 0 ends the job with MPI_Abort instead.
  *
- * Exit status: 0 when the job completed and its output was written, 1 when
- * it failed (the cause on stderr, naming rank, host and message), 2 on bad
- * usage.
+ * Checkpoint and resume: rank 0 records the job's finished tasks in
+ * "<job.output>.ckpt" (coordinator.h, runtime/checkpoint.h); `--resume`
+ * continues from it after checking that the job text and the identity of
+ * every input file are unchanged (refused with one line otherwise).
+ * SIGTERM / SIGINT: rank 0 checkpoints and ends the job, workers cancel
+ * their task; the job exits 1 (mpirun forwards the signal to every rank).
  *
- * Test hook: AR_FAULT="<rank>:<after>:<kill|stop|error|slow|hang>" makes
+ * Exit status: 0 when the job completed and its output was written, 1 when
+ * it failed or was interrupted (the cause on stderr, naming rank, host and
+ * message), 2 on bad usage.
+ *
+ * Test hook: AR_FAULT="<rank>:<after>:<kill|stop|error|slow|hang|long>" makes
  * that worker (rank "*": every worker), after <after> completed tasks,
  * SIGKILL itself, SIGSTOP itself (stops heartbeating), fail its next task,
- * sleep 50 ms before each task, or get stuck in its next task while still
- * heartbeating, so tests can show how the job ends or balances.
+ * sleep 50 ms before each task, get stuck in its next task while still
+ * heartbeating, or run its next task until cancelled ("long"), so tests can
+ * show how the job ends, balances or is interrupted.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +58,97 @@ extern void openblas_set_num_threads(int num_threads);
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: mpirun -np N archrepair-coord JOB.toml\n"
+            "usage: mpirun -np N archrepair-coord [--resume] JOB.toml\n"
             "Runs the job described by JOB.toml: rank 0 coordinates, ranks 1..N-1 work\n"
-            "(with -np 1 one worker thread runs inside rank 0). See docs/config.md for\n"
-            "the job keys and cluster/README.md for running on clusters.\n");
+            "(with -np 1 one worker thread runs inside rank 0). --resume continues an\n"
+            "interrupted or failed job from its checkpoint <job.output>.ckpt. See\n"
+            "docs/config.md for the job keys, docs/distributed.md for checkpoints and\n"
+            "cluster/README.md for running on clusters.\n");
+}
+
+/* The signal that asks this process to stop (SIGTERM / SIGINT), or 0. */
+static volatile sig_atomic_t g_stop;
+
+static void on_stop_signal(int sig)
+{
+    g_stop = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* The job's input files (model, data, repair source, every collection or
+ * generated source), each once, with their identity now. */
+static int job_inputs(const ar_job_config_t *cfg, ar_ckpt_input_t **out, uint32_t *n, ar_err_t *err)
+{
+    const char *p[3 + 256];
+    int np = 0;
+    p[np++] = cfg->model.path;
+    p[np++] = cfg->data.path;
+    if (cfg->repair.train_path && cfg->repair.train_path[0]) p[np++] = cfg->repair.train_path;
+    for (int i = 0; i < cfg->data.corrupted.n && np < (int)(sizeof p / sizeof *p); i++) {
+        const char *cp = ar_job_cset(cfg, i)->path;
+        if (cp && cp[0]) p[np++] = cp;
+    }
+    *n = 0;
+    if (!(*out = calloc((size_t)np, sizeof **out))) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    for (int i = 0; i < np; i++) {
+        int dup = !p[i] || !p[i][0];
+        for (int k = 0; k < i && !dup; k++) dup = !strcmp(p[k], p[i]);
+        if (dup) continue;
+        int s = ar_ckpt_identify(p[i], &(*out)[*n], err);
+        if (s) return s;
+        (*n)++;
+    }
+    return AR_OK;
+}
+
+/* Removes what a killed earlier run of this job left half-written beside
+ * its output: "<output>*.tmp.<pid>.<k>" (the result, the checkpoint, the
+ * candidate models; core/fsutil.h). Returns how many. */
+static int remove_stale_temps(const char *output)
+{
+    char dir[1024];
+    ar_dir_of(output, dir, sizeof dir);
+    const char *base = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
+    size_t bl = strlen(base);
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, base, bl) || !strstr(e->d_name + bl, ".tmp.")) continue;
+        char path[2200];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        n += unlink(path) == 0;
+    }
+    if (d) closedir(d);
+    return n;
+}
+
+/* --resume: reads the checkpoint and checks it belongs to this job text and
+ * these input files. */
+static int load_resume(const char *ckpt, const char *job_path, const char *text, ar_ckpt_t *ck,
+                       ar_err_t *err)
+{
+    if (ar_file_size(ckpt) < 0 && errno == ENOENT)
+        return ar_err_set(err, AR_E_CONFIG, "cannot resume: no checkpoint %s (the job completed, "
+                                            "or no task had finished)", ckpt);
+    int s = ar_ckpt_read(ckpt, ck, err);
+    if (s) return ar_err_prefix(err, "cannot resume");
+    if (strcmp(ck->job_text, text))
+        return ar_err_set(err, AR_E_CONFIG, "cannot resume: %s is not the job file checkpoint %s was "
+                                            "written for (its text changed)", job_path, ckpt);
+    s = ar_ckpt_check_inputs(ck, err);
+    if (s) return ar_err_prefix(err, "cannot resume from %s", ckpt);
+    return AR_OK;
 }
 
 /* What rank 0 broadcasts after binding. */
@@ -108,6 +206,7 @@ static void parse_fault(int rank, ar_worker_cfg_t *w)
                         : !strcmp(mode, "error") ? AR_FAULT_ERROR
                         : !strcmp(mode, "slow")  ? AR_FAULT_SLOW
                         : !strcmp(mode, "hang")  ? AR_FAULT_HANG
+                        : !strcmp(mode, "long")  ? AR_FAULT_LONG
                                                  : AR_FAULT_NONE;
     }
 }
@@ -140,7 +239,7 @@ static int pick_endpoint(const ar_mpi_t *mpi, const ar_run_opts_t *o, char *ep, 
     return AR_OK;
 }
 
-static int run(ar_mpi_t *mpi, const char *path)
+static int run(ar_mpi_t *mpi, const char *path, int resume)
 {
     ar_err_t err = {0};
     ar_log_t log = ar_log_default(mpi->rank);
@@ -175,7 +274,18 @@ static int run(ar_mpi_t *mpi, const char *path)
     if (!s && cfg.run.ranks > 0 && cfg.run.ranks != mpi->size)
         s = ar_err_set(&err, AR_E_CONFIG, "%s: run.ranks = %lld but mpirun started %d ranks", path,
                        (long long)cfg.run.ranks, mpi->size);
+    char ckpt[1100] = "";
+    ar_ckpt_t ck;
+    memset(&ck, 0, sizeof ck);
+    ar_ckpt_input_t *inputs = NULL;
+    uint32_t ninputs = 0;
+    if (!s && root && ar_ckpt_path(cfg.job.output, ckpt, sizeof ckpt))
+        s = ar_err_set(&err, AR_E_CONFIG, "%s: job.output is too long", path);
+    if (!s && root) s = job_inputs(&cfg, &inputs, &ninputs, &err);
+    if (!s && root && resume) s = load_resume(ckpt, path, text, &ck, &err);
     if (!agree(s == AR_OK)) {
+        ar_ckpt_free(&ck);
+        free(inputs);
         if (root) fprintf(stderr, "archrepair-coord: %s\n", ar_err_msg(&err));
         ar_job_free(&cfg);
         free(text);
@@ -249,7 +359,7 @@ static int run(ar_mpi_t *mpi, const char *path)
     int clean = 1, failed = 0;
     ar_worker_cfg_t wc = {.rank = mpi->rank, .host = mpi->host, .endpoint = boot.endpoint,
                           .server_pub = boot.server_pub, .keys = mine, .reg = &reg, .job = &job,
-                          .blas_threads = threads};
+                          .blas_threads = threads, .stop = &g_stop};
     if (root) {
         thread_worker_t tw;
         memset(&tw, 0, sizeof tw);
@@ -263,7 +373,18 @@ static int run(ar_mpi_t *mpi, const char *path)
             if (!th_ok) s = ar_err_set(&err, AR_E_INTERNAL, "cannot start the in-process worker");
         }
         ar_coord_cfg_t cc = {.kind = kind, .job = &job, .server = srv, .worker_ranks = wranks,
-                             .nworkers = nworkers, .all_connected = remove_ipc_dir, .user = dir};
+                             .nworkers = nworkers, .all_connected = remove_ipc_dir, .user = dir,
+                             .ckpt_path = ckpt, .inputs = inputs, .ninputs = ninputs,
+                             .resume = resume ? &ck : NULL, .stop = &g_stop};
+        int stale = remove_stale_temps(cfg.job.output);
+        if (stale) ar_info(&log, "removed %d temporary file(s) a killed run left beside %s", stale,
+                           cfg.job.output);
+        if (resume)
+            ar_info(&log, "resuming from %s: %llu tasks done before", ckpt,
+                    (unsigned long long)ck.ntasks);
+        else if (ar_file_size(ckpt) >= 0)
+            ar_warn(&log, "%s exists and will be replaced: this run starts afresh (--resume "
+                          "continues from it)", ckpt);
         if (!s) s = ar_coord_run(&cc, &clean, &err);
         if (th_ok) {
             pthread_join(th, NULL);
@@ -299,6 +420,8 @@ out_srv:
     free(wranks);
     free(wpub);
 out_cfg:
+    ar_ckpt_free(&ck);
+    free(inputs);
     free(pubs);
     ar_job_free(&cfg);
     free(text);
@@ -315,7 +438,8 @@ int main(int argc, char **argv)
         printf("%s\n", ar_version());
         return 0;
     }
-    if (argc != 2) {
+    int resume = argc == 3 && !strcmp(argv[1], "--resume");
+    if (argc != 2 + resume || argv[argc - 1][0] == '-') {
         usage(stderr);
         return 2;
     }
@@ -326,7 +450,8 @@ int main(int argc, char **argv)
         ar_mpi_finalize(&mpi);
         return 1;
     }
-    int rc = run(&mpi, argv[1]);
+    catch_stop_signals();
+    int rc = run(&mpi, argv[argc - 1], resume);
     ar_mpi_finalize(&mpi);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "proto/msg.h"
+#include "runtime/checkpoint.h"
 #include "runtime/registry.h"
 
 typedef enum {
@@ -33,6 +34,8 @@ typedef struct ar_task_entry {
     int nresults, cap_results;
     uint32_t next_seq;             /* next seq expected from the worker */
     int final_seen;                /* the final result arrived */
+    ar_ckpt_blob_t *raw;           /* every result as received (encoded), kept for checkpoints */
+    uint32_t nraw, cap_raw;
 } ar_task_entry_t;
 
 typedef struct ar_worker_entry {
@@ -87,5 +90,22 @@ int ar_coord_drain(ar_coord_state_t *st, const ar_job_kind_t *kind, void *kstate
 
 /* 1 when every planned task has been aggregated. */
 int ar_coord_round_complete(const ar_coord_state_t *st);
+
+/* Keeps a copy of the encoded RESULT message just accepted for task id (what
+ * a checkpoint records). */
+int ar_coord_keep_raw(ar_coord_state_t *st, uint64_t id, const void *raw, size_t len, ar_err_t *err);
+
+/* Writes a checkpoint (runtime/checkpoint.h) of every task whose final
+ * result is in; *ntasks gets how many, *bytes the file's size. */
+int ar_coord_save(const ar_coord_state_t *st, const char *path, const char *job_text,
+                  const ar_ckpt_input_t *inputs, uint32_t ninputs, uint64_t *ntasks, size_t *bytes,
+                  ar_err_t *err);
+
+/* Resume: gives every planned task from id `from` on that ck recorded its
+ * recorded results (decoded with max_bytes) and marks it done, so it is
+ * aggregated without being sent. AR_E_CONFIG when a recorded task differs
+ * from the planned one (type or parameters). *restored counts the tasks. */
+int ar_coord_restore(ar_coord_state_t *st, uint64_t from, const ar_ckpt_t *ck, size_t max_bytes,
+                     uint64_t *restored, ar_err_t *err);
 
 #endif
