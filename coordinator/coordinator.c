@@ -1,6 +1,7 @@
 /* coordinator.c - the coordinator's event loop. Contract: coordinator.h. */
 #include "coordinator.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,23 @@
 #include "core/str.h"
 #include "proto/codec.h"
 #include "runtime/coord_state.h"
+
+/* The heartbeat thread: it alone uses cfg->hb_server (a ZeroMQ socket
+ * belongs to one thread) and shares only the atomics below with the loop. */
+typedef struct hbt {
+    ar_server_t *srv;
+    int nranks;
+    int *expected;           /* ranks that run workers (read-only) */
+    size_t max;
+    int64_t *seen_us;        /* atomic, per rank: last beat (ar_now() in us); 0 = none yet */
+    uint64_t done;           /* atomic: tasks aggregated, reported in replies */
+    int shutdown;            /* atomic: answer SHUTDOWN (failed / reason set before) */
+    int failed;
+    char reason[AR_PROTO_MAX_TEXT];
+    int stop;                /* atomic: end the thread */
+    uint8_t (*id)[256];      /* the thread's own: each worker's heartbeat connection */
+    size_t *len;
+} hbt_t;
 
 typedef struct co {
     const ar_coord_cfg_t *cfg;
@@ -29,7 +47,126 @@ typedef struct co {
     uint64_t saved_finals;   /* ... as of the last checkpoint written */
     double last_save;
     uint64_t restored;       /* tasks taken from the --resume checkpoint */
+    hbt_t *hb;               /* heartbeat thread's shared state; NULL = the loop answers */
 } co_t;
+
+static int hb_send(hbt_t *h, const uint8_t *id, size_t len, int rank, const ar_msg_t *m)
+{
+    ar_bytes_t b;
+    ar_err_t e = {0};
+    if (ar_msg_encode(m, h->max, &b, &e)) return -1;
+    ar_peer_t p = {.id_len = len, .rank = rank};
+    memcpy(p.id, id, len);
+    int s = ar_server_send(h->srv, &p, b.data, b.len, &e);
+    ar_bytes_free(&b);
+    return s;
+}
+
+static ar_msg_t hb_reply(hbt_t *h)
+{
+    if (!__atomic_load_n(&h->shutdown, __ATOMIC_ACQUIRE)) {
+        ar_msg_t m = ar_msg_make(AR_MSG_HEARTBEAT, 0);
+        m.u.beat.done = __atomic_load_n(&h->done, __ATOMIC_RELAXED);
+        return m;
+    }
+    ar_msg_t m = ar_msg_make(AR_MSG_SHUTDOWN, 0);
+    m.u.shutdown.failed = h->failed;
+    ar_str_copy(m.u.shutdown.reason, sizeof m.u.shutdown.reason, h->reason);
+    return m;
+}
+
+/* Answers every worker's heartbeat (with SHUTDOWN once the job ends, also
+ * sent unasked to each worker seen), whatever the event loop is doing. */
+static void *hb_main(void *arg)
+{
+    hbt_t *h = arg;
+    int announced = 0;
+    for (;;) {
+        int stop = __atomic_load_n(&h->stop, __ATOMIC_ACQUIRE);
+        if (!announced && __atomic_load_n(&h->shutdown, __ATOMIC_ACQUIRE)) {
+            ar_msg_t m = hb_reply(h);
+            for (int r = 0; r < h->nranks; r++)
+                if (h->len[r]) (void)hb_send(h, h->id[r], h->len[r], r, &m);
+            announced = 1;
+        }
+        if (stop) break;
+        uint8_t *d = NULL;
+        size_t n = 0;
+        ar_peer_t from;
+        int got = 0;
+        ar_err_t e = {0};
+        if (ar_server_recv(h->srv, 50, &d, &n, &from, &got, &e) || !got) continue;
+        ar_msg_t m;
+        int r = from.rank;
+        if (ar_msg_decode(d, n, h->max, "heartbeat", &m, &e) == AR_OK) {
+            if (r >= 0 && r < h->nranks && h->expected[r] && m.rank == r && m.type == AR_MSG_HEARTBEAT &&
+                from.id_len <= sizeof h->id[r]) {
+                memcpy(h->id[r], from.id, from.id_len);
+                h->len[r] = from.id_len;
+                __atomic_store_n(&h->seen_us[r], (int64_t)(ar_now() * 1e6), __ATOMIC_RELEASE);
+                ar_msg_t reply = hb_reply(h);
+                (void)hb_send(h, from.id, from.id_len, r, &reply);
+            }
+            ar_msg_clear(&m);
+        }
+        free(d);
+    }
+    return NULL;
+}
+
+/* When rank r last showed it is alive: its last message on either socket. */
+static double last_alive(const co_t *c, int r)
+{
+    double t = c->st.workers[r].last_seen;
+    if (c->hb) {
+        int64_t us = __atomic_load_n(&c->hb->seen_us[r], __ATOMIC_ACQUIRE);
+        if (us && (double)us / 1e6 > t) t = (double)us / 1e6;
+    }
+    return t;
+}
+
+/* Whether rank r's heartbeat connection is up. */
+static int beating(const co_t *c, int r)
+{
+    return c->hb ? __atomic_load_n(&c->hb->seen_us[r], __ATOMIC_ACQUIRE) != 0 : c->hb_len[r] > 0;
+}
+
+static void hb_free(hbt_t *h)
+{
+    if (!h) return;
+    free(h->expected);
+    free(h->seen_us);
+    free(h->id);
+    free(h->len);
+    free(h);
+}
+
+/* Starts the heartbeat thread on cfg->hb_server. */
+static int hb_start(co_t *c, pthread_t *th, ar_err_t *err)
+{
+    int n = c->st.nranks;
+    hbt_t *h = calloc(1, sizeof *h);
+    if (h) {
+        h->expected = calloc((size_t)n, sizeof *h->expected);
+        h->seen_us = calloc((size_t)n, sizeof *h->seen_us);
+        h->id = calloc((size_t)n, sizeof *h->id);
+        h->len = calloc((size_t)n, sizeof *h->len);
+    }
+    if (!h || !h->expected || !h->seen_us || !h->id || !h->len) {
+        hb_free(h);
+        return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    }
+    h->srv = c->cfg->hb_server;
+    h->nranks = n;
+    h->max = c->max;
+    for (int r = 0; r < n; r++) h->expected[r] = c->st.workers[r].expected;
+    if (pthread_create(th, NULL, hb_main, h) != 0) {
+        hb_free(h);
+        return ar_err_set(err, AR_E_INTERNAL, "cannot start the coordinator's heartbeat thread");
+    }
+    c->hb = h;
+    return AR_OK;
+}
 
 static const char *who(co_t *c, int rank, char *buf, size_t cap)
 {
@@ -72,6 +209,13 @@ static int save(co_t *c, const char *why, ar_err_t *err)
 static int plan_round(co_t *c, ar_err_t *err)
 {
     uint64_t before = c->st.ntasks;
+    /* Test hook: AR_COORD_STALL_S=<s> makes planning round 1 take s seconds
+     * longer (a slow plan()), to show that heartbeats are answered meanwhile. */
+    const char *stall = getenv("AR_COORD_STALL_S");
+    if (stall && c->st.round == 1) {
+        double until = ar_now() + atof(stall);
+        while (ar_now() < until) usleep(10000);
+    }
     int s = c->cfg->kind->plan(c->kstate, c->job, c->st.round, ar_coord_state_plan(&c->st), err);
     if (s) return ar_err_prefix(err, "planning round %d of job '%s'", c->st.round,
                                 c->cfg->kind->name);
@@ -232,11 +376,12 @@ static int check_liveness(co_t *c, ar_err_t *err)
         int r = c->cfg->worker_ranks[i];
         ar_worker_entry_t *w = &c->st.workers[r];
         double limit = w->joined ? c->job->run.heartbeat_timeout : c->job->run.startup_timeout;
-        if (now - w->last_seen > limit) {
+        double seen = last_alive(c, r);
+        if (now - seen > limit) {
             w->lost = 1;
             return ar_err_set(err, AR_E_TIMEOUT, "%s %s for %.1f s (limit %.1f s)",
                               who(c, r, wbuf, sizeof wbuf), w->joined ? "silent" : "never joined",
-                              now - w->last_seen, limit);
+                              now - seen, limit);
         }
     }
     return AR_OK;
@@ -281,13 +426,14 @@ static int run_loop(co_t *c, ar_err_t *err)
          * judging liveness, so a worker is never blamed for our delay. */
         for (int k = 0; !s && got && !c->finished && k < 10000; k++) s = poll_once(c, 0, &got, err);
         if (!s) s = check_liveness(c, err);
+        if (c->hb) __atomic_store_n(&c->hb->done, c->st.next_aggregate, __ATOMIC_RELAXED);
         if (!s && c->job->run.checkpoint_s > 0 && ar_now() - c->last_save >= c->job->run.checkpoint_s)
             s = save(c, "periodic", err);
         if (!s && !c->connected) {
             int all = 1;
             for (int i = 0; i < c->cfg->nworkers; i++) {
                 int r = c->cfg->worker_ranks[i];
-                all &= c->st.workers[r].joined && c->hb_len[r] > 0;
+                all &= c->st.workers[r].joined && beating(c, r);
             }
             if (all) {
                 c->connected = 1;
@@ -307,6 +453,11 @@ static int shutdown_all(co_t *c, int failed, const char *reason)
     ar_msg_t m = ar_msg_make(AR_MSG_SHUTDOWN, 0);
     m.u.shutdown.failed = failed;
     ar_str_copy(m.u.shutdown.reason, sizeof m.u.shutdown.reason, reason);
+    if (c->hb) { /* the heartbeat thread tells every worker's heartbeat connection */
+        c->hb->failed = failed;
+        ar_str_copy(c->hb->reason, sizeof c->hb->reason, reason);
+        __atomic_store_n(&c->hb->shutdown, 1, __ATOMIC_RELEASE);
+    }
     for (int i = 0; i < c->cfg->nworkers; i++) {
         int r = c->cfg->worker_ranks[i];
         ar_worker_entry_t *w = &c->st.workers[r];
@@ -375,6 +526,8 @@ int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
     c.hb_len = calloc((size_t)nranks, sizeof *c.hb_len);
     int s = (!c.hb_id || !c.hb_len) ? ar_err_set(err, AR_E_NOMEM, "out of memory") : AR_OK;
     if (!s) s = ar_coord_state_init(&c.st, nranks, cfg->worker_ranks, cfg->nworkers, c.t0, err);
+    pthread_t hb_th;
+    if (!s && cfg->hb_server) s = hb_start(&c, &hb_th, err);
     if (!s) s = cfg->kind->create(cfg->job, &c.kstate, err);
     if (!s) s = run_loop(&c, err);
     if (!s) {
@@ -401,6 +554,11 @@ int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
             ar_info(c.job->log, "to continue: mpirun ... archrepair-coord --resume %s", c.job->job_path);
     }
     *clean = shutdown_all(&c, s != AR_OK, s ? ar_err_msg(err) : "job complete");
+    if (c.hb) {
+        __atomic_store_n(&c.hb->stop, 1, __ATOMIC_RELEASE);
+        pthread_join(hb_th, NULL);
+        hb_free(c.hb);
+    }
     if (c.kstate && cfg->kind->destroy) cfg->kind->destroy(c.kstate);
     ar_coord_state_free(&c.st);
     free(c.hb_id);

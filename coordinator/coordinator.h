@@ -16,6 +16,11 @@ typedef struct ar_coord_cfg {
     const ar_job_kind_t *kind;      /* the job's kind */
     const ar_job_ctx_t *job;
     ar_server_t *server;            /* bound, with every worker key admitted */
+    /* Heartbeats: a second server (same keys) that the coordinator's
+     * heartbeat thread alone uses, answering every worker's beat whatever the
+     * event loop is doing (a long create / plan / aggregate / finish). NULL:
+     * heartbeats arrive on `server` and the event loop answers them. */
+    ar_server_t *hb_server;
     const int *worker_ranks;        /* ranks that run workers */
     int nworkers;
     /* Called once when every worker has both connections up (HELLO and a

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "comm/comm_mpi.h"
 #include "comm/netaddr.h"
@@ -54,6 +55,7 @@
 extern void openblas_set_num_threads(int num_threads);
 
 #define SOCK_NAME "coord"
+#define HB_SOCK_NAME "heartbeat"
 
 static void usage(FILE *f)
 {
@@ -155,6 +157,7 @@ static int load_resume(const char *ckpt, const char *job_path, const char *text,
 typedef struct boot {
     int ok;
     char endpoint[512];
+    char hb_endpoint[512];   /* the coordinator's heartbeat thread */
     char server_pub[41];
 } boot_t;
 
@@ -170,7 +173,12 @@ typedef struct thread_worker {
 static void remove_ipc_dir(void *user)
 {
     char *dir = user;
-    if (dir[0]) ar_net_private_dir_remove(dir, SOCK_NAME);
+    if (dir[0]) {
+        char hb[600];
+        snprintf(hb, sizeof hb, "%s/%s", dir, HB_SOCK_NAME);
+        unlink(hb);
+        ar_net_private_dir_remove(dir, SOCK_NAME);
+    }
     dir[0] = '\0';
 }
 
@@ -320,7 +328,7 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
 
     boot_t boot;
     memset(&boot, 0, sizeof boot);
-    ar_server_t *srv = NULL;
+    ar_server_t *srv = NULL, *srv_hb = NULL;
     char dir[512] = "";
     int nworkers = mpi->size > 1 ? mpi->size - 1 : 1;
     int *wranks = calloc((size_t)nworkers, sizeof *wranks);
@@ -339,9 +347,16 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
         net.send_timeout_ms = (int)(opts.heartbeat_timeout * 1000);
         if (!s) srv = ar_server_new(ep, &server, wpub, wranks, nworkers, &net, &err);
         if (!s && !srv) s = err.status;
+        /* heartbeats: a socket of their own, for the coordinator's heartbeat thread */
+        char hb_ep[600];
+        if (dir[0]) snprintf(hb_ep, sizeof hb_ep, "ipc://%s/%s", dir, HB_SOCK_NAME);
+        else ar_str_copy(hb_ep, sizeof hb_ep, ep);
+        if (!s) srv_hb = ar_server_new(hb_ep, &server, wpub, wranks, nworkers, &net, &err);
+        if (!s && !srv_hb) s = err.status;
         if (!s) {
             boot.ok = 1;
             ar_str_copy(boot.endpoint, sizeof boot.endpoint, ar_server_endpoint(srv));
+            ar_str_copy(boot.hb_endpoint, sizeof boot.hb_endpoint, ar_server_endpoint(srv_hb));
             memcpy(boot.server_pub, server.pub, 41);
             ar_info(&log, "job '%s' (%s): %d ranks on %d host(s), endpoint %s, %d BLAS threads/rank",
                     cfg.job.name, cfg.job.kind, mpi->size, mpi->hosts, boot.endpoint, threads);
@@ -358,6 +373,7 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
 
     int clean = 1, failed = 0;
     ar_worker_cfg_t wc = {.rank = mpi->rank, .host = mpi->host, .endpoint = boot.endpoint,
+                          .hb_endpoint = boot.hb_endpoint,
                           .server_pub = boot.server_pub, .keys = mine, .reg = &reg, .job = &job,
                           .blas_threads = threads, .stop = &g_stop};
     if (root) {
@@ -372,7 +388,8 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
             th_ok = pthread_create(&th, NULL, worker_thread, &tw) == 0;
             if (!th_ok) s = ar_err_set(&err, AR_E_INTERNAL, "cannot start the in-process worker");
         }
-        ar_coord_cfg_t cc = {.kind = kind, .job = &job, .server = srv, .worker_ranks = wranks,
+        ar_coord_cfg_t cc = {.kind = kind, .job = &job, .server = srv, .hb_server = srv_hb,
+                             .worker_ranks = wranks,
                              .nworkers = nworkers, .all_connected = remove_ipc_dir, .user = dir,
                              .ckpt_path = ckpt, .inputs = inputs, .ninputs = ninputs,
                              .resume = resume ? &ck : NULL, .stop = &g_stop};
@@ -397,8 +414,8 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
             ar_info(&log, "job complete: %s written", cfg.job.output);
         }
         ar_server_destroy(&srv);
-        if (dir[0]) ar_net_private_dir_remove(dir, SOCK_NAME);
-        dir[0] = '\0';
+        ar_server_destroy(&srv_hb);
+        remove_ipc_dir(dir);
         if (!clean) {
             fprintf(stderr, "archrepair-coord: aborting the job: not every worker stopped cleanly\n");
             ar_mpi_abort(1);
@@ -416,7 +433,8 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
     s = failed ? AR_E_WORKER : AR_OK;
 out_srv:
     ar_server_destroy(&srv);
-    if (dir[0]) ar_net_private_dir_remove(dir, SOCK_NAME);
+    ar_server_destroy(&srv_hb);
+    remove_ipc_dir(dir);
     free(wranks);
     free(wpub);
 out_cfg:

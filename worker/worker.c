@@ -41,7 +41,8 @@ static void *hb_main(void *arg)
     const ar_worker_cfg_t *cfg = h->cfg;
     char id[32];
     snprintf(id, sizeof id, "h%d", cfg->rank);
-    ar_client_t *c = ar_client_new(cfg->endpoint, cfg->server_pub, &cfg->keys, id, &h->net, &h->err);
+    const char *ep = cfg->hb_endpoint && cfg->hb_endpoint[0] ? cfg->hb_endpoint : cfg->endpoint;
+    ar_client_t *c = ar_client_new(ep, cfg->server_pub, &cfg->keys, id, &h->net, &h->err);
     if (!c) {
         __atomic_store_n(&h->failed, 1, __ATOMIC_SEQ_CST);
         __atomic_store_n(&h->lost, 1, __ATOMIC_SEQ_CST);

@@ -16,7 +16,9 @@
 typedef struct ar_worker_cfg {
     int rank;                       /* MPI rank this worker speaks for */
     const char *host;               /* host name reported in HELLO / ERROR */
-    const char *endpoint;           /* the coordinator's ZeroMQ endpoint */
+    const char *endpoint;           /* the coordinator's ZeroMQ endpoint (tasks, results) */
+    const char *hb_endpoint;        /* its heartbeat endpoint (answered by the coordinator's
+                                       heartbeat thread); NULL = endpoint */
     const char *server_pub;         /* the coordinator's CURVE public key */
     ar_curve_keypair_t keys;        /* this worker's per-job keypair */
     const ar_registry_t *reg;       /* task types */
