@@ -48,6 +48,8 @@ typedef struct co {
     double last_save;
     uint64_t restored;       /* tasks taken from the --resume checkpoint */
     hbt_t *hb;               /* heartbeat thread's shared state; NULL = the loop answers */
+    int lost;                /* workers declared lost */
+    char lost_msg[AR_PROTO_MAX_TEXT + 128];
 } co_t;
 
 static int hb_send(hbt_t *h, const uint8_t *id, size_t len, int rank, const ar_msg_t *m)
@@ -260,7 +262,7 @@ static int dispatch(co_t *c, ar_err_t *err)
     for (int i = 0; i < c->cfg->nworkers; i++) {
         int r = c->cfg->worker_ranks[i];
         ar_worker_entry_t *w = &c->st.workers[r];
-        while (w->joined && w->credit > 0) {
+        while (w->joined && !w->lost && w->credit > 0) {
             int64_t id = ar_coord_next_pending(&c->st);
             if (id < 0) return AR_OK;
             ar_task_entry_t *t = &c->st.tasks[id];
@@ -303,6 +305,7 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, const uint8_t *ra
     if (r < 0 || r >= c->st.nranks || !c->st.workers[r].expected)
         return ar_err_set(err, AR_E_PROTO, "message from unexpected rank %d", r);
     ar_worker_entry_t *w = &c->st.workers[r];
+    if (w->lost) return AR_OK; /* back after being declared lost: its tasks are elsewhere now */
     if (m->rank != r)
         return ar_err_set(err, AR_E_PROTO, "%s sent %s claiming to be rank %d",
                           who(c, r, wbuf, sizeof wbuf), ar_msg_type_name(m->type), (int)m->rank);
@@ -356,8 +359,11 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, const uint8_t *ra
     }
 }
 
-/* A worker silent past its bound, or a task without a result past
- * [run] task_timeout_s (a worker alive but stuck), fails the job. */
+/* A worker silent past [run] heartbeat_timeout_s (dead, stopped, cut off)
+ * is declared lost: its tasks go back to the queue for the others, and the
+ * job fails only when no worker is left. A worker that never joined, or a
+ * task without a result past [run] task_timeout_s (a worker alive but
+ * stuck), fails the job. */
 static int check_liveness(co_t *c, ar_err_t *err)
 {
     double now = ar_now();
@@ -372,18 +378,30 @@ static int check_liveness(co_t *c, ar_err_t *err)
                               now - t->sent_at, tl);
         }
     }
+    int alive = 0;
     for (int i = 0; i < c->cfg->nworkers; i++) {
         int r = c->cfg->worker_ranks[i];
         ar_worker_entry_t *w = &c->st.workers[r];
+        if (w->lost) continue;
         double limit = w->joined ? c->job->run.heartbeat_timeout : c->job->run.startup_timeout;
         double seen = last_alive(c, r);
-        if (now - seen > limit) {
-            w->lost = 1;
-            return ar_err_set(err, AR_E_TIMEOUT, "%s %s for %.1f s (limit %.1f s)",
-                              who(c, r, wbuf, sizeof wbuf), w->joined ? "silent" : "never joined",
-                              now - seen, limit);
+        if (now - seen <= limit) {
+            alive++;
+            continue;
         }
+        w->lost = 1;
+        if (!w->joined)
+            return ar_err_set(err, AR_E_TIMEOUT, "%s never joined for %.1f s (limit %.1f s)",
+                              who(c, r, wbuf, sizeof wbuf), now - seen, limit);
+        int n = ar_coord_requeue(&c->st, r);
+        ar_warn(c->job->log, "%s silent for %.1f s (limit %.1f s): declared lost; its %d task(s) go "
+                "back to the queue", who(c, r, wbuf, sizeof wbuf), now - seen, limit, n);
+        c->lost++;
+        snprintf(c->lost_msg, sizeof c->lost_msg, "%s silent for %.1f s (limit %.1f s)",
+                 who(c, r, wbuf, sizeof wbuf), now - seen, limit);
     }
+    if (!alive)
+        return ar_err_set(err, AR_E_TIMEOUT, "every worker is lost (last: %s)", c->lost_msg);
     return AR_OK;
 }
 

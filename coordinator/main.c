@@ -416,8 +416,12 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
         ar_server_destroy(&srv);
         ar_server_destroy(&srv_hb);
         remove_ipc_dir(dir);
-        if (!clean) {
+        if (!clean && !failed)
+            fprintf(stderr, "archrepair-coord: the job completed (%s written) but a worker was lost: "
+                            "MPI_Abort ends the ranks left\n", cfg.job.output);
+        else if (!clean)
             fprintf(stderr, "archrepair-coord: aborting the job: not every worker stopped cleanly\n");
+        if (!clean) {
             ar_mpi_abort(1);
         }
     } else {

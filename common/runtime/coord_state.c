@@ -121,7 +121,8 @@ int ar_coord_accept_result(ar_coord_state_t *st, int rank, ar_msg_t *m, ar_err_t
         t->results = r;
         t->cap_results = cap;
     }
-    t->results[t->nresults++] = m->body;
+    if (m->u.task.seq >= t->consumed) t->results[t->nresults++] = m->body;
+    else ar_fields_clear(&m->body); /* aggregated before its worker was lost */
     memset(&m->body, 0, sizeof m->body);
     t->next_seq++;
     if (m->u.task.final) {
@@ -150,6 +151,7 @@ int ar_coord_drain(ar_coord_state_t *st, const ar_job_kind_t *kind, void *kstate
             }
         }
         for (int r = 0; r < t->nresults; r++) ar_fields_clear(&t->results[r]);
+        if (t->state != AR_TASK_DONE) t->consumed += (uint32_t)t->nresults;
         t->nresults = 0;
         if (t->state != AR_TASK_DONE) break;
         t->state = AR_TASK_AGGREGATED;
@@ -163,9 +165,31 @@ int ar_coord_round_complete(const ar_coord_state_t *st)
     return st->next_aggregate == st->ntasks;
 }
 
+int ar_coord_requeue(ar_coord_state_t *st, int rank)
+{
+    int n = 0;
+    for (uint64_t id = st->next_aggregate; id < st->ntasks; id++) {
+        ar_task_entry_t *t = &st->tasks[id];
+        if (t->state != AR_TASK_INFLIGHT || t->worker != rank) continue;
+        for (int r = 0; r < t->nresults; r++) ar_fields_clear(&t->results[r]);
+        t->nresults = 0;
+        for (uint32_t r = t->consumed; r < t->nraw; r++) free(t->raw[r].data);
+        if (t->nraw > t->consumed) t->nraw = t->consumed;
+        t->next_seq = 0;
+        t->state = AR_TASK_PENDING;
+        t->worker = -1;
+        if (id < st->next_pending) st->next_pending = id;
+        n++;
+    }
+    st->workers[rank].inflight = 0;
+    st->workers[rank].credit = 0;
+    return n;
+}
+
 int ar_coord_keep_raw(ar_coord_state_t *st, uint64_t id, const void *raw, size_t len, ar_err_t *err)
 {
     ar_task_entry_t *t = &st->tasks[id];
+    if (t->nraw >= t->next_seq) return AR_OK; /* kept from the lost worker's run */
     if (t->nraw == t->cap_raw) {
         uint32_t cap = t->cap_raw ? 2 * t->cap_raw : 2;
         ar_ckpt_blob_t *b = realloc(t->raw, cap * sizeof *b);

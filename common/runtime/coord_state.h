@@ -36,6 +36,8 @@ typedef struct ar_task_entry {
     int final_seen;                /* the final result arrived */
     ar_ckpt_blob_t *raw;           /* every result as received (encoded), kept for checkpoints */
     uint32_t nraw, cap_raw;
+    uint32_t consumed;             /* partial results already aggregated (a re-run of the
+                                      task after its worker was lost skips as many) */
 } ar_task_entry_t;
 
 typedef struct ar_worker_entry {
@@ -91,8 +93,14 @@ int ar_coord_drain(ar_coord_state_t *st, const ar_job_kind_t *kind, void *kstate
 /* 1 when every planned task has been aggregated. */
 int ar_coord_round_complete(const ar_coord_state_t *st);
 
+/* A lost worker (rank): every task in flight on it goes back to pending, to
+ * be sent again (before any later task). Partial results already
+ * aggregated stay; the re-run's first ones, identical (tasks are
+ * deterministic), are then skipped. Returns how many tasks went back. */
+int ar_coord_requeue(ar_coord_state_t *st, int rank);
+
 /* Keeps a copy of the encoded RESULT message just accepted for task id (what
- * a checkpoint records). */
+ * a checkpoint records; a re-run's results already kept are not kept twice). */
 int ar_coord_keep_raw(ar_coord_state_t *st, uint64_t id, const void *raw, size_t len, ar_err_t *err);
 
 /* Writes a checkpoint (runtime/checkpoint.h) of every task whose final
