@@ -1,7 +1,9 @@
 /* coord_state.h - everything the coordinator knows, in ONE struct: the task
  * table (pending / in flight / done / aggregated, with parameters and results
- * not yet aggregated), per-worker credit, liveness and counters, and the
- * aggregation cursor. A checkpoint saves and restores exactly this.
+ * not yet aggregated, and every result as received), per-worker credit,
+ * liveness and counters, and the aggregation cursor. A checkpoint saves the
+ * results of every task whose final result is in; a resume restores them
+ * into the task table of the re-planned job (ar_coord_save / _restore).
  *
  * Ordering contract: tasks are handed out in id order, results may arrive in
  * any order, and are released to the job kind's aggregate() strictly in id
