@@ -548,6 +548,9 @@ int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
     if (!s && cfg->hb_server) s = hb_start(&c, &hb_th, err);
     if (!s) s = cfg->kind->create(cfg->job, &c.kstate, err);
     if (!s) s = run_loop(&c, err);
+    /* signalled: say so, whatever else (a worker's ERROR for the same
+     * signal) ended the loop */
+    if (s && s != AR_E_INTERRUPTED && cfg->stop && *cfg->stop) s = interrupted(&c, err);
     if (!s) {
         progress(&c, 1);
         for (int i = 0; i < cfg->nworkers; i++) {

@@ -240,15 +240,15 @@ int ar_ckpt_read(const char *path, ar_ckpt_t *c, ar_err_t *err)
         free(buf);
         return ar_err_set(err, AR_E_IO, "%s: cannot read it", path);
     }
-    rd_t r = {.p = buf, .n = got};
     int s = AR_OK;
+    rd_t tail = {.p = buf, .n = got, .at = got >= 8 ? got - 8 : 0};
+    uint64_t sum = get_u(&tail, 8); /* the last 8 bytes: hash of the rest */
+    rd_t r = {.p = buf, .n = got >= 8 ? got - 8 : 0, .at = sizeof MAGIC};
     if (got < sizeof MAGIC + 8 || memcmp(buf, MAGIC, sizeof MAGIC) ||
-        ar_fnv1a(AR_FNV_INIT, buf, got - 8) != (r.at = got - 8, get_u(&r, 8))) {
+        ar_fnv1a(AR_FNV_INIT, buf, got - 8) != sum) {
         s = ar_err_set(err, AR_E_FORMAT, "%s: not a checkpoint, or damaged (bad magic or checksum)", path);
         goto out;
     }
-    r.n = got - 8;
-    r.at = sizeof MAGIC;
     uint64_t tl = get_u(&r, 8);
     const uint8_t *tp = take(&r, tl);
     if (tp && !(c->job_text = malloc(tl + 1))) s = ar_err_set(err, AR_E_NOMEM, "out of memory");
