@@ -97,14 +97,24 @@ total=$(awk "BEGIN{print $(now) - $t0}")
 echo "uninterrupted: $total s"
 ls "$tmp"/ref/out.h5.* >/dev/null 2>&1 && fail "files left by a complete job: $(ls "$tmp"/ref/out.h5.*)"
 
-# kill -9 of rank 0 at random moments
+# kill -9 of rank 0 at random moments: after a random number of the
+# coordinator's progress lines (rounds, candidate results, checkpoints; the
+# uninterrupted run printed $events), plus a random 0-0.2 s
+events_re='r0 INFO \] (round|checkpoint|repair: cand)'
+events=$(grep -Ec "$events_re" "$tmp/ref/log.err")
 for k in $(seq 1 "$kills"); do
   name=kill$k
   d=$tmp/$name
   job $name
-  at=$(awk -v s=$RANDOM -v t="$total" 'BEGIN{srand(s); printf "%.2f", 0.8 + rand() * (t - 1.0)}')
+  after=$(( 2 + RANDOM % (events - 3) ))
+  extra=$(awk -v s=$RANDOM 'BEGIN{srand(s); printf "%.2f", rand() * 0.2}')
   start $name
-  sleep "$at"
+  t0=$(now)
+  while [ "$(grep -Ec "$events_re" "$d/log.err" 2>/dev/null)" -lt "$after" ] && kill -0 $mp 2>/dev/null; do
+    sleep 0.02
+  done
+  sleep "$extra"
+  at=$(awk "BEGIN{printf \"%.2f\", $(now) - $t0}")
   pid=$(rank0 "$(mpirun_of $mp)")
   if [ -n "$pid" ]; then kill -9 "$pid"; fi
   wait $mp
@@ -124,7 +134,7 @@ for k in $(seq 1 "$kills"); do
   [ -e "$d/out.h5.ckpt" ] && fail "checkpoint left after the resumed job completed"
   ls "$d"/out.h5.cand* >/dev/null 2>&1 && fail "candidate files left"
   no_tmp
-  echo "ok   kill -9 of rank 0 at $at s (mpirun exit $rc): $how${before:+ ($before tasks from the checkpoint)}, same result"
+  echo "ok   kill -9 of rank 0 after event $after/$events + ${extra} s ($at s; mpirun exit $rc): $how${before:+ ($before tasks from the checkpoint)}, same result"
 done
 
 # SIGTERM to mpirun while both workers are in a long task (AR_FAULT "long":
