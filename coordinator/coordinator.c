@@ -568,6 +568,9 @@ int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
         /* keep what is done (all of it when only finish failed): --resume
          * continues from it */
         ar_err_t e = {0};
+        /* said now: mpirun SIGKILLs about 1.5 s after its SIGTERM, maybe
+         * before the workers have answered the SHUTDOWN below */
+        if (s == AR_E_INTERRUPTED) ar_error(c.job->log, "%s: stopping the job", ar_err_msg(err));
         if (c.finished) c.saved_finals = (uint64_t)-1;
         if (save(&c, s == AR_E_INTERRUPTED ? "interrupted" : "job failed", &e))
             ar_warn(c.job->log, "%s", ar_err_msg(&e));
