@@ -1,14 +1,33 @@
 /* coordinator.c - the coordinator's event loop. Contract: coordinator.h. */
 #include "coordinator.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/fsutil.h"
 #include "core/str.h"
 #include "proto/codec.h"
 #include "runtime/coord_state.h"
+
+/* The heartbeat thread: it alone uses cfg->hb_server (a ZeroMQ socket
+ * belongs to one thread) and shares only the atomics below with the loop. */
+typedef struct hbt {
+    ar_server_t *srv;
+    int nranks;
+    int *expected;           /* ranks that run workers (read-only) */
+    size_t max;
+    int64_t *seen_us;        /* atomic, per rank: last beat (ar_now() in us); 0 = none yet */
+    uint64_t done;           /* atomic: tasks aggregated, reported in replies */
+    int shutdown;            /* atomic: answer SHUTDOWN (failed / reason set before) */
+    int failed;
+    char reason[AR_PROTO_MAX_TEXT];
+    int stop;                /* atomic: end the thread */
+    uint8_t (*id)[256];      /* the thread's own: each worker's heartbeat connection */
+    size_t *len;
+} hbt_t;
 
 typedef struct co {
     const ar_coord_cfg_t *cfg;
@@ -23,7 +42,133 @@ typedef struct co {
     uint8_t (*hb_id)[256];
     size_t *hb_len;
     int connected;           /* all_connected was called */
+    /* checkpoints */
+    uint64_t finals;         /* tasks whose final result is in (restored included) */
+    uint64_t saved_finals;   /* ... as of the last checkpoint written */
+    double last_save;
+    uint64_t restored;       /* tasks taken from the --resume checkpoint */
+    hbt_t *hb;               /* heartbeat thread's shared state; NULL = the loop answers */
+    int lost;                /* workers declared lost */
+    char lost_msg[AR_PROTO_MAX_TEXT + 128];
 } co_t;
+
+static int hb_send(hbt_t *h, const uint8_t *id, size_t len, int rank, const ar_msg_t *m)
+{
+    ar_bytes_t b;
+    ar_err_t e = {0};
+    if (ar_msg_encode(m, h->max, &b, &e)) return -1;
+    ar_peer_t p = {.id_len = len, .rank = rank};
+    memcpy(p.id, id, len);
+    int s = ar_server_send(h->srv, &p, b.data, b.len, &e);
+    ar_bytes_free(&b);
+    return s;
+}
+
+static ar_msg_t hb_reply(hbt_t *h)
+{
+    if (!__atomic_load_n(&h->shutdown, __ATOMIC_ACQUIRE)) {
+        ar_msg_t m = ar_msg_make(AR_MSG_HEARTBEAT, 0);
+        m.u.beat.done = __atomic_load_n(&h->done, __ATOMIC_RELAXED);
+        return m;
+    }
+    ar_msg_t m = ar_msg_make(AR_MSG_SHUTDOWN, 0);
+    m.u.shutdown.failed = h->failed;
+    ar_str_copy(m.u.shutdown.reason, sizeof m.u.shutdown.reason, h->reason);
+    return m;
+}
+
+/* Answers every worker's heartbeat (with SHUTDOWN once the job ends, also
+ * sent unasked to each worker seen), whatever the event loop is doing. */
+static void *hb_main(void *arg)
+{
+    hbt_t *h = arg;
+    int announced = 0;
+    for (;;) {
+        int stop = __atomic_load_n(&h->stop, __ATOMIC_ACQUIRE);
+        if (!announced && __atomic_load_n(&h->shutdown, __ATOMIC_ACQUIRE)) {
+            ar_msg_t m = hb_reply(h);
+            for (int r = 0; r < h->nranks; r++)
+                if (h->len[r]) (void)hb_send(h, h->id[r], h->len[r], r, &m);
+            announced = 1;
+        }
+        if (stop) break;
+        uint8_t *d = NULL;
+        size_t n = 0;
+        ar_peer_t from;
+        int got = 0;
+        ar_err_t e = {0};
+        if (ar_server_recv(h->srv, 50, &d, &n, &from, &got, &e) || !got) continue;
+        ar_msg_t m;
+        int r = from.rank;
+        if (ar_msg_decode(d, n, h->max, "heartbeat", &m, &e) == AR_OK) {
+            if (r >= 0 && r < h->nranks && h->expected[r] && m.rank == r && m.type == AR_MSG_HEARTBEAT &&
+                from.id_len <= sizeof h->id[r]) {
+                memcpy(h->id[r], from.id, from.id_len);
+                h->len[r] = from.id_len;
+                __atomic_store_n(&h->seen_us[r], (int64_t)(ar_now() * 1e6), __ATOMIC_RELEASE);
+                ar_msg_t reply = hb_reply(h);
+                (void)hb_send(h, from.id, from.id_len, r, &reply);
+            }
+            ar_msg_clear(&m);
+        }
+        free(d);
+    }
+    return NULL;
+}
+
+/* When rank r last showed it is alive: its last message on either socket. */
+static double last_alive(const co_t *c, int r)
+{
+    double t = c->st.workers[r].last_seen;
+    if (c->hb) {
+        int64_t us = __atomic_load_n(&c->hb->seen_us[r], __ATOMIC_ACQUIRE);
+        if (us && (double)us / 1e6 > t) t = (double)us / 1e6;
+    }
+    return t;
+}
+
+/* Whether rank r's heartbeat connection is up. */
+static int beating(const co_t *c, int r)
+{
+    return c->hb ? __atomic_load_n(&c->hb->seen_us[r], __ATOMIC_ACQUIRE) != 0 : c->hb_len[r] > 0;
+}
+
+static void hb_free(hbt_t *h)
+{
+    if (!h) return;
+    free(h->expected);
+    free(h->seen_us);
+    free(h->id);
+    free(h->len);
+    free(h);
+}
+
+/* Starts the heartbeat thread on cfg->hb_server. */
+static int hb_start(co_t *c, pthread_t *th, ar_err_t *err)
+{
+    int n = c->st.nranks;
+    hbt_t *h = calloc(1, sizeof *h);
+    if (h) {
+        h->expected = calloc((size_t)n, sizeof *h->expected);
+        h->seen_us = calloc((size_t)n, sizeof *h->seen_us);
+        h->id = calloc((size_t)n, sizeof *h->id);
+        h->len = calloc((size_t)n, sizeof *h->len);
+    }
+    if (!h || !h->expected || !h->seen_us || !h->id || !h->len) {
+        hb_free(h);
+        return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    }
+    h->srv = c->cfg->hb_server;
+    h->nranks = n;
+    h->max = c->max;
+    for (int r = 0; r < n; r++) h->expected[r] = c->st.workers[r].expected;
+    if (pthread_create(th, NULL, hb_main, h) != 0) {
+        hb_free(h);
+        return ar_err_set(err, AR_E_INTERNAL, "cannot start the coordinator's heartbeat thread");
+    }
+    c->hb = h;
+    return AR_OK;
+}
 
 static const char *who(co_t *c, int rank, char *buf, size_t cap)
 {
@@ -46,9 +191,33 @@ static int send_to(co_t *c, const uint8_t *id, size_t len, int rank, const ar_ms
     return s;
 }
 
+/* Writes a checkpoint when results came in since the last one. */
+static int save(co_t *c, const char *why, ar_err_t *err)
+{
+    if (!c->cfg->ckpt_path || c->finals == c->saved_finals) return AR_OK;
+    double t = ar_now();
+    uint64_t n = 0;
+    size_t bytes = 0;
+    int s = ar_coord_save(&c->st, c->cfg->ckpt_path, c->job->job_text, c->cfg->inputs,
+                          c->cfg->ninputs, &n, &bytes, err);
+    if (s) return ar_err_prefix(err, "writing the checkpoint");
+    c->saved_finals = c->finals;
+    c->last_save = ar_now();
+    ar_info(c->job->log, "checkpoint (%s): %llu tasks done, %zu bytes, %s, %.3f s", why,
+            (unsigned long long)n, bytes, c->cfg->ckpt_path, c->last_save - t);
+    return AR_OK;
+}
+
 static int plan_round(co_t *c, ar_err_t *err)
 {
     uint64_t before = c->st.ntasks;
+    /* Test hook: AR_COORD_STALL_S=<s> makes planning round 1 take s seconds
+     * longer (a slow plan()), to show that heartbeats are answered meanwhile. */
+    const char *stall = getenv("AR_COORD_STALL_S");
+    if (stall && c->st.round == 1) {
+        double until = ar_now() + atof(stall);
+        while (ar_now() < until) usleep(10000);
+    }
     int s = c->cfg->kind->plan(c->kstate, c->job, c->st.round, ar_coord_state_plan(&c->st), err);
     if (s) return ar_err_prefix(err, "planning round %d of job '%s'", c->st.round,
                                 c->cfg->kind->name);
@@ -56,10 +225,35 @@ static int plan_round(co_t *c, ar_err_t *err)
         c->finished = 1; /* nothing more to do */
         return AR_OK;
     }
-    ar_info(c->job->log, "round %d: %llu tasks planned", c->st.round,
-            (unsigned long long)(c->st.ntasks - before));
+    uint64_t restored = 0;
+    if (c->cfg->resume) {
+        s = ar_coord_restore(&c->st, before, c->cfg->resume, c->max, &restored, err);
+        if (s) return ar_err_prefix(err, "resuming round %d", c->st.round);
+        c->finals += restored;
+        c->saved_finals += restored; /* the checkpoint holds them already */
+        c->restored += restored;
+    }
+    if (restored)
+        ar_info(c->job->log, "round %d: %llu tasks planned, %llu of them done before (checkpoint)",
+                c->st.round, (unsigned long long)(c->st.ntasks - before), (unsigned long long)restored);
+    else
+        ar_info(c->job->log, "round %d: %llu tasks planned", c->st.round,
+                (unsigned long long)(c->st.ntasks - before));
     c->st.round++;
     return AR_OK;
+}
+
+/* Aggregates what is next in task order and plans the next round each time
+ * one completes (a resumed job may complete several rounds here from its
+ * checkpoint alone); checkpoints at every round's end. */
+static int advance(co_t *c, ar_err_t *err)
+{
+    for (;;) {
+        int s = ar_coord_drain(&c->st, c->cfg->kind, c->kstate, c->job, err);
+        if (s || c->finished || !ar_coord_round_complete(&c->st)) return s;
+        if (c->st.round > 0 && (s = save(c, "end of a round", err))) return s;
+        if ((s = plan_round(c, err)) || c->finished) return s;
+    }
 }
 
 /* Sends pending tasks to workers holding credit, lowest rank first. */
@@ -68,7 +262,7 @@ static int dispatch(co_t *c, ar_err_t *err)
     for (int i = 0; i < c->cfg->nworkers; i++) {
         int r = c->cfg->worker_ranks[i];
         ar_worker_entry_t *w = &c->st.workers[r];
-        while (w->joined && w->credit > 0) {
+        while (w->joined && !w->lost && w->credit > 0) {
             int64_t id = ar_coord_next_pending(&c->st);
             if (id < 0) return AR_OK;
             ar_task_entry_t *t = &c->st.tasks[id];
@@ -101,14 +295,17 @@ static void progress(co_t *c, int force)
     c->last_progress_done = done;
 }
 
-/* Handles one decoded message from an authenticated peer. */
-static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, ar_err_t *err)
+/* Handles one decoded message from an authenticated peer (raw: its
+ * encoding, kept for checkpoints). */
+static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, const uint8_t *raw, size_t rawlen,
+                  ar_err_t *err)
 {
     char wbuf[AR_PROTO_MAX_TEXT + 64];
     int r = from->rank;
     if (r < 0 || r >= c->st.nranks || !c->st.workers[r].expected)
         return ar_err_set(err, AR_E_PROTO, "message from unexpected rank %d", r);
     ar_worker_entry_t *w = &c->st.workers[r];
+    if (w->lost) return AR_OK; /* back after being declared lost: its tasks are elsewhere now */
     if (m->rank != r)
         return ar_err_set(err, AR_E_PROTO, "%s sent %s claiming to be rank %d",
                           who(c, r, wbuf, sizeof wbuf), ar_msg_type_name(m->type), (int)m->rank);
@@ -143,11 +340,11 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, ar_err_t *err)
     }
     case AR_MSG_RESULT: {
         int s = ar_coord_accept_result(&c->st, r, m, err);
+        if (!s) s = ar_coord_keep_raw(&c->st, m->u.task.id, raw, rawlen, err);
         if (s) return s;
+        c->finals += m->u.task.final ? 1 : 0;
         c->st.tasks[m->u.task.id].sent_at = ar_now(); /* progress: restart its clock */
-        s = ar_coord_drain(&c->st, c->cfg->kind, c->kstate, c->job, err);
-        if (s) return s;
-        if (ar_coord_round_complete(&c->st)) s = plan_round(c, err);
+        s = advance(c, err);
         progress(c, 0);
         return s;
     }
@@ -162,8 +359,11 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, ar_err_t *err)
     }
 }
 
-/* A worker silent past its bound, or a task without a result past
- * [run] task_timeout_s (a worker alive but stuck), fails the job. */
+/* A worker silent past [run] heartbeat_timeout_s (dead, stopped, cut off)
+ * is declared lost: its tasks go back to the queue for the others, and the
+ * job fails only when no worker is left. A worker that never joined, or a
+ * task without a result past [run] task_timeout_s (a worker alive but
+ * stuck), fails the job. */
 static int check_liveness(co_t *c, ar_err_t *err)
 {
     double now = ar_now();
@@ -178,17 +378,30 @@ static int check_liveness(co_t *c, ar_err_t *err)
                               now - t->sent_at, tl);
         }
     }
+    int alive = 0;
     for (int i = 0; i < c->cfg->nworkers; i++) {
         int r = c->cfg->worker_ranks[i];
         ar_worker_entry_t *w = &c->st.workers[r];
+        if (w->lost) continue;
         double limit = w->joined ? c->job->run.heartbeat_timeout : c->job->run.startup_timeout;
-        if (now - w->last_seen > limit) {
-            w->lost = 1;
-            return ar_err_set(err, AR_E_TIMEOUT, "%s %s for %.1f s (limit %.1f s)",
-                              who(c, r, wbuf, sizeof wbuf), w->joined ? "silent" : "never joined",
-                              now - w->last_seen, limit);
+        double seen = last_alive(c, r);
+        if (now - seen <= limit) {
+            alive++;
+            continue;
         }
+        w->lost = 1;
+        if (!w->joined)
+            return ar_err_set(err, AR_E_TIMEOUT, "%s never joined for %.1f s (limit %.1f s)",
+                              who(c, r, wbuf, sizeof wbuf), now - seen, limit);
+        int n = ar_coord_requeue(&c->st, r);
+        ar_warn(c->job->log, "%s silent for %.1f s (limit %.1f s): declared lost; its %d task(s) go "
+                "back to the queue", who(c, r, wbuf, sizeof wbuf), now - seen, limit, n);
+        c->lost++;
+        snprintf(c->lost_msg, sizeof c->lost_msg, "%s silent for %.1f s (limit %.1f s)",
+                 who(c, r, wbuf, sizeof wbuf), now - seen, limit);
     }
+    if (!alive)
+        return ar_err_set(err, AR_E_TIMEOUT, "every worker is lost (last: %s)", c->lost_msg);
     return AR_OK;
 }
 
@@ -204,16 +417,26 @@ static int poll_once(co_t *c, int timeout_ms, int *got, ar_err_t *err)
     snprintf(label, sizeof label, "r%d", from.rank);
     ar_msg_t m;
     s = ar_msg_decode(d, n, c->max, label, &m, err);
+    if (!s) s = handle(c, &from, &m, d, n, err);
     free(d);
-    if (!s) s = handle(c, &from, &m, err);
     ar_msg_clear(&m);
     return s;
 }
 
+static int interrupted(co_t *c, ar_err_t *err)
+{
+    int sig = c->cfg->stop ? *c->cfg->stop : 0;
+    if (!sig) return AR_OK;
+    return ar_err_set(err, AR_E_INTERRUPTED, "interrupted by %s",
+                      sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal");
+}
+
 static int run_loop(co_t *c, ar_err_t *err)
 {
-    int s = plan_round(c, err);
+    c->last_save = ar_now();
+    int s = advance(c, err);
     while (!s && !c->finished) {
+        if ((s = interrupted(c, err))) break;
         if ((s = dispatch(c, err))) break;
         int got = 0;
         s = poll_once(c, 50, &got, err);
@@ -221,11 +444,14 @@ static int run_loop(co_t *c, ar_err_t *err)
          * judging liveness, so a worker is never blamed for our delay. */
         for (int k = 0; !s && got && !c->finished && k < 10000; k++) s = poll_once(c, 0, &got, err);
         if (!s) s = check_liveness(c, err);
+        if (c->hb) __atomic_store_n(&c->hb->done, c->st.next_aggregate, __ATOMIC_RELAXED);
+        if (!s && c->job->run.checkpoint_s > 0 && ar_now() - c->last_save >= c->job->run.checkpoint_s)
+            s = save(c, "periodic", err);
         if (!s && !c->connected) {
             int all = 1;
             for (int i = 0; i < c->cfg->nworkers; i++) {
                 int r = c->cfg->worker_ranks[i];
-                all &= c->st.workers[r].joined && c->hb_len[r] > 0;
+                all &= c->st.workers[r].joined && beating(c, r);
             }
             if (all) {
                 c->connected = 1;
@@ -237,13 +463,19 @@ static int run_loop(co_t *c, ar_err_t *err)
 }
 
 /* SHUTDOWN to every joined worker, then collect BYEs for up to the heartbeat
- * timeout. Returns 1 when every expected worker said BYE. */
+ * timeout (3 s at most after a signal: the launcher kills soon). Returns 1
+ * when every expected worker said BYE. */
 static int shutdown_all(co_t *c, int failed, const char *reason)
 {
     ar_err_t e = {0};
     ar_msg_t m = ar_msg_make(AR_MSG_SHUTDOWN, 0);
     m.u.shutdown.failed = failed;
     ar_str_copy(m.u.shutdown.reason, sizeof m.u.shutdown.reason, reason);
+    if (c->hb) { /* the heartbeat thread tells every worker's heartbeat connection */
+        c->hb->failed = failed;
+        ar_str_copy(c->hb->reason, sizeof c->hb->reason, reason);
+        __atomic_store_n(&c->hb->shutdown, 1, __ATOMIC_RELEASE);
+    }
     for (int i = 0; i < c->cfg->nworkers; i++) {
         int r = c->cfg->worker_ranks[i];
         ar_worker_entry_t *w = &c->st.workers[r];
@@ -254,7 +486,9 @@ static int shutdown_all(co_t *c, int failed, const char *reason)
     /* A lost worker will never answer: MPI_Abort is the only way out. */
     for (int i = 0; i < c->cfg->nworkers; i++)
         if (c->st.workers[c->cfg->worker_ranks[i]].lost) return 0;
-    double until = ar_now() + c->job->run.heartbeat_timeout;
+    double wait = c->job->run.heartbeat_timeout;
+    if (c->cfg->stop && *c->cfg->stop && wait > 3) wait = 3;
+    double until = ar_now() + wait;
     for (;;) {
         int missing = 0;
         for (int i = 0; i < c->cfg->nworkers; i++) {
@@ -310,8 +544,13 @@ int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
     c.hb_len = calloc((size_t)nranks, sizeof *c.hb_len);
     int s = (!c.hb_id || !c.hb_len) ? ar_err_set(err, AR_E_NOMEM, "out of memory") : AR_OK;
     if (!s) s = ar_coord_state_init(&c.st, nranks, cfg->worker_ranks, cfg->nworkers, c.t0, err);
+    pthread_t hb_th;
+    if (!s && cfg->hb_server) s = hb_start(&c, &hb_th, err);
     if (!s) s = cfg->kind->create(cfg->job, &c.kstate, err);
     if (!s) s = run_loop(&c, err);
+    /* signalled: say so, whatever else (a worker's ERROR for the same
+     * signal) ended the loop */
+    if (s && s != AR_E_INTERRUPTED && cfg->stop && *cfg->stop) s = interrupted(&c, err);
     if (!s) {
         progress(&c, 1);
         for (int i = 0; i < cfg->nworkers; i++) {
@@ -321,8 +560,29 @@ int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
         }
     }
     /* Output only once every result is in: a failed job leaves no output. */
+    if (!s) s = interrupted(&c, err);
     if (!s) s = cfg->kind->finish(c.kstate, cfg->job, err);
+    if (!s && cfg->ckpt_path) {
+        unlink(cfg->ckpt_path); /* the output is complete */
+    } else if (s) {
+        /* keep what is done (all of it when only finish failed): --resume
+         * continues from it */
+        ar_err_t e = {0};
+        /* said now: mpirun SIGKILLs about 1.5 s after its SIGTERM, maybe
+         * before the workers have answered the SHUTDOWN below */
+        if (s == AR_E_INTERRUPTED) ar_error(c.job->log, "%s: stopping the job", ar_err_msg(err));
+        if (c.finished) c.saved_finals = (uint64_t)-1;
+        if (save(&c, s == AR_E_INTERRUPTED ? "interrupted" : "job failed", &e))
+            ar_warn(c.job->log, "%s", ar_err_msg(&e));
+        else if (cfg->ckpt_path && c.finals)
+            ar_info(c.job->log, "to continue: mpirun ... archrepair-coord --resume %s", c.job->job_path);
+    }
     *clean = shutdown_all(&c, s != AR_OK, s ? ar_err_msg(err) : "job complete");
+    if (c.hb) {
+        __atomic_store_n(&c.hb->stop, 1, __ATOMIC_RELEASE);
+        pthread_join(hb_th, NULL);
+        hb_free(c.hb);
+    }
     if (c.kstate && cfg->kind->destroy) cfg->kind->destroy(c.kstate);
     ar_coord_state_free(&c.st);
     free(c.hb_id);

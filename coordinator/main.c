@@ -11,20 +11,32 @@
  * meets in a barrier; when some worker did not acknowledge the shutdown
  * (dead or hung), rank 0 ends the job with MPI_Abort instead.
  *
- * Exit status: 0 when the job completed and its output was written, 1 when
- * it failed (the cause on stderr, naming rank, host and message), 2 on bad
- * usage.
+ * Checkpoint and resume: rank 0 records the job's finished tasks in
+ * "<job.output>.ckpt" (coordinator.h, runtime/checkpoint.h); `--resume`
+ * continues from it after checking that the job text and the identity of
+ * every input file are unchanged (refused with one line otherwise).
+ * SIGTERM / SIGINT: rank 0 checkpoints and ends the job, workers cancel
+ * their task; the job exits 1 (mpirun forwards the signal to every rank).
  *
- * Test hook: AR_FAULT="<rank>:<after>:<kill|stop|error|slow|hang>" makes
+ * Exit status: 0 when the job completed and its output was written, 1 when
+ * it failed or was interrupted (the cause on stderr, naming rank, host and
+ * message), 2 on bad usage.
+ *
+ * Test hook: AR_FAULT="<rank>:<after>:<kill|stop|error|slow|hang|long>" makes
  * that worker (rank "*": every worker), after <after> completed tasks,
  * SIGKILL itself, SIGSTOP itself (stops heartbeating), fail its next task,
- * sleep 50 ms before each task, or get stuck in its next task while still
- * heartbeating, so tests can show how the job ends or balances.
+ * sleep 50 ms before each task, get stuck in its next task while still
+ * heartbeating, or run its next task until cancelled ("long"), so tests can
+ * show how the job ends, balances or is interrupted.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "comm/comm_mpi.h"
 #include "comm/netaddr.h"
@@ -45,21 +57,110 @@
 extern void openblas_set_num_threads(int num_threads);
 
 #define SOCK_NAME "coord"
+#define HB_SOCK_NAME "heartbeat"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: mpirun -np N archrepair-coord JOB.toml\n"
+            "usage: mpirun -np N archrepair-coord [--resume] JOB.toml\n"
             "       archrepair-coord --version | --help\n"
             "Runs the job described by JOB.toml: rank 0 coordinates, ranks 1..N-1 work\n"
-            "(with -np 1 one worker thread runs inside rank 0). See docs/config.md for\n"
-            "the job keys and cluster/README.md for running on clusters.\n");
+            "(with -np 1 one worker thread runs inside rank 0). --resume continues an\n"
+            "interrupted or failed job from its checkpoint <job.output>.ckpt. See\n"
+            "docs/config.md for the job keys, docs/distributed.md for checkpoints and\n"
+            "cluster/README.md for running on clusters.\n");
+}
+
+/* The signal that asks this process to stop (SIGTERM / SIGINT), or 0. */
+static volatile sig_atomic_t g_stop;
+
+static void on_stop_signal(int sig)
+{
+    g_stop = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* The job's input files (model, data, repair source, every collection or
+ * generated source), each once, with their identity now. */
+static int job_inputs(const ar_job_config_t *cfg, ar_ckpt_input_t **out, uint32_t *n, ar_err_t *err)
+{
+    const char *p[3 + 256];
+    int np = 0;
+    p[np++] = cfg->model.path;
+    p[np++] = cfg->data.path;
+    if (cfg->repair.train_path && cfg->repair.train_path[0]) p[np++] = cfg->repair.train_path;
+    for (int i = 0; i < cfg->data.corrupted.n && np < (int)(sizeof p / sizeof *p); i++) {
+        const char *cp = ar_job_cset(cfg, i)->path;
+        if (cp && cp[0]) p[np++] = cp;
+    }
+    *n = 0;
+    if (!(*out = calloc((size_t)np, sizeof **out))) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    for (int i = 0; i < np; i++) {
+        int dup = !p[i] || !p[i][0];
+        for (int k = 0; k < i && !dup; k++) dup = !strcmp(p[k], p[i]);
+        if (dup) continue;
+        int s = ar_ckpt_identify(p[i], &(*out)[*n], err);
+        if (s) return s;
+        (*n)++;
+    }
+    return AR_OK;
+}
+
+/* Removes what a killed earlier run of this job left half-written beside
+ * its output: "<output>*.tmp.<pid>.<k>" (the result, the checkpoint, the
+ * candidate models; core/fsutil.h). Returns how many. */
+static int remove_stale_temps(const char *output)
+{
+    char dir[1024];
+    ar_dir_of(output, dir, sizeof dir);
+    const char *base = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
+    size_t bl = strlen(base);
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, base, bl) || !strstr(e->d_name + bl, ".tmp.")) continue;
+        char path[2200];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        n += unlink(path) == 0;
+    }
+    if (d) closedir(d);
+    return n;
+}
+
+/* --resume: reads the checkpoint and checks it belongs to this job text and
+ * these input files. */
+static int load_resume(const char *ckpt, const char *job_path, const char *text, ar_ckpt_t *ck,
+                       ar_err_t *err)
+{
+    if (ar_file_size(ckpt) < 0 && errno == ENOENT)
+        return ar_err_set(err, AR_E_CONFIG, "cannot resume: no checkpoint %s (the job completed, "
+                                            "or no task had finished)", ckpt);
+    int s = ar_ckpt_read(ckpt, ck, err);
+    if (s) return ar_err_prefix(err, "cannot resume");
+    if (strcmp(ck->job_text, text))
+        return ar_err_set(err, AR_E_CONFIG, "cannot resume: %s is not the job file checkpoint %s was "
+                                            "written for (its text changed)", job_path, ckpt);
+    s = ar_ckpt_check_inputs(ck, err);
+    if (s) return ar_err_prefix(err, "cannot resume from %s", ckpt);
+    return AR_OK;
 }
 
 /* What rank 0 broadcasts after binding. */
 typedef struct boot {
     int ok;
     char endpoint[512];
+    char hb_endpoint[512];   /* the coordinator's heartbeat thread */
     char server_pub[41];
 } boot_t;
 
@@ -75,7 +176,12 @@ typedef struct thread_worker {
 static void remove_ipc_dir(void *user)
 {
     char *dir = user;
-    if (dir[0]) ar_net_private_dir_remove(dir, SOCK_NAME);
+    if (dir[0]) {
+        char hb[600];
+        snprintf(hb, sizeof hb, "%s/%s", dir, HB_SOCK_NAME);
+        unlink(hb);
+        ar_net_private_dir_remove(dir, SOCK_NAME);
+    }
     dir[0] = '\0';
 }
 
@@ -111,6 +217,7 @@ static void parse_fault(int rank, ar_worker_cfg_t *w)
                         : !strcmp(mode, "error") ? AR_FAULT_ERROR
                         : !strcmp(mode, "slow")  ? AR_FAULT_SLOW
                         : !strcmp(mode, "hang")  ? AR_FAULT_HANG
+                        : !strcmp(mode, "long")  ? AR_FAULT_LONG
                                                  : AR_FAULT_NONE;
     }
 }
@@ -143,7 +250,7 @@ static int pick_endpoint(const ar_mpi_t *mpi, const ar_run_opts_t *o, char *ep, 
     return AR_OK;
 }
 
-static int run(ar_mpi_t *mpi, const char *path)
+static int run(ar_mpi_t *mpi, const char *path, int resume)
 {
     ar_err_t err = {0};
     ar_log_t log = ar_log_default(mpi->rank);
@@ -178,7 +285,18 @@ static int run(ar_mpi_t *mpi, const char *path)
     if (!s && cfg.run.ranks > 0 && cfg.run.ranks != mpi->size)
         s = ar_err_set(&err, AR_E_CONFIG, "%s: run.ranks = %lld but mpirun started %d ranks", path,
                        (long long)cfg.run.ranks, mpi->size);
+    char ckpt[1100] = "";
+    ar_ckpt_t ck;
+    memset(&ck, 0, sizeof ck);
+    ar_ckpt_input_t *inputs = NULL;
+    uint32_t ninputs = 0;
+    if (!s && root && ar_ckpt_path(cfg.job.output, ckpt, sizeof ckpt))
+        s = ar_err_set(&err, AR_E_CONFIG, "%s: job.output is too long", path);
+    if (!s && root) s = job_inputs(&cfg, &inputs, &ninputs, &err);
+    if (!s && root && resume) s = load_resume(ckpt, path, text, &ck, &err);
     if (!agree(s == AR_OK)) {
+        ar_ckpt_free(&ck);
+        free(inputs);
         if (root) fprintf(stderr, "archrepair-coord: %s\n", ar_err_msg(&err));
         ar_job_free(&cfg);
         free(text);
@@ -214,7 +332,7 @@ static int run(ar_mpi_t *mpi, const char *path)
 
     boot_t boot;
     memset(&boot, 0, sizeof boot);
-    ar_server_t *srv = NULL;
+    ar_server_t *srv = NULL, *srv_hb = NULL;
     char dir[512] = "";
     int nworkers = mpi->size > 1 ? mpi->size - 1 : 1;
     int *wranks = calloc((size_t)nworkers, sizeof *wranks);
@@ -233,12 +351,20 @@ static int run(ar_mpi_t *mpi, const char *path)
         net.send_timeout_ms = (int)(opts.heartbeat_timeout * 1000);
         if (!s) srv = ar_server_new(ep, &server, wpub, wranks, nworkers, &net, &err);
         if (!s && !srv) s = err.status;
+        /* heartbeats: a socket of their own, for the coordinator's heartbeat thread */
+        char hb_ep[600];
+        if (dir[0]) snprintf(hb_ep, sizeof hb_ep, "ipc://%s/%s", dir, HB_SOCK_NAME);
+        else ar_str_copy(hb_ep, sizeof hb_ep, ep);
+        if (!s) srv_hb = ar_server_new(hb_ep, &server, wpub, wranks, nworkers, &net, &err);
+        if (!s && !srv_hb) s = err.status;
         if (!s) {
             boot.ok = 1;
             ar_str_copy(boot.endpoint, sizeof boot.endpoint, ar_server_endpoint(srv));
+            ar_str_copy(boot.hb_endpoint, sizeof boot.hb_endpoint, ar_server_endpoint(srv_hb));
             memcpy(boot.server_pub, server.pub, 41);
-            ar_info(&log, "job '%s' (%s): %d ranks on %d host(s), endpoint %s, %d BLAS threads/rank",
-                    cfg.job.name, cfg.job.kind, mpi->size, mpi->hosts, boot.endpoint, threads);
+            ar_info(&log, "job '%s' (%s): %d ranks on %d host(s), endpoint %s (heartbeats %s), %d "
+                          "BLAS threads/rank", cfg.job.name, cfg.job.kind, mpi->size, mpi->hosts,
+                    boot.endpoint, boot.hb_endpoint, threads);
             /* public, so harmless to show; tests use it to play a stranger who knows it */
             ar_debug(&log, "coordinator public key %s", boot.server_pub);
         } else {
@@ -252,8 +378,9 @@ static int run(ar_mpi_t *mpi, const char *path)
 
     int clean = 1, failed = 0;
     ar_worker_cfg_t wc = {.rank = mpi->rank, .host = mpi->host, .endpoint = boot.endpoint,
+                          .hb_endpoint = boot.hb_endpoint,
                           .server_pub = boot.server_pub, .keys = mine, .reg = &reg, .job = &job,
-                          .blas_threads = threads};
+                          .blas_threads = threads, .stop = &g_stop};
     if (root) {
         thread_worker_t tw;
         memset(&tw, 0, sizeof tw);
@@ -266,8 +393,20 @@ static int run(ar_mpi_t *mpi, const char *path)
             th_ok = pthread_create(&th, NULL, worker_thread, &tw) == 0;
             if (!th_ok) s = ar_err_set(&err, AR_E_INTERNAL, "cannot start the in-process worker");
         }
-        ar_coord_cfg_t cc = {.kind = kind, .job = &job, .server = srv, .worker_ranks = wranks,
-                             .nworkers = nworkers, .all_connected = remove_ipc_dir, .user = dir};
+        ar_coord_cfg_t cc = {.kind = kind, .job = &job, .server = srv, .hb_server = srv_hb,
+                             .worker_ranks = wranks,
+                             .nworkers = nworkers, .all_connected = remove_ipc_dir, .user = dir,
+                             .ckpt_path = ckpt, .inputs = inputs, .ninputs = ninputs,
+                             .resume = resume ? &ck : NULL, .stop = &g_stop};
+        int stale = remove_stale_temps(cfg.job.output);
+        if (stale) ar_info(&log, "removed %d temporary file(s) a killed run left beside %s", stale,
+                           cfg.job.output);
+        if (resume)
+            ar_info(&log, "resuming from %s: %llu tasks done before", ckpt,
+                    (unsigned long long)ck.ntasks);
+        else if (ar_file_size(ckpt) >= 0)
+            ar_warn(&log, "%s exists and will be replaced: this run starts afresh (--resume "
+                          "continues from it)", ckpt);
         if (!s) s = ar_coord_run(&cc, &clean, &err);
         if (th_ok) {
             pthread_join(th, NULL);
@@ -280,10 +419,14 @@ static int run(ar_mpi_t *mpi, const char *path)
             ar_info(&log, "job complete: %s written", cfg.job.output);
         }
         ar_server_destroy(&srv);
-        if (dir[0]) ar_net_private_dir_remove(dir, SOCK_NAME);
-        dir[0] = '\0';
-        if (!clean) {
+        ar_server_destroy(&srv_hb);
+        remove_ipc_dir(dir);
+        if (!clean && !failed)
+            fprintf(stderr, "archrepair-coord: the job completed (%s written) but a worker was lost: "
+                            "MPI_Abort ends the ranks left\n", cfg.job.output);
+        else if (!clean)
             fprintf(stderr, "archrepair-coord: aborting the job: not every worker stopped cleanly\n");
+        if (!clean) {
             ar_mpi_abort(1);
         }
     } else {
@@ -299,10 +442,13 @@ static int run(ar_mpi_t *mpi, const char *path)
     s = failed ? AR_E_WORKER : AR_OK;
 out_srv:
     ar_server_destroy(&srv);
-    if (dir[0]) ar_net_private_dir_remove(dir, SOCK_NAME);
+    ar_server_destroy(&srv_hb);
+    remove_ipc_dir(dir);
     free(wranks);
     free(wpub);
 out_cfg:
+    ar_ckpt_free(&ck);
+    free(inputs);
     free(pubs);
     ar_job_free(&cfg);
     free(text);
@@ -317,7 +463,8 @@ int main(int argc, char **argv)
     }
     int version = 0, npos = 0;
     const char *job = NULL;
-    const ar_opt_t opts[] = {AR_FLAG("version", &version), AR_OPT_END};
+    int resume = 0;
+    const ar_opt_t opts[] = {AR_FLAG("version", &version), AR_FLAG("resume", &resume), AR_OPT_END};
     int rc = ar_opts_parse("archrepair-coord", opts, argc, argv, &job, 1, &npos);
     if (rc) return rc;
     if (version) {
@@ -332,7 +479,8 @@ int main(int argc, char **argv)
         ar_mpi_finalize(&mpi);
         return 1;
     }
-    rc = run(&mpi, job);
+    catch_stop_signals();
+    rc = run(&mpi, job, resume);
     ar_mpi_finalize(&mpi);
     return rc;
 }

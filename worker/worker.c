@@ -41,7 +41,8 @@ static void *hb_main(void *arg)
     const ar_worker_cfg_t *cfg = h->cfg;
     char id[32];
     snprintf(id, sizeof id, "h%d", cfg->rank);
-    ar_client_t *c = ar_client_new(cfg->endpoint, cfg->server_pub, &cfg->keys, id, &h->net, &h->err);
+    const char *ep = cfg->hb_endpoint && cfg->hb_endpoint[0] ? cfg->hb_endpoint : cfg->endpoint;
+    ar_client_t *c = ar_client_new(ep, cfg->server_pub, &cfg->keys, id, &h->net, &h->err);
     if (!c) {
         __atomic_store_n(&h->failed, 1, __ATOMIC_SEQ_CST);
         __atomic_store_n(&h->lost, 1, __ATOMIC_SEQ_CST);
@@ -73,6 +74,7 @@ static void *hb_main(void *arg)
             }
             free(d);
         }
+        if (cfg->stop && *cfg->stop) __atomic_store_n(&h->cancel, 1, __ATOMIC_SEQ_CST);
         if (ar_now() - last_heard > timeout) {
             ar_err_set(&h->err, AR_E_TIMEOUT,
                        "worker r%d: coordinator silent for %.1f s (heartbeat timeout %.1f s)",
@@ -146,6 +148,12 @@ static int run_task(wk_t *w, const ar_msg_t *m, ar_err_t *err)
             struct timespec ts = {0, 50 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
+        while (w->cfg->fault_mode == AR_FAULT_LONG) { /* a long task that honours cancellation */
+            if (__atomic_load_n(&w->hb->cancel, __ATOMIC_SEQ_CST))
+                return ar_err_set(err, AR_E_TIMEOUT, "cancelled");
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
         while (w->cfg->fault_mode == AR_FAULT_HANG) { /* a deadlock: ignores cancellation */
             struct timespec ts = {1, 0};
             nanosleep(&ts, NULL);
@@ -199,7 +207,16 @@ static int loop(wk_t *w, int *job_failed, ar_err_t *err)
 {
     const ar_worker_cfg_t *cfg = w->cfg;
     int failed_task = 0; /* after an ERROR: take no more tasks, wait for SHUTDOWN */
+    int told = 0;        /* the coordinator knows of our signal */
     for (;;) {
+        if (cfg->stop && *cfg->stop && !told) {
+            char text[64];
+            snprintf(text, sizeof text, "interrupted by %s", *cfg->stop == SIGINT ? "SIGINT" : "SIGTERM");
+            told = failed_task = 1;
+            __atomic_store_n(&w->hb->cancel, 1, __ATOMIC_SEQ_CST);
+            int s = send_error(w, -1, AR_E_INTERRUPTED, text);
+            if (s) return s;
+        }
         if (__atomic_load_n(&w->hb->lost, __ATOMIC_SEQ_CST)) {
             *err = w->hb->err;
             return err->status ? err->status : AR_E_TIMEOUT;

@@ -9,13 +9,16 @@
 #ifndef AR_WORKER_WORKER_H
 #define AR_WORKER_WORKER_H
 
+#include <signal.h>
 #include "comm/transport.h"
 #include "runtime/registry.h"
 
 typedef struct ar_worker_cfg {
     int rank;                       /* MPI rank this worker speaks for */
     const char *host;               /* host name reported in HELLO / ERROR */
-    const char *endpoint;           /* the coordinator's ZeroMQ endpoint */
+    const char *endpoint;           /* the coordinator's ZeroMQ endpoint (tasks, results) */
+    const char *hb_endpoint;        /* its heartbeat endpoint (answered by the coordinator's
+                                       heartbeat thread); NULL = endpoint */
     const char *server_pub;         /* the coordinator's CURVE public key */
     ar_curve_keypair_t keys;        /* this worker's per-job keypair */
     const ar_registry_t *reg;       /* task types */
@@ -23,13 +26,18 @@ typedef struct ar_worker_cfg {
     int blas_threads;               /* reported in HELLO (already applied) */
     int fault_mode;                 /* test hook: AR_FAULT_* (main.c: $AR_FAULT) */
     int fault_after;                /* ... applied after this many completed tasks */
+    /* Set (to the signal number) by a SIGTERM / SIGINT handler: the running
+     * task is cancelled, the coordinator told (ERROR), and the worker waits
+     * for its SHUTDOWN as usual. May be NULL. */
+    const volatile sig_atomic_t *stop;
 } ar_worker_cfg_t;
 
 /* Injected faults, so tests can show how a job ends when a worker dies,
  * hangs or fails (SIGKILL itself, SIGSTOP itself, fail the task, get stuck
  * in the task while still heartbeating), and how
  * work is balanced around a straggler (sleep 50 ms before each task). */
-enum { AR_FAULT_NONE, AR_FAULT_KILL, AR_FAULT_STOP, AR_FAULT_ERROR, AR_FAULT_SLOW, AR_FAULT_HANG };
+enum { AR_FAULT_NONE, AR_FAULT_KILL, AR_FAULT_STOP, AR_FAULT_ERROR, AR_FAULT_SLOW, AR_FAULT_HANG,
+       AR_FAULT_LONG };
 
 /* Runs until SHUTDOWN. Returns AR_OK and sets *job_failed from the
  * SHUTDOWN message, or an error status with err set when the worker could

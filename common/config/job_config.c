@@ -142,6 +142,11 @@ static const ar_key_spec_t job_schema[] = {
     JOB("run.task_timeout_s", AR_KEY_FLOAT, run.task_timeout_s, "0", 0, 1e7, NULL,
         "A task with no result for this many seconds fails the job, naming it and its worker "
         "(0 = no limit). Heartbeats show a worker is alive; this shows it progresses."),
+    JOB("run.checkpoint_s", AR_KEY_FLOAT, run.checkpoint_s, "300", 0, 1e7, NULL,
+        "While a round runs, write the checkpoint (<job.output>.ckpt) at most this often, when new "
+        "results came in since the last one; it is also written at the end of every round and when "
+        "the job fails or is interrupted, and removed once the output is written. 0 = only at "
+        "round ends (and on failure). `archrepair-coord --resume JOB.toml` continues from it."),
     JOB("run.startup_timeout_s", AR_KEY_FLOAT, run.startup_timeout_s, "60.0", 1, 86400, NULL,
         "A worker that has not said HELLO this many seconds after start fails the job."),
     JOB("run.credit", AR_KEY_INT, run.credit, "2", 1, 64, NULL,

@@ -102,6 +102,7 @@ typedef struct ar_job_config {
         int64_t shard_size;         /* images per evaluation task */
         double startup_timeout_s;   /* a worker must say HELLO within this */
         double task_timeout_s;      /* no result from a task for this long fails the job; 0 = off */
+        double checkpoint_s;        /* seconds between checkpoints within a round; 0 = round ends only */
         int64_t credit;             /* tasks a worker asks for ahead */
         char *transport;            /* "auto", "ipc" or "tcp" */
         char *address;              /* bind address / interface for multi-host runs */

@@ -26,7 +26,8 @@
     X(UNSUPPORTED, "unsupported")                          \
     X(WORKER, "worker failed")                             \
     X(TIMEOUT, "timed out")                                \
-    X(INTERNAL, "internal error")
+    X(INTERNAL, "internal error")                          \
+    X(INTERRUPTED, "interrupted by a signal")
 
 typedef enum {
 #define AR_STATUS_ENUM(name, text) AR_E_##name,

@@ -18,6 +18,7 @@ int ar_job_run_opts(const ar_job_config_t *cfg, ar_run_opts_t *o, ar_err_t *err)
     if (cfg->run.log_level) ar_str_copy(o->log_level, sizeof o->log_level, cfg->run.log_level);
     o->startup_timeout = cfg->run.startup_timeout_s;
     o->task_timeout = cfg->run.task_timeout_s;
+    o->checkpoint_s = cfg->run.checkpoint_s;
     o->credit = (int)cfg->run.credit;
     o->hwm = (int)cfg->run.hwm;
     o->max_message_mb = (int)cfg->run.max_message_mb;

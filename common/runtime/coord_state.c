@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/codec.h"
+
 int ar_coord_state_init(ar_coord_state_t *st, int nranks, const int *worker_ranks, int nworkers,
                         double now, ar_err_t *err)
 {
@@ -26,6 +28,8 @@ void ar_coord_state_free(ar_coord_state_t *st)
         ar_fields_clear(&t->params);
         for (int r = 0; r < t->nresults; r++) ar_fields_clear(&t->results[r]);
         free(t->results);
+        for (uint32_t r = 0; r < t->nraw; r++) free(t->raw[r].data);
+        free(t->raw);
     }
     free(st->tasks);
     free(st->workers);
@@ -71,6 +75,14 @@ int ar_taskplan_add_typed(ar_taskplan_t *plan, const ar_task_type_t *tt, const v
     return s;
 }
 
+/* Moves next_pending past every task no longer pending (sent, or restored
+ * from a checkpoint). */
+static void skip_sent(ar_coord_state_t *st)
+{
+    while (st->next_pending < st->ntasks && st->tasks[st->next_pending].state != AR_TASK_PENDING)
+        st->next_pending++;
+}
+
 int64_t ar_coord_next_pending(const ar_coord_state_t *st)
 {
     return st->next_pending < st->ntasks ? (int64_t)st->next_pending : -1;
@@ -84,7 +96,7 @@ void ar_coord_mark_sent(ar_coord_state_t *st, uint64_t id, int rank, double now)
     t->sent_at = now;
     st->workers[rank].credit--;
     st->workers[rank].inflight++;
-    if (id == st->next_pending) st->next_pending++;
+    skip_sent(st);
 }
 
 int ar_coord_accept_result(ar_coord_state_t *st, int rank, ar_msg_t *m, ar_err_t *err)
@@ -109,7 +121,8 @@ int ar_coord_accept_result(ar_coord_state_t *st, int rank, ar_msg_t *m, ar_err_t
         t->results = r;
         t->cap_results = cap;
     }
-    t->results[t->nresults++] = m->body;
+    if (m->u.task.seq >= t->consumed) t->results[t->nresults++] = m->body;
+    else ar_fields_clear(&m->body); /* aggregated before its worker was lost */
     memset(&m->body, 0, sizeof m->body);
     t->next_seq++;
     if (m->u.task.final) {
@@ -138,6 +151,7 @@ int ar_coord_drain(ar_coord_state_t *st, const ar_job_kind_t *kind, void *kstate
             }
         }
         for (int r = 0; r < t->nresults; r++) ar_fields_clear(&t->results[r]);
+        if (t->state != AR_TASK_DONE) t->consumed += (uint32_t)t->nresults;
         t->nresults = 0;
         if (t->state != AR_TASK_DONE) break;
         t->state = AR_TASK_AGGREGATED;
@@ -149,4 +163,133 @@ int ar_coord_drain(ar_coord_state_t *st, const ar_job_kind_t *kind, void *kstate
 int ar_coord_round_complete(const ar_coord_state_t *st)
 {
     return st->next_aggregate == st->ntasks;
+}
+
+int ar_coord_requeue(ar_coord_state_t *st, int rank)
+{
+    int n = 0;
+    for (uint64_t id = st->next_aggregate; id < st->ntasks; id++) {
+        ar_task_entry_t *t = &st->tasks[id];
+        if (t->state != AR_TASK_INFLIGHT || t->worker != rank) continue;
+        for (int r = 0; r < t->nresults; r++) ar_fields_clear(&t->results[r]);
+        t->nresults = 0;
+        for (uint32_t r = t->consumed; r < t->nraw; r++) free(t->raw[r].data);
+        if (t->nraw > t->consumed) t->nraw = t->consumed;
+        t->next_seq = 0;
+        t->state = AR_TASK_PENDING;
+        t->worker = -1;
+        if (id < st->next_pending) st->next_pending = id;
+        n++;
+    }
+    st->workers[rank].inflight = 0;
+    st->workers[rank].credit = 0;
+    return n;
+}
+
+int ar_coord_keep_raw(ar_coord_state_t *st, uint64_t id, const void *raw, size_t len, ar_err_t *err)
+{
+    ar_task_entry_t *t = &st->tasks[id];
+    if (t->nraw >= t->next_seq) return AR_OK; /* kept from the lost worker's run */
+    if (t->nraw == t->cap_raw) {
+        uint32_t cap = t->cap_raw ? 2 * t->cap_raw : 2;
+        ar_ckpt_blob_t *b = realloc(t->raw, cap * sizeof *b);
+        if (!b) return ar_err_set(err, AR_E_NOMEM, "out of memory keeping task %llu's result",
+                                  (unsigned long long)id);
+        t->raw = b;
+        t->cap_raw = cap;
+    }
+    ar_ckpt_blob_t *b = &t->raw[t->nraw];
+    if (!(b->data = malloc(len ? len : 1)))
+        return ar_err_set(err, AR_E_NOMEM, "out of memory keeping task %llu's result", (unsigned long long)id);
+    memcpy(b->data, raw, len);
+    b->len = len;
+    t->nraw++;
+    return AR_OK;
+}
+
+/* A hash of a task's type and parameters (their encoding as a TASK). */
+static int params_hash(const ar_task_entry_t *t, uint64_t *h, ar_err_t *err)
+{
+    ar_msg_t m = ar_msg_make(AR_MSG_TASK, 0);
+    strcpy(m.u.task.kind, t->type);
+    m.body = t->params; /* borrowed */
+    ar_bytes_t b;
+    int s = ar_msg_encode(&m, SIZE_MAX / 4, &b, err);
+    if (s) return s;
+    *h = ar_fnv1a(AR_FNV_INIT, b.data, b.len);
+    ar_bytes_free(&b);
+    return AR_OK;
+}
+
+int ar_coord_save(const ar_coord_state_t *st, const char *path, const char *job_text,
+                  const ar_ckpt_input_t *inputs, uint32_t ninputs, uint64_t *ntasks, size_t *bytes,
+                  ar_err_t *err)
+{
+    ar_ckpt_t ck = {.job_text = (char *)job_text, .inputs = (ar_ckpt_input_t *)inputs,
+                    .ninputs = ninputs};
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < st->ntasks; i++) n += st->tasks[i].final_seen;
+    if (n && !(ck.tasks = calloc(n, sizeof *ck.tasks)))
+        return ar_err_set(err, AR_E_NOMEM, "out of memory writing the checkpoint");
+    int s = AR_OK;
+    for (uint64_t i = 0; !s && i < st->ntasks; i++) {
+        const ar_task_entry_t *t = &st->tasks[i];
+        if (!t->final_seen) continue;
+        ar_ckpt_task_t *c = &ck.tasks[ck.ntasks++];
+        c->id = i;
+        snprintf(c->type, sizeof c->type, "%s", t->type);
+        c->results = t->raw; /* borrowed */
+        c->nresults = t->nraw;
+        s = params_hash(t, &c->params_hash, err);
+    }
+    if (!s) s = ar_ckpt_write(path, &ck, err);
+    free(ck.tasks);
+    *ntasks = n;
+    *bytes = ck.file_bytes;
+    return s;
+}
+
+int ar_coord_restore(ar_coord_state_t *st, uint64_t from, const ar_ckpt_t *ck, size_t max_bytes,
+                     uint64_t *restored, ar_err_t *err)
+{
+    *restored = 0;
+    for (uint64_t id = from; id < st->ntasks; id++) {
+        const ar_ckpt_task_t *c = ar_ckpt_find(ck, id);
+        if (!c) continue;
+        ar_task_entry_t *t = &st->tasks[id];
+        uint64_t h = 0;
+        int s = params_hash(t, &h, err);
+        if (s) return s;
+        if (strcmp(c->type, t->type) || h != c->params_hash)
+            return ar_err_set(err, AR_E_CONFIG,
+                              "the checkpoint's task %llu (%s) is not the task the job plans now "
+                              "(%s, other parameters): was it written by another version?",
+                              (unsigned long long)id, c->type, t->type);
+        if (t->state != AR_TASK_PENDING || !c->nresults)
+            return ar_err_set(err, AR_E_INTERNAL, "restoring task %llu twice", (unsigned long long)id);
+        for (uint32_t k = 0; k < c->nresults; k++) {
+            ar_msg_t m;
+            s = ar_msg_decode(c->results[k].data, c->results[k].len, max_bytes, "checkpoint", &m, err);
+            if (!s && (m.type != AR_MSG_RESULT || m.u.task.id != id || m.u.task.seq != k ||
+                       m.u.task.final != (k + 1 == c->nresults)))
+                s = ar_err_set(err, AR_E_FORMAT, "checkpoint: task %llu's result %u is out of place",
+                               (unsigned long long)id, k);
+            /* accept it as if from the rank it names, then forget the rank */
+            int rank = s ? 0 : m.rank;
+            if (!s && (rank < 0 || rank >= st->nranks)) rank = 0;
+            if (!s && k == 0) {
+                t->state = AR_TASK_INFLIGHT;
+                t->worker = rank;
+                st->workers[rank].inflight++;
+            }
+            if (!s) t->worker = rank, s = ar_coord_accept_result(st, rank, &m, err);
+            if (!s) s = ar_coord_keep_raw(st, id, c->results[k].data, c->results[k].len, err);
+            ar_msg_clear(&m);
+            if (s) return ar_err_prefix(err, "resuming task %llu", (unsigned long long)id);
+        }
+        st->workers[t->worker].done--; /* not work done by this run's workers */
+        (*restored)++;
+    }
+    skip_sent(st);
+    return AR_OK;
 }

@@ -1,7 +1,9 @@
 /* coord_state.h - everything the coordinator knows, in ONE struct: the task
  * table (pending / in flight / done / aggregated, with parameters and results
- * not yet aggregated), per-worker credit, liveness and counters, and the
- * aggregation cursor. A checkpoint saves and restores exactly this.
+ * not yet aggregated, and every result as received), per-worker credit,
+ * liveness and counters, and the aggregation cursor. A checkpoint saves the
+ * results of every task whose final result is in; a resume restores them
+ * into the task table of the re-planned job (ar_coord_save / _restore).
  *
  * Ordering contract: tasks are handed out in id order, results may arrive in
  * any order, and are released to the job kind's aggregate() strictly in id
@@ -14,6 +16,7 @@
 #include <stdint.h>
 
 #include "proto/msg.h"
+#include "runtime/checkpoint.h"
 #include "runtime/registry.h"
 
 typedef enum {
@@ -33,6 +36,10 @@ typedef struct ar_task_entry {
     int nresults, cap_results;
     uint32_t next_seq;             /* next seq expected from the worker */
     int final_seen;                /* the final result arrived */
+    ar_ckpt_blob_t *raw;           /* every result as received (encoded), kept for checkpoints */
+    uint32_t nraw, cap_raw;
+    uint32_t consumed;             /* partial results already aggregated (a re-run of the
+                                      task after its worker was lost skips as many) */
 } ar_task_entry_t;
 
 typedef struct ar_worker_entry {
@@ -87,5 +94,28 @@ int ar_coord_drain(ar_coord_state_t *st, const ar_job_kind_t *kind, void *kstate
 
 /* 1 when every planned task has been aggregated. */
 int ar_coord_round_complete(const ar_coord_state_t *st);
+
+/* A lost worker (rank): every task in flight on it goes back to pending, to
+ * be sent again (before any later task). Partial results already
+ * aggregated stay; the re-run's first ones, identical (tasks are
+ * deterministic), are then skipped. Returns how many tasks went back. */
+int ar_coord_requeue(ar_coord_state_t *st, int rank);
+
+/* Keeps a copy of the encoded RESULT message just accepted for task id (what
+ * a checkpoint records; a re-run's results already kept are not kept twice). */
+int ar_coord_keep_raw(ar_coord_state_t *st, uint64_t id, const void *raw, size_t len, ar_err_t *err);
+
+/* Writes a checkpoint (runtime/checkpoint.h) of every task whose final
+ * result is in; *ntasks gets how many, *bytes the file's size. */
+int ar_coord_save(const ar_coord_state_t *st, const char *path, const char *job_text,
+                  const ar_ckpt_input_t *inputs, uint32_t ninputs, uint64_t *ntasks, size_t *bytes,
+                  ar_err_t *err);
+
+/* Resume: gives every planned task from id `from` on that ck recorded its
+ * recorded results (decoded with max_bytes) and marks it done, so it is
+ * aggregated without being sent. AR_E_CONFIG when a recorded task differs
+ * from the planned one (type or parameters). *restored counts the tasks. */
+int ar_coord_restore(ar_coord_state_t *st, uint64_t from, const ar_ckpt_t *ck, size_t max_bytes,
+                     uint64_t *restored, ar_err_t *err);
 
 #endif

@@ -60,9 +60,16 @@ struct ar_task_type;
 int ar_taskplan_add_typed(ar_taskplan_t *plan, const struct ar_task_type *tt, const void *params,
                           ar_err_t *err);
 
-/* The coordinator's functions run on its event loop, which also answers
- * heartbeats: keep each call well under [run] heartbeat_timeout_s (put heavy
- * work into tasks), or the workers will consider the coordinator lost. */
+/* The coordinator's functions run on its event loop; heartbeats are answered
+ * by a thread of their own meanwhile, so a long call does not lose the
+ * workers, but it delays everything else (put heavy work into tasks).
+ *
+ * Checkpoints need nothing from a job kind: plan() and aggregate() must be
+ * deterministic functions of the job and of the results aggregated so far
+ * (never of time, ranks or arrival order), because --resume rebuilds the
+ * state by creating the job again and replaying the recorded results
+ * (runtime/checkpoint.h). Files a job kind writes for later rounds must
+ * survive a failure while a checkpoint exists (repair's candidate files). */
 typedef struct ar_job_kind {
     const char *name;   /* [job] kind in the job file */
 

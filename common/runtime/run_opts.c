@@ -10,6 +10,7 @@ ar_run_opts_t ar_run_opts_default(void)
     o.heartbeat_interval = 1.0;
     o.heartbeat_timeout = 10.0;
     o.startup_timeout = 60.0;
+    o.checkpoint_s = 300.0;
     o.credit = 2;
     o.shard_size = 1000;
     o.blas_threads = 0;
@@ -31,6 +32,8 @@ int ar_run_opts_check(const ar_run_opts_t *o, ar_err_t *err)
         return ar_err_set(err, AR_E_CONFIG, "[run] startup_timeout must be in 1..86400 s");
     if (!(o->task_timeout >= 0 && o->task_timeout <= 1e7))
         return ar_err_set(err, AR_E_CONFIG, "[run] task_timeout_s must be in 0..1e7 s");
+    if (!(o->checkpoint_s >= 0 && o->checkpoint_s <= 1e7))
+        return ar_err_set(err, AR_E_CONFIG, "[run] checkpoint_s must be in 0..1e7 s");
     if (o->credit < 1 || o->credit > 64)
         return ar_err_set(err, AR_E_CONFIG, "[run] credit must be in 1..64");
     if (o->shard_size < 1) return ar_err_set(err, AR_E_CONFIG, "[run] shard_size must be >= 1");

@@ -6,6 +6,7 @@
  *   heartbeat_timeout  10.0 s    a peer silent this long fails the job
  *   startup_timeout    60.0 s    a worker must say HELLO within this
  *   task_timeout        0 s      no result from a task this long fails the job (0 = off)
+ *   checkpoint_s      300 s      checkpoint at most this often within a round (0 = round ends only)
  *   credit               2       tasks a worker asks for ahead
  *   shard_size        1000       images per task for data-parallel jobs
  *   threads              0       threads per rank for every plan of every task and
@@ -28,6 +29,7 @@ typedef struct ar_run_opts {
     double heartbeat_timeout;   /* seconds of silence that fail the job */
     double startup_timeout;     /* seconds a worker has to say HELLO */
     double task_timeout;        /* seconds without a result from a task; 0 = no limit */
+    double checkpoint_s;        /* seconds between checkpoints within a round; 0 = round ends only */
     int credit;                 /* initial READY credit of a worker (1..64) */
     long shard_size;            /* items per data-parallel task (>= 1) */
     int threads;                /* per rank; 0 = automatic */

@@ -65,15 +65,19 @@ outs+=("$tmp/straggler.h5")
 $py "$here/check_stats.py" check "$tmp/data.h5" $limit $shard "${outs[@]}"
 
 # the attack: a TCP run paced to last ~2.5 s (100 tasks, every worker
-# sleeping 50 ms per task), strangers hammering its endpoint meanwhile
+# sleeping 50 ms per task), strangers hammering its task and heartbeat
+# endpoints meanwhile
 AR_FAULT='*:0:slow' AR_ZMQ_TRANSPORT=tcp timeout 120 mpirun -np 3 --oversubscribe "$bin" "$(job attacked 1000 50 debug)" \
   >"$tmp/attacked.out" 2>"$tmp/attacked.err" &
 job_pid=$!
 for _ in $(seq 100); do grep -q "coordinator public key" "$tmp/attacked.err" && break; sleep 0.1; done
-ep=$(sed -n 's/.*endpoint \(tcp:[^,]*\),.*/\1/p' "$tmp/attacked.err")
+ep=$(sed -n 's/.*endpoint \(tcp:[^ ,]*\) .*/\1/p' "$tmp/attacked.err")
+hb=$(sed -n 's/.*(heartbeats \(tcp:[^ ,)]*\)).*/\1/p' "$tmp/attacked.err")
 key=$(sed -n 's/.*coordinator public key \(.*\)$/\1/p' "$tmp/attacked.err")
-[ -n "$ep" ] && [ -n "$key" ] || { echo "FAIL: no endpoint/key in the log"; cat "$tmp/attacked.err"; exit 1; }
+[ -n "$ep" ] && [ -n "$hb" ] && [ -n "$key" ] || { echo "FAIL: no endpoints/key in the log"; cat "$tmp/attacked.err"; exit 1; }
+"$stranger" "$hb" "$key" 1.0 & hb_pid=$!
 "$stranger" "$ep" "$key" 1.5 || { echo "FAIL: a stranger got an answer"; exit 1; }
+wait $hb_pid || { echo "FAIL: a stranger got an answer on the heartbeat endpoint"; exit 1; }
 wait $job_pid || { echo "FAIL: attacked run failed"; cat "$tmp/attacked.err"; exit 1; }
 grep -q "progress: 100/100 tasks done" "$tmp/attacked.err" || { echo "FAIL: attacked run incomplete"; exit 1; }
 grep -Eq "refused|rejected|unexpected|claiming" "$tmp/attacked.err" && { echo "FAIL: a stranger's message reached the coordinator"; exit 1; }

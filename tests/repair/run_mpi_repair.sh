@@ -95,14 +95,23 @@ print("budget: backward passes", list(zip(m, bwd)), "kept epochs", list(kept))
 PY
 
 # a worker failing its 9th task (a candidate, after one finished and wrote
-# its model): the job fails, names the cause, and
-# leaves neither a result nor candidate files
+# its model): the job fails, names the cause, and leaves no result but its
+# checkpoint and the candidate files it names; --resume then completes it
+# with the same numbers as np2 (only the job text, which names the output,
+# differs) and removes both
 sed "s#np1.h5#fail.h5#" "$tmp/np1.toml" > "$tmp/fail.toml"
 if AR_FAULT="1:8:error" timeout 200 mpirun -np 2 --oversubscribe "$bin" "$tmp/fail.toml" >"$tmp/fail.out" 2>"$tmp/fail.err"; then
   echo "FAIL: a failing worker did not fail the job"; exit 1
 fi
 grep -q "(repair_candidate): injected" "$tmp/fail.err" || { echo "FAIL: the cause is not reported"; cat "$tmp/fail.err"; exit 1; }
-ls "$tmp"/fail.h5* 2>/dev/null && { echo "FAIL: files left by the failed job"; exit 1; }
+[ -e "$tmp/fail.h5" ] && { echo "FAIL: a result written by the failed job"; exit 1; }
+ls "$tmp"/fail.h5*.tmp.* 2>/dev/null && { echo "FAIL: temporary files left by the failed job"; exit 1; }
+[ -e "$tmp/fail.h5.ckpt" ] || { echo "FAIL: no checkpoint"; cat "$tmp/fail.err"; exit 1; }
+timeout 200 mpirun -np 2 --oversubscribe "$bin" --resume "$tmp/fail.toml" >"$tmp/resume.out" 2>"$tmp/resume.err" ||
+  { echo "FAIL: --resume after the failure"; cat "$tmp/resume.err"; exit 1; }
+diffs=$(/usr/bin/python3 "$here/../../tools/compare_results.py" "$tmp/np2.h5" "$tmp/fail.h5" 2>&1 | grep '^differs: ' || true)
+[ "$diffs" = "differs: attribute repair@job" ] || { echo "FAIL: the resumed result differs: $diffs"; exit 1; }
+ls "$tmp"/fail.h5.* 2>/dev/null && { echo "FAIL: files left by the resumed job"; exit 1; }
 cat "$tmp/np2.out"
 /usr/bin/python3 "$here/check_repair.py" "${outs[@]}"
 # `archrepair info` on a result shows the outcome and the before / after table

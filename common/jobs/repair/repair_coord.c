@@ -19,12 +19,17 @@
 #include "nn/model_io.h"
 #include "repair/search.h"
 #include "repair/select.h"
+#include "runtime/checkpoint.h"
 
 /* Removes every candidate model file this job may have written (they are
- * named by candidate and rung), after success and after a failure alike. */
-static void remove_candidate_files(const ar_repair_job_t *r)
+ * named by candidate and rung): after success, and after a failure unless
+ * a checkpoint (<output>.ckpt) was kept, whose results name them and which
+ * --resume continues from (runtime/checkpoint.h). */
+static void remove_candidate_files(const ar_repair_job_t *r, int unless_checkpoint)
 {
     char path[1100];
+    if (unless_checkpoint && !ar_ckpt_path(r->output, path, sizeof path) && ar_file_size(path) >= 0)
+        return;
     for (int i = 0; i < r->nc; i++)
         for (int k = 0; k < r->rungs; k++) {
             snprintf(path, sizeof path, "%s.cand%03d.r%d.h5", r->output, i, k);
@@ -36,7 +41,7 @@ static void job_destroy(void *state)
 {
     ar_repair_job_t *r = state;
     if (!r) return;
-    remove_candidate_files(r);
+    remove_candidate_files(r, 1);
     free(r->sets);
     for (int p = 0; p < 2; p++) free(r->cnt[p]), free(r->ok[p]);
     for (int i = 0; i < r->nblocks; i++) free(r->blocks[i]);
@@ -453,7 +458,7 @@ static int job_finish(void *state, const ar_job_ctx_t *job, ar_err_t *err)
     if (!s && !(g = ar_model_load(path, err))) s = err->status;
     if (!s) s = ar_repair_write_result(r, job, g, err);
     ar_graph_destroy(&g);
-    remove_candidate_files(r);
+    if (!s) remove_candidate_files(r, 0);
     return s;
 }
 
