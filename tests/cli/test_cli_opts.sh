@@ -39,10 +39,10 @@ if desc=$(git -C "$src" describe --always --tags 2>/dev/null); then
   expect 0 "--version has git describe" "($desc" -- "$bin" --version
   expect 0 "coord --version has git describe" "($desc" -- "$coord" --version
 fi
-expect 0 "coord --help" "usage: mpirun -np N archrepair-coord JOB.toml" -- "$coord" --help
+expect 0 "coord --help" "usage: mpirun -np N archrepair-coord [--resume] JOB.toml" -- "$coord" --help
 expect 2 "coord no job" "archrepair-coord: needs one JOB.toml" -- "$coord"
 expect 2 "coord two jobs" "unexpected argument 'b.toml'" -- "$coord" a.toml b.toml
-expect 2 "coord unknown option" "archrepair-coord: unknown option '--resum'" -- "$coord" --resum a.toml
+expect 2 "coord unknown option" "archrepair-coord: unknown option '--resumex'" -- "$coord" --resumex a.toml
 expect 2 "coord flag with value" "option '--version' takes no value" -- "$coord" --version=1
 # (this one starts MPI: Open MPI's own allocations are no leaks of ours)
 expect 1 "coord missing job file: runtime error" "nope.toml" -- \
