@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "nn_cli.h"
 #include "corrupt_sheet.h"
 #include "core/fsutil.h"
 #include "core/par.h"
@@ -44,7 +45,7 @@ static void usage(void)
            "  --preview PNG      contact sheet: a row per corruption (named), columns\n"
            "                     clean, s1..s5 for each of the first images\n"
            "  --preview-images K images per row of the sheet (default 3)\n"
-           "  --threads N        worker threads (default 1; output identical for any N)\n"
+           "  --threads N        worker threads (default: the cores available; output identical for any N)\n"
            "  --quiet            no progress output\n");
 }
 
@@ -160,7 +161,7 @@ int ar_cmd_corrupt(int argc, char **argv)
         usage();
         return 0;
     }
-    opts_t o = {.seed = 1, .threads = 1, .preview_k = 3, .limit = -1};
+    opts_t o = {.seed = 1, .threads = ar_cli_default_threads(), .preview_k = 3, .limit = -1};
     const char *pos[2] = {NULL, NULL};
     int npos = 0;
     const ar_opt_t opts[] = {

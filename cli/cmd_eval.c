@@ -25,7 +25,7 @@ static void usage(void)
            "  --seed N              seed of on-the-fly corruption (default 1)\n"
            "  --batch N             images per forward pass (default 256)\n"
            "  --limit N             only the first N images\n"
-           "  --threads N           threads of the conv kernels (default 1; same results)\n");
+           "  --threads N           threads of the conv kernels (default: the cores available; same results)\n");
 }
 
 int ar_cmd_eval(int argc, char **argv)
@@ -35,7 +35,7 @@ int ar_cmd_eval(int argc, char **argv)
         return 0;
     }
     const char *pos[2] = {NULL, NULL}, *split = NULL, *corruption = NULL;
-    int npos = 0, severity = 3, batch = 256, threads = 1;
+    int npos = 0, severity = 3, batch = 256, threads = ar_cli_default_threads();
     long long limit = 0, seed = 1;
     const ar_opt_t opts[] = {
         AR_STR("split", &split),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "nn_cli.h"
 #include "core/par.h"
 #include "data/dataset.h"
 #include "io/h5.h"
@@ -22,7 +23,7 @@ static void usage(void)
            "Writes the logits of MODEL for every image of IN.h5 /images (uint8\n"
            "[N, H, W, C], normalised with the model's mean/std) to OUT.h5 /logits\n"
            "(float32 [N, classes]). --batch: images per forward pass (default 256);\n"
-           "--threads: threads of the conv kernels (default 1; same results).\n");
+           "--threads: threads of the conv kernels (default: the cores available; same results).\n");
 }
 
 static int predict(ar_graph_t *g, ar_h5_t *in, ar_h5_t *out, int batch, int threads,
@@ -71,7 +72,7 @@ int ar_cmd_predict(int argc, char **argv)
         return 0;
     }
     const char *pos[3] = {NULL, NULL, NULL};
-    int npos = 0, batch = 256, threads = 1;
+    int npos = 0, batch = 256, threads = ar_cli_default_threads();
     const ar_opt_t opts[] = {AR_INT("batch", &batch, 1, INT_MAX),
                              AR_INT("threads", &threads, 1, AR_PAR_MAX),
                              AR_OPT_END};

@@ -52,7 +52,7 @@ static void usage(void)
            "  --width X            zoo channel multiplier (default 1)\n"
            "  --limit N            only the first N training images\n"
            "  --test-limit N       only the first N test images\n"
-           "  --threads N          threads of the conv kernels (default 1; same results)\n"
+           "  --threads N          threads of the conv kernels (default: the cores available; same results)\n"
            "On a terminal a progress bar shows loss, accuracy and images/s; otherwise\n"
            "one line per epoch. OPENBLAS_NUM_THREADS sets the BLAS threads (use 1 with --threads).\n");
 }
@@ -69,7 +69,7 @@ static int parse(int argc, char **argv, train_args_t *a)
     *a = (train_args_t){.split = "train", .test_split = "test", .optim = "sgd",
                         .schedule = "cosine", .augment = "on", .epochs = 30, .batch = 128,
                         .lr = 0.1, .step_size = 30, .gamma = 0.1, .momentum = 0.9, .wd = 5e-4,
-                        .width = 1, .seed = 1, .threads = 1};
+                        .width = 1, .seed = 1, .threads = ar_cli_default_threads()};
     const ar_opt_t opts[] = {
         AR_STR("out", &a->out),
         AR_STR("split", &a->split),

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "core/fsutil.h"
+#include "core/par.h"
 #include "nn/evaluate.h"
 #include "nn/model_io.h"
 #include "nn/plan.h"
@@ -36,6 +37,12 @@ static int show_progress(void *ctx, const ar_eval_result_t *r, ar_err_t *err)
              r->count / (ar_now() - ep->bar.t0 + 1e-9));
     ar_progress_update(&ep->bar, r->count, ep->total, status);
     return AR_OK;
+}
+
+int ar_cli_default_threads(void)
+{
+    int n = ar_num_cores();
+    return n < 1 ? 1 : n > AR_PAR_MAX ? AR_PAR_MAX : n;
 }
 
 int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, int threads,

@@ -27,6 +27,10 @@ typedef struct ar_cli_eval {
  * (limit <= 0: all), batches of `batch`, conv kernels on `threads`, normalised
  * with the model's mean/std (ar_evaluate). Checks the image shape against the
  * model's input. show: progress on stderr when non-zero. */
+/* --threads's default: the cores available (ar_num_cores), at most AR_PAR_MAX.
+ * Results are the same bits for any count. */
+int ar_cli_default_threads(void);
+
 int ar_cli_evaluate(ar_graph_t *g, ar_dataset_t *ds, int batch, int64_t limit, int threads,
                     int show, ar_cli_eval_t *out, ar_err_t *err);
 
