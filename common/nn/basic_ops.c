@@ -138,6 +138,17 @@ void ar_concat_backward(const ar_tensor_t *dy, ar_tensor_t *const *dxs, int n)
     assert(c0 == C);
 }
 
+/* log(sum_k exp(z_k)) of one row, shifted by its maximum (z[*best]). */
+static double log_sum_exp(const float *z, int64_t K, int64_t *best)
+{
+    *best = ar_argmax(z, K);
+    const double m = z[*best];
+    double s = 0.0;
+    for (int64_t k = 0; k < K; k++)
+        s += exp((double)z[k] - m);
+    return m + log(s);
+}
+
 double ar_softmax_xent(const ar_tensor_t *logits, const int32_t *labels, ar_tensor_t *dlogits,
                        int64_t *correct)
 {
@@ -150,13 +161,9 @@ double ar_softmax_xent(const ar_tensor_t *logits, const int32_t *labels, ar_tens
         const float *z = logits->data + i * K;
         const int32_t y = labels[i];
         assert(y >= 0 && y < K);
-        const int64_t best = ar_argmax(z, K);
+        int64_t best;
+        const double lse = log_sum_exp(z, K, &best);
         right += best == y;
-        const double m = z[best];
-        double s = 0.0;
-        for (int64_t k = 0; k < K; k++)
-            s += exp((double)z[k] - m);
-        const double lse = m + log(s);
         loss += lse - z[y];
         if (dlogits) {
             float *d = dlogits->data + i * K;
@@ -183,13 +190,9 @@ double ar_softmax_xent_soft(const ar_tensor_t *logits, const int32_t *labels, co
         const float *z = logits->data + i * K, *q = soft + i * K;
         const int32_t y = labels[i];
         assert(y >= 0 && y < K);
-        const int64_t best = ar_argmax(z, K);
+        int64_t best;
+        const double lse = log_sum_exp(z, K, &best);
         right += best == y;
-        const double m = z[best];
-        double s = 0.0;
-        for (int64_t k = 0; k < K; k++)
-            s += exp((double)z[k] - m);
-        const double lse = m + log(s);
         for (int64_t k = 0; k < K; k++) {
             const double t = w * (double)q[k] + (k == y ? 1.0 - w : 0.0);
             loss += t * (lse - (double)z[k]);

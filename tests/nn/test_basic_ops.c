@@ -180,18 +180,23 @@ typedef struct {
     const int32_t *lab;
 } xent_ref_t;
 
+/* log(sum exp(z)) of row z[0..k), the naive way with the max shift. */
+static double lse_ref(const double *z, int k)
+{
+    double m = -INFINITY, s = 0.0;
+    for (int j = 0; j < k; j++)
+        m = fmax(m, z[j]);
+    for (int j = 0; j < k; j++)
+        s += exp(z[j] - m);
+    return m + log(s);
+}
+
 static double xent_ref(void *ctx)
 {
     xent_ref_t *R = ctx;
     double loss = 0.0;
-    for (int i = 0; i < R->n; i++) {
-        double m = -INFINITY, s = 0.0;
-        for (int k = 0; k < R->k; k++)
-            m = fmax(m, R->z[i * R->k + k]);
-        for (int k = 0; k < R->k; k++)
-            s += exp(R->z[i * R->k + k] - m);
-        loss += m + log(s) - R->z[i * R->k + R->lab[i]];
-    }
+    for (int i = 0; i < R->n; i++)
+        loss += lse_ref(R->z + i * R->k, R->k) - R->z[i * R->k + R->lab[i]];
     return loss / R->n;
 }
 
@@ -242,14 +247,10 @@ static double xent_soft_ref(void *ctx)
     xent_soft_ref_t *R = ctx;
     double loss = 0.0;
     for (int i = 0; i < R->n; i++) {
-        double m = -INFINITY, s = 0.0;
-        for (int k = 0; k < R->k; k++)
-            m = fmax(m, R->z[i * R->k + k]);
-        for (int k = 0; k < R->k; k++)
-            s += exp(R->z[i * R->k + k] - m);
+        double lse = lse_ref(R->z + i * R->k, R->k);
         for (int k = 0; k < R->k; k++) {
             double t = R->w * R->q[i * R->k + k] + (k == R->lab[i] ? 1 - R->w : 0);
-            loss -= t * (R->z[i * R->k + k] - m - log(s));
+            loss -= t * (R->z[i * R->k + k] - lse);
         }
     }
     return loss / R->n;
