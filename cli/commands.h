@@ -26,6 +26,7 @@ int ar_cmd_corrupt(int argc, char **argv);
 int ar_cmd_train(int argc, char **argv);
 int ar_cmd_eval(int argc, char **argv);
 int ar_cmd_predict(int argc, char **argv);
+int ar_cmd_report(int argc, char **argv);
 
 /* 1 when argv[1..] holds --help or -h. */
 int ar_cli_wants_help(int argc, char **argv);

@@ -11,6 +11,7 @@
 #include "io/h5.h"
 #include "nn/graph.h"
 #include "nn/model_io.h"
+#include "repair_result.h"
 
 #define MAX_OPS 32
 
@@ -114,52 +115,33 @@ static void print_floats(ar_h5_t *h, const char *name, FILE *out)
     fprintf(out, "]\n");
 }
 
-/* A string attribute of obj, or "" (the caller frees *v). */
-static char *attr_str(ar_h5_t *h, const char *obj, const char *name)
-{
-    char *v = NULL;
-    if (ar_h5_attr_exists(h, obj, name) && ar_h5_attr_read_str(h, obj, name, &v, NULL) == AR_OK) return v;
-    free(v);
-    return strdup("");
-}
-
 /* The outcome of a repair result: method, choice, and the before / after
  * table with each set in-pool or held-out and the group means
  * (docs/results.md "Repair job result"). Parts an older file lacks are
  * skipped. */
-static void print_repair(ar_h5_t *h, FILE *out)
+static void print_repair(const char *path, FILE *out)
 {
-    char *method = attr_str(h, "/repair", "method"), *methods = attr_str(h, "/repair", "methods"),
-         *outcome = attr_str(h, "/repair", "outcome"), *block = attr_str(h, "/repair/blocks", "chosen"),
-         *geno = attr_str(h, "/repair/genotype", "text");
-    fprintf(out, "repair:       method %s%s%s%s, outcome %s%s%s\n", method, methods[0] ? " (population: " : "",
-            methods, methods[0] ? ")" : "", outcome[0] ? outcome : "?", block[0] ? ", block " : "", block);
-    if (geno[0]) fprintf(out, "genotype:\n%s", geno);
-    free(method), free(methods), free(outcome), free(block), free(geno);
-    char **names = NULL;
-    int n = 0;
-    if (ar_h5_read_strings(h, "/repair/metrics/set_names", &names, &n, NULL) != AR_OK) return;
-    double *b = calloc((size_t)n + 1, sizeof *b), *a = calloc((size_t)n + 1, sizeof *a);
-    int8_t *held = calloc((size_t)n + 1, 1);
-    if (b && a && held && ar_h5_read(h, "/repair/metrics/acc_before", AR_DT_F64, b, n, NULL) == AR_OK &&
-        ar_h5_read(h, "/repair/metrics/acc_after", AR_DT_F64, a, n, NULL) == AR_OK) {
-        int have_held = ar_h5_exists(h, "/repair/metrics/held_out") &&
-                        ar_h5_read(h, "/repair/metrics/held_out", AR_DT_I8, held, n, NULL) == AR_OK;
-        double sb[3] = {0}, sa[3] = {0};
-        int cnt[3] = {0};
-        fprintf(out, "%-32s %10s %10s  %s\n", "set", "before", "after", have_held ? "pool" : "");
-        for (int i = 0; i < n; i++) {
-            int g = i == 0 ? 0 : held[i] ? 2 : 1;
-            sb[g] += b[i], sa[g] += a[i], cnt[g]++;
-            fprintf(out, "%-32s %10.4f %10.4f  %s\n", names[i], b[i], a[i],
-                    !have_held || i == 0 ? "" : held[i] ? "held-out" : "in-pool");
-        }
-        static const char *const gname[3] = {"clean", "in-pool mean", "held-out mean"};
-        for (int g = have_held ? 0 : 3; g < 3; g++)
-            if (cnt[g]) fprintf(out, "%-32s %10.4f %10.4f  (%d sets)\n", gname[g], sb[g] / cnt[g], sa[g] / cnt[g], cnt[g]);
+    ar_repair_result_t r;
+    ar_err_t err = {0};
+    if (ar_repair_result_read(path, &r, &err) != AR_OK) {
+        ar_repair_result_free(&r);
+        return;
     }
-    free(b), free(a), free(held);
-    ar_h5_free_strings(names, n);
+    fprintf(out, "repair:       method %s%s%s%s, outcome %s%s%s\n", r.method, r.methods[0] ? " (population: " : "",
+            r.methods, r.methods[0] ? ")" : "", r.outcome[0] ? r.outcome : "?", r.chosen[0] ? ", block " : "",
+            r.chosen);
+    if (r.genotype[0]) fprintf(out, "genotype:\n%s", r.genotype);
+    fprintf(out, "%-32s %10s %10s  %s\n", "set", "before", "after", r.have_held ? "pool" : "");
+    for (int i = 0; i < r.nsets; i++) {
+        int g = ar_repair_set_group(r.set_names[i], r.held[i]);
+        fprintf(out, "%-32s %10.4f %10.4f  %s\n", r.set_names[i], r.before[i], r.after[i],
+                !r.have_held || g == AR_GROUP_CLEAN ? "" : g == AR_GROUP_HELD_OUT ? "held-out" : "in-pool");
+    }
+    for (int g = r.have_held ? 0 : AR_NGROUPS; g < AR_NGROUPS; g++)
+        if (r.means.n[g])
+            fprintf(out, "%-32s %10.4f %10.4f  (%d sets)\n", ar_repair_group_names[g], r.means.before[g],
+                    r.means.after[g], r.means.n[g]);
+    ar_repair_result_free(&r);
 }
 
 int ar_info_model(const char *path, FILE *out, ar_err_t *err)
@@ -184,7 +166,7 @@ int ar_info_model(const char *path, FILE *out, ar_err_t *err)
         print_floats(h, "std", out);
         st = print_graph(h, out, err);
         if (!st) st = print_engine(h, out, err);
-        if (!st && repaired) print_repair(h, out);
+        if (!st && repaired) print_repair(path, out);
     }
     free(arch);
     ar_h5_destroy(&h);

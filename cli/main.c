@@ -16,6 +16,7 @@ static const ar_command_t commands[] = {
     {"train", "train a zoo model (or continue a model file) on a dataset", ar_cmd_train},
     {"eval", "accuracy of a model on a dataset or corruption set", ar_cmd_eval},
     {"predict", "logits of a model for the /images of an HDF5 file", ar_cmd_predict},
+    {"report", "a self-contained HTML page (inline SVG charts) of a repair result", ar_cmd_report},
 };
 
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))

@@ -14,6 +14,7 @@
 #include "io/h5.h"
 #include "jobs/job_json.h"
 #include "jobs/repair/repair_coord.h"
+#include "jobs/repair/repair_means.h"
 #include "nn/model_io.h"
 #include "repair/search.h"
 
@@ -88,30 +89,10 @@ static void held_out_flags(const ar_repair_job_t *r, const ar_job_ctx_t *job, in
     }
 }
 
-/* Means of the before / after accuracies over the sets of one group:
- * g = 0 the clean set, 1 in-pool corrupted sets, 2 held-out ones. */
-typedef struct group_means {
-    double before[3], after[3];
-    int n[3];
-} group_means_t;
-
-static group_means_t group_means(const ar_repair_job_t *r, const int8_t *held, const double *acc0,
-                                 const double *acc1)
-{
-    group_means_t m = {0};
-    for (int i = 0; i < r->nsets; i++) {
-        int g = !r->sets[i].corruption[0] ? 0 : held[i] ? 2 : 1;
-        m.before[g] += acc0[i], m.after[g] += acc1[i], m.n[g]++;
-    }
-    for (int g = 0; g < 3; g++)
-        if (m.n[g]) m.before[g] /= m.n[g], m.after[g] /= m.n[g];
-    return m;
-}
-
 /* <output>.json: the outcome, every set (held-out flag, before / after),
  * the group means and the candidates, for scripts. */
 static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const int8_t *held,
-                      const double *acc0, const double *acc1, const group_means_t *m, const char *ml,
+                      const double *acc0, const double *acc1, const ar_repair_means_t *m, const char *ml,
                       double wall, ar_err_t *err)
 {
     const ar_job_config_t *cfg = job->cfg;
@@ -175,16 +156,16 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
 /* The printed table: every set (in-pool / held-out marked), then clean, the
  * in-pool mean and the held-out mean, before and after. */
 static void print_table(const ar_repair_job_t *r, const int8_t *held, const double *acc0,
-                        const double *acc1, const group_means_t *m)
+                        const double *acc1, const ar_repair_means_t *m)
 {
     printf("%-32s %10s %10s %8s  %s\n", "set", "before", "after", "count", "pool");
     for (int i = 0; i < r->nsets; i++)
         printf("%-32s %10.4f %10.4f %8lld  %s\n", r->sets[i].label, acc0[i], acc1[i],
                (long long)r->cnt[0][i], !r->sets[i].corruption[0] ? "" : held[i] ? "held-out" : "in-pool");
-    static const char *const gname[3] = {"clean", "in-pool mean", "held-out mean"};
     printf("%-32s %10s %10s %8s\n", "summary", "before", "after", "sets");
-    for (int g = 0; g < 3; g++)
-        if (m->n[g]) printf("%-32s %10.4f %10.4f %8d\n", gname[g], m->before[g], m->after[g], m->n[g]);
+    for (int g = 0; g < AR_NGROUPS; g++)
+        if (m->n[g])
+            printf("%-32s %10.4f %10.4f %8d\n", ar_repair_group_names[g], m->before[g], m->after[g], m->n[g]);
     fflush(stdout);
 }
 
@@ -227,7 +208,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
         cs[i] = cand_status(r, i);
     }
     if (!s) held_out_flags(r, job, held);
-    group_means_t gm = s ? (group_means_t){0} : group_means(r, held, acc0, acc1);
+    ar_repair_means_t gm = s ? (ar_repair_means_t){0} : ar_repair_means(r->nsets, sn, held, acc0, acc1);
     char ml[256];
     methods_list(r, ml, sizeof ml);
     const char **bn = (const char **)r->blocks;

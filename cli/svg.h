@@ -1,0 +1,55 @@
+/* svg.h - inline SVG charts for `archrepair report`: primitives (frame,
+ * value axis, legend) and two charts built on them, a grouped bar chart and
+ * a line chart. Labels are escaped (html.h); colours come from the page's
+ * stylesheet through the classes "s0", "s1", ... (series) and "marked". */
+#ifndef AR_CLI_SVG_H
+#define AR_CLI_SVG_H
+
+#include <stdint.h>
+
+#include "core/strbuf.h"
+
+/* The plot area of a chart, in SVG user units. */
+typedef struct ar_svg_frame {
+    double x0, y0, w, h; /* top-left corner and size of the plot area */
+    double ymax;         /* value at the top of the axis (0 at the bottom) */
+} ar_svg_frame_t;
+
+/* <svg class="chart" id=id ...> with a <title>; ar_svg_close ends it. */
+void ar_svg_open(ar_strbuf_t *b, const char *id, double w, double h, const char *title);
+void ar_svg_close(ar_strbuf_t *b);
+/* Vertical position of value v in the frame. */
+double ar_svg_y(const ar_svg_frame_t *f, double v);
+/* Horizontal grid lines with tick labels at 0, 1/4 .. ymax, and the baseline. */
+void ar_svg_value_axis(ar_strbuf_t *b, const ar_svg_frame_t *f);
+/* Text at (x, y); rotate in degrees (0: none); anchor "start" / "middle" / "end". */
+void ar_svg_text(ar_strbuf_t *b, double x, double y, double rotate, const char *anchor, const char *cls,
+                 const char *text);
+/* One swatch + name per series (classes s0..), starting at (x, y). */
+void ar_svg_legend(ar_strbuf_t *b, double x, double y, int nser, const char *const *sers);
+
+/* Grouped bars: ncat categories, nser bars each (v[s * ncat + c]). Every
+ * bar is <rect class="bar s<k>"> with a <title> "category series: value". */
+typedef struct ar_svg_bars {
+    const char *id, *title;
+    int ncat, nser;
+    const char *const *cats, *const *sers;
+    const double *v;
+    const int8_t *mark;    /* NULL, or 1 per category drawn on a shaded band */
+    const char *mark_name; /* legend text for the band */
+    double ymax;           /* 0: the largest value */
+} ar_svg_bars_t;
+void ar_svg_bars(ar_strbuf_t *b, const ar_svg_bars_t *c);
+
+/* Lines: nser series over npts x positions (y[s * npts + i]), each a
+ * <polyline class="line s<k>"> with a <circle> per point. */
+typedef struct ar_svg_lines {
+    const char *id, *title, *xlabel;
+    int npts, nser;
+    const double *x, *y;
+    const char *const *sers;
+    double ymax;
+} ar_svg_lines_t;
+void ar_svg_lines(ar_strbuf_t *b, const ar_svg_lines_t *c);
+
+#endif
