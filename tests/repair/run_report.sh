@@ -43,40 +43,9 @@ if ! "$py" -c "import h5py" 2>/dev/null; then
   exit 77
 fi
 . "$here/../support/mpi_job.sh"
-cat > "$tmp/job.toml" <<TOML
-[job]
-kind = "repair"
-seed = 5
-output = "$tmp/result.h5"
-[model]
-path = "$tmp/model.h5"
-[data]
-path = "$tmp/data.h5"
-limit = 120
-batch_size = 40
-[[data.corrupted]]
-kind = "generated"
-corruptions = ["gaussian_noise", "fog"]
-severities = [1, 3]
-[repair]
-pool = 150
-val = 60
-failing = 40
-sample = 30
-augment = 0.5
-corruptions = ["gaussian_noise", "contrast"]
-severities = [1, 3]
-top_k = 2
-nodes = [2]
-rungs = 2
-search_epochs = 1
-finetune_epochs = 1
-batch = 25
-max_clean_drop = 1.0
-[run]
-blas_threads = 1
-shard_size = 60
-TOML
+. "$here/tiny_job.sh"
+ar_tiny_repair_toml "$tmp/job.toml" "$tmp" "$tmp/result.h5" '["gaussian_noise", "fog"]' '[1, 3]' \
+  "$(printf '%s\n' 'top_k = 2' 'nodes = [2]' 'rungs = 2' 'search_epochs = 1' 'finetune_epochs = 1' 'max_clean_drop = 1.0')"
 ar_mpi_job "$coord" 1 200 "$tmp/job.toml" "$tmp/job"
 "$cli" report "$tmp/result.h5" | grep -qF "$tmp/result.html written" || { echo "FAIL: default path"; exit 1; }
 "$cli" report --html="$tmp/page.html" "$tmp/result.h5" >/dev/null

@@ -19,41 +19,10 @@ if ! "$py" -c "import torch, h5py" 2>/dev/null; then
 fi
 rm -rf "$tmp" && mkdir -p "$tmp"
 . "$here/../support/mpi_job.sh"
+. "$here/tiny_job.sh"
 "$mk" "$tmp"
-cat > "$tmp/job.toml" <<TOML
-[job]
-kind = "repair"
-seed = 5
-output = "$tmp/result.h5"
-[model]
-path = "$tmp/model.h5"
-[data]
-path = "$tmp/data.h5"
-limit = 120
-batch_size = 40
-[[data.corrupted]]
-kind = "generated"
-corruptions = ["gaussian_noise"]
-severities = [2]
-[repair]
-pool = 150
-val = 60
-failing = 40
-sample = 30
-augment = 0.5
-corruptions = ["gaussian_noise", "contrast"]
-severities = [1, 3]
-top_k = 1
-nodes = [2]
-rungs = 1
-search_epochs = 2
-finetune_epochs = 1
-batch = 25
-max_clean_drop = 1.0
-[run]
-blas_threads = 1
-shard_size = 60
-TOML
+ar_tiny_repair_toml "$tmp/job.toml" "$tmp" "$tmp/result.h5" '["gaussian_noise"]' '[2]' \
+  "$(printf '%s\n' 'top_k = 1' 'nodes = [2]' 'rungs = 1' 'search_epochs = 2' 'finetune_epochs = 1' 'max_clean_drop = 1.0')"
 ar_mpi_job "$coord" 1 200 "$tmp/job.toml" "$tmp/job"
 "$mkcell" "$tmp/model.h5" "$tmp/cell.h5"
 cell_ops=add,avgpool2d,batchnorm2d,concat,conv2d,identity,maxpool2d,relu,shift
