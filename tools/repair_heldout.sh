@@ -17,8 +17,10 @@ coord=${COORD:-build/archrepair-coord}
 out=${OUT:-out/heldout}
 variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-weights-interp archrepair bn-adapt"}
 # A variant may carry options after '+': kb (repair.keep_best), dNN
-# (repair.distill = 0.NN), rs (repair.resample), aNN (repair.augment =
-# 0.NN), sN (repair.sample = N), e.g. portfolio-interp+kb+d50.
+# (repair.distill = 0.NN; d0 = off), rs / r0 (repair.resample on / off),
+# aNN (repair.augment = 0.NN), sN (repair.sample = N), e.g.
+# portfolio-interp+kb+d50; portfolio-interp+d0+r0 is the job as it was
+# before distillation and resampling became the defaults.
 # loco-<category> (not in the default list): the portfolio with interpolation,
 # its pool drawn from the other three categories, so the left-out category's
 # sets are the held-out ones (VARIANTS="loco-noise loco-blur loco-weather loco-digital")
@@ -33,6 +35,7 @@ for v in $variants; do
     case $o in
       kb) opts+=(-e '/^\[repair\]/a keep_best = true') ;;
       rs) opts+=(-e '/^\[repair\]/a resample = true') ;;
+      r0) opts+=(-e '/^\[repair\]/a resample = false') ;;
       d[0-9]*) opts+=(-e "/^\[repair\]/a distill = 0.${o#d}") ;;
       a[0-9]*) opts+=(-e "s/^augment = .*/augment = 0.${o#a}/") ;;
       s[0-9]*) opts+=(-e "s/^sample = .*/sample = ${o#s}/") ;;
