@@ -50,7 +50,7 @@
 #include "jobs/builtin.h"
 #include "jobs/job_opts.h"
 #include "jobs/preflight.h"
-#include "nn/plan.h"
+#include "core/par.h"
 #include "worker.h"
 
 /* In libopenblas; declared here so no BLAS header is needed. */
@@ -307,7 +307,7 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
 
     int threads = ar_run_opts_threads(&opts, ar_num_cores(), mpi->local_size);
     openblas_set_num_threads(threads);
-    ar_plan_set_default_threads(threads); /* every plan of every task on this rank */
+    ar_par_set_default_threads(threads); /* every plan and generated set of every task */
 
     ar_job_ctx_t job = {.job_path = path, .job_text = text, .cfg = &cfg, .run = opts,
                         .ranks = mpi->size, .rank = mpi->rank, .log = &log};

@@ -239,3 +239,12 @@ void ar_par_for(int nthreads, int64_t n, int64_t grain, ar_par_range_fn fn, void
     }
     ar_par_run(T, par_for_main, &f);
 }
+
+static int default_threads = 1;
+
+void ar_par_set_default_threads(int threads)
+{
+    default_threads = threads < 1 ? 1 : threads > AR_PAR_MAX ? AR_PAR_MAX : threads;
+}
+
+int ar_par_default_threads(void) { return default_threads; }

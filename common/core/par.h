@@ -32,4 +32,11 @@ typedef void (*ar_par_range_fn)(void *ctx, int64_t lo, int64_t hi);
  * chunks done per element in a fixed order). */
 void ar_par_for(int nthreads, int64_t n, int64_t grain, ar_par_range_fn fn, void *ctx);
 
+/* The process's thread count for work that is not told one (initially 1):
+ * a rank sets it once from its [run] threads, before any task runs, and
+ * the plans made with threads = 0 (nn/plan.h) and the corrupted sets
+ * generated on the fly use it. Not for concurrent use with its readers. */
+void ar_par_set_default_threads(int threads);
+int ar_par_default_threads(void);
+
 #endif

@@ -254,15 +254,6 @@ static int build_refs(ar_plan_t *p)
     return 0;
 }
 
-static int default_threads = 1;
-
-void ar_plan_set_default_threads(int threads)
-{
-    default_threads = threads < 1 ? 1 : threads > AR_PAR_MAX ? AR_PAR_MAX : threads;
-}
-
-int ar_plan_default_threads(void) { return default_threads; }
-
 ar_plan_t *ar_plan_new(ar_graph_t *g, const ar_plan_opts_t *opts, ar_err_t *err)
 {
     assert(g && opts);
@@ -278,7 +269,7 @@ ar_plan_t *ar_plan_new(ar_graph_t *g, const ar_plan_opts_t *opts, ar_err_t *err)
     if (!p) goto nomem;
     p->g = g;
     p->o = *opts;
-    if (p->o.threads <= 0) p->o.threads = default_threads;
+    if (p->o.threads <= 0) p->o.threads = ar_par_default_threads();
     if (p->o.input_grad) p->o.grads = 1;
     p->nn = g->nnodes;
     for (int i = 0; i < p->nn; i++)

@@ -65,16 +65,9 @@ typedef struct ar_plan_opts {
     int fold_bn;      /* 1: eval forwards fold BN into the preceding conv */
     int lean;         /* 1: buffers with disjoint lifetimes share memory (see above) */
     int threads;      /* threads the kernels may use: 1 = the caller's only, 0 = the
-                         process default (ar_plan_set_default_threads); the
-                         results are the same bits for any count */
+                         process default (ar_par_default_threads, core/par.h);
+                         the results are the same bits for any count */
 } ar_plan_opts_t;
-
-/* The thread count of plans made with threads = 0 (initially 1): a rank
- * sets it once from its [run] threads, before any task runs, so that every
- * plan of every task computes on the rank's cores. Not for concurrent use
- * with ar_plan_new. */
-void ar_plan_set_default_threads(int threads);
-int ar_plan_default_threads(void);
 
 /* One trainable parameter of an unfrozen node with its gradient. */
 typedef struct ar_param_ref {

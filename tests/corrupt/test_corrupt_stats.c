@@ -16,6 +16,7 @@
 #include <jpeglib.h>
 
 #include "check.h"
+#include "core/par.h"
 #include "corrupt/corrupt.h"
 #include "corrupt/corrupt_dataset.h"
 #include "corrupt/image_io.h"
@@ -254,6 +255,13 @@ static void test_determinism(void)
             ok &= lab[0] == start % 10;
         }
         CHECK(ok, "%s: shards of the corrupted set = the full batch", ar_corrupt_name(k));
+        /* generated on 3 threads (the rank's default): the same bytes */
+        ar_par_set_default_threads(3);
+        uint8_t *par = malloc((size_t)N * n);
+        CHECK_OK(ar_dataset_read_u8(cd, 0, N, par, NULL, &err), &err);
+        CHECK(memcmp(par, all, (size_t)N * n) == 0, "%s: 3 threads = 1 thread", ar_corrupt_name(k));
+        ar_par_set_default_threads(1);
+        free(par);
         CHECK(ar_dataset_read_u8(cd, N - 1, 2, shard, NULL, &err) != 0, "range past the end");
         free(shard);
         ar_dataset_destroy(&cd);
