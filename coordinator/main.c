@@ -363,7 +363,7 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
             ar_str_copy(boot.hb_endpoint, sizeof boot.hb_endpoint, ar_server_endpoint(srv_hb));
             memcpy(boot.server_pub, server.pub, 41);
             ar_info(&log, "job '%s' (%s): %d ranks on %d host(s), endpoint %s (heartbeats %s), %d "
-                          "BLAS threads/rank", cfg.job.name, cfg.job.kind, mpi->size, mpi->hosts,
+                          "threads/rank", cfg.job.name, cfg.job.kind, mpi->size, mpi->hosts,
                     boot.endpoint, boot.hb_endpoint, threads);
             /* public, so harmless to show; tests use it to play a stranger who knows it */
             ar_debug(&log, "coordinator public key %s", boot.server_pub);
