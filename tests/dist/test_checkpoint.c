@@ -73,9 +73,10 @@ static void send_all(ar_coord_state_t *st, int rank)
 int main(void)
 {
     ar_err_t err = {0};
-    char dir[] = "/tmp/ar_ckpt_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-    char path[256], input[256];
+    char dir[1024]; /* a private directory under the tests' temporary root */
+    snprintf(dir, sizeof dir, "%s", test_tmp("ar_ckpt_XXXXXX"));
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp %s", dir);
+    char path[1100], input[1100];
     snprintf(path, sizeof path, "%s/out.h5.ckpt", dir);
     snprintf(input, sizeof input, "%s/data.bin", dir);
     CHECK_OK(ar_write_file_atomic(input, "0123456789", 10, &err), &err);
