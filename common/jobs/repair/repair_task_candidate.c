@@ -229,7 +229,6 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
     if (!st) st = ar_fields_put_int(res, "cost_fwd", r.passes_fwd + ir.passes_fwd, err);
     if (!st) st = ar_fields_put_int(res, "cost_bwd", r.passes_bwd, err);
     if (!st) st = ar_fields_put_float(res, "cost_cpu_s", cpu, err);
-    if (!st) st = ar_fields_put_int(res, "epochs", r.epochs, err);
     if (!st) st = ar_fields_put_int(res, "kept_epoch", r.kept_epoch, err);
     ar_search_result_free(&r);
     return st;
