@@ -60,14 +60,16 @@ static int pool_image(ar_dataset_t *ds, ar_corrupt_ctx_t *cc, const ar_repair_se
 }
 
 int ar_repair_set_redraw(const ar_repair_set_t *s, const ar_repair_set_cfg_t *c,
-                         ar_corrupt_ctx_t *cc, int epoch, ar_tensor_t *x, ar_err_t *err)
+                         ar_corrupt_ctx_t *cc, int epoch, const int64_t *rows, int64_t nrows,
+                         ar_tensor_t *x, ar_err_t *err)
 {
-    const int64_t n = s->x.shape[0];
+    const int64_t n = rows ? nrows : s->x.shape[0];
     const int ch = (int)s->x.shape[1], h = (int)s->x.shape[2], w = (int)s->x.shape[3];
     const size_t img = (size_t)h * w * ch;
     uint8_t *px = malloc(img);
     int st = px ? AR_OK : ar_err_set(err, AR_E_NOMEM, "out of memory");
-    for (int64_t i = 0; i < n && !st; i++) {
+    for (int64_t k = 0; k < n && !st; k++) {
+        int64_t i = rows ? rows[k] : k;
         st = augment_image(cc, c, s->idx[i], epoch, s->clean + i * img, px, h, w, ch, err);
         if (!st) ar_normalize_nhwc(px, 1, h, w, ch, c->mean, c->std, x->data + i * img);
     }

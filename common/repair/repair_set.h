@@ -73,9 +73,11 @@ void ar_repair_set_free(ar_repair_set_t *s);
  * probability augment, corruption and severity drawn from a stream keyed by
  * (seed, "augment", index, epoch), its noise keyed by (seed, epoch) and the
  * index; x [n, C, H, W] gets the normalised images. Epoch 0 is the set as
- * built. cc: a corruption context for the images' size. */
+ * built. cc: a corruption context for the images' size. rows: only rows
+ * rows[0..nrows) are drawn (the others of x untouched), NULL: all. */
 int ar_repair_set_redraw(const ar_repair_set_t *s, const ar_repair_set_cfg_t *c,
-                         ar_corrupt_ctx_t *cc, int epoch, ar_tensor_t *x, ar_err_t *err);
+                         ar_corrupt_ctx_t *cc, int epoch, const int64_t *rows, int64_t nrows,
+                         ar_tensor_t *x, ar_err_t *err);
 
 /* The first `count` pool images (count <= the source's size) as a dataset:
  * the same images, order and augmentation as the pool above, read lazily

@@ -94,19 +94,42 @@ static void shuffled(int64_t *dst, const int64_t *src, int64_t n, uint64_t seed,
     ar_rng_shuffle(&r, dst, n);
 }
 
-/* Eval-mode accuracy over validation sets 1..nval: *acc over all of them,
- * out->val_set_acc per set, out->val_acc = *acc. */
-static int eval_val(ar_trainer_t *t, const ar_search_cfg_t *c, ar_search_result_t *out,
-                    double *acc, ar_err_t *err)
+/* Whether the validation sets are split between data-parallel members:
+ * several members and every set at least one image each. */
+static int val_split(const ar_search_cfg_t *c, const ar_imgset_t *val)
 {
+    if (!c->dp || c->dp->parts < 2) return 0;
+    for (int v = 0; v < c->nval; v++)
+        if (val[v].x->shape[0] < c->dp->parts) return 0;
+    return 1;
+}
+
+/* Eval-mode accuracy over validation sets 1..nval: *acc over all of them,
+ * out->val_set_acc per set, out->val_acc = *acc. Split sets: each member
+ * counts its share, the counts are exchanged (exact: whole numbers). */
+static int eval_val(ar_trainer_t *t, const ar_search_cfg_t *c, int split,
+                    ar_search_result_t *out, double *acc, ar_err_t *err)
+{
+    int64_t ok[2] = {0}, cnt[2] = {0};
+    for (int v = 0; v < c->nval; v++) {
+        double vl = 0;
+        int st = ar_trainer_eval(t, 1 + v, &ok[v], &cnt[v], &vl, err);
+        if (st) return st;
+    }
+    if (split) {
+        float row[4], sum[4];
+        for (int v = 0; v < 2; v++) row[2 * v] = (float)ok[v], row[2 * v + 1] = (float)cnt[v];
+        int64_t slot = c->dp->part;
+        ar_dp_rows_t in = {.nslots = c->dp->parts, .nmine = 1, .slots = &slot, .sum_len = 4,
+                           .cat_len = 0, .rows = row};
+        int st = c->dp->reduce(c->dp->ctx, &in, sum, NULL, err);
+        if (st) return ar_err_prefix(err, "exchanging validation counts");
+        for (int v = 0; v < 2; v++) ok[v] = (int64_t)sum[2 * v], cnt[v] = (int64_t)sum[2 * v + 1];
+    }
     int64_t oks = 0, cnts = 0;
     for (int v = 0; v < c->nval; v++) {
-        int64_t ok = 0, cnt = 0;
-        double vl = 0;
-        int st = ar_trainer_eval(t, 1 + v, &ok, &cnt, &vl, err);
-        if (st) return st;
-        out->val_set_acc[v] = cnt ? (double)ok / (double)cnt : 0;
-        oks += ok, cnts += cnt;
+        out->val_set_acc[v] = cnt[v] ? (double)ok[v] / (double)cnt[v] : 0;
+        oks += ok[v], cnts += cnt[v];
     }
     *acc = out->val_acc = cnts ? (double)oks / (double)cnts : 0;
     return AR_OK;
@@ -136,7 +159,59 @@ static int keep_if_best(best_t *b, const ar_graph_t *g, const ar_search_cfg_t *c
     return AR_OK;
 }
 
-static int run_phase(ar_trainer_t *t, ar_graph_t *g, const ar_search_cfg_t *c,
+/* The rows this data-parallel member's steps read in one epoch (weight
+ * steps over ia, alpha steps over ib), each once, into rows; *n their count.
+ * mark: [set size] zeroed scratch, left zeroed. */
+static int64_t member_rows(const ar_search_cfg_t *c, const phase_t *ph, const int64_t *ia,
+                           const int64_t *ib, unsigned char *mark, int64_t *rows)
+{
+    const ar_dp_t *dp = c->dp;
+    int64_t n = 0, steps = (ph->na + c->batch - 1) / c->batch;
+    int64_t bsteps = ib ? (ph->nb + c->batch - 1) / c->batch : 0;
+    for (int w = 0; w < 2; w++) {
+        const int64_t *r = w ? ib : ia;
+        int64_t len = w ? ph->nb : ph->na, nsteps = w ? (bsteps < steps ? bsteps : steps) : steps;
+        for (int64_t s = 0; r && s < nsteps; s++) {
+            int64_t a = s * c->batch, m = len - a < c->batch ? len - a : c->batch;
+            for (int64_t i = 0; i < m; i++)
+                if ((i / dp->micro) % dp->parts == dp->part && !mark[r[a + i]])
+                    mark[r[a + i]] = 1, rows[n++] = r[a + i];
+        }
+    }
+    for (int64_t i = 0; i < n; i++) mark[rows[i]] = 0;
+    return n;
+}
+
+static int train_step(ar_trainer_t *t, const ar_search_cfg_t *c, const int64_t *idx, int n,
+                      double *loss, ar_err_t *err)
+{
+    return c->dp ? ar_trainer_step_dp(t, 0, idx, n, c->dp, loss, err)
+                 : ar_trainer_step(t, 0, idx, n, loss, err);
+}
+
+/* Before every epoch but the first: the repair images corrupted afresh
+ * (all of them, or a data-parallel member's rows) and their prefix. */
+static int resample(ar_trainer_t *t, const ar_search_cfg_t *c, const phase_t *ph, int epoch,
+                    const int64_t *ia, const int64_t *ib, ar_err_t *err)
+{
+    if (!c->dp) {
+        int st = c->resample(c->resample_ctx, epoch, NULL, 0, err);
+        return st ? st : ar_trainer_refresh(t, 0, err);
+    }
+    int64_t n = ar_trainer_set_size(t, 0);
+    unsigned char *mark = calloc((size_t)n, 1);
+    int64_t *rows = malloc((size_t)n * sizeof *rows);
+    int st = (!mark || !rows) ? ar_err_set(err, AR_E_NOMEM, "out of memory") : AR_OK;
+    if (!st) {
+        int64_t k = member_rows(c, ph, ia, ib, mark, rows);
+        st = c->resample(c->resample_ctx, epoch, rows, k, err);
+        if (!st) st = ar_trainer_refresh_rows(t, 0, rows, k, err);
+    }
+    free(mark), free(rows);
+    return st;
+}
+
+static int run_phase(ar_trainer_t *t, ar_graph_t *g, const ar_search_cfg_t *c, int split,
                      const phase_t *ph, ar_epoch_fn fn, void *user, ar_search_result_t *out,
                      ar_err_t *err)
 {
@@ -152,31 +227,29 @@ static int run_phase(ar_trainer_t *t, ar_graph_t *g, const ar_search_cfg_t *c,
     ar_lr_sched_t lr = {.kind = AR_LR_COSINE, .base = ph->lr, .t_max = (double)(steps * ph->epochs),
                         .eta_min = ph->lr_min};
     for (int e = 0; e < ph->epochs && !st; e++) {
-        if (c->resample && out->epochs > 0) {
-            st = c->resample(c->resample_ctx, out->epochs, err);
-            if (!st) st = ar_trainer_refresh(t, 0, err);
-            if (st) break;
-        }
-        out->epochs++;
         shuffled(ia, ph->a, ph->na, c->seed, ph->name, e, 0);
         if (ib) shuffled(ib, ph->b, ph->nb, c->seed, ph->name, e, 1);
+        if (c->resample && out->epochs > 0 &&
+            (st = resample(t, c, ph, out->epochs, ia, ib, err)))
+            break;
+        out->epochs++;
         double sum = 0;
         for (int64_t s = 0; s < steps && !st; s++) {
             int n = (int)(ph->na - s * c->batch < c->batch ? ph->na - s * c->batch : c->batch);
             double loss = 0;
-            st = ar_trainer_step(t, 0, ia + s * c->batch, n, &loss, err);
+            st = train_step(t, c, ia + s * c->batch, n, &loss, err);
             if (st) break;
             sum += loss;
             ar_optim_step(ow, ar_lr_at(&lr, (double)(e * steps + s)));
             if (!ib || !bsteps) continue;
             int64_t bs = s % bsteps;
             int m = (int)(ph->nb - bs * c->batch < c->batch ? ph->nb - bs * c->batch : c->batch);
-            st = ar_trainer_step(t, 0, ib + bs * c->batch, m, &loss, err);
+            st = train_step(t, c, ib + bs * c->batch, m, &loss, err);
             if (!st) ar_optim_step(oa, c->alpha_lr);
         }
         if (st) break;
         double acc = 0;
-        if ((st = eval_val(t, c, out, &acc, err))) break;
+        if ((st = eval_val(t, c, split, out, &acc, err))) break;
         ar_epoch_report_t r = {ph->name, e, sum / (double)steps, acc,
                                ib ? ar_cell_alpha_entropy(g) : 0};
         if (out->first_loss < 0) out->first_loss = r.train_loss;
@@ -206,13 +279,24 @@ static int train_graph(ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_
 {
     ar_imgset_t sets[3] = {*train, val[0], c->nval > 1 ? val[1] : val[0]};
     sets[1].soft = sets[2].soft = NULL; /* soft targets train, they do not evaluate */
+    int split = val_split(c, val);
+    ar_tensor_t share[2];
+    for (int v = 0; v < 2 && split; v++) { /* this member's contiguous share of each set */
+        const ar_tensor_t *x = sets[1 + v].x;
+        int64_t n = x->shape[0], a = n * c->dp->part / c->dp->parts,
+                b = n * (c->dp->part + 1) / c->dp->parts, img = ar_tensor_numel(x) / n;
+        share[v] = ar_tensor_4d(b - a, x->shape[1], x->shape[2], x->shape[3]);
+        share[v].data = x->data + a * img;
+        sets[1 + v].x = &share[v];
+        sets[1 + v].y += a;
+    }
     ar_trainer_opts_t to = {.batch = c->batch, .no_prefix_cache = c->no_prefix_cache,
                             .distill = c->distill};
     ar_trainer_t *t = ar_trainer_new_opts(g, &to, sets, 1 + c->nval, err);
     if (!t) return err->status;
-    int st = run_phase(t, g, c, ph, fn, user, out, err);
+    int st = run_phase(t, g, c, split, ph, fn, user, out, err);
     double acc;
-    if (!st && ph->epochs == 0) st = eval_val(t, c, out, &acc, err);
+    if (!st && ph->epochs == 0) st = eval_val(t, c, split, out, &acc, err);
     int64_t f, b;
     ar_trainer_passes(t, &f, &b);
     out->passes_fwd += f, out->passes_bwd += b;

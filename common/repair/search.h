@@ -67,8 +67,16 @@ typedef struct ar_search_cfg {
     /* Corruptions drawn afresh (repair.resample): called before every training
      * epoch but the first (epoch counts across phases from 0) to rewrite
      * train->x in place; NULL: the repair set stays as built. */
-    int (*resample)(void *ctx, int epoch, ar_err_t *err);
-    void *resample_ctx;
+    int (*resample)(void *ctx, int epoch, const int64_t *rows, int64_t nrows, ar_err_t *err);
+    void *resample_ctx;       /* rows: the rows to rewrite (the ones this worker's steps read
+                                 this epoch), or NULL for all */
+    /* Data-parallel training (trainer.h ar_dp_t; NULL: whole-batch steps on
+     * this process alone): every training step is ar_trainer_step_dp, the
+     * validation sets are split between the members (contiguous shares,
+     * correct counts exchanged), and resampling rewrites only the rows this
+     * member's steps read. Every member runs ar_search_run with the same
+     * inputs and ends with the same model. */
+    const ar_dp_t *dp;
 } ar_search_cfg_t;
 
 /* DARTS' defaults: SGD 0.025 -> 0.001, momentum 0.9, wd 3e-4; Adam 3e-4,

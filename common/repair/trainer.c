@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fold.h"
 #include "nn/evaluate.h"
 
 #define MAXB 16  /* boundary nodes kept */
+#define AR_TRAINER_MAX_BN 256 /* trained BatchNorms a data-parallel step handles */
 
 typedef struct tset {
     ar_imgset_t s;
@@ -27,6 +29,11 @@ struct ar_trainer {
     tset_t *sets;
     int nsets;
     int64_t passes_fwd, passes_bwd; /* images through a forward / a backward */
+    /* data-parallel steps (ar_trainer_step_dp): scratch kept between steps */
+    float *dp_buf;              /* rows, then sum, then cat, then saved running stats */
+    int64_t dp_cap;             /* floats in dp_buf */
+    int64_t *dp_slots;
+    int64_t dp_slots_cap;
 };
 
 void ar_trainer_destroy(ar_trainer_t **tp)
@@ -40,6 +47,8 @@ void ar_trainer_destroy(ar_trainer_t **tp)
     free(t->sets);
     free(t->lab);
     free(t->soft);
+    free(t->dp_buf);
+    free(t->dp_slots);
     ar_plan_destroy(&t->p);
     free(t);
     *tp = NULL;
@@ -208,6 +217,40 @@ int ar_trainer_refresh(ar_trainer_t *t, int s, ar_err_t *err)
     return fill_cache(t, &t->sets[s], err);
 }
 
+int ar_trainer_refresh_rows(ar_trainer_t *t, int s, const int64_t *rows, int64_t n,
+                            ar_err_t *err)
+{
+    const ar_graph_t *g = t->g;
+    tset_t *ts = &t->sets[s];
+    int last = -1;
+    for (int b = 0; b < t->nb; b++)
+        if (t->bnode[b] > last) last = t->bnode[b];
+    if (last < 0) return AR_OK; /* the images are the cache */
+    int64_t img = (int64_t)g->in_c * g->in_h * g->in_w;
+    float *x = malloc((size_t)t->batch * (size_t)img * sizeof *x);
+    if (!x) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
+    int st = AR_OK;
+    for (int64_t at = 0; at < n && !st; at += t->batch) {
+        int m = (int)(n - at < t->batch ? n - at : t->batch);
+        for (int i = 0; i < m; i++)
+            memcpy(x + i * img, ts->s.x->data + rows[at + i] * img, (size_t)img * sizeof *x);
+        ar_tensor_t in = ar_tensor_4d(m, g->in_c, g->in_h, g->in_w);
+        in.data = x;
+        st = ar_plan_set_input(t->p, &in, err);
+        if (!st) st = ar_plan_forward_range(t->p, 0, last, AR_MODE_EVAL, err);
+        for (int b = 0; b < t->nb && !st; b++) {
+            if (t->bnode[b] < 0) continue;
+            int64_t pm = per_image(t, b);
+            const float *o = ar_plan_output(t->p, t->bnode[b])->data;
+            for (int i = 0; i < m; i++)
+                memcpy(ts->cache[b].data + rows[at + i] * pm, o + i * pm, (size_t)pm * sizeof(float));
+        }
+    }
+    free(x);
+    t->passes_fwd += n;
+    return st;
+}
+
 /* Runs start..last in the training modes: each maximal run of nodes in one
  * mode (unfrozen train, frozen eval). */
 static int forward_train(ar_trainer_t *t, ar_err_t *err)
@@ -233,6 +276,142 @@ int ar_trainer_step(ar_trainer_t *t, int s, const int64_t *idx, int n, double *l
     *loss = ar_plan_loss_soft(t->p, t->lab, t->sets[s].s.soft ? t->soft : NULL, t->distill, NULL);
     t->passes_fwd += n, t->passes_bwd += n;
     return ar_plan_backward_range(t->p, t->first, err);
+}
+
+void ar_dp_fold(const ar_dp_rows_t *sh, const float *const *rows, float *sum, float *cat)
+{
+    for (int64_t k = 0; k < sh->nslots; k++) {
+        if (k == 0) ar_fold_first(sum, rows[k], sh->sum_len);
+        else ar_fold_add(sum, rows[k], sh->sum_len);
+        memcpy(cat + k * sh->cat_len, rows[k] + sh->sum_len, (size_t)sh->cat_len * sizeof *cat);
+    }
+}
+
+int ar_dp_reduce_local(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat, ar_err_t *err)
+{
+    (void)ctx;
+    if (in->nmine != in->nslots)
+        return ar_err_set(err, AR_E_ARG, "data-parallel step: %lld of %lld micro-batches here and "
+                          "no exchange", (long long)in->nmine, (long long)in->nslots);
+    const float **rows = malloc((size_t)(in->nslots ? in->nslots : 1) * sizeof *rows);
+    if (!rows) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    for (int64_t k = 0; k < in->nslots; k++)
+        rows[in->slots[k]] = in->rows + k * (in->sum_len + in->cat_len);
+    ar_dp_fold(in, rows, sum, cat);
+    free(rows);
+    return AR_OK;
+}
+
+/* The BatchNorms a training forward runs in train mode (unfrozen ones) and
+ * their running statistics. */
+static int bn_train(const ar_node_t *nd) { return nd->op == AR_OP_BATCHNORM2D && !nd->frozen; }
+
+static void bn_running(ar_node_t *nd, float **rm, float **rv)
+{
+    int k = nd->cfg.bn.affine ? 2 : 0;
+    *rm = nd->params[k].value.data, *rv = nd->params[k + 1].value.data;
+}
+
+int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const ar_dp_t *dp,
+                       double *loss, ar_err_t *err)
+{
+    if (dp->micro < 1 || dp->parts < 1 || dp->part < 0 || dp->part >= dp->parts ||
+        (!dp->reduce && dp->parts != 1) || n < 1)
+        return ar_err_set(err, AR_E_ARG, "data-parallel step: member %d of %d, micro-batch %d, "
+                          "%d images", dp->part, dp->parts, dp->micro, n);
+    ar_graph_t *g = t->g;
+    int np = 0;
+    const ar_param_ref_t *refs = ar_plan_params(t->p, &np);
+    int64_t P = 0, Q = 0;
+    for (int i = 0; i < np; i++) P += refs[i].numel;
+    for (int i = 0; i < g->nnodes; i++)
+        if (bn_train(&g->nodes[i])) Q += 2 * (int64_t)g->nodes[i].cfg.bn.c.channels;
+    const int64_t M = (n + dp->micro - 1) / dp->micro, S = P + 1, L = S + Q;
+    const int64_t mine = M > dp->part ? (M - dp->part + dp->parts - 1) / dp->parts : 0;
+    int64_t need = mine * L + S + M * Q + Q;
+    if (need > t->dp_cap) {
+        float *b = realloc(t->dp_buf, (size_t)need * sizeof *b);
+        if (!b) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
+        t->dp_buf = b, t->dp_cap = need;
+    }
+    if (mine > t->dp_slots_cap) {
+        int64_t *sl = realloc(t->dp_slots, (size_t)mine * sizeof *sl);
+        if (!sl) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
+        t->dp_slots = sl, t->dp_slots_cap = mine;
+    }
+    float *rows = t->dp_buf, *sum = rows + mine * L, *cat = sum + S, *r0 = cat + M * Q;
+    /* the running statistics at the step's start; a micro-batch's forward
+     * with momentum 1 leaves its batch statistics there, then they go back */
+    float mom[AR_TRAINER_MAX_BN];
+    int nbn = 0;
+    for (int i = 0, q = 0; i < g->nnodes; i++) {
+        if (!bn_train(&g->nodes[i])) continue;
+        if (nbn == AR_TRAINER_MAX_BN)
+            return ar_err_set(err, AR_E_UNSUPPORTED, "data-parallel step: more than %d trained "
+                              "BatchNorms", AR_TRAINER_MAX_BN);
+        float *rm, *rv;
+        int C = g->nodes[i].cfg.bn.c.channels;
+        bn_running(&g->nodes[i], &rm, &rv);
+        memcpy(r0 + q, rm, (size_t)C * sizeof *rm);
+        memcpy(r0 + q + C, rv, (size_t)C * sizeof *rv);
+        q += 2 * C;
+        mom[nbn++] = g->nodes[i].cfg.bn.c.momentum;
+        g->nodes[i].cfg.bn.c.momentum = 1.0f;
+    }
+    int st = AR_OK;
+    for (int64_t k = 0; k < mine && !st; k++) {
+        int64_t slot = dp->part + k * dp->parts, a = slot * dp->micro;
+        int m = (int)(n - a < dp->micro ? n - a : dp->micro);
+        t->dp_slots[k] = slot;
+        st = load_rows(t, s, idx + a, m, err);
+        if (!st) st = forward_train(t, err);
+        if (st) break;
+        double l = ar_plan_loss_soft(t->p, t->lab, t->sets[s].s.soft ? t->soft : NULL, t->distill, NULL);
+        t->passes_fwd += m, t->passes_bwd += m;
+        if ((st = ar_plan_backward_range(t->p, t->first, err))) break;
+        float *row = rows + k * L;
+        int64_t off = 0;
+        for (int i = 0; i < np; i++)
+            for (int64_t e = 0; e < refs[i].numel; e++) row[off++] = refs[i].grad[e] * (float)m;
+        row[off++] = (float)(l * m);
+        for (int i = 0, q = 0; i < g->nnodes; i++) {
+            if (!bn_train(&g->nodes[i])) continue;
+            float *rm, *rv;
+            int C = g->nodes[i].cfg.bn.c.channels;
+            bn_running(&g->nodes[i], &rm, &rv);
+            memcpy(row + off, rm, (size_t)C * sizeof *rm);
+            memcpy(row + off + C, rv, (size_t)C * sizeof *rv);
+            memcpy(rm, r0 + q, (size_t)C * sizeof *rm);
+            memcpy(rv, r0 + q + C, (size_t)C * sizeof *rv);
+            off += 2 * C, q += 2 * C;
+        }
+    }
+    for (int i = 0, b = 0; i < g->nnodes; i++)
+        if (bn_train(&g->nodes[i])) g->nodes[i].cfg.bn.c.momentum = mom[b++];
+    if (st) return st;
+    ar_dp_rows_t in = {.nslots = M, .nmine = mine, .slots = t->dp_slots, .sum_len = S,
+                       .cat_len = Q, .rows = rows};
+    st = dp->reduce ? dp->reduce(dp->ctx, &in, sum, cat, err) : ar_dp_reduce_local(NULL, &in, sum, cat, err);
+    if (st) return st;
+    int64_t off = 0;
+    for (int i = 0; i < np; i++)
+        for (int64_t e = 0; e < refs[i].numel; e++) refs[i].grad[e] = sum[off++] / (float)n;
+    *loss = (double)sum[P] / n;
+    for (int64_t k = 0; k < M; k++) /* the running updates, micro-batch by micro-batch */
+        for (int i = 0, q = 0, b = 0; i < g->nnodes; i++) {
+            if (!bn_train(&g->nodes[i])) continue;
+            float *rm, *rv;
+            int C = g->nodes[i].cfg.bn.c.channels;
+            const double mo = mom[b++];
+            const float *bs = cat + k * Q + q;
+            bn_running(&g->nodes[i], &rm, &rv);
+            for (int c = 0; c < C; c++) {
+                rm[c] = (float)((1.0 - mo) * rm[c] + mo * bs[c]);
+                rv[c] = (float)((1.0 - mo) * rv[c] + mo * bs[C + c]);
+            }
+            q += 2 * C;
+        }
+    return AR_OK;
 }
 
 /* The evaluation loop's source: rows start.. of one set, put into the plan

@@ -111,9 +111,9 @@ int main(void)
         ar_corrupt_ctx_t *cc = ar_corrupt_ctx_new(NULL, 12, 12, 1, &e);
         c.augment = 0.5; /* a's */
         CHECK(cc != NULL, "corrupt ctx: %s", e.msg);
-        CHECK_OK(ar_repair_set_redraw(&a, &c, cc, 0, &r0, &e), &e);
-        CHECK_OK(ar_repair_set_redraw(&a, &c, cc, 1, &r1, &e), &e);
-        CHECK_OK(ar_repair_set_redraw(&a, &c, cc, 1, &r1b, &e), &e);
+        CHECK_OK(ar_repair_set_redraw(&a, &c, cc, 0, NULL, 0, &r0, &e), &e);
+        CHECK_OK(ar_repair_set_redraw(&a, &c, cc, 1, NULL, 0, &r1, &e), &e);
+        CHECK_OK(ar_repair_set_redraw(&a, &c, cc, 1, NULL, 0, &r1b, &e), &e);
         CHECK(memcmp(r0.data, a.x.data, (size_t)n * img * 4) == 0, "redraw epoch 0 = the set as built");
         CHECK(memcmp(r1.data, r1b.data, (size_t)n * img * 4) == 0, "redraw is reproducible");
         int64_t changed = 0, soft_ok = 1;

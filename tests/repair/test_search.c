@@ -70,16 +70,20 @@ typedef struct redraw {
     int calls, last_epoch, ordered;
 } redraw_t;
 
-static int redraw(void *ctx, int epoch, ar_err_t *err)
+static int redraw(void *ctx, int epoch, const int64_t *rows, int64_t nrows, ar_err_t *err)
 {
     (void)err;
     redraw_t *r = ctx;
     r->ordered &= epoch == r->last_epoch + 1;
     r->last_epoch = epoch, r->calls++;
-    ar_rng_t g;
-    ar_rng_init(&g, 1000 + (uint64_t)epoch);
-    for (int64_t i = 0; i < ar_tensor_numel(r->x); i++)
-        r->x->data[i] = r->orig->data[i] + (float)(0.3 * ar_rng_normal(&g));
+    int64_t n = rows ? nrows : r->x->shape[0], img = ar_tensor_numel(r->x) / r->x->shape[0];
+    for (int64_t k = 0; k < n; k++) { /* noise keyed by (epoch, row) */
+        int64_t i = rows ? rows[k] : k;
+        ar_rng_t g;
+        ar_rng_init(&g, (1000 + (uint64_t)epoch) * 100003u + (uint64_t)i);
+        for (int64_t j = i * img; j < (i + 1) * img; j++)
+            r->x->data[j] = r->orig->data[j] + (float)(0.3 * ar_rng_normal(&g));
+    }
     return 0;
 }
 

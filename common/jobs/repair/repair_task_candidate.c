@@ -115,10 +115,10 @@ typedef struct redraw {
     ar_tensor_t x;
 } redraw_t;
 
-static int redraw(void *ctx, int epoch, ar_err_t *err)
+static int redraw(void *ctx, int epoch, const int64_t *rows, int64_t nrows, ar_err_t *err)
 {
     redraw_t *r = ctx;
-    return ar_repair_set_redraw(r->set, &r->cfg, r->cc, epoch, &r->x, err);
+    return ar_repair_set_redraw(r->set, &r->cfg, r->cc, epoch, rows, nrows, &r->x, err);
 }
 
 static int redraw_init(redraw_t *r, const ar_repair_set_t *set, const ar_repair_set_params_t *p,
