@@ -49,6 +49,7 @@ typedef struct co {
     uint64_t restored;       /* tasks taken from the --resume checkpoint */
     hbt_t *hb;               /* heartbeat thread's shared state; NULL = the loop answers */
     int lost;                /* workers declared lost */
+    uint64_t exchanges;      /* shared tasks' exchanges answered */
     char lost_msg[AR_PROTO_MAX_TEXT + 128];
 } co_t;
 
@@ -256,26 +257,102 @@ static int advance(co_t *c, ar_err_t *err)
     }
 }
 
-/* Sends pending tasks to workers holding credit, lowest rank first. */
+static int send_task(co_t *c, int64_t id, int rank, int part, int parts, ar_err_t *err)
+{
+    ar_task_entry_t *t = &c->st.tasks[id];
+    ar_worker_entry_t *w = &c->st.workers[rank];
+    ar_msg_t m = ar_msg_make(AR_MSG_TASK, 0);
+    m.u.task.id = (uint64_t)id;
+    m.u.task.part = part, m.u.task.parts = parts;
+    strcpy(m.u.task.kind, t->type);
+    m.body = t->params; /* borrowed: not cleared */
+    return send_to(c, w->peer_id, w->peer_len, rank, &m, err);
+}
+
+/* A shared task (ar_taskplan_add_shared) goes to idle workers only - none
+ * of its parts may wait behind another task - and only once every worker
+ * has joined: the waiting shared tasks of the round split the idle workers
+ * between them (the first ones get the remainder), at most max_parts each.
+ * *sent = 0 when it must wait. */
+static int dispatch_shared(co_t *c, int64_t id, int *sent, ar_err_t *err)
+{
+    *sent = 0;
+    ar_task_entry_t *t = &c->st.tasks[id];
+    if (!c->connected) return AR_OK;
+    int n = c->cfg->nworkers, nidle = 0;
+    int *idle = malloc((size_t)n * sizeof *idle);
+    if (!idle) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        int r = c->cfg->worker_ranks[i];
+        const ar_worker_entry_t *w = &c->st.workers[r];
+        if (w->joined && !w->lost && w->credit > 0 && w->inflight == 0) idle[nidle++] = r;
+    }
+    int waiting = 0;
+    for (uint64_t j = (uint64_t)id; j < c->st.ntasks; j++)
+        waiting += c->st.tasks[j].state == AR_TASK_PENDING && c->st.tasks[j].max_parts > 1;
+    int k = nidle ? (nidle + waiting - 1) / waiting : 0;
+    if (k > t->max_parts) k = t->max_parts;
+    int s = AR_OK;
+    for (int j = 0; j < k && !s; j++) s = send_task(c, id, idle[j], j, k, err);
+    if (!s && k) s = ar_coord_mark_sent_parts(&c->st, (uint64_t)id, idle, k, ar_now(), err);
+    free(idle);
+    *sent = k > 0;
+    return s;
+}
+
+/* Sends pending tasks in id order: an ordinary one to the lowest rank
+ * holding credit, a shared one as above. */
 static int dispatch(co_t *c, ar_err_t *err)
 {
-    for (int i = 0; i < c->cfg->nworkers; i++) {
-        int r = c->cfg->worker_ranks[i];
-        ar_worker_entry_t *w = &c->st.workers[r];
-        while (w->joined && !w->lost && w->credit > 0) {
-            int64_t id = ar_coord_next_pending(&c->st);
-            if (id < 0) return AR_OK;
-            ar_task_entry_t *t = &c->st.tasks[id];
-            ar_msg_t m = ar_msg_make(AR_MSG_TASK, 0);
-            m.u.task.id = (uint64_t)id;
-            strcpy(m.u.task.kind, t->type);
-            m.body = t->params; /* borrowed: not cleared */
-            int s = send_to(c, w->peer_id, w->peer_len, r, &m, err);
-            if (s) return s;
-            ar_coord_mark_sent(&c->st, (uint64_t)id, r, ar_now());
+    for (;;) {
+        int64_t id = ar_coord_next_pending(&c->st);
+        if (id < 0) return AR_OK;
+        if (c->st.tasks[id].max_parts > 1 && c->cfg->nworkers > 1) {
+            int sent = 0, s = dispatch_shared(c, id, &sent, err);
+            if (s || !sent) return s;
+            continue;
         }
+        int r = -1;
+        for (int i = 0; i < c->cfg->nworkers && r < 0; i++) {
+            const ar_worker_entry_t *w = &c->st.workers[c->cfg->worker_ranks[i]];
+            if (w->joined && !w->lost && w->credit > 0) r = c->cfg->worker_ranks[i];
+        }
+        if (r < 0) return AR_OK;
+        int s = send_task(c, id, r, 0, 1, err);
+        if (s) return s;
+        ar_coord_mark_sent(&c->st, (uint64_t)id, r, ar_now());
     }
-    return AR_OK;
+}
+
+/* A REDUCE: kept; when it completes its exchange, the answer goes to every
+ * part (encoded once). */
+static int on_reduce(co_t *c, int r, ar_msg_t *m, ar_err_t *err)
+{
+    int complete = 0;
+    int s = ar_coord_accept_reduce(&c->st, r, m, &complete, err);
+    if (s || !complete) return s;
+    uint64_t id = m->u.task.id;
+    ar_task_entry_t *t = &c->st.tasks[id];
+    ar_msg_t a = ar_msg_make(AR_MSG_REDUCED, 0);
+    a.u.task.id = id, a.u.task.step = t->step;
+    if ((s = ar_coord_reduced(&c->st, id, &a.body, err))) {
+        ar_msg_clear(&a);
+        return s;
+    }
+    ar_bytes_t b;
+    s = ar_msg_encode(&a, c->max, &b, err);
+    ar_msg_clear(&a);
+    if (s) return s;
+    for (int j = 0; !s && j < t->parts; j++) {
+        const ar_worker_entry_t *w = &c->st.workers[t->members[j]];
+        ar_peer_t p = {.id_len = w->peer_len, .rank = t->members[j]};
+        memcpy(p.id, w->peer_id, w->peer_len);
+        s = ar_server_send(c->cfg->server, &p, b.data, b.len, err);
+    }
+    ar_bytes_free(&b);
+    t->sent_at = ar_now(); /* progress: restart its clock */
+    c->exchanges++;
+    return s;
 }
 
 static void progress(co_t *c, int force)
@@ -348,6 +425,7 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, const uint8_t *ra
         progress(c, 0);
         return s;
     }
+    case AR_MSG_REDUCE: return on_reduce(c, r, m, err);
     case AR_MSG_ERROR: /* the text already names the task */
         return ar_err_set(err, AR_E_WORKER, "worker r%d on %s failed: %s", r, m->u.error.host,
                           m->u.error.text);
@@ -393,6 +471,13 @@ static int check_liveness(co_t *c, ar_err_t *err)
         if (!w->joined)
             return ar_err_set(err, AR_E_TIMEOUT, "%s never joined for %.1f s (limit %.1f s)",
                               who(c, r, wbuf, sizeof wbuf), now - seen, limit);
+        int64_t sh = ar_coord_shared_on(&c->st, r);
+        if (sh >= 0)
+            return ar_err_set(err, AR_E_TIMEOUT, "%s silent for %.1f s (limit %.1f s) while running "
+                              "a part of task %lld with %d other workers: the task cannot go on "
+                              "without it (--resume continues from the checkpoint)",
+                              who(c, r, wbuf, sizeof wbuf), now - seen, limit, (long long)sh,
+                              c->st.tasks[sh].parts - 1);
         int n = ar_coord_requeue(&c->st, r);
         ar_warn(c->job->log, "%s silent for %.1f s (limit %.1f s): declared lost; its %d task(s) go "
                 "back to the queue", who(c, r, wbuf, sizeof wbuf), now - seen, limit, n);
@@ -558,6 +643,8 @@ int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
             ar_info(c.job->log, "worker r%d (%s): %llu tasks", cfg->worker_ranks[i], w->host,
                     (unsigned long long)w->done);
         }
+        if (c.exchanges)
+            ar_info(c.job->log, "shared tasks: %llu exchanges answered", (unsigned long long)c.exchanges);
     }
     /* Output only once every result is in: a failed job leaves no output. */
     if (!s) s = interrupted(&c, err);

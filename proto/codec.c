@@ -21,11 +21,11 @@ void ar_bytes_free(ar_bytes_t *b)
 
 enum {
     K_V, K_T, K_R, K_HOST, K_PID, K_THREADS, K_CREDIT, K_ID, K_KIND, K_SEQ, K_FINAL, K_BODY,
-    K_DONE, K_TASK, K_STATUS, K_TEXT, K_FAILED, K_REASON, K_COUNT
+    K_DONE, K_TASK, K_STATUS, K_TEXT, K_FAILED, K_REASON, K_PART, K_PARTS, K_STEP, K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "v", "t", "r", "host", "pid", "threads", "credit", "id", "kind", "seq", "final", "body",
-    "done", "task", "status", "text", "failed", "reason"};
+    "done", "task", "status", "text", "failed", "reason", "part", "parts", "step"};
 
 #define B(k) (1u << (k))
 #define COMMON (B(K_V) | B(K_T) | B(K_R))
@@ -35,12 +35,14 @@ static unsigned type_keys(ar_msg_type_t t)
     switch (t) {
     case AR_MSG_HELLO: return COMMON | B(K_HOST) | B(K_PID) | B(K_THREADS);
     case AR_MSG_READY: return COMMON | B(K_CREDIT);
-    case AR_MSG_TASK: return COMMON | B(K_ID) | B(K_KIND) | B(K_BODY);
+    case AR_MSG_TASK: return COMMON | B(K_ID) | B(K_KIND) | B(K_PART) | B(K_PARTS) | B(K_BODY);
     case AR_MSG_RESULT: return COMMON | B(K_ID) | B(K_KIND) | B(K_SEQ) | B(K_FINAL) | B(K_BODY);
     case AR_MSG_HEARTBEAT: return COMMON | B(K_DONE);
     case AR_MSG_ERROR: return COMMON | B(K_HOST) | B(K_TASK) | B(K_STATUS) | B(K_TEXT);
     case AR_MSG_SHUTDOWN: return COMMON | B(K_FAILED) | B(K_REASON);
     case AR_MSG_BYE: return COMMON | B(K_DONE);
+    case AR_MSG_REDUCE: return COMMON | B(K_ID) | B(K_STEP) | B(K_PART) | B(K_BODY);
+    case AR_MSG_REDUCED: return COMMON | B(K_ID) | B(K_STEP) | B(K_FAILED) | B(K_BODY);
     default: return 0;
     }
 }
@@ -82,6 +84,14 @@ static int pack_field(msgpack_packer *pk, const ar_field_t *f)
 
 static int pack_key(msgpack_packer *pk, int k) { return pack_cstr(pk, key_names[k]); }
 
+static int pack_fields(msgpack_packer *pk, const ar_msg_t *m)
+{
+    if (pack_key(pk, K_BODY) || msgpack_pack_map(pk, (size_t)m->body.n)) return -1;
+    for (int i = 0; i < m->body.n; i++)
+        if (pack_field(pk, &m->body.v[i])) return -1;
+    return 0;
+}
+
 static int pack_body(msgpack_packer *pk, const ar_msg_t *m)
 {
     const char *tname = ar_msg_type_name(m->type);
@@ -105,10 +115,24 @@ static int pack_body(msgpack_packer *pk, const ar_msg_t *m)
              pack_key(pk, K_FINAL) ||
              (m->u.task.final ? msgpack_pack_true(pk) : msgpack_pack_false(pk))))
             return -1;
-        if (pack_key(pk, K_BODY) || msgpack_pack_map(pk, (size_t)m->body.n)) return -1;
-        for (int i = 0; i < m->body.n; i++)
-            if (pack_field(pk, &m->body.v[i])) return -1;
-        return 0;
+        if (m->type == AR_MSG_TASK &&
+            (pack_key(pk, K_PART) || msgpack_pack_int64(pk, m->u.task.part) ||
+             pack_key(pk, K_PARTS) || msgpack_pack_int64(pk, m->u.task.parts)))
+            return -1;
+        return pack_fields(pk, m);
+    case AR_MSG_REDUCE:
+    case AR_MSG_REDUCED:
+        if (pack_key(pk, K_ID) || msgpack_pack_uint64(pk, m->u.task.id) || pack_key(pk, K_STEP) ||
+            msgpack_pack_uint64(pk, m->u.task.step))
+            return -1;
+        if (m->type == AR_MSG_REDUCE &&
+            (pack_key(pk, K_PART) || msgpack_pack_int64(pk, m->u.task.part)))
+            return -1;
+        if (m->type == AR_MSG_REDUCED &&
+            (pack_key(pk, K_FAILED) ||
+             (m->u.task.failed ? msgpack_pack_true(pk) : msgpack_pack_false(pk))))
+            return -1;
+        return pack_fields(pk, m);
     case AR_MSG_HEARTBEAT: return pack_key(pk, K_DONE) || msgpack_pack_uint64(pk, m->u.beat.done);
     case AR_MSG_ERROR:
         return pack_key(pk, K_HOST) || pack_cstr(pk, m->u.error.host) || pack_key(pk, K_TASK) ||
@@ -395,8 +419,18 @@ static int decode_key(dec_t *d, int k, const msgpack_object *v, ar_msg_t *m)
     case K_TEXT: ok = !get_str(v, m->u.error.text, AR_PROTO_MAX_TEXT); break;
     case K_FAILED:
         ok = v->type == MSGPACK_OBJECT_BOOLEAN;
-        m->u.shutdown.failed = ok && v->via.boolean;
+        if (m->type == AR_MSG_REDUCED) m->u.task.failed = ok && v->via.boolean;
+        else m->u.shutdown.failed = ok && v->via.boolean;
         break;
+    case K_PART:
+        ok = !get_int(v, 0, AR_PROTO_MAX_PARTS - 1, &i);
+        m->u.task.part = (int32_t)i;
+        break;
+    case K_PARTS:
+        ok = !get_int(v, 1, AR_PROTO_MAX_PARTS, &i);
+        m->u.task.parts = (int32_t)i;
+        break;
+    case K_STEP: ok = !get_uint(v, UINT64_MAX, &m->u.task.step); break;
     case K_REASON: ok = !get_str(v, m->u.shutdown.reason, AR_PROTO_MAX_TEXT); break;
     }
     return ok ? AR_OK : bad(d, "key '%s': wrong type or out of range%s", key_names[k], "");
@@ -418,7 +452,7 @@ static int decode_root(dec_t *d, const msgpack_object *root, ar_msg_t *m)
                  ver->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (unsigned long long)ver->via.u64
                                                               : 0ull);
         return bad(d, "protocol version %s, expected %s", ver->type ==
-                   MSGPACK_OBJECT_POSITIVE_INTEGER ? got : "(not an integer)", "1");
+                   MSGPACK_OBJECT_POSITIVE_INTEGER ? got : "(not an integer)", AR_PROTO_VERSION_STR);
     }
     if (!typ || typ->type != MSGPACK_OBJECT_STR) return bad(d, "no message type%s%s", "", "");
     m->type = ar_msg_type_parse(typ->via.str.ptr, typ->via.str.size);
@@ -445,6 +479,8 @@ static int decode_root(dec_t *d, const msgpack_object *root, ar_msg_t *m)
         while (!(allowed & ~seen & B(k))) k++;
         return bad(d, "missing key '%s'%s", key_names[k], "");
     }
+    if (m->type == AR_MSG_TASK && m->u.task.part >= m->u.task.parts)
+        return bad(d, "key 'part': %s outside 0..parts-1%s", "the part", "");
     return AR_OK;
 }
 

@@ -251,6 +251,7 @@ ar_msg_t ar_msg_make(ar_msg_type_t type, int32_t rank)
     m.type = type;
     m.rank = rank;
     if (type == AR_MSG_ERROR) m.u.error.task = -1;
+    if (type == AR_MSG_TASK) m.u.task.parts = 1;
     return m;
 }
 

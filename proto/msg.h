@@ -21,7 +21,8 @@
 #include "core/error.h"
 
 /* Wire protocol version; a message with another version is rejected. */
-#define AR_PROTO_VERSION 1
+#define AR_PROTO_VERSION 2
+#define AR_PROTO_VERSION_STR "2"
 
 /* Limits every decoded message is checked against. */
 #define AR_PROTO_MAX_NAME 64          /* bytes in a field / kind name, NUL included */
@@ -29,6 +30,7 @@
 #define AR_PROTO_MAX_FIELDS 256       /* fields in one body */
 #define AR_PROTO_MAX_NDIM 8           /* tensor dimensions */
 #define AR_PROTO_MAX_CREDIT 1024      /* tasks one READY may ask for */
+#define AR_PROTO_MAX_PARTS 4096       /* workers sharing one task */
 #define AR_PROTO_DEFAULT_MAX_BYTES ((size_t)256 << 20) /* encoded message size */
 
 #define AR_MSG_TYPE_MAP(X)                                            \
@@ -39,7 +41,9 @@
     X(HEARTBEAT, "HEARTBEAT") /* both ways: I am alive */             \
     X(ERROR, "ERROR")         /* worker -> coord: fatal failure */    \
     X(SHUTDOWN, "SHUTDOWN")   /* coord -> worker: stop */             \
-    X(BYE, "BYE")             /* worker -> coord: stopped cleanly */
+    X(BYE, "BYE")             /* worker -> coord: stopped cleanly */   \
+    X(REDUCE, "REDUCE")       /* worker -> coord: a data-parallel step's rows */ \
+    X(REDUCED, "REDUCED")     /* coord -> workers: the step's sum */
 
 typedef enum {
     AR_MSG_NONE = 0,
@@ -132,11 +136,17 @@ typedef struct ar_msg {
         struct {                            /* READY */
             int32_t credit;                 /* 1..AR_PROTO_MAX_CREDIT more tasks */
         } ready;
-        struct {                            /* TASK and RESULT */
+        struct {                            /* TASK, RESULT, REDUCE, REDUCED */
             uint64_t id;                    /* task id, 0..tasks-1, in plan order */
-            char kind[AR_PROTO_MAX_NAME];   /* task kind (registry name) */
+            char kind[AR_PROTO_MAX_NAME];   /* TASK, RESULT: task kind (registry name) */
             uint32_t seq;                   /* RESULT: 0, 1, ... per task */
             int final;                      /* RESULT: 1 on the task's last result */
+            int32_t part, parts;            /* TASK: this worker's share of the task (0..parts-1)
+                                               and the workers running it together;
+                                               REDUCE: the sender's part */
+            uint64_t step;                  /* REDUCE, REDUCED: the exchange, 0, 1, ... per task */
+            int failed;                     /* REDUCED: 1 = the task was taken back (a member
+                                               was lost): stop it, send no result */
         } task;
         struct {                            /* HEARTBEAT */
             uint64_t done;                  /* tasks finished by the sender */
@@ -155,7 +165,8 @@ typedef struct ar_msg {
             uint64_t done;                  /* tasks finished by the sender */
         } bye;
     } u;
-    ar_fields_t body;                       /* TASK params / RESULT values; else empty */
+    ar_fields_t body;                       /* TASK params / RESULT values / REDUCE rows /
+                                               REDUCED sums; else empty */
 } ar_msg_t;
 
 /* A zeroed message of type for rank (body empty). */

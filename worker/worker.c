@@ -97,13 +97,85 @@ typedef struct wk {
     void *tstate[AR_REGISTRY_MAX];  /* per task type, created on first use */
     int tinit[AR_REGISTRY_MAX];
     ar_job_ctx_t task_job;          /* the job as tasks see it: no parsed config */
+    ar_msg_t *backlog;              /* TASK / SHUTDOWN received during a shared task's
+                                       exchange, handled after it, in order */
+    int nback, capback;
 } wk_t;
 
 /* One running task: where its results go. */
 typedef struct run {
     wk_t *w;
     uint32_t seq;        /* next result's seq */
+    uint64_t step;       /* a shared task's next exchange */
 } run_t;
+
+static int backlog_push(wk_t *w, ar_msg_t *m, ar_err_t *err)
+{
+    if (w->nback == w->capback) {
+        int cap = w->capback ? 2 * w->capback : 4;
+        ar_msg_t *b = realloc(w->backlog, (size_t)cap * sizeof *b);
+        if (!b) return ar_err_set(err, AR_E_NOMEM, "worker r%d: out of memory", w->cfg->rank);
+        w->backlog = b, w->capback = cap;
+    }
+    w->backlog[w->nback++] = *m;
+    memset(&m->body, 0, sizeof m->body); /* moved */
+    return AR_OK;
+}
+
+static int send_msg(ar_client_t *c, const ar_msg_t *m, size_t max, ar_err_t *err);
+
+/* ar_task_exchange for a task shared with other workers: REDUCE, then wait
+ * for the REDUCED of this step, keeping a TASK or SHUTDOWN that comes
+ * meanwhile for later (a SHUTDOWN also ends the wait). */
+static int exchange(void *user, const ar_task_ctx_t *t, ar_fields_t *send, ar_fields_t *recv,
+                    ar_err_t *err)
+{
+    run_t *r = user;
+    wk_t *w = r->w;
+    ar_msg_t m = ar_msg_make(AR_MSG_REDUCE, w->cfg->rank);
+    m.u.task.id = t->id, m.u.task.step = r->step, m.u.task.part = t->part;
+    m.body = *send;
+    memset(send, 0, sizeof *send);
+    int s = send_msg(w->c, &m, w->max, err);
+    ar_msg_clear(&m);
+    if (s) return s;
+    for (;;) {
+        if (__atomic_load_n(&w->hb->cancel, __ATOMIC_SEQ_CST))
+            return ar_err_set(err, AR_E_TIMEOUT, "task %llu: cancelled during exchange %llu",
+                              (unsigned long long)t->id, (unsigned long long)r->step);
+        uint8_t *d = NULL;
+        size_t n = 0;
+        int got = 0;
+        if ((s = ar_client_recv(w->c, 100, &d, &n, &got, err))) return s;
+        if (!got) continue;
+        ar_msg_t in;
+        s = ar_msg_decode(d, n, w->max, "coordinator", &in, err);
+        free(d);
+        if (s) return ar_err_prefix(err, "worker r%d", w->cfg->rank);
+        if (in.type == AR_MSG_REDUCED && in.u.task.id == t->id && in.u.task.step == r->step) {
+            if (in.u.task.failed) {
+                ar_msg_clear(&in);
+                return ar_err_set(err, AR_E_WORKER, "task %llu was taken back", (unsigned long long)t->id);
+            }
+            *recv = in.body;
+            r->step++;
+            return AR_OK;
+        }
+        if (in.type == AR_MSG_TASK || in.type == AR_MSG_SHUTDOWN) {
+            int shutdown = in.type == AR_MSG_SHUTDOWN;
+            s = backlog_push(w, &in, err);
+            if (s) return s;
+            if (shutdown) __atomic_store_n(&w->hb->cancel, 1, __ATOMIC_SEQ_CST);
+            if (shutdown)
+                return ar_err_set(err, AR_E_TIMEOUT, "task %llu: the job ends (SHUTDOWN) during "
+                                  "exchange %llu", (unsigned long long)t->id, (unsigned long long)r->step);
+            continue;
+        }
+        ar_warn(w->cfg->job->log, "unexpected %s from the coordinator during task %llu ignored",
+                ar_msg_type_name(in.type), (unsigned long long)t->id);
+        ar_msg_clear(&in);
+    }
+}
 
 static int send_result(run_t *r, const ar_task_ctx_t *t, ar_fields_t *body, int final,
                        ar_err_t *err)
@@ -122,6 +194,10 @@ static int send_result(run_t *r, const ar_task_ctx_t *t, ar_fields_t *body, int 
 
 static int emit_partial(void *user, const ar_task_ctx_t *t, ar_fields_t *partial, ar_err_t *err)
 {
+    if (t->part > 0) { /* only part 0 speaks for a shared task */
+        ar_fields_clear(partial);
+        return AR_OK;
+    }
     return send_result(user, t, partial, 0, err);
 }
 
@@ -186,10 +262,11 @@ static int run_task(wk_t *w, const ar_msg_t *m, ar_err_t *err)
     run_t r = {.w = w};
     ar_task_ctx_t t = {.job = &w->task_job, .id = m->u.task.id, .type = tt->name,
                        .params = &m->body, .p = p, .emit_fn = emit_partial, .emit_user = &r,
-                       .cancel_flag = &w->hb->cancel};
+                       .cancel_flag = &w->hb->cancel, .part = m->u.task.part,
+                       .parts = m->u.task.parts, .exchange_fn = exchange, .exchange_user = &r};
     ar_fields_t result = {0};
     int s = tt->run(w->tstate[ti], &t, &result, err);
-    if (!s) s = send_result(&r, &t, &result, 1, err);
+    if (!s && t.part == 0) s = send_result(&r, &t, &result, 1, err);
     ar_fields_clear(&result);
     free(p);
     return s;
@@ -221,16 +298,22 @@ static int loop(wk_t *w, int *job_failed, ar_err_t *err)
             *err = w->hb->err;
             return err->status ? err->status : AR_E_TIMEOUT;
         }
-        uint8_t *d = NULL;
-        size_t n = 0;
-        int got = 0;
-        int s = ar_client_recv(w->c, 100, &d, &n, &got, err);
-        if (s) return s;
-        if (!got) continue;
         ar_msg_t m;
-        s = ar_msg_decode(d, n, w->max, "coordinator", &m, err);
-        free(d);
-        if (s) return ar_err_prefix(err, "worker r%d", cfg->rank);
+        int s;
+        if (w->nback) { /* what came during a shared task's exchange, first */
+            m = w->backlog[0];
+            memmove(w->backlog, w->backlog + 1, (size_t)--w->nback * sizeof *w->backlog);
+        } else {
+            uint8_t *d = NULL;
+            size_t n = 0;
+            int got = 0;
+            s = ar_client_recv(w->c, 100, &d, &n, &got, err);
+            if (s) return s;
+            if (!got) continue;
+            s = ar_msg_decode(d, n, w->max, "coordinator", &m, err);
+            free(d);
+            if (s) return ar_err_prefix(err, "worker r%d", cfg->rank);
+        }
         if (m.type == AR_MSG_SHUTDOWN) {
             *job_failed = m.u.shutdown.failed;
             ar_msg_t bye = ar_msg_make(AR_MSG_BYE, cfg->rank);
@@ -255,6 +338,8 @@ static int loop(wk_t *w, int *job_failed, ar_err_t *err)
                 __atomic_add_fetch(&w->hb->done, 1, __ATOMIC_SEQ_CST);
                 s = send_ready(w, 1, err);
             }
+        } else if (m.type == AR_MSG_REDUCED) {
+            /* a shared task's answer after the task stopped (taken back): nothing to do */
         } else if (m.type != AR_MSG_TASK) {
             ar_warn(cfg->job->log, "unexpected %s from the coordinator ignored",
                     ar_msg_type_name(m.type));
@@ -315,6 +400,8 @@ done:
     for (int i = 0; i < cfg->reg->ntasks; i++)
         if (w->tinit[i] && cfg->reg->tasks[i]->destroy) cfg->reg->tasks[i]->destroy(w->tstate[i]);
     ar_client_destroy(&w->c);
+    for (int i = 0; i < w->nback; i++) ar_msg_clear(&w->backlog[i]);
+    free(w->backlog);
     free(w);
     free(hb);
     return s;

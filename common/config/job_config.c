@@ -105,6 +105,8 @@ static const ar_key_spec_t job_schema[] = {
         "Each candidate ends on the best epoch of its last training phase whose clean validation accuracy is within repair.max_clean_drop (ranked as the selection does), not on its last epoch; none within = the last."),
     JOB("repair.resample", AR_KEY_BOOL, repair.resample, "true", AR_ANY, NULL,
         "Draw the repair images' corruptions (and whether an image is corrupted) afresh every training epoch instead of once per image; the frozen prefix is recomputed per epoch."),
+    JOB("repair.micro_batch", AR_KEY_INT, repair.micro_batch, "0", 0, 4096, NULL,
+        "Data-parallel candidates: each training step's batch is cut into micro-batches of this many images (BatchNorm statistics per micro-batch), and up to batch / micro_batch workers train one candidate together, exchanging the block's gradients through the coordinator; the result depends on micro_batch, never on how many workers ran it (docs/distributed.md). 0 = whole-batch steps, one worker per candidate."),
     JOB("repair.budget", AR_KEY_INT, repair.budget, "0", 0, 1e15, NULL,
         "Training image-passes per candidate at the last rung (an image through one training step, forward and backward): the epochs become budget / repair-set size (archrepair: split between search and fine-tuning as search_epochs : finetune_epochs); 0 = the epoch keys as given."),
     JOB("localize.count", AR_KEY_INT, localize.count, "1000", 1, 1e9, NULL,

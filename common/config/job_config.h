@@ -78,6 +78,7 @@ typedef struct ar_job_config {
         int keep_best;              /* candidates end on their best epoch within the bound */
         int resample;               /* corruptions drawn afresh every epoch */
         int64_t budget;             /* training image-passes per candidate; 0 = epochs */
+        int64_t micro_batch;        /* data-parallel micro-batch; 0 = whole-batch steps */
     } repair;
     struct {                    /* [localize]: docs/localization.md */
         int64_t count;              /* failing examples (passing: as many) */

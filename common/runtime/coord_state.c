@@ -30,6 +30,8 @@ void ar_coord_state_free(ar_coord_state_t *st)
         free(t->results);
         for (uint32_t r = 0; r < t->nraw; r++) free(t->raw[r].data);
         free(t->raw);
+        free(t->members);
+        ar_reduction_free(&t->red);
     }
     free(st->tasks);
     free(st->workers);
@@ -61,7 +63,22 @@ int ar_taskplan_add(ar_taskplan_t *plan, const char *type, ar_fields_t *params, 
     t->params = *params;
     memset(params, 0, sizeof *params);
     t->worker = -1;
+    t->max_parts = 1;
     return AR_OK;
+}
+
+int ar_taskplan_add_shared(ar_taskplan_t *plan, const ar_task_type_t *tt, const void *params,
+                           int max_parts, ar_err_t *err)
+{
+    if (max_parts < 1 || max_parts > AR_PROTO_MAX_PARTS)
+        return ar_err_set(err, AR_E_ARG, "plan: task '%s' shared by %d workers (1..%d)", tt->name,
+                          max_parts, AR_PROTO_MAX_PARTS);
+    int s = ar_taskplan_add_typed(plan, tt, params, err);
+    if (!s) {
+        ar_coord_state_t *st = (ar_coord_state_t *)(void *)plan;
+        st->tasks[st->ntasks - 1].max_parts = max_parts;
+    }
+    return s;
 }
 
 int ar_taskplan_add_typed(ar_taskplan_t *plan, const ar_task_type_t *tt, const void *params,
@@ -99,6 +116,75 @@ void ar_coord_mark_sent(ar_coord_state_t *st, uint64_t id, int rank, double now)
     skip_sent(st);
 }
 
+int ar_coord_mark_sent_parts(ar_coord_state_t *st, uint64_t id, const int *ranks, int parts,
+                             double now, ar_err_t *err)
+{
+    ar_task_entry_t *t = &st->tasks[id];
+    int *m = realloc(t->members, (size_t)parts * sizeof *m);
+    if (!m) return ar_err_set(err, AR_E_NOMEM, "out of memory sending task %llu", (unsigned long long)id);
+    t->members = m;
+    memcpy(m, ranks, (size_t)parts * sizeof *m);
+    t->parts = parts;
+    if (parts > t->max_parts_run) t->max_parts_run = parts;
+    t->step = 0;
+    ar_reduction_free(&t->red);
+    ar_coord_mark_sent(st, id, ranks[0], now);
+    for (int j = 1; j < parts; j++) st->workers[ranks[j]].credit--, st->workers[ranks[j]].inflight++;
+    return AR_OK;
+}
+
+/* Whether rank runs a part of task t now. -1 when not, else the part. */
+static int part_of(const ar_task_entry_t *t, int rank)
+{
+    if (t->state != AR_TASK_INFLIGHT) return -1;
+    if (t->parts <= 1 || !t->members) return t->worker == rank ? 0 : -1;
+    for (int j = 0; j < t->parts; j++)
+        if (t->members[j] == rank) return j;
+    return -1;
+}
+
+int64_t ar_coord_shared_on(const ar_coord_state_t *st, int rank)
+{
+    for (uint64_t id = st->next_aggregate; id < st->ntasks; id++)
+        if (st->tasks[id].parts > 1 && part_of(&st->tasks[id], rank) >= 0) return (int64_t)id;
+    return -1;
+}
+
+int ar_coord_accept_reduce(ar_coord_state_t *st, int rank, ar_msg_t *m, int *complete,
+                           ar_err_t *err)
+{
+    *complete = 0;
+    unsigned long long id = (unsigned long long)m->u.task.id;
+    if (m->u.task.id >= st->ntasks)
+        return ar_err_set(err, AR_E_PROTO, "worker r%d: REDUCE for unknown task %llu", rank, id);
+    ar_task_entry_t *t = &st->tasks[m->u.task.id];
+    int part = part_of(t, rank);
+    if (part < 0 || t->parts < 2 || part != m->u.task.part)
+        return ar_err_set(err, AR_E_PROTO, "worker r%d: REDUCE for task %llu part %d, which it "
+                          "does not run", rank, id, (int)m->u.task.part);
+    if (m->u.task.step != t->step)
+        return ar_err_set(err, AR_E_PROTO, "worker r%d: task %llu exchange %llu, expected %llu",
+                          rank, id, (unsigned long long)m->u.task.step, (unsigned long long)t->step);
+    int s = t->red.parts ? AR_OK : ar_reduction_begin(&t->red, t->parts, err);
+    char who[96];
+    snprintf(who, sizeof who, "worker r%d, task %llu exchange %llu", rank, id,
+             (unsigned long long)t->step);
+    if (!s) s = ar_reduction_add(&t->red, part, &m->body, who, err);
+    if (!s) *complete = ar_reduction_complete(&t->red);
+    return s;
+}
+
+int ar_coord_reduced(ar_coord_state_t *st, uint64_t id, ar_fields_t *out, ar_err_t *err)
+{
+    ar_task_entry_t *t = &st->tasks[id];
+    int s = ar_reduction_result(&t->red, out, err);
+    ar_reduction_free(&t->red);
+    t->step++;
+    if (s) return ar_err_prefix(err, "task %llu exchange %llu", (unsigned long long)id,
+                                (unsigned long long)t->step - 1);
+    return AR_OK;
+}
+
 int ar_coord_accept_result(ar_coord_state_t *st, int rank, ar_msg_t *m, ar_err_t *err)
 {
     unsigned long long id = (unsigned long long)m->u.task.id;
@@ -128,8 +214,13 @@ int ar_coord_accept_result(ar_coord_state_t *st, int rank, ar_msg_t *m, ar_err_t
     if (m->u.task.final) {
         t->final_seen = 1;
         t->state = AR_TASK_DONE;
-        st->workers[rank].inflight--;
-        st->workers[rank].done++;
+        int n = t->parts > 1 && t->members ? t->parts : 1;
+        for (int j = 0; j < n; j++) { /* every part's worker is free of it now */
+            int r = n > 1 ? t->members[j] : rank;
+            st->workers[r].inflight--;
+            st->workers[r].done++;
+        }
+        ar_reduction_free(&t->red);
     }
     return AR_OK;
 }
@@ -170,7 +261,8 @@ int ar_coord_requeue(ar_coord_state_t *st, int rank)
     int n = 0;
     for (uint64_t id = st->next_aggregate; id < st->ntasks; id++) {
         ar_task_entry_t *t = &st->tasks[id];
-        if (t->state != AR_TASK_INFLIGHT || t->worker != rank) continue;
+        if (part_of(t, rank) < 0) continue;
+        if (t->parts > 1) continue; /* shared: the coordinator fails the job instead */
         for (int r = 0; r < t->nresults; r++) ar_fields_clear(&t->results[r]);
         t->nresults = 0;
         for (uint32_t r = t->consumed; r < t->nraw; r++) free(t->raw[r].data);

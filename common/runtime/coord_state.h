@@ -17,6 +17,7 @@
 
 #include "proto/msg.h"
 #include "runtime/checkpoint.h"
+#include "runtime/reduce.h"
 #include "runtime/registry.h"
 
 typedef enum {
@@ -40,6 +41,14 @@ typedef struct ar_task_entry {
     uint32_t nraw, cap_raw;
     uint32_t consumed;             /* partial results already aggregated (a re-run of the
                                       task after its worker was lost skips as many) */
+    /* shared tasks (ar_taskplan_add_shared): run by `parts` workers at once */
+    int max_parts;                 /* 1: an ordinary task */
+    int parts;                     /* workers it was sent to (0 before) */
+    int *members;                  /* [parts] their ranks; members[0] = worker, the one whose
+                                      results count */
+    int max_parts_run;             /* most parts any run of it had */
+    uint64_t step;                 /* the exchange being collected */
+    ar_reduction_t red;            /* ... its REDUCEs so far */
 } ar_task_entry_t;
 
 typedef struct ar_worker_entry {
@@ -81,6 +90,20 @@ ar_taskplan_t *ar_coord_state_plan(ar_coord_state_t *st);
 int64_t ar_coord_next_pending(const ar_coord_state_t *st);
 /* Marks task id as sent to rank (takes one credit). */
 void ar_coord_mark_sent(ar_coord_state_t *st, uint64_t id, int rank, double now);
+/* Marks shared task id as sent to ranks[0..parts) (part j to ranks[j]; one
+ * credit each). AR_E_NOMEM. */
+int ar_coord_mark_sent_parts(ar_coord_state_t *st, uint64_t id, const int *ranks, int parts,
+                             double now, ar_err_t *err);
+/* Validates a REDUCE from rank (a part of a shared task in flight there, the
+ * exchange expected now) and keeps its body (moved out of m); *complete = 1
+ * when every part's is in: then ar_coord_reduced gives the answer. */
+int ar_coord_accept_reduce(ar_coord_state_t *st, int rank, ar_msg_t *m, int *complete,
+                           ar_err_t *err);
+/* The id of a task in flight on rank shared with other workers, or -1. */
+int64_t ar_coord_shared_on(const ar_coord_state_t *st, int rank);
+/* The combined answer of task id's complete exchange (out empty on entry);
+ * the task moves on to its next exchange. */
+int ar_coord_reduced(ar_coord_state_t *st, uint64_t id, ar_fields_t *out, ar_err_t *err);
 
 /* Validates a RESULT from rank against the task table (known id, in flight on
  * that very rank, same type, the expected seq, not after the final one) and
@@ -96,7 +119,8 @@ int ar_coord_drain(ar_coord_state_t *st, const ar_job_kind_t *kind, void *kstate
 int ar_coord_round_complete(const ar_coord_state_t *st);
 
 /* A lost worker (rank): every task in flight on it goes back to pending, to
- * be sent again (before any later task). Partial results already
+ * be sent again (before any later task); not a shared task run by several
+ * workers (the coordinator fails the job then: ar_coord_shared_on). Partial results already
  * aggregated stay; the re-run's first ones, identical (tasks are
  * deterministic), are then skipped. Returns how many tasks went back. */
 int ar_coord_requeue(ar_coord_state_t *st, int rank);

@@ -1,6 +1,8 @@
 /* registry.c - job kind / task type tables and the task context helpers. */
 #include "registry.h"
 
+#include "reduce.h"
+
 #include <string.h>
 
 int ar_registry_add_job(ar_registry_t *r, const ar_job_kind_t *k, ar_err_t *err)
@@ -47,4 +49,14 @@ int ar_task_emit(const ar_task_ctx_t *t, ar_fields_t *partial, ar_err_t *err)
 int ar_task_cancelled(const ar_task_ctx_t *t)
 {
     return t->cancel_flag && __atomic_load_n(t->cancel_flag, __ATOMIC_RELAXED);
+}
+
+int ar_task_exchange(const ar_task_ctx_t *t, ar_fields_t *send, ar_fields_t *recv, ar_err_t *err)
+{
+    if (t->parts <= 1 || !t->exchange_fn) {
+        int s = ar_reduce_local(send, recv, err);
+        ar_fields_clear(send);
+        return s;
+    }
+    return t->exchange_fn(t->exchange_user, t, send, recv, err);
 }

@@ -60,6 +60,16 @@ struct ar_task_type;
 int ar_taskplan_add_typed(ar_taskplan_t *plan, const struct ar_task_type *tt, const void *params,
                           ar_err_t *err);
 
+/* Adds a task that up to max_parts workers may run together (a shared task:
+ * runtime/reduce.h). How many share it is decided when it is sent, from the
+ * workers free then and the shared tasks still waiting (one worker when the
+ * job has one); every part runs the type's `run` with ar_task_ctx_t's part /
+ * parts set, the parts meet at each ar_task_exchange, and part 0's results
+ * are the task's (the others send none). Its results must not depend on
+ * how many parts ran it. */
+int ar_taskplan_add_shared(ar_taskplan_t *plan, const struct ar_task_type *tt, const void *params,
+                           int max_parts, ar_err_t *err);
+
 /* The coordinator's functions run on its event loop; heartbeats are answered
  * by a thread of their own meanwhile, so a long call does not lose the
  * workers, but it delays everything else (put heavy work into tasks).
@@ -102,6 +112,11 @@ typedef struct ar_task_ctx {
     void *emit_user;
     /* internal: set when the job is being torn down (use ar_task_cancelled) */
     const int *cancel_flag;
+    int part, parts;              /* a shared task: this worker's part of parts (else 0 of 1) */
+    /* internal: where exchanges go (use ar_task_exchange) */
+    int (*exchange_fn)(void *user, const struct ar_task_ctx *t, ar_fields_t *send,
+                       ar_fields_t *recv, ar_err_t *err);
+    void *exchange_user;
 } ar_task_ctx_t;
 
 /* Streams a partial result now (the fields are moved out and *partial left
@@ -109,6 +124,13 @@ typedef struct ar_task_ctx {
 int ar_task_emit(const ar_task_ctx_t *t, ar_fields_t *partial, ar_err_t *err);
 /* 1 when a long task should stop early (coordinator gone or shutting down). */
 int ar_task_cancelled(const ar_task_ctx_t *t);
+/* A shared task's next exchange: sends this part's rows (*send, moved out;
+ * runtime/reduce.h's body) and waits for the combined answer from every
+ * part (*recv, empty on entry). With one part the answer is computed here.
+ * AR_E_TIMEOUT when the job is cancelled meanwhile; AR_E_WORKER when the
+ * coordinator took the task back (another part's worker was lost): stop
+ * the task then, its result is not wanted. */
+int ar_task_exchange(const ar_task_ctx_t *t, ar_fields_t *send, ar_fields_t *recv, ar_err_t *err);
 
 typedef struct ar_task_type {
     const char *name;   /* the TASK message's kind */

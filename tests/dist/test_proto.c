@@ -151,6 +151,27 @@ static void test_roundtrips(void)
     o = roundtrip(&m);
     CHECK(o.u.bye.done == 17 && o.rank == 6, "bye");
 
+    /* data-parallel tasks: a share of a task, its exchanges */
+    m = ar_msg_make(AR_MSG_TASK, 0);
+    CHECK(m.u.task.parts == 1, "a TASK is whole by default");
+    m.u.task.id = 9, m.u.task.part = 2, m.u.task.parts = 5;
+    strcpy(m.u.task.kind, "repair_candidate");
+    o = roundtrip(&m);
+    CHECK(o.u.task.part == 2 && o.u.task.parts == 5 && o.u.task.id == 9, "task share");
+    ar_msg_clear(&o);
+    m = ar_msg_make(AR_MSG_REDUCE, 3);
+    m.u.task.id = 9, m.u.task.step = 77, m.u.task.part = 4;
+    float rows[4] = {1, 2, 3, 4};
+    CHECK_OK(ar_fields_put_tensor(&m.body, "rows", AR_WDT_F32, 2, (int64_t[]){2, 2}, rows, &err), &err);
+    o = roundtrip(&m);
+    CHECK(o.u.task.id == 9 && o.u.task.step == 77 && o.u.task.part == 4 && o.body.n == 1, "reduce");
+    ar_msg_clear(&o);
+    ar_msg_clear(&m);
+    m = ar_msg_make(AR_MSG_REDUCED, 0);
+    m.u.task.id = 9, m.u.task.step = 77, m.u.task.failed = 1;
+    o = roundtrip(&m);
+    CHECK(o.u.task.step == 77 && o.u.task.failed == 1, "reduced");
+
     m = ar_msg_make(AR_MSG_READY, 1);
     m.u.ready.credit = 0;
     ar_bytes_t b;
@@ -169,28 +190,32 @@ static void head(wbuf_t *w, unsigned nkeys, uint64_t ver, const char *type)
 static void test_malformed(void)
 {
     wbuf_t w = {0};
-    head(&w, 4, 1, "READY"); wstr(&w, "credit"); wuint(&w, 2);
+    head(&w, 4, AR_PROTO_VERSION, "READY"); wstr(&w, "credit"); wuint(&w, 2);
     ar_msg_t m;
     ar_err_t err = {0};
     CHECK_OK(ar_msg_decode(w.b, w.n, 0, "r7", &m, &err), &err); /* the baseline is valid */
 
-    w.n = 0; head(&w, 4, 2, "READY"); wstr(&w, "credit"); wuint(&w, 2);
-    REJECT(w.b, w.n, "protocol version 2");
-    w.n = 0; head(&w, 4, 1, "READY"); wstr(&w, "credit"); wstr(&w, "2");
+    w.n = 0; head(&w, 4, 1, "READY"); wstr(&w, "credit"); wuint(&w, 2); /* version 1: before data-parallel tasks */
+    REJECT(w.b, w.n, "protocol version 1, expected 2");
+    w.n = 0; head(&w, 4, AR_PROTO_VERSION, "READY"); wstr(&w, "credit"); wstr(&w, "2");
     REJECT(w.b, w.n, "credit");                        /* wrong value type */
-    w.n = 0; head(&w, 4, 1, "READY"); wstr(&w, "credit"); wuint(&w, 5000);
+    w.n = 0; head(&w, 4, AR_PROTO_VERSION, "READY"); wstr(&w, "credit"); wuint(&w, 5000);
     REJECT(w.b, w.n, "credit");                        /* out of range */
-    w.n = 0; head(&w, 3, 1, "READY");
+    w.n = 0; head(&w, 3, AR_PROTO_VERSION, "READY");
     REJECT(w.b, w.n, "missing key 'credit'");
-    w.n = 0; head(&w, 5, 1, "READY"); wstr(&w, "credit"); wuint(&w, 2); wstr(&w, "credit"); wuint(&w, 2);
+    w.n = 0; head(&w, 5, AR_PROTO_VERSION, "READY"); wstr(&w, "credit"); wuint(&w, 2); wstr(&w, "credit"); wuint(&w, 2);
     REJECT(w.b, w.n, "duplicate");
-    w.n = 0; head(&w, 5, 1, "READY"); wstr(&w, "credit"); wuint(&w, 2); wstr(&w, "evil"); wuint(&w, 1);
+    w.n = 0; head(&w, 5, AR_PROTO_VERSION, "READY"); wstr(&w, "credit"); wuint(&w, 2); wstr(&w, "evil"); wuint(&w, 1);
     REJECT(w.b, w.n, "unexpected key 'evil'");
-    w.n = 0; head(&w, 4, 1, "GOSSIP"); wstr(&w, "credit"); wuint(&w, 2);
+    w.n = 0; head(&w, 8, AR_PROTO_VERSION, "TASK"); wstr(&w, "id"); wuint(&w, 1);
+    wstr(&w, "kind"); wstr(&w, "evaluate"); wstr(&w, "part"); wuint(&w, 3);
+    wstr(&w, "parts"); wuint(&w, 3); wstr(&w, "body"); wmap(&w, 0);
+    REJECT(w.b, w.n, "'part'");                        /* part 3 of 3 */
+    w.n = 0; head(&w, 4, AR_PROTO_VERSION, "GOSSIP"); wstr(&w, "credit"); wuint(&w, 2);
     REJECT(w.b, w.n, "unknown message type");
     w.n = 0; warr(&w, 2); wuint(&w, 1); wuint(&w, 2);
     REJECT(w.b, w.n, "not a map");
-    w.n = 0; head(&w, 4, 1, "READY"); wstr(&w, "credit"); wuint(&w, 2); w8(&w, 0xc0);
+    w.n = 0; head(&w, 4, AR_PROTO_VERSION, "READY"); wstr(&w, "credit"); wuint(&w, 2); w8(&w, 0xc0);
     REJECT(w.b, w.n, "trailing");
     w.n = 0; w8(&w, 0xdd); wbe(&w, 0xffffffffu, 4);   /* array of 4G elements in 5 bytes */
     REJECT(w.b, w.n, "container count");
@@ -219,7 +244,7 @@ static void test_malformed(void)
 
     /* a lying tensor: shape 2x3 i32 (24 bytes) with a 20-byte payload */
     uint8_t pay[24] = {0};
-    w.n = 0; head(&w, 7, 1, "RESULT");
+    w.n = 0; head(&w, 7, AR_PROTO_VERSION, "RESULT");
     wstr(&w, "id"); wuint(&w, 0); wstr(&w, "kind"); wstr(&w, "k");
     wstr(&w, "seq"); wuint(&w, 0); wstr(&w, "final"); w8(&w, 0xc3);
     /* map size is 8 keys; fix the header */

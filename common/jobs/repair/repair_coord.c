@@ -265,8 +265,10 @@ static int plan_candidate(ar_repair_job_t *r, const ar_job_ctx_t *job, int ci, i
         .interpolate = cfg->repair.interpolate, .max_clean_drop = cfg->repair.max_clean_drop,
         .distill = cfg->repair.distill, .keep_best = cfg->repair.keep_best,
         .resample = cfg->repair.resample,
-        .budget = cfg->repair.budget ? rung_epochs(cfg->repair.budget, rung, R, 1) : 0};
-    return ar_taskplan_add_typed(plan, &ar_task_repair, &p, err);
+        .budget = cfg->repair.budget ? rung_epochs(cfg->repair.budget, rung, R, 1) : 0,
+        .micro_batch = cfg->repair.micro_batch};
+    int parts = ar_repair_max_parts(cfg->repair.batch, cfg->repair.micro_batch, c->method);
+    return ar_taskplan_add_shared(plan, &ar_task_repair, &p, parts, err);
 }
 
 static ar_repair_metrics_t metrics(const ar_repair_job_t *r, int i)
@@ -398,7 +400,7 @@ static int agg_cand(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields
         return AR_OK;
     }
     const char *geno, *path;
-    int64_t nf, nr, fwd, bwd;
+    int64_t nf, nr, fwd, bwd, workers;
     double cpu;
     if (ar_fields_get_float(res, "val_acc", &c->val_acc, err) ||
         ar_fields_get_float(res, "val_clean", &c->val_clean, err) ||
@@ -413,8 +415,10 @@ static int agg_cand(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields
         ar_fields_get_float(res, "interp", &c->interp, err) ||
         ar_fields_get_int(res, "cost_fwd", &fwd, err) || ar_fields_get_int(res, "cost_bwd", &bwd, err) ||
         ar_fields_get_float(res, "cost_cpu_s", &cpu, err) ||
-        ar_fields_get_int(res, "kept_epoch", &c->kept_epoch, err))
+        ar_fields_get_int(res, "kept_epoch", &c->kept_epoch, err) ||
+        ar_fields_get_int(res, "workers", &workers, err))
         return err->status;
+    if (workers > c->workers) c->workers = workers;
     c->cost_fwd += fwd, c->cost_bwd += bwd, c->cost_cpu_s += cpu;
     if (c->path[0] && strcmp(c->path, path) != 0) remove(c->path); /* earlier rung's file */
     snprintf(c->genotype, sizeof c->genotype, "%s", geno);

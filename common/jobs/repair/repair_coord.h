@@ -28,6 +28,7 @@ typedef struct ar_repair_cand {
     double first_loss, last_loss;
     double interp;            /* weight interpolation coefficient kept (1: none) */
     int64_t kept_epoch;       /* repair.keep_best: epoch of the last phase kept (-1: the last) */
+    int64_t workers;          /* most workers that trained it at once (data-parallel) */
     int64_t cost_fwd, cost_bwd; /* image passes, summed over the rungs it ran */
     double cost_cpu_s;        /* CPU seconds of its training and selection, all rungs */
     char genotype[1024];

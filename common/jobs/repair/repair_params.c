@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "repair/search.h"
+
 AR_PARAMS_DEFINE(ar_repair_set_params, AR_REPAIR_SET_PARAMS)
 AR_PARAMS_DEFINE(ar_repair_candidate_params, AR_REPAIR_CANDIDATE_PARAMS)
 AR_PARAMS_DEFINE(ar_repair_localize_params, AR_REPAIR_LOCALIZE_PARAMS)
@@ -46,4 +48,11 @@ int ar_repair_set_cfg_from_params(const ar_repair_set_params_t *p, int channels,
         c->severities[c->nseverities++] = (int)v;
     }
     return AR_OK;
+}
+
+int ar_repair_max_parts(int64_t batch, int64_t micro_batch, int method)
+{
+    if (micro_batch <= 0 || method == AR_METHOD_BN_ADAPT) return 1;
+    int64_t k = (batch + micro_batch - 1) / micro_batch;
+    return (int)(k < 1 ? 1 : k > AR_PROTO_MAX_PARTS ? AR_PROTO_MAX_PARTS : k);
 }

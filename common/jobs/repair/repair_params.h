@@ -12,7 +12,12 @@
  *                     candidate model written to `out`, atomically),
  *                     nfailing, nrepair, pool_acc, interp (the weight
  *                     interpolation coefficient kept, 1 without
- *                     interpolation). Candidate weights travel
+ *                     interpolation), cost_fwd, cost_bwd, cost_cpu_s
+ *                     (all workers that trained it), kept_epoch, workers
+ *                     (how many trained it together). With micro_batch > 0
+ *                     a candidate is a shared task (runtime/reduce.h):
+ *                     up to batch / micro_batch workers train it
+ *                     data-parallel, part 0 reports. Candidate weights travel
  *                     through the shared filesystem, not the data plane.
  *   repair_localize   localization (common/localize) of the model on the
  *                     repair pool (its first `pool` images, `count` failing
@@ -89,7 +94,8 @@ AR_PARAMS_DECLARE(ar_repair_set_params, AR_REPAIR_SET_PARAMS)
     X(FLOAT, distill, 0, 1)                                  \
     X(INT, keep_best, 0, 1)                                  \
     X(INT, resample, 0, 1)                                   \
-    X(INT, budget, 0, INT64_MAX)
+    X(INT, budget, 0, INT64_MAX)                             \
+    X(INT, micro_batch, 0, 65536)
 AR_PARAMS_DECLARE(ar_repair_candidate_params, AR_REPAIR_CANDIDATE_PARAMS)
 
 #define AR_REPAIR_LOCALIZE_PARAMS(X)                         \
@@ -104,6 +110,11 @@ AR_PARAMS_DECLARE(ar_repair_localize_params, AR_REPAIR_LOCALIZE_PARAMS)
  * corruption name is unknown or mean / std do not match the model. */
 int ar_repair_set_cfg_from_params(const ar_repair_set_params_t *p, int channels,
                                   ar_repair_set_cfg_t *c, ar_err_t *err);
+
+/* The most workers one candidate of `method` (ar_method_t) can use: one
+ * per micro-batch of a step (batch / micro_batch rounded up); 1 without
+ * micro-batches and for bn-adapt (nothing to train). */
+int ar_repair_max_parts(int64_t batch, int64_t micro_batch, int method);
 
 /* Splits a comma list of names into ids with parse (-1: unknown): at most
  * max; AR_E_PROTO naming the `what` on an unknown name or too many. */

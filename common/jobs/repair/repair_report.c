@@ -144,10 +144,10 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
         ar_strbuf_printf(&b,
                          ", \"status\": \"%s\", \"rung\": %d, \"val_clean\": %.17g, \"val_corrupt\": %.17g, "
                          "\"interp\": %.17g, \"cost_passes_fwd\": %lld, \"cost_passes_bwd\": %lld, "
-                         "\"cost_cpu_s\": %.3f, \"kept_epoch\": %lld}",
+                         "\"cost_cpu_s\": %.3f, \"kept_epoch\": %lld, \"workers\": %lld}",
                          cand_status(r, i), c->rung, c->val_clean,
                          c->val_corrupt, c->interp, (long long)c->cost_fwd, (long long)c->cost_bwd,
-                         c->cost_cpu_s, (long long)c->kept_epoch);
+                         c->cost_cpu_s, (long long)c->kept_epoch, (long long)c->workers);
     }
     ar_strbuf_printf(&b, "%s]", r->nc ? "\n  " : "");
     return ar_job_json_finish(&b, job, wall, err);
@@ -185,10 +185,11 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
                **cv = calloc((size_t)r->nc, sizeof *cv), **cs = calloc((size_t)r->nc, sizeof *cs),
                **cg = calloc((size_t)r->nc, sizeof *cg), **cm = calloc((size_t)r->nc + 1, sizeof *cm);
     int64_t *seeds = calloc((size_t)r->nc, sizeof *seeds), *rungs = calloc((size_t)r->nc, sizeof *rungs),
-            *kept = calloc((size_t)r->nc + 1, sizeof *kept);
+            *kept = calloc((size_t)r->nc + 1, sizeof *kept),
+            *workers = calloc((size_t)r->nc + 1, sizeof *workers);
     int8_t *held = calloc((size_t)r->nsets + 1, sizeof *held);
     int s = (!acc0 || !acc1 || !va || !vc || !vk || !sn || !cb || !cv || !cs || !cg || !seeds || !rungs ||
-             !held || !cm || !ia || !cpu || !passes || !kept)
+             !held || !cm || !ia || !cpu || !passes || !kept || !workers)
                 ? ar_err_set(err, AR_E_NOMEM, "out of memory")
                 : AR_OK;
     for (int i = 0; !s && i < r->nsets; i++) {
@@ -204,6 +205,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
         cpu[i] = r->c[i].cost_cpu_s;
         seeds[i] = (int64_t)r->c[i].seed, va[i] = r->c[i].val_acc, rungs[i] = r->c[i].rung;
         kept[i] = r->c[i].kept_epoch;
+        workers[i] = r->c[i].workers;
         vc[i] = r->c[i].val_clean, vk[i] = r->c[i].val_corrupt;
         cs[i] = cand_status(r, i);
     }
@@ -256,6 +258,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s) s = ar_h5_write(h, "/repair/candidates/cost_cpu_s", AR_DT_F64, 1, &nc, cpu, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/rung", AR_DT_I64, 1, &nc, rungs, 0, err);
     if (!s) s = ar_h5_write(h, "/repair/candidates/kept_epoch", AR_DT_I64, 1, &nc, kept, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/candidates/workers", AR_DT_I64, 1, &nc, workers, 0, err);
     if (!s) s = ar_h5_write_strings(h, "/repair/candidates/genotype", cg, r->nc, err);
     if (!s) s = write_history(h, r, err);
     if (!s) s = ar_h5_commit(&h, err);
@@ -275,7 +278,8 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     }
     if (!s) print_table(r, held, acc0, acc1, &gm);
     free(acc0), free(acc1), free(va), free(vc), free(vk), free(sn), free(cb), free(cv), free(cs), free(cg);
-    free(seeds), free(rungs), free(kept), free(held), free(cm), free(ia), free(cpu), free(passes);
+    free(seeds), free(rungs), free(kept), free(workers), free(held), free(cm), free(ia), free(cpu),
+        free(passes);
     return s;
 }
 

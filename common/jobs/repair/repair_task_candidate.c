@@ -2,6 +2,7 @@
  * half: one candidate searched and trained (repair_params.h). */
 #include "repair_params.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,69 @@ static void redraw_free(redraw_t *r)
     ar_corrupt_ctx_destroy(&r->cc);
 }
 
+/* Data-parallel candidates: the trainer's exchange (repair/trainer.h) over
+ * the task's (runtime/reduce.h). */
+static int dp_exchange(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat, ar_err_t *err)
+{
+    const ar_task_ctx_t *t = ctx;
+    ar_fields_t send = {0}, recv = {0};
+    int64_t L = in->sum_len + in->cat_len, m = in->nmine;
+    float *s = malloc((size_t)(m * in->sum_len + 1) * sizeof *s),
+          *c = malloc((size_t)(m * in->cat_len + 1) * sizeof *c);
+    int st = (!s || !c) ? ar_err_set(err, AR_E_NOMEM, "out of memory") : AR_OK;
+    for (int64_t k = 0; k < m && !st; k++) {
+        memcpy(s + k * in->sum_len, in->rows + k * L, (size_t)in->sum_len * sizeof *s);
+        memcpy(c + k * in->cat_len, in->rows + k * L + in->sum_len, (size_t)in->cat_len * sizeof *c);
+    }
+    if (!st) st = ar_fields_put_int(&send, "nslots", in->nslots, err);
+    if (!st) st = ar_fields_put_tensor(&send, "slots", AR_WDT_I64, 1, (int64_t[]){m}, in->slots, err);
+    if (!st) st = ar_fields_put_tensor(&send, "sum", AR_WDT_F32, 2, (int64_t[]){m, in->sum_len}, s, err);
+    if (!st) st = ar_fields_put_tensor(&send, "cat", AR_WDT_F32, 2, (int64_t[]){m, in->cat_len}, c, err);
+    free(s), free(c);
+    if (!st) st = ar_task_exchange(t, &send, &recv, err);
+    const ar_wtensor_t *ts = NULL, *tc = NULL;
+    if (!st && ((st = ar_fields_get_tensor(&recv, "sum", AR_WDT_F32, 1, &ts, err)) ||
+                (st = ar_fields_get_tensor(&recv, "cat", AR_WDT_F32, 2, &tc, err))))
+        st = ar_err_prefix(err, "the coordinator's REDUCED");
+    if (!st && (ts->shape[0] != in->sum_len || tc->shape[0] != in->nslots || tc->shape[1] != in->cat_len))
+        st = ar_err_set(err, AR_E_PROTO, "the coordinator's REDUCED: %lld + %lldx%lld values, "
+                        "expected %lld + %lldx%lld", (long long)ts->shape[0], (long long)tc->shape[0],
+                        (long long)tc->shape[1], (long long)in->sum_len, (long long)in->nslots,
+                        (long long)in->cat_len);
+    if (!st) {
+        memcpy(sum, ts->data, (size_t)in->sum_len * sizeof *sum);
+        if (cat) memcpy(cat, tc->data, (size_t)(in->nslots * in->cat_len) * sizeof *cat);
+    }
+    ar_fields_clear(&send);
+    ar_fields_clear(&recv);
+    return st;
+}
+
+/* Every part's cost, gathered (one slot per part) and added up in part
+ * order; int64 counts travel as two exact floats (high and low 2^24). */
+static int dp_costs(const ar_task_ctx_t *t, double *cpu, int64_t *fwd, int64_t *bwd, ar_err_t *err)
+{
+    const double B = 16777216.0;
+    float row[5] = {(float)*cpu, (float)floor((double)*fwd / B), (float)fmod((double)*fwd, B),
+                    (float)floor((double)*bwd / B), (float)fmod((double)*bwd, B)};
+    float sum[1], *cat = malloc((size_t)t->parts * 5 * sizeof *cat);
+    float rows[6] = {0, row[0], row[1], row[2], row[3], row[4]}; /* sum part: one unused value */
+    int64_t slot = t->part;
+    ar_dp_rows_t in = {.nslots = t->parts, .nmine = 1, .slots = &slot, .sum_len = 1, .cat_len = 5,
+                       .rows = rows};
+    int st = cat ? dp_exchange((void *)t, &in, sum, cat, err) : ar_err_set(err, AR_E_NOMEM, "out of memory");
+    if (!st) {
+        *cpu = 0, *fwd = *bwd = 0;
+        for (int p = 0; p < t->parts; p++) {
+            const float *c = cat + p * 5;
+            *cpu += c[0];
+            *fwd += (int64_t)((double)c[1] * B + c[2]), *bwd += (int64_t)((double)c[3] * B + c[4]);
+        }
+    }
+    free(cat);
+    return st;
+}
+
 /* The search configuration of a candidate task. */
 static int search_cfg(const ar_repair_candidate_params_t *p, ar_search_cfg_t *c, ar_err_t *err)
 {
@@ -195,10 +259,27 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
         train.x = &rd.x, c.resample = redraw, c.resample_ctx = &rd;
     }
     emit_ctx_t ec = {t, err, AR_OK};
+    ar_dp_t dp = {.part = t->part, .parts = t->parts, .micro = (int)p->micro_batch,
+                  .reduce = t->parts > 1 ? dp_exchange : NULL, .ctx = (void *)t};
+    if (p->micro_batch > 0 && c.method != AR_METHOD_BN_ADAPT) c.dp = &dp;
+    else if (t->parts > 1)
+        return ar_err_set(err, AR_E_PROTO, "candidate %lld: shared by %d workers without "
+                          "micro-batches", (long long)p->cand, t->parts);
     ar_search_result_t r;
     st = ar_search_run(w->g, &c, &train, val, on_epoch, &ec, &r, err);
     redraw_free(&rd);
     if (st) return ar_err_prefix(err, "candidate block '%s' (%s)", c.block, ar_method_name(c.method));
+    if (t->parts > 1) { /* the training's cost, all parts; part 0 goes on alone */
+        double pcpu = ar_cpu_seconds() - cpu0;
+        int64_t pf = r.passes_fwd, pb = r.passes_bwd;
+        st = dp_costs(t, &pcpu, &pf, &pb, err);
+        if (st || t->part > 0) {
+            ar_search_result_free(&r);
+            return st;
+        }
+        cpu0 -= pcpu - (ar_cpu_seconds() - cpu0); /* cpu below: the parts' training + ours after */
+        r.passes_fwd = pf, r.passes_bwd = pb;
+    }
     /* interpolation to the clean bound (docs/repair.md): methods that keep
      * the architecture, and archrepair's cell beside the original branch;
      * the validation numbers are then the kept model's */
@@ -230,6 +311,7 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
     if (!st) st = ar_fields_put_int(res, "cost_bwd", r.passes_bwd, err);
     if (!st) st = ar_fields_put_float(res, "cost_cpu_s", cpu, err);
     if (!st) st = ar_fields_put_int(res, "kept_epoch", r.kept_epoch, err);
+    if (!st) st = ar_fields_put_int(res, "workers", t->parts, err);
     ar_search_result_free(&r);
     return st;
 }

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# run_mpi_dp.sh BIN MAKE_FIXTURE TMP - data-parallel candidates under real
+# mpirun: a portfolio (archrepair and block-weights, distillation, resampled
+# corruptions, the best epoch within the bound, interpolation) with
+# repair.micro_batch set, at -np 2, 3 and 5 (1, 2 and 4 workers). The
+# candidates then train on 1, 1-2 and 2-4 workers at once
+# (/repair/candidates/workers says how many), and every result file must
+# hold the same candidates, metrics, history and weights.
+set -euo pipefail
+bin=$1 mk=$2
+tmp=$3/repair-dp
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$tmp" && mkdir -p "$tmp"
+. "$here/../support/mpi_job.sh"
+"$mk" "$tmp"
+outs=()
+for np in 2 3 5; do
+  cat > "$tmp/np$np.toml" <<TOML
+[job]
+kind = "repair"
+seed = 5
+output = "$tmp/np$np.h5"
+[model]
+path = "$tmp/model.h5"
+[data]
+path = "$tmp/data.h5"
+limit = 120
+batch_size = 40
+[[data.corrupted]]
+kind = "generated"
+corruptions = ["gaussian_noise", "fog"]
+severities = [2]
+[repair]
+methods = ["archrepair", "block-weights"]
+pool = 150
+val = 60
+failing = 40
+sample = 30
+augment = 0.5
+corruptions = ["noise", "contrast"]
+severities = [1, 3]
+top_k = 1
+nodes = [2]
+ops = ["none", "skip_connect", "sep_conv_3x3", "conv_3x3", "max_pool_3x3"]
+rungs = 2
+search_epochs = 2
+finetune_epochs = 1
+batch = 25
+micro_batch = 5
+distill = 0.3
+keep_best = true
+resample = true
+interpolate = true
+[run]
+threads = 1
+shard_size = 60
+TOML
+  ar_mpi_job "$bin" $np 300 "$tmp/np$np.toml" "$tmp/np$np"
+  outs+=("$tmp/np$np.h5")
+done
+/usr/bin/python3 "$here/check_repair.py" --parts-vary "${outs[@]}"
+/usr/bin/python3 - "${outs[@]}" <<'PY'
+import sys, h5py
+w = [list(h5py.File(p, "r")["/repair/candidates/workers"][()]) for p in sys.argv[1:]]
+print("workers per candidate at -np 2, 3, 5:", w)
+# one worker: never shared; 2 workers: the last rung's single candidate on
+# both; 4 workers: each first-rung candidate on 2, the last one on 4
+assert w[0] == [1, 1], w
+assert max(w[1]) == 2 and max(w[2]) == 4, w
+PY
+grep -q "exchanges" "$tmp/np5.err" || { echo "FAIL: the coordinator does not report its exchanges"; exit 1; }
+ls "$tmp"/*cand* 2>/dev/null && { echo "FAIL: candidate files left"; exit 1; }
+[ -n "${KEEP:-}" ] || rm -rf "$tmp"
+echo PASS
