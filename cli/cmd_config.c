@@ -1,22 +1,85 @@
 /* cmd_config.c - `archrepair config`: validate a job file and print its
  * effective values, or print the markdown reference of every key. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "config/job_config.h"
 #include "jobs/preflight.h"
+#include "jobs/repair/repair_plan.h"
+#include "nn/model_io.h"
+#include "repair/search.h"
 
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: archrepair config check [--no-files] JOB.toml\n"
+                 "       archrepair config plan JOB.toml --ranks N [--no-files]\n"
                  "       archrepair config --doc\n\n"
                  "check  validates JOB.toml (unknown keys, types, ranges; the model and every data\n"
                  "       path open and fit each other, every corruption name is known, the output\n"
                  "       directory is writable) and prints every key's effective value, defaults\n"
                  "       included, as TOML. --no-files checks the text only (a job for another\n"
                  "       machine).\n"
+                 "plan   a repair job's schedule on N ranks (N - 1 workers): candidates per\n"
+                 "       method and rung, workers per candidate (repair.micro_batch), waves and\n"
+                 "       the predicted busy fraction of the workers (docs/distributed.md).\n"
+                 "       --no-files: the ranking's top_k is not capped by the model's blocks.\n"
                  "--doc  prints the reference of every job key as markdown (docs/config.md).\n");
+}
+
+/* `config plan`: the repair job's population and predicted schedule. */
+static int plan(const char *path, int ranks, int files)
+{
+    ar_err_t err = {0};
+    ar_job_config_t job;
+    if (ar_job_load_file(path, &job, &err) != AR_OK) return ar_cli_fail("config", &err);
+    if (strcmp(job.job.kind, "repair") != 0) {
+        fprintf(stderr, "archrepair config: %s: plan is for repair jobs, this is a %s job\n", path,
+                job.job.kind);
+        ar_job_free(&job);
+        return 1;
+    }
+    int nblocks = 1 << 20;
+    if (files) { /* the ranking's top_k cannot exceed the model's blocks */
+        ar_graph_t *g = ar_model_load(job.model.path, &err);
+        const char **names = NULL;
+        if (!g || ar_graph_blocks(g, &names, &nblocks, &err)) {
+            ar_graph_destroy(&g);
+            ar_job_free(&job);
+            return ar_cli_fail("config", &err);
+        }
+        free(names);
+        ar_graph_destroy(&g);
+    }
+    ar_repair_plan_t p;
+    if (ar_repair_plan(&job, nblocks, (int)ranks, &p, &err)) {
+        ar_job_free(&job);
+        return ar_cli_fail("config", &err);
+    }
+    printf("# %s on %lld ranks: %d workers; repair.micro_batch %lld of batch %lld: up to %d "
+           "workers per candidate\n", path, (long long)ranks, p.workers,
+           (long long)job.repair.micro_batch, (long long)job.repair.batch, p.max_parts);
+    printf("population:");
+    for (int m = 0; m < 8; m++)
+        if (p.methods[m]) printf(" %s %d", ar_method_name((ar_method_t)m), p.methods[m]);
+    printf(" (%d candidates)\n", p.candidates);
+    printf("%-5s %10s %12s %14s %6s %10s %6s\n", "rung", "candidates", job.repair.budget ? "passes" : "epochs",
+           "workers/cand", "waves", "span", "busy");
+    for (int k = 0; k < p.nrungs; k++) {
+        const ar_repair_plan_rung_t *r = &p.rung[k];
+        char w[32];
+        if (r->min_workers == r->max_workers) snprintf(w, sizeof w, "%d", r->max_workers);
+        else snprintf(w, sizeof w, "%d-%d", r->min_workers, r->max_workers);
+        printf("%-5d %10d %12lld %14s %6d %10.2f %5.0f%%\n", k, r->candidates,
+               (long long)(r->passes ? r->passes : r->epochs), w, r->waves, r->span, 100 * r->busy);
+    }
+    printf("predicted busy fraction of the workers over the rungs: %.0f%%\n"
+           "(model: a candidate's work is its epochs, p workers finish it p times faster; span in\n"
+           " epochs of one worker; exchanges and the evaluation rounds not included)\n",
+           100 * p.busy);
+    ar_job_free(&job);
+    return 0;
 }
 
 int ar_cmd_config(int argc, char **argv)
@@ -26,8 +89,10 @@ int ar_cmd_config(int argc, char **argv)
         return 0;
     }
     int doc = 0, no_files = 0, npos = 0;
+    int ranks = 0;
     const char *pos[2] = {NULL, NULL};
-    const ar_opt_t opts[] = {AR_FLAG("doc", &doc), AR_FLAG("no-files", &no_files), AR_OPT_END};
+    const ar_opt_t opts[] = {AR_FLAG("doc", &doc), AR_FLAG("no-files", &no_files),
+                             AR_INT("ranks", &ranks, 1, 1000000), AR_OPT_END};
     int rc = ar_cli_opts("config", opts, argc, argv, pos, 2, &npos);
     if (rc) return rc;
     if (doc && npos == 0 && !no_files) {
@@ -54,5 +119,9 @@ int ar_cmd_config(int argc, char **argv)
         ar_job_free(&job);
         return st ? 1 : 0;
     }
-    return ar_cli_usage_error("config", "expected 'check [--no-files] JOB.toml' or '--doc'");
+    if (!doc && npos == 2 && strcmp(pos[0], "plan") == 0) {
+        if (!ranks) return ar_cli_usage_error("config", "plan needs --ranks N");
+        return plan(pos[1], ranks, files);
+    }
+    return ar_cli_usage_error("config", "expected 'check [--no-files] JOB.toml', 'plan JOB.toml --ranks N' or '--doc'");
 }

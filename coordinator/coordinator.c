@@ -290,8 +290,7 @@ static int dispatch_shared(co_t *c, int64_t id, int *sent, ar_err_t *err)
     int waiting = 0;
     for (uint64_t j = (uint64_t)id; j < c->st.ntasks; j++)
         waiting += c->st.tasks[j].state == AR_TASK_PENDING && c->st.tasks[j].max_parts > 1;
-    int k = nidle ? (nidle + waiting - 1) / waiting : 0;
-    if (k > t->max_parts) k = t->max_parts;
+    int k = ar_share_parts(nidle, waiting, t->max_parts);
     int s = AR_OK;
     for (int j = 0; j < k && !s; j++) s = send_task(c, id, idle[j], j, k, err);
     if (!s && k) s = ar_coord_mark_sent_parts(&c->st, (uint64_t)id, idle, k, ar_now(), err);

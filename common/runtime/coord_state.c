@@ -143,6 +143,13 @@ static int part_of(const ar_task_entry_t *t, int rank)
     return -1;
 }
 
+int ar_share_parts(int idle, int waiting, int max_parts)
+{
+    if (idle <= 0) return 0;
+    int k = (idle + (waiting > 0 ? waiting : 1) - 1) / (waiting > 0 ? waiting : 1);
+    return k > max_parts ? max_parts : k;
+}
+
 int64_t ar_coord_shared_on(const ar_coord_state_t *st, int rank)
 {
     for (uint64_t id = st->next_aggregate; id < st->ntasks; id++)

@@ -99,6 +99,12 @@ int ar_coord_mark_sent_parts(ar_coord_state_t *st, uint64_t id, const int *ranks
  * when every part's is in: then ar_coord_reduced gives the answer. */
 int ar_coord_accept_reduce(ar_coord_state_t *st, int rank, ar_msg_t *m, int *complete,
                            ar_err_t *err);
+/* How many of `idle` workers the first of `waiting` shared tasks gets: an
+ * equal share, the remainder to the first ones (ceil(idle / waiting)), at
+ * most max_parts. The coordinator's rule; `archrepair config plan` predicts
+ * schedules with it. */
+int ar_share_parts(int idle, int waiting, int max_parts);
+
 /* The id of a task in flight on rank shared with other workers, or -1. */
 int64_t ar_coord_shared_on(const ar_coord_state_t *st, int rank);
 /* The combined answer of task id's complete exchange (out empty on entry);

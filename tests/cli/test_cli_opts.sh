@@ -105,6 +105,18 @@ expect 0 "config --no-files before check" "valid" -- "$bin" config --no-files ch
 expect 0 "corrupt = forms" -- "$bin" corrupt "$c" "$tmp/x.h5" --names=fog --severities=1 --limit=2 --seed=2 --threads=2 --quiet
 expect 0 "info = forms" "fog/1" "images:       2" -- "$bin" info "$tmp/x.h5" --corruption=fog --severity=1
 
+# ---- config plan: a repair job's schedule (docs/distributed.md) --------------
+sed -e 's/^\[repair\]/[repair]\nmicro_batch = 8/' "$src/configs/fashion-mnist-repair.toml" >"$tmp/mb8.toml"
+# 6 candidates (archrepair 2, finetune 1, block-weights 2, bn-adapt 1), batch 64 / 8: at most 8
+# workers each; 16 ranks = 15 workers: rung 0 gives 3,3,3,2,2 and 1 (bn-adapt), rung 1's 3
+# candidates 5 each
+expect 0 "config plan 16 ranks" "15 workers" "up to 8 workers per candidate" "(6 candidates)" \
+  "0              6            3            1-3      1" "1              3            6              5      1" \
+  -- "$bin" config plan "$tmp/mb8.toml" --ranks 16 --no-files
+expect 0 "config plan 2 ranks: one worker" "1 workers" "100%" -- "$bin" config plan "$tmp/mb8.toml" --ranks=2 --no-files
+expect 2 "config plan without ranks" "plan needs --ranks N" -- "$bin" config plan "$tmp/mb8.toml"
+expect 1 "config plan of an evaluate job" "plan is for repair jobs" -- "$bin" config plan "$src/configs/cifar10c.toml" --ranks 4 --no-files
+
 # ---- runtime errors keep status 1 -----------------------------------------
 expect 1 "missing model: runtime error" "archrepair eval:" "nope.h5" -- "$bin" eval "$tmp/nope.h5" "$c"
 expect 1 "missing data: runtime error" "archrepair info:" "no such file" -- "$bin" info "$tmp/nope"

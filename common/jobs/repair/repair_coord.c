@@ -15,6 +15,7 @@
 #include "jobs/evaluate/evaluate_job.h"
 #include "jobs/localize/localize_job.h"
 #include "jobs/repair/repair_coord.h"
+#include "jobs/repair/repair_plan.h"
 #include "jobs/sets.h"
 #include "nn/model_io.h"
 #include "repair/search.h"
@@ -69,19 +70,15 @@ static int blockless(int method)
 static int method_candidates(ar_repair_job_t *r, const ar_job_ctx_t *job, int method, ar_err_t *err)
 {
     const ar_job_config_t *cfg = job->cfg;
-    int ntarget = cfg->repair.blocks.n ? cfg->repair.blocks.n
-                                       : (int)(cfg->repair.top_k < r->nblocks ? cfg->repair.top_k
-                                                                              : r->nblocks);
-    int nn = method == AR_METHOD_ARCHREPAIR ? cfg->repair.nodes.n : 1;
-    /* finetune and bn-adapt have no target; layer without an explicit layer
-     * retrains the most suspicious one when localization named it */
+    /* layer without an explicit layer retrains the most suspicious one when
+     * localization named it */
     int one_layer = method == AR_METHOD_LAYER && !cfg->repair.layer[0] && r->top_layer[0];
-    if (blockless(method) || one_layer) ntarget = 1;
-    /* bn-adapt is deterministic and has no learning rate: one variant */
+    int ntarget, nv;
+    int st = ar_repair_method_shape(cfg, r->nblocks, method, one_layer, &ntarget, &nv, err);
+    if (st) return st;
+    int nn = method == AR_METHOD_ARCHREPAIR ? cfg->repair.nodes.n : 1;
     int ns = method == AR_METHOD_BN_ADAPT ? 1 : cfg->repair.seeds.n;
     int nl = method == AR_METHOD_BN_ADAPT ? 1 : cfg->repair.lrs.n;
-    int nv = nn * ns * nl;
-    if (ntarget < 1 || nv < 1) return cfg_err(cfg, "repair.blocks", err, "leaves no candidate");
     ar_repair_cand_t *c = realloc(r->c, (size_t)(r->nc + ntarget * nv) * sizeof *c);
     if (!c) return ar_err_set(err, AR_E_NOMEM, "out of memory");
     r->c = c;
@@ -212,11 +209,7 @@ static int plan_eval(ar_repair_job_t *r, const ar_job_ctx_t *job, int phase, con
 }
 
 /* Epochs of rung `rung` of R: full budget at the last rung, halved below. */
-static int64_t rung_epochs(int64_t full, int rung, int R, int64_t min)
-{
-    int64_t e = full >> (R - 1 - rung);
-    return e < min ? min : e;
-}
+#define rung_epochs ar_repair_rung_epochs
 
 /* The repair set every repair task carries (repair_params.h); the strings
  * and arrays point into r and the job's config. */
