@@ -50,6 +50,7 @@ typedef struct co {
     hbt_t *hb;               /* heartbeat thread's shared state; NULL = the loop answers */
     int lost;                /* workers declared lost */
     uint64_t exchanges;      /* shared tasks' exchanges answered */
+    double exchange_in, exchange_out; /* their bytes received (REDUCE) and sent (REDUCED) */
     char lost_msg[AR_PROTO_MAX_TEXT + 128];
 } co_t;
 
@@ -271,31 +272,49 @@ static int send_task(co_t *c, int64_t id, int rank, int part, int parts, ar_err_
 
 /* A shared task (ar_taskplan_add_shared) goes to idle workers only - none
  * of its parts may wait behind another task - and only once every worker
- * has joined: the waiting shared tasks of the round split the idle workers
- * between them (the first ones get the remainder), at most max_parts each.
- * *sent = 0 when it must wait. */
+ * has joined. Its share: the workers not running another shared task (the
+ * idle ones and those finishing ordinary, short tasks) split between the
+ * waiting shared tasks of the round (ar_share_parts: the first ones get
+ * the remainder), at most max_parts each; it waits until that many are
+ * idle. *sent = 0 when it must wait. */
 static int dispatch_shared(co_t *c, int64_t id, int *sent, ar_err_t *err)
 {
     *sent = 0;
     ar_task_entry_t *t = &c->st.tasks[id];
     if (!c->connected) return AR_OK;
-    int n = c->cfg->nworkers, nidle = 0;
+    int n = c->cfg->nworkers, nidle = 0, nfree = 0;
     int *idle = malloc((size_t)n * sizeof *idle);
-    if (!idle) return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    unsigned char *held = calloc((size_t)c->st.nranks, 1); /* runs a shared task now */
+    if (!idle || !held) {
+        free(idle), free(held);
+        return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    }
+    for (uint64_t j = c->st.next_aggregate; j < c->st.ntasks; j++) {
+        const ar_task_entry_t *u = &c->st.tasks[j];
+        if (u->state != AR_TASK_INFLIGHT || u->max_parts < 2) continue;
+        if (u->members)
+            for (int p = 0; p < u->parts; p++) held[u->members[p]] = 1;
+        else
+            held[u->worker] = 1;
+    }
     for (int i = 0; i < n; i++) {
         int r = c->cfg->worker_ranks[i];
         const ar_worker_entry_t *w = &c->st.workers[r];
-        if (w->joined && !w->lost && w->credit > 0 && w->inflight == 0) idle[nidle++] = r;
+        if (!w->joined || w->lost || held[r]) continue;
+        nfree++;
+        if (w->credit > 0 && w->inflight == 0) idle[nidle++] = r;
     }
     int waiting = 0;
     for (uint64_t j = (uint64_t)id; j < c->st.ntasks; j++)
         waiting += c->st.tasks[j].state == AR_TASK_PENDING && c->st.tasks[j].max_parts > 1;
-    int k = ar_share_parts(nidle, waiting, t->max_parts);
+    int k = ar_share_parts(nfree, waiting, t->max_parts);
     int s = AR_OK;
-    for (int j = 0; j < k && !s; j++) s = send_task(c, id, idle[j], j, k, err);
-    if (!s && k) s = ar_coord_mark_sent_parts(&c->st, (uint64_t)id, idle, k, ar_now(), err);
-    free(idle);
-    *sent = k > 0;
+    if (k > 0 && nidle >= k) {
+        for (int j = 0; j < k && !s; j++) s = send_task(c, id, idle[j], j, k, err);
+        if (!s) s = ar_coord_mark_sent_parts(&c->st, (uint64_t)id, idle, k, ar_now(), err);
+        *sent = !s;
+    }
+    free(idle), free(held);
     return s;
 }
 
@@ -325,9 +344,10 @@ static int dispatch(co_t *c, ar_err_t *err)
 
 /* A REDUCE: kept; when it completes its exchange, the answer goes to every
  * part (encoded once). */
-static int on_reduce(co_t *c, int r, ar_msg_t *m, ar_err_t *err)
+static int on_reduce(co_t *c, int r, ar_msg_t *m, size_t rawlen, ar_err_t *err)
 {
     int complete = 0;
+    c->exchange_in += rawlen;
     int s = ar_coord_accept_reduce(&c->st, r, m, &complete, err);
     if (s || !complete) return s;
     uint64_t id = m->u.task.id;
@@ -347,6 +367,7 @@ static int on_reduce(co_t *c, int r, ar_msg_t *m, ar_err_t *err)
         ar_peer_t p = {.id_len = w->peer_len, .rank = t->members[j]};
         memcpy(p.id, w->peer_id, w->peer_len);
         s = ar_server_send(c->cfg->server, &p, b.data, b.len, err);
+        c->exchange_out += b.len;
     }
     ar_bytes_free(&b);
     t->sent_at = ar_now(); /* progress: restart its clock */
@@ -424,7 +445,7 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, const uint8_t *ra
         progress(c, 0);
         return s;
     }
-    case AR_MSG_REDUCE: return on_reduce(c, r, m, err);
+    case AR_MSG_REDUCE: return on_reduce(c, r, m, rawlen, err);
     case AR_MSG_ERROR: /* the text already names the task */
         return ar_err_set(err, AR_E_WORKER, "worker r%d on %s failed: %s", r, m->u.error.host,
                           m->u.error.text);
@@ -643,7 +664,8 @@ int ar_coord_run(const ar_coord_cfg_t *cfg, int *clean, ar_err_t *err)
                     (unsigned long long)w->done);
         }
         if (c.exchanges)
-            ar_info(c.job->log, "shared tasks: %llu exchanges answered", (unsigned long long)c.exchanges);
+            ar_info(c.job->log, "shared tasks: %llu exchanges answered, %.1f MB received, %.1f MB sent",
+                    (unsigned long long)c.exchanges, c.exchange_in / 1e6, c.exchange_out / 1e6);
     }
     /* Output only once every result is in: a failed job leaves no output. */
     if (!s) s = interrupted(&c, err);

@@ -189,12 +189,16 @@ static int train_step(ar_trainer_t *t, const ar_search_cfg_t *c, const int64_t *
                  : ar_trainer_step(t, 0, idx, n, loss, err);
 }
 
-/* Before every epoch but the first: the repair images corrupted afresh
- * (all of them, or a data-parallel member's rows) and their prefix. */
-static int resample(ar_trainer_t *t, const ar_search_cfg_t *c, const phase_t *ph, int epoch,
-                    const int64_t *ia, const int64_t *ib, ar_err_t *err)
+/* Before an epoch: the repair images corrupted afresh when resampling
+ * (epoch > 0; all of them, or a data-parallel member's rows) and their
+ * prefix; a data-parallel member's rows not computed yet (its trainer
+ * caches the repair rows lazily: it reads only its own). */
+static int prepare_epoch(ar_trainer_t *t, const ar_search_cfg_t *c, const phase_t *ph, int epoch,
+                         const int64_t *ia, const int64_t *ib, ar_err_t *err)
 {
+    int redraw = c->resample && epoch > 0;
     if (!c->dp) {
+        if (!redraw) return AR_OK;
         int st = c->resample(c->resample_ctx, epoch, NULL, 0, err);
         return st ? st : ar_trainer_refresh(t, 0, err);
     }
@@ -204,8 +208,9 @@ static int resample(ar_trainer_t *t, const ar_search_cfg_t *c, const phase_t *ph
     int st = (!mark || !rows) ? ar_err_set(err, AR_E_NOMEM, "out of memory") : AR_OK;
     if (!st) {
         int64_t k = member_rows(c, ph, ia, ib, mark, rows);
-        st = c->resample(c->resample_ctx, epoch, rows, k, err);
-        if (!st) st = ar_trainer_refresh_rows(t, 0, rows, k, err);
+        if (redraw) st = c->resample(c->resample_ctx, epoch, rows, k, err);
+        if (!st) st = redraw ? ar_trainer_refresh_rows(t, 0, rows, k, err)
+                             : ar_trainer_ensure_rows(t, 0, rows, k, err);
     }
     free(mark), free(rows);
     return st;
@@ -229,9 +234,7 @@ static int run_phase(ar_trainer_t *t, ar_graph_t *g, const ar_search_cfg_t *c, i
     for (int e = 0; e < ph->epochs && !st; e++) {
         shuffled(ia, ph->a, ph->na, c->seed, ph->name, e, 0);
         if (ib) shuffled(ib, ph->b, ph->nb, c->seed, ph->name, e, 1);
-        if (c->resample && out->epochs > 0 &&
-            (st = resample(t, c, ph, out->epochs, ia, ib, err)))
-            break;
+        if ((st = prepare_epoch(t, c, ph, out->epochs, ia, ib, err))) break;
         out->epochs++;
         double sum = 0;
         for (int64_t s = 0; s < steps && !st; s++) {
@@ -291,7 +294,7 @@ static int train_graph(ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_
         sets[1 + v].y += a;
     }
     ar_trainer_opts_t to = {.batch = c->batch, .no_prefix_cache = c->no_prefix_cache,
-                            .distill = c->distill};
+                            .distill = c->distill, .lazy_first = c->dp != NULL};
     ar_trainer_t *t = ar_trainer_new_opts(g, &to, sets, 1 + c->nval, err);
     if (!t) return err->status;
     int st = run_phase(t, g, c, split, ph, fn, user, out, err);

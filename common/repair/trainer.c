@@ -13,6 +13,7 @@
 typedef struct tset {
     ar_imgset_t s;
     int64_t n;
+    unsigned char *valid;       /* lazy set: [n], 1 = row's prefix computed; NULL: all are */
     ar_tensor_t cache[MAXB];    /* [n, per-image] per boundary node (images: borrowed x) */
 } tset_t;
 
@@ -40,9 +41,11 @@ void ar_trainer_destroy(ar_trainer_t **tp)
 {
     if (!tp || !*tp) return;
     ar_trainer_t *t = *tp;
-    for (int s = 0; s < t->nsets && t->sets; s++)
+    for (int s = 0; s < t->nsets && t->sets; s++) {
         for (int b = 0; b < t->nb; b++)
             if (t->bnode[b] >= 0) ar_tensor_free(&t->sets[s].cache[b]);
+        free(t->sets[s].valid);
+    }
     for (int b = 0; b < t->nb; b++) ar_tensor_free(&t->gather[b]);
     free(t->sets);
     free(t->lab);
@@ -175,7 +178,12 @@ ar_trainer_t *ar_trainer_new_opts(ar_graph_t *g, const ar_trainer_opts_t *o,
     for (int s = 0; s < nsets; s++) {
         t->sets[s].s = sets[s];
         t->sets[s].n = sets[s].x->shape[0];
-        if (alloc_cache(t, &t->sets[s], err) || fill_cache(t, &t->sets[s], err)) goto fail;
+        if (alloc_cache(t, &t->sets[s], err)) goto fail;
+        if (s == 0 && o->lazy_first && !o->no_prefix_cache) { /* rows on demand */
+            if (!(t->sets[s].valid = calloc((size_t)t->sets[s].n + 1, 1))) goto nomem;
+            continue;
+        }
+        if (fill_cache(t, &t->sets[s], err)) goto fail;
         if (!o->no_prefix_cache) t->passes_fwd += t->sets[s].n; /* the prefix, once */
     }
     return t;
@@ -248,6 +256,20 @@ int ar_trainer_refresh_rows(ar_trainer_t *t, int s, const int64_t *rows, int64_t
     }
     free(x);
     t->passes_fwd += n;
+    for (int64_t i = 0; i < n && !st && ts->valid; i++) ts->valid[rows[i]] = 1;
+    return st;
+}
+
+int ar_trainer_ensure_rows(ar_trainer_t *t, int s, const int64_t *rows, int64_t n, ar_err_t *err)
+{
+    tset_t *ts = &t->sets[s];
+    if (!ts->valid) return AR_OK; /* every row computed at creation */
+    int64_t *todo = malloc((size_t)(n ? n : 1) * sizeof *todo), m = 0;
+    if (!todo) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
+    for (int64_t i = 0; i < n; i++)
+        if (!ts->valid[rows[i]]) todo[m++] = rows[i];
+    int st = m ? ar_trainer_refresh_rows(t, s, todo, m, err) : AR_OK;
+    free(todo);
     return st;
 }
 

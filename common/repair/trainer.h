@@ -46,6 +46,9 @@ typedef struct ar_trainer_opts {
     int no_prefix_cache;      /* 1: run the frozen prefix every step (see above) */
     double distill;           /* 0..1: weight of a set's soft targets in the training
                                  loss (ar_softmax_xent_soft); 0 = labels only */
+    int lazy_first;           /* 1: set 0's prefix is computed only for the rows asked for
+                                 (ar_trainer_ensure_rows), not for every row at creation: a
+                                 data-parallel member reads only its own rows */
 } ar_trainer_opts_t;
 
 /* Builds the plan (batch o->batch, gradients) and the caches of the nsets
@@ -112,6 +115,9 @@ int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const 
  * images changed); counted as n forward passes. */
 int ar_trainer_refresh_rows(ar_trainer_t *t, int s, const int64_t *rows, int64_t n,
                             ar_err_t *err);
+/* A lazy set (opts.lazy_first): computes the prefix of those of rows[0..n)
+ * not computed yet. Steps may read only rows computed so far. */
+int ar_trainer_ensure_rows(ar_trainer_t *t, int s, const int64_t *rows, int64_t n, ar_err_t *err);
 
 /* Set s's images changed in place (same shape; e.g. corruptions drawn
  * afresh for a new epoch): recomputes its cached prefix (counted as
