@@ -53,7 +53,10 @@ void ar_html_page_begin(ar_strbuf_t *b, const char *source, const char *kind)
     ar_strbuf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>archrepair report: ", style);
     ar_html_esc(b, source);
     ar_strbuf_printf(b, "</h1>\n");
-    if (kind && kind[0]) ar_html_elem(b, "p class=\"kind\"", kind), ar_strbuf_printf(b, "\n");
+    if (kind && kind[0]) {
+        ar_html_elem(b, "p class=\"kind\"", kind);
+        ar_strbuf_printf(b, "\n");
+    }
 }
 
 void ar_html_meta(ar_strbuf_t *b, const char *model, const char *version, int ranks, double wall)

@@ -210,9 +210,11 @@ static void section_sets(ar_strbuf_t *b, const ar_eval_file_t *r)
     for (int i = 0; i < r->nsets; i++) {
         const char *label = r->set_names[i], *cat = "";
         int sev = i ? ar_eval_label_severity(label) : 0;
+        const char *slash = strrchr(label, '/');
+        size_t len = slash ? (size_t)(slash - label) : strlen(label);
         for (int k = 0; i && k < r->means.nrows; k++)
-            if (strncmp(r->means.row[k], label, strlen(r->means.row[k])) == 0 &&
-                label[strlen(r->means.row[k])] == '/' && r->means.row_cat[k] >= 0)
+            if (strlen(r->means.row[k]) == len && strncmp(r->means.row[k], label, len) == 0 &&
+                r->means.row_cat[k] >= 0)
                 cat = ar_corrupt_category_name(r->means.row_cat[k]);
         char s[16], c[32];
         snprintf(s, sizeof s, "%d", sev);
