@@ -1,6 +1,7 @@
 /* cmd_info.c - `archrepair info PATH`: describes a dataset (format, count,
  * image shape, classes with per-class counts), a corruption collection (its
- * corruptions and severities), or a model / result file (info_model.c). */
+ * corruptions and severities), a model / repair result file (info_model.c),
+ * or an evaluate / localize / stats result (info_result.c). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "data/collection.h"
 #include "data/dataset.h"
 #include "info_model.h"
+#include "info_result.h"
 #include "io/h5.h"
 
 static void usage(FILE *out)
@@ -24,7 +26,9 @@ static void usage(FILE *out)
             "    holding both splits shows both unless --split picks one;\n"
             "  a corruption collection (HDF5 or CIFAR-10-C .npy directory): its corruptions\n"
             "    and severities; --corruption/--severity describe one set of it;\n"
-            "  a model or result file (HDF5 with format = archrepair-model).\n"
+            "  a model or repair result file (HDF5 with format = archrepair-model);\n"
+            "  an evaluate, localize or stats job result: its outcome (the accuracy\n"
+            "    table, the block ranking, the sets' statistics).\n"
             "Exit status 0 on success, non-zero with a one-line cause on stderr.\n");
 }
 
@@ -161,6 +165,8 @@ int ar_cmd_info(int argc, char **argv)
     }
     if (is_model_file(src.path)) {
         st = ar_info_model(src.path, stdout, &err);
+    } else if (ar_info_is_result(src.path)) {
+        st = ar_info_result(src.path, stdout, &err);
     } else if (!src.corruption && ar_collection_probe(src.path)) {
         st = info_collection(src.path, &err);
     } else if (!src.split && has_splits(src.path)) {

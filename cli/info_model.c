@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "info_result.h"
 #include "io/h5.h"
 #include "nn/graph.h"
 #include "nn/model_io.h"
-#include "repair_result.h"
 
 #define MAX_OPS 32
 
@@ -115,35 +115,6 @@ static void print_floats(ar_h5_t *h, const char *name, FILE *out)
     fprintf(out, "]\n");
 }
 
-/* The outcome of a repair result: method, choice, and the before / after
- * table with each set in-pool or held-out and the group means
- * (docs/results.md "Repair job result"). Parts an older file lacks are
- * skipped. */
-static void print_repair(const char *path, FILE *out)
-{
-    ar_repair_result_t r;
-    ar_err_t err = {0};
-    if (ar_repair_result_read(path, &r, &err) != AR_OK) {
-        ar_repair_result_free(&r);
-        return;
-    }
-    fprintf(out, "repair:       method %s%s%s%s, outcome %s%s%s\n", r.method, r.methods[0] ? " (population: " : "",
-            r.methods, r.methods[0] ? ")" : "", r.outcome[0] ? r.outcome : "?", r.chosen[0] ? ", block " : "",
-            r.chosen);
-    if (r.genotype[0]) fprintf(out, "genotype:\n%s", r.genotype);
-    fprintf(out, "%-32s %10s %10s  %s\n", "set", "before", "after", r.have_held ? "pool" : "");
-    for (int i = 0; i < r.nsets; i++) {
-        int g = ar_repair_set_group(r.set_names[i], r.held[i]);
-        fprintf(out, "%-32s %10.4f %10.4f  %s\n", r.set_names[i], r.before[i], r.after[i],
-                !r.have_held || g == AR_GROUP_CLEAN ? "" : g == AR_GROUP_HELD_OUT ? "held-out" : "in-pool");
-    }
-    for (int g = r.have_held ? 0 : AR_NGROUPS; g < AR_NGROUPS; g++)
-        if (r.means.n[g])
-            fprintf(out, "%-32s %10.4f %10.4f  (%d sets)\n", ar_repair_group_names[g], r.means.before[g],
-                    r.means.after[g], r.means.n[g]);
-    ar_repair_result_free(&r);
-}
-
 int ar_info_model(const char *path, FILE *out, ar_err_t *err)
 {
     ar_h5_t *h = ar_h5_open(path, err);
@@ -166,7 +137,7 @@ int ar_info_model(const char *path, FILE *out, ar_err_t *err)
         print_floats(h, "std", out);
         st = print_graph(h, out, err);
         if (!st) st = print_engine(h, out, err);
-        if (!st && repaired) print_repair(path, out);
+        if (!st && repaired) ar_info_repair(path, out);
     }
     free(arch);
     ar_h5_destroy(&h);

@@ -5,46 +5,19 @@
 #include <string.h>
 
 #include "io/h5.h"
+#include "result_file.h"
 
-/* A string attribute of obj, or "" when absent. */
-static char *attr_str(ar_h5_t *h, const char *obj, const char *name)
-{
-    char *v = NULL;
-    if (ar_h5_attr_exists(h, obj, name) && ar_h5_attr_read_str(h, obj, name, &v, NULL) == AR_OK) return v;
-    free(v);
-    return strdup("");
-}
-
-/* n values (+1 so n = 0 still allocates) of dataset path as type into a
- * zeroed array; an absent dataset leaves zeros and sets *absent when given. */
+/* An optional numeric dataset of n values (zeros when absent). */
 static int read_array(ar_h5_t *h, const char *path, ar_dtype_t type, size_t elem, int64_t n, void **out,
                       int *absent, ar_err_t *err)
 {
-    *out = calloc((size_t)n + 1, elem);
-    if (!*out) return ar_err_set(err, AR_E_NOMEM, "out of memory");
-    if (absent) *absent = !ar_h5_exists(h, path);
-    if (!ar_h5_exists(h, path)) return AR_OK;
-    return ar_h5_read(h, path, type, *out, n, err);
-}
-
-/* A string dataset, or an empty list when absent; *n must match want
- * (want < 0: any count). */
-static int read_names(ar_h5_t *h, const char *path, char ***s, int *n, int want, ar_err_t *err)
-{
-    *s = NULL, *n = 0;
-    if (!ar_h5_exists(h, path)) return want > 0 ? ar_err_set(err, AR_E_FORMAT, "%s: %s missing", ar_h5_path(h), path) : AR_OK;
-    int st = ar_h5_read_strings(h, path, s, n, err);
-    if (!st && want >= 0 && *n != want) {
-        st = ar_err_set(err, AR_E_FORMAT, "%s: %s has %d entries, expected %d", ar_h5_path(h), path, *n, want);
-        ar_h5_free_strings(*s, *n);
-        *s = NULL, *n = 0;
-    }
-    return st;
+    int no;
+    return ar_result_array(h, path, type, elem, n, out, NULL, absent ? absent : &no, err);
 }
 
 static int read_sets(ar_h5_t *h, ar_repair_result_t *r, ar_err_t *err)
 {
-    int st = read_names(h, "/repair/metrics/set_names", &r->set_names, &r->nsets, -1, err);
+    int st = ar_result_names(h, "/repair/metrics/set_names", &r->set_names, &r->nsets, -1, err);
     int64_t n = r->nsets;
     int no_held = 1;
     if (!st) st = read_array(h, "/repair/metrics/acc_before", AR_DT_F64, sizeof(double), n, (void **)&r->before, NULL, err);
@@ -59,11 +32,11 @@ static int read_sets(ar_h5_t *h, ar_repair_result_t *r, ar_err_t *err)
 
 static int read_candidates(ar_h5_t *h, ar_repair_result_t *r, ar_err_t *err)
 {
-    int st = read_names(h, "/repair/candidates/method", &r->c_method, &r->ncand, -1, err);
+    int st = ar_result_names(h, "/repair/candidates/method", &r->c_method, &r->ncand, -1, err);
     int n = r->ncand, k;
-    if (!st) st = read_names(h, "/repair/candidates/block", &r->c_block, &k, n, err);
-    if (!st) st = read_names(h, "/repair/candidates/variant", &r->c_variant, &k, n, err);
-    if (!st) st = read_names(h, "/repair/candidates/status", &r->c_status, &k, n, err);
+    if (!st) st = ar_result_names(h, "/repair/candidates/block", &r->c_block, &k, n, err);
+    if (!st) st = ar_result_names(h, "/repair/candidates/variant", &r->c_variant, &k, n, err);
+    if (!st) st = ar_result_names(h, "/repair/candidates/status", &r->c_status, &k, n, err);
     if (!st) st = read_array(h, "/repair/candidates/val_clean", AR_DT_F64, sizeof(double), n, (void **)&r->c_val_clean, NULL, err);
     if (!st) st = read_array(h, "/repair/candidates/val_corrupt", AR_DT_F64, sizeof(double), n, (void **)&r->c_val_corrupt, NULL, err);
     if (!st) st = read_array(h, "/repair/candidates/interp", AR_DT_F64, sizeof(double), n, (void **)&r->c_interp, NULL, err);
@@ -82,15 +55,15 @@ int ar_repair_result_read(const char *path, ar_repair_result_t *r, ar_err_t *err
     if (!ar_h5_is_group(h, "/repair"))
         st = ar_err_set(err, AR_E_FORMAT, "%s: not a repair result (no /repair group)", path);
     if (!st) {
-        r->method = attr_str(h, "/repair", "method"), r->methods = attr_str(h, "/repair", "methods");
-        r->outcome = attr_str(h, "/repair", "outcome"), r->chosen = attr_str(h, "/repair/blocks", "chosen");
-        r->genotype = attr_str(h, "/repair/genotype", "text");
+        r->method = ar_result_attr_str(h, "/repair", "method"), r->methods = ar_result_attr_str(h, "/repair", "methods");
+        r->outcome = ar_result_attr_str(h, "/repair", "outcome"), r->chosen = ar_result_attr_str(h, "/repair/blocks", "chosen");
+        r->genotype = ar_result_attr_str(h, "/repair/genotype", "text");
         if (!r->method || !r->methods || !r->outcome || !r->chosen || !r->genotype)
             st = ar_err_set(err, AR_E_NOMEM, "out of memory");
     }
     if (!st) st = read_sets(h, r, err);
     if (!st) st = read_candidates(h, r, err);
-    if (!st) st = read_names(h, "/repair/blocks/names", &r->block_names, &r->nblocks, -1, err);
+    if (!st) st = ar_result_names(h, "/repair/blocks/names", &r->block_names, &r->nblocks, -1, err);
     if (!st)
         st = read_array(h, "/repair/blocks/scores", AR_DT_F64, sizeof(double), r->nblocks, (void **)&r->block_scores,
                         NULL, err);

@@ -1,5 +1,6 @@
 /* report_html.c - the report page of a repair result (report_html.h). Each
- * section is one function; charts come from svg.h, escaping from html.h. */
+ * section is one function; charts come from svg.h, the page frame, rows and
+ * escaping from html.h. */
 #include "report_html.h"
 
 #include <stdio.h>
@@ -7,32 +8,10 @@
 #include <string.h>
 
 #include "html.h"
+#include "jobs/evaluate/evaluate_means.h"
 #include "svg.h"
 
 static const char *const before_after[2] = {"before", "after"};
-
-static const char *const style =
-    "body{font-family:sans-serif;margin:2em;color:#222;max-width:1100px}"
-    "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}"
-    "table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 10px;border-bottom:1px solid #eee}"
-    "td.num{text-align:right;font-variant-numeric:tabular-nums}th{text-align:left;background:#f4f4f4}"
-    "tr.chosen{font-weight:bold;background:#eef6ee}pre{background:#f6f6f6;padding:.6em}"
-    ".outcome{font-size:1.1em}.held-out{color:#a05000}"
-    "svg.chart{display:block;margin:.5em 0}.caption{font-weight:bold;font-size:13px}"
-    ".tick,.legend,.cat{font-size:11px;fill:#333}.grid{stroke:#ddd}.axis{stroke:#444}"
-    ".s0{fill:#9aa7b8;stroke:#9aa7b8}.s1{fill:#2a7ab0;stroke:#2a7ab0}"
-    ".line{fill:none;stroke-width:2}.marked{fill:#fbeedd;stroke:none}"
-    ".curves svg.chart{display:inline-block;margin-right:1em}";
-
-static void page_head(ar_strbuf_t *b, const char *source)
-{
-    ar_strbuf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>"
-                        "archrepair report: ");
-    ar_html_esc(b, source);
-    ar_strbuf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>archrepair report: ", style);
-    ar_html_esc(b, source);
-    ar_strbuf_printf(b, "</h1>\n");
-}
 
 static void section_outcome(ar_strbuf_t *b, const ar_repair_result_t *r)
 {
@@ -59,15 +38,6 @@ static void section_outcome(ar_strbuf_t *b, const ar_repair_result_t *r)
     }
 }
 
-/* A table row of escaped text cells then numbers ("%.4f"). */
-static void row(ar_strbuf_t *b, const char *cls, int ntext, const char *const *text, int nnum, const double *num)
-{
-    ar_strbuf_printf(b, "<tr%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
-    for (int i = 0; i < ntext; i++) ar_html_elem(b, "td", text[i]);
-    for (int i = 0; i < nnum; i++) ar_strbuf_printf(b, "<td class=\"num\">%.4f</td>", num[i]);
-    ar_strbuf_printf(b, "</tr>\n");
-}
-
 static void section_means(ar_strbuf_t *b, const ar_repair_result_t *r)
 {
     const ar_repair_means_t *m = &r->means;
@@ -81,7 +51,7 @@ static void section_means(ar_strbuf_t *b, const ar_repair_result_t *r)
         char sets[16];
         snprintf(sets, sizeof sets, "%d", m->n[g]);
         const char *text[2] = {ar_repair_group_names[g], sets};
-        row(b, NULL, 2, text, 3, (double[]){m->before[g], m->after[g], m->after[g] - m->before[g]});
+        ar_html_row(b, NULL, 2, text, 3, (double[]){m->before[g], m->after[g], m->after[g] - m->before[g]}, "%.4f");
         cats[n] = ar_repair_group_names[g];
         v[n] = m->before[g], v[AR_NGROUPS + n] = m->after[g];
         n++;
@@ -123,13 +93,8 @@ static void section_sets(ar_strbuf_t *b, const ar_repair_result_t *r)
 /* "a/b/3" -> corruption "a/b", severity 3; 0 for a label without one. */
 static int split_label(const char *label, char *corr, size_t cap, int *sev)
 {
-    const char *slash = strrchr(label, '/');
-    if (!slash || !slash[1]) return 0;
-    char *end;
-    long s = strtol(slash + 1, &end, 10);
-    if (*end || s < 0 || s > 1000) return 0;
-    snprintf(corr, cap, "%.*s", (int)(slash - label), label);
-    *sev = (int)s;
+    if (!(*sev = ar_eval_label_severity(label))) return 0;
+    snprintf(corr, cap, "%.*s", (int)(strrchr(label, '/') - label), label);
     return 1;
 }
 
@@ -192,29 +157,35 @@ static void section_candidates(ar_strbuf_t *b, const ar_repair_result_t *r)
     ar_strbuf_printf(b, "</table>\n");
 }
 
-static void section_blocks(ar_strbuf_t *b, const ar_repair_result_t *r)
+void ar_report_blocks_chart(ar_strbuf_t *b, int n, const char *const *names, const double *scores,
+                            const char *chosen)
 {
-    if (!r->nblocks) return;
-    int8_t *mark = calloc((size_t)r->nblocks, 1);
+    int8_t *mark = calloc((size_t)n + 1, 1);
     if (!mark) return;
-    for (int i = 0; i < r->nblocks; i++) mark[i] = strcmp(r->block_names[i], r->chosen) == 0;
+    for (int i = 0; i < n; i++) mark[i] = strcmp(names[i], chosen) == 0;
     static const char *const ser[1] = {"score"};
-    ar_strbuf_printf(b, "<h2>Block localization</h2>\n<p>Vulnerability score of each block (higher: more "
-                        "responsible for the failures); the chosen block is shaded.</p>\n");
-    ar_svg_bars(b, &(ar_svg_bars_t){.id = "blocks", .title = "Block localization scores", .ncat = r->nblocks,
-                                     .nser = 1, .cats = (const char *const *)r->block_names, .sers = ser,
-                                     .v = r->block_scores, .mark = mark, .mark_name = "chosen"});
+    ar_svg_bars(b, &(ar_svg_bars_t){.id = "blocks", .title = "Block localization scores", .ncat = n, .nser = 1,
+                                     .cats = names, .sers = ser, .v = scores, .mark = mark, .mark_name = "chosen",
+                                     .highlight = 1});
     free(mark);
 }
 
-void ar_report_html(ar_strbuf_t *b, const char *source, const ar_repair_result_t *r)
+static void section_blocks(ar_strbuf_t *b, const ar_repair_result_t *r)
 {
-    page_head(b, source);
+    if (!r->nblocks) return;
+    ar_strbuf_printf(b, "<h2>Block localization</h2>\n<p>Vulnerability score of each block (higher: more "
+                        "responsible for the failures); the chosen block is highlighted.</p>\n");
+    ar_report_blocks_chart(b, r->nblocks, (const char *const *)r->block_names, r->block_scores, r->chosen);
+}
+
+void ar_report_html_repair(ar_strbuf_t *b, const char *source, const ar_repair_result_t *r)
+{
+    ar_html_page_begin(b, source, "repair result");
     section_outcome(b, r);
     section_means(b, r);
     section_sets(b, r);
     section_severity(b, r);
     section_candidates(b, r);
     section_blocks(b, r);
-    ar_strbuf_printf(b, "</body>\n</html>\n");
+    ar_html_page_end(b);
 }

@@ -33,7 +33,8 @@ void ar_svg_value_axis(ar_strbuf_t *b, const ar_svg_frame_t *f)
     for (int k = 0; k <= 4; k++) {
         double v = f->ymax * k / 4, y = ar_svg_y(f, v);
         char lab[32];
-        snprintf(lab, sizeof lab, "%.2f", v);
+        if (f->ymax >= 0.1) snprintf(lab, sizeof lab, "%.2f", v);
+        else snprintf(lab, sizeof lab, "%.2g", v);
         ar_strbuf_printf(b, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
                          k ? "grid" : "axis", f->x0, y, f->x0 + f->w, y);
         ar_svg_text(b, f->x0 - 4, y + 4, 0, "end", "tick", lab);
@@ -50,12 +51,28 @@ void ar_svg_text(ar_strbuf_t *b, double x, double y, double rotate, const char *
     ar_strbuf_printf(b, "</text>\n");
 }
 
+double ar_svg_legend_width(int nser, const char *const *sers)
+{
+    double w = 0;
+    for (int s = 0; s < nser; s++) w += 24 + 7.0 * (double)strlen(sers[s]);
+    return w;
+}
+
 void ar_svg_legend(ar_strbuf_t *b, double x, double y, int nser, const char *const *sers)
 {
     for (int s = 0; s < nser; s++) {
-        ar_strbuf_printf(b, "<rect class=\"swatch s%d\" x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\"/>\n", s,
-                         x, y - 9);
+        ar_strbuf_printf(b, "<rect class=\"swatch s%d\" x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\"/>\n",
+                         s % AR_SVG_NCOLORS, x, y - 9);
         ar_svg_text(b, x + 14, y, 0, "start", "legend", sers[s]);
         x += 24 + 7.0 * (double)strlen(sers[s]);
+    }
+}
+
+void ar_svg_legend_column(ar_strbuf_t *b, double x, double y, int nser, const char *const *sers)
+{
+    for (int s = 0; s < nser; s++, y += 16) {
+        ar_strbuf_printf(b, "<rect class=\"swatch s%d\" x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\"/>\n",
+                         s % AR_SVG_NCOLORS, x, y - 9);
+        ar_svg_text(b, x + 14, y, 0, "start", "legend", sers[s]);
     }
 }

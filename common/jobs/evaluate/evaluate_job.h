@@ -11,11 +11,13 @@
  *                  count, correct (int64 [M]), confusion (int64 [M, K, K]);
  *                  attributes job (TOML text), model, ranks, wall_seconds,
  *                  version
- *   OUTPUT.json    the same numbers plus per-corruption and per-severity
- *                  means ("corruptions", "severities"), the mean corrupted
- *                  accuracy and relative robustness (mean corrupted acc /
- *                  clean acc), for scripts (docs/results.md)
- *   stdout         a table: one row per corruption, one column per severity
+ *   OUTPUT.json    the same numbers plus per-corruption, per-severity and
+ *                  per-category means ("corruptions", "severities",
+ *                  "categories"), the mean corrupted accuracy and relative
+ *                  robustness (mean corrupted acc / clean acc), for scripts
+ *                  (docs/results.md)
+ *   stdout         a table: one row per corruption, one column per severity,
+ *                  then the category means (evaluate_means.h)
  * (OUTPUT.json is the output path with a trailing ".h5" replaced by ".json".)
  */
 #ifndef AR_JOBS_EVALUATE_JOB_H

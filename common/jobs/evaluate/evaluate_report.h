@@ -1,8 +1,8 @@
 /* evaluate_report.h - the evaluate job's aggregated numbers and their outputs:
  * the /evaluation group (HDF5), the JSON summary and the printed table
- * (evaluate_job.h describes each). All three are written only by
- * ar_eval_report_write, after every shard was counted; each file appears
- * atomically (temporary name + rename).
+ * (evaluate_job.h describes each; their means come from evaluate_means.h).
+ * All three are written only by ar_eval_report_write, after every shard was
+ * counted; each file appears atomically (temporary name + rename).
  */
 #ifndef AR_JOBS_EVALUATE_REPORT_H
 #define AR_JOBS_EVALUATE_REPORT_H
@@ -28,12 +28,6 @@ typedef struct ar_eval_report {
 int ar_eval_report_alloc(ar_eval_report_t *r, ar_err_t *err);
 /* Frees what r owns (not r). */
 void ar_eval_report_free(ar_eval_report_t *r);
-
-/* Summary numbers: the clean set's accuracy (set 0), the mean accuracy of
- * the corrupted sets, and their ratio (relative robustness; 0 when clean
- * accuracy is 0). */
-void ar_eval_report_summary(const ar_eval_report_t *r, double *clean, double *mean_corrupted,
-                            double *relative);
 
 /* Writes job->cfg->job.output (HDF5), its .json sibling and the table on
  * stdout. */
