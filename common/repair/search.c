@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fold.h"
 #include "core/rng.h"
 #include "nn/optim.h"
 #include "nn/bn_adapt.h"
@@ -116,12 +117,11 @@ static int eval_val(ar_trainer_t *t, const ar_search_cfg_t *c, int split,
         int st = ar_trainer_eval(t, 1 + v, &ok[v], &cnt[v], &vl, err);
         if (st) return st;
     }
-    if (split) {
+    if (split) { /* one slot per member: each the node [part, part + 1) */
         float row[4], sum[4];
         for (int v = 0; v < 2; v++) row[2 * v] = (float)ok[v], row[2 * v + 1] = (float)cnt[v];
-        int64_t slot = c->dp->part;
-        ar_dp_rows_t in = {.nslots = c->dp->parts, .nmine = 1, .slots = &slot, .sum_len = 4,
-                           .cat_len = 0, .rows = row};
+        ar_dp_rows_t in = {.nslots = c->dp->parts, .sum_len = 4, .cat_len = 0, .sum = row};
+        ar_fold_part(c->dp->parts, c->dp->part, c->dp->parts, &in.lo, &in.hi);
         int st = c->dp->reduce(c->dp->ctx, &in, sum, NULL, err);
         if (st) return ar_err_prefix(err, "exchanging validation counts");
         for (int v = 0; v < 2; v++) ok[v] = (int64_t)sum[2 * v], cnt[v] = (int64_t)sum[2 * v + 1];
@@ -172,10 +172,10 @@ static int64_t member_rows(const ar_search_cfg_t *c, const phase_t *ph, const in
         const int64_t *r = w ? ib : ia;
         int64_t len = w ? ph->nb : ph->na, nsteps = w ? (bsteps < steps ? bsteps : steps) : steps;
         for (int64_t s = 0; r && s < nsteps; s++) {
-            int64_t a = s * c->batch, m = len - a < c->batch ? len - a : c->batch;
-            for (int64_t i = 0; i < m; i++)
-                if ((i / dp->micro) % dp->parts == dp->part && !mark[r[a + i]])
-                    mark[r[a + i]] = 1, rows[n++] = r[a + i];
+            int64_t a = s * c->batch, m = len - a < c->batch ? len - a : c->batch, lo, hi;
+            ar_fold_part((m + dp->micro - 1) / dp->micro, dp->part, dp->parts, &lo, &hi);
+            for (int64_t i = lo * dp->micro; i < m && i < hi * dp->micro; i++)
+                if (!mark[r[a + i]]) mark[r[a + i]] = 1, rows[n++] = r[a + i];
         }
     }
     for (int64_t i = 0; i < n; i++) mark[rows[i]] = 0;

@@ -33,8 +33,6 @@ struct ar_trainer {
     /* data-parallel steps (ar_trainer_step_dp): scratch kept between steps */
     float *dp_buf;              /* rows, then sum, then cat, then saved running stats */
     int64_t dp_cap;             /* floats in dp_buf */
-    int64_t *dp_slots;
-    int64_t dp_slots_cap;
 };
 
 void ar_trainer_destroy(ar_trainer_t **tp)
@@ -51,7 +49,6 @@ void ar_trainer_destroy(ar_trainer_t **tp)
     free(t->lab);
     free(t->soft);
     free(t->dp_buf);
-    free(t->dp_slots);
     ar_plan_destroy(&t->p);
     free(t);
     *tp = NULL;
@@ -300,28 +297,28 @@ int ar_trainer_step(ar_trainer_t *t, int s, const int64_t *idx, int n, double *l
     return ar_plan_backward_range(t->p, t->first, err);
 }
 
-void ar_dp_fold(const ar_dp_rows_t *sh, const float *const *rows, float *sum, float *cat)
-{
-    for (int64_t k = 0; k < sh->nslots; k++) {
-        if (k == 0) ar_fold_first(sum, rows[k], sh->sum_len);
-        else ar_fold_add(sum, rows[k], sh->sum_len);
-        memcpy(cat + k * sh->cat_len, rows[k] + sh->sum_len, (size_t)sh->cat_len * sizeof *cat);
-    }
-}
-
 int ar_dp_reduce_local(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat, ar_err_t *err)
 {
     (void)ctx;
-    if (in->nmine != in->nslots)
-        return ar_err_set(err, AR_E_ARG, "data-parallel step: %lld of %lld micro-batches here and "
-                          "no exchange", (long long)in->nmine, (long long)in->nslots);
-    const float **rows = malloc((size_t)(in->nslots ? in->nslots : 1) * sizeof *rows);
-    if (!rows) return ar_err_set(err, AR_E_NOMEM, "out of memory");
-    for (int64_t k = 0; k < in->nslots; k++)
-        rows[in->slots[k]] = in->rows + k * (in->sum_len + in->cat_len);
-    ar_dp_fold(in, rows, sum, cat);
-    free(rows);
+    if (in->lo != 0 || in->hi != in->nslots)
+        return ar_err_set(err, AR_E_ARG, "data-parallel step: micro-batches %lld..%lld of %lld here "
+                          "and no exchange", (long long)in->lo, (long long)in->hi - 1,
+                          (long long)in->nslots);
+    memcpy(sum, in->sum, (size_t)in->sum_len * sizeof *sum);
+    memcpy(cat, in->cat, (size_t)(in->nslots * in->cat_len) * sizeof *cat);
     return AR_OK;
+}
+
+/* The rows of a member's slots as the fold tree's leaves. */
+typedef struct leaves {
+    const float *rows;
+    int64_t lo, stride;
+} leaves_t;
+
+static const float *leaf(void *ctx, int64_t lo, int64_t hi)
+{
+    const leaves_t *l = ctx;
+    return hi == lo + 1 ? l->rows + (lo - l->lo) * l->stride : NULL;
 }
 
 /* The BatchNorms a training forward runs in train mode (unfrozen ones) and
@@ -348,20 +345,20 @@ int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const 
     for (int i = 0; i < np; i++) P += refs[i].numel;
     for (int i = 0; i < g->nnodes; i++)
         if (bn_train(&g->nodes[i])) Q += 2 * (int64_t)g->nodes[i].cfg.bn.c.channels;
-    const int64_t M = (n + dp->micro - 1) / dp->micro, S = P + 1, L = S + Q;
-    const int64_t mine = M > dp->part ? (M - dp->part + dp->parts - 1) / dp->parts : 0;
-    int64_t need = mine * L + S + M * Q + Q;
+    const int64_t M = (n + dp->micro - 1) / dp->micro, S = P + 1;
+    int64_t lo, hi;
+    ar_fold_part(M, dp->part, dp->parts, &lo, &hi);
+    const int64_t mine = hi - lo;
+    /* rows [mine][S] (leaves), cats [mine][Q], the node's sum [S], the answer
+     * sum [S] and cat [M][Q], the running statistics at the start [Q] */
+    int64_t need = mine * S + mine * Q + S + S + M * Q + Q;
     if (need > t->dp_cap) {
         float *b = realloc(t->dp_buf, (size_t)need * sizeof *b);
         if (!b) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
         t->dp_buf = b, t->dp_cap = need;
     }
-    if (mine > t->dp_slots_cap) {
-        int64_t *sl = realloc(t->dp_slots, (size_t)mine * sizeof *sl);
-        if (!sl) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
-        t->dp_slots = sl, t->dp_slots_cap = mine;
-    }
-    float *rows = t->dp_buf, *sum = rows + mine * L, *cat = sum + S, *r0 = cat + M * Q;
+    float *rows = t->dp_buf, *cats = rows + mine * S, *part_sum = cats + mine * Q,
+          *sum = part_sum + S, *cat = sum + S, *r0 = cat + M * Q;
     /* the running statistics at the step's start; a micro-batch's forward
      * with momentum 1 leaves its batch statistics there, then they go back */
     float mom[AR_TRAINER_MAX_BN];
@@ -382,37 +379,39 @@ int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const 
     }
     int st = AR_OK;
     for (int64_t k = 0; k < mine && !st; k++) {
-        int64_t slot = dp->part + k * dp->parts, a = slot * dp->micro;
+        int64_t slot = lo + k, a = slot * dp->micro;
         int m = (int)(n - a < dp->micro ? n - a : dp->micro);
-        t->dp_slots[k] = slot;
         st = load_rows(t, s, idx + a, m, err);
         if (!st) st = forward_train(t, err);
         if (st) break;
         double l = ar_plan_loss_soft(t->p, t->lab, t->sets[s].s.soft ? t->soft : NULL, t->distill, NULL);
         t->passes_fwd += m, t->passes_bwd += m;
         if ((st = ar_plan_backward_range(t->p, t->first, err))) break;
-        float *row = rows + k * L;
+        float *row = rows + k * S, *cr = cats + k * Q;
         int64_t off = 0;
         for (int i = 0; i < np; i++)
             for (int64_t e = 0; e < refs[i].numel; e++) row[off++] = refs[i].grad[e] * (float)m;
-        row[off++] = (float)(l * m);
+        row[off] = (float)(l * m);
         for (int i = 0, q = 0; i < g->nnodes; i++) {
             if (!bn_train(&g->nodes[i])) continue;
             float *rm, *rv;
             int C = g->nodes[i].cfg.bn.c.channels;
             bn_running(&g->nodes[i], &rm, &rv);
-            memcpy(row + off, rm, (size_t)C * sizeof *rm);
-            memcpy(row + off + C, rv, (size_t)C * sizeof *rv);
+            memcpy(cr + q, rm, (size_t)C * sizeof *rm);
+            memcpy(cr + q + C, rv, (size_t)C * sizeof *rv);
             memcpy(rm, r0 + q, (size_t)C * sizeof *rm);
             memcpy(rv, r0 + q + C, (size_t)C * sizeof *rv);
-            off += 2 * C, q += 2 * C;
+            q += 2 * C;
         }
     }
     for (int i = 0, b = 0; i < g->nnodes; i++)
         if (bn_train(&g->nodes[i])) g->nodes[i].cfg.bn.c.momentum = mom[b++];
     if (st) return st;
-    ar_dp_rows_t in = {.nslots = M, .nmine = mine, .slots = t->dp_slots, .sum_len = S,
-                       .cat_len = Q, .rows = rows};
+    leaves_t lv = {rows, lo, S};
+    if (mine && ar_fold_tree(part_sum, S, lo, hi, leaf, &lv))
+        return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
+    ar_dp_rows_t in = {.nslots = M, .lo = lo, .hi = hi, .sum_len = S, .cat_len = Q,
+                       .sum = part_sum, .cat = cats};
     st = dp->reduce ? dp->reduce(dp->ctx, &in, sum, cat, err) : ar_dp_reduce_local(NULL, &in, sum, cat, err);
     if (st) return st;
     int64_t off = 0;

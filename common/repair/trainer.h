@@ -69,25 +69,26 @@ int ar_trainer_step(ar_trainer_t *t, int s, const int64_t *idx, int n, double *l
 /* Data-parallel steps (repair.micro_batch; docs/distributed.md "Candidates
  * trained data-parallel"). A step's n rows are cut into fixed micro-batches
  * of `micro` images (slot i = rows i*micro..); member `part` of `parts`
- * computes the slots i with i % parts == part: forward (BatchNorm on the
- * micro-batch alone), loss, backward; its row per slot holds the gradient
- * x images and the loss x images (summed over slots in slot order by
- * ar_fold, fold.h) and every train-mode BatchNorm's batch mean and unbiased
- * variance (gathered). Then every member sets the gradient of the mean loss
- * over the n images and applies the running-statistics updates slot by
- * slot: all members hold the same bits, whatever `parts` is, and the result
- * depends on `micro`, not on how many workers ran the step. */
+ * computes the slots of its node [lo, hi) of the fold tree (core/fold.h
+ * ar_fold_part): per slot forward (BatchNorm on the micro-batch alone),
+ * loss, backward; a slot's row holds the gradient x images and the loss x
+ * images, added along the tree (its node's sum is what it sends), and every
+ * train-mode BatchNorm's batch mean and unbiased variance (gathered). Then
+ * every member sets the gradient of the mean loss over the n images and
+ * applies the running-statistics updates slot by slot: all members hold the
+ * same bits, whatever `parts` is; the result depends on `micro`, not on
+ * how many workers ran the step. */
 typedef struct ar_dp_rows {
     int64_t nslots;           /* slots of this exchange, all members together */
-    int64_t nmine;            /* rows this member contributes */
-    const int64_t *slots;     /* [nmine] their slot ids, ascending */
-    int64_t sum_len, cat_len; /* floats per row summed, then gathered */
-    const float *rows;        /* [nmine][sum_len + cat_len] */
+    int64_t lo, hi;           /* this member's node of the fold tree: slots [lo, hi) */
+    int64_t sum_len, cat_len; /* floats summed, floats gathered per slot */
+    const float *sum;         /* [sum_len]: its slots' rows added along the tree (lo < hi) */
+    const float *cat;         /* [hi - lo][cat_len] */
 } ar_dp_rows_t;
 
-/* The exchange: given this member's rows, fills sum [sum_len] (every slot's
- * sum part folded in slot order) and cat [nslots][cat_len] (every slot's
- * cat part), from all members. Returns AR_OK or an error. */
+/* The exchange: given this member's node, fills sum [sum_len] (node
+ * [0, nslots): every member's node combined along the tree) and cat
+ * [nslots][cat_len] (every slot's cat part), from all members. */
 typedef int (*ar_dp_reduce_fn)(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat,
                                ar_err_t *err);
 
@@ -98,12 +99,9 @@ typedef struct ar_dp {
     void *ctx;
 } ar_dp_t;
 
-/* The exchange of a single member holding every slot (nmine == nslots):
- * what a NULL reduce does, and what the coordinator computes (fold.h). */
+/* The exchange of a single member holding every slot (lo = 0, hi =
+ * nslots): what a NULL reduce does. */
 int ar_dp_reduce_local(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat, ar_err_t *err);
-/* Sums in->sum_len floats of each slot in slot order and gathers the rest:
- * rows[k] is slot k's row (all nslots of them). */
-void ar_dp_fold(const ar_dp_rows_t *shape, const float *const *rows, float *sum, float *cat);
 
 /* One data-parallel step (above) on rows idx[0..n) of set s (n <= batch):
  * *loss the mean over the n images; gradients set in the plan and BN

@@ -3,19 +3,21 @@
  * what a REDUCED answers (proto/README.md "Shared tasks").
  *
  * A shared task runs on `parts` workers at once; at each exchange (step 0,
- * 1, ... of the task) every part sends one REDUCE whose body is
- *     nslots  int            slots of this exchange, all parts together
- *     slots   i64 [m]        the slots this part computed, ascending
- *     sum     f32 [m, S]     per slot: the values to add up
- *     cat     f32 [m, Q]     per slot: the values to gather
- * (m may be 0: a part with no slot this time). When every part's REDUCE is
- * in and the slots 0..nslots-1 are each covered exactly once, the answer to
- * every part is a REDUCED whose body is
- *     sum     f32 [S]        the slots' sum rows added in slot order (core/fold.h)
- *     cat     f32 [nslots, Q] the slots' cat rows in slot order
- * so the bits depend on the slots' rows, never on how many parts computed
- * them or in what order their messages came. A task with one part computes
- * the same locally (ar_reduce_local).
+ * 1, ... of the task) the slots 0..nslots-1 of the step (its micro-batches)
+ * are split between the parts as the nodes of a fixed binary tree
+ * (core/fold.h: part p owns node ar_fold_part(nslots, p, parts) = slots
+ * [lo, hi), maybe empty), and every part sends one REDUCE whose body is
+ *     nslots  int            slots of this exchange
+ *     lo, hi  int            its node (must be the one ar_fold_part gives)
+ *     sum     f32 [S]        its slots' values added along the tree
+ *     cat     f32 [hi-lo, Q] its slots' values to gather
+ * When every part's REDUCE is in, the answer to every part is a REDUCED:
+ *     sum     f32 [S]        the parts' sums combined up the same tree
+ *     cat     f32 [nslots, Q] every slot's cat row in slot order
+ * so the bits depend on the slots' rows only, never on how many parts
+ * computed them or in what order their messages came (one part computes
+ * the whole tree itself). The coordinator receives one sum row per part,
+ * not one per slot.
  */
 #ifndef AR_RUNTIME_REDUCE_H
 #define AR_RUNTIME_REDUCE_H
@@ -36,15 +38,14 @@ typedef struct ar_reduction {
 /* Prepares r for `parts` parts (clears what it held). */
 int ar_reduction_begin(ar_reduction_t *r, int parts, ar_err_t *err);
 /* Takes part `part`'s body (moved out of *body on success), checking its
- * fields against the convention above and against the parts already in
- * (same nslots, S, Q; slots ascending, in range, not already given).
- * AR_E_PROTO naming `who` (e.g. "worker r3, task 7 step 12") otherwise. */
+ * fields against the convention above and the parts already in (same
+ * nslots, S, Q; the node ar_fold_part gives). AR_E_PROTO naming `who`
+ * (e.g. "worker r3, task 7 exchange 12") otherwise. */
 int ar_reduction_add(ar_reduction_t *r, int part, ar_fields_t *body, const char *who,
                      ar_err_t *err);
 /* 1 when every part's body is in. */
 int ar_reduction_complete(const ar_reduction_t *r);
-/* The REDUCED body (out empty on entry). AR_E_PROTO when some slot is
- * missing. */
+/* The REDUCED body (out empty on entry). */
 int ar_reduction_result(const ar_reduction_t *r, ar_fields_t *out, ar_err_t *err);
 void ar_reduction_free(ar_reduction_t *r);
 

@@ -4,16 +4,17 @@
  * (runtime/reduce.c), as repair.micro_batch uses them.
  *
  * k worker threads (each its own keypair and ZeroMQ context, as a worker
- * rank has) share the M micro-batches of a step round robin; per step each
- * encodes one REDUCE (its slots' rows: S floats summed, Q gathered) and
- * waits for the REDUCED; the coordinator (main thread) receives and decodes
- * the k REDUCEs, checks and keeps them (ar_reduction_add), folds the M rows
- * in slot order (ar_reduction_result), encodes the answer once and sends it
- * to the k. Reported per configuration (best of REPEATS runs of STEPS steps):
- * wall time per step, gradient payload into the coordinator per second
- * (M x S x 4 bytes per step: what it must absorb) and the same work without
- * sockets (encode, decode, add, fold, encode the answer, decode it k times,
- * on one thread): the part of a step the transport costs.
+ * rank has) share the M micro-batches of a step as nodes of the fold tree
+ * (core/fold.h); per step each encodes one REDUCE (its node's sum, S
+ * floats, and Q values per slot) and waits for the REDUCED; the coordinator
+ * (main thread) receives and decodes the k REDUCEs, checks and keeps them
+ * (ar_reduction_add), combines them up the tree (ar_reduction_result),
+ * encodes the answer once and sends it to the k. Reported per
+ * configuration (best of REPEATS runs of STEPS steps): wall time per step,
+ * gradient payload into the coordinator per second (k x S x 4 bytes per
+ * step) and the same work without sockets (encode, decode, add, combine,
+ * encode the answer, decode it k times, on one thread): the part of a step
+ * the transport costs.
  *
  *   OPENBLAS_NUM_THREADS=1 build/tests/bench/bench_reduce [STEPS] [REPEATS] [tcp|ipc]
  *
@@ -31,6 +32,7 @@
 
 #include "comm/netaddr.h"
 #include "comm/transport.h"
+#include "core/fold.h"
 #include "core/fsutil.h"
 #include "proto/codec.h"
 #include "runtime/reduce.h"
@@ -52,22 +54,25 @@ typedef struct worker {
     char errmsg[256];
 } worker_t;
 
-/* Part `part` of `parts`'s REDUCE body of one step (rows filled with a
- * pattern; the values do not matter for the timing). */
+/* Part `part` of `parts`'s REDUCE body of one step: its node of the fold
+ * tree (its slots' sum, one row of S, and their Q values each; filled with a
+ * pattern, the values do not matter for the timing). */
 static int make_body(const cfg_t *c, int part, int parts, int step, ar_fields_t *b, ar_err_t *err)
 {
-    int64_t m = 0, slots[64];
-    for (int i = part; i < c->M; i += parts) slots[m++] = i;
-    float *s = malloc((size_t)(m * c->S + 1) * sizeof *s), *q = malloc((size_t)(m * c->Q + 1) * sizeof *q);
+    int64_t lo, hi;
+    ar_fold_part(c->M, part, parts, &lo, &hi);
+    int64_t m = hi - lo;
+    float *s = malloc((size_t)(c->S + 1) * sizeof *s), *q = malloc((size_t)(m * c->Q + 1) * sizeof *q);
     if (!s || !q) {
         free(s), free(q);
         return ar_err_set(err, AR_E_NOMEM, "out of memory");
     }
-    for (int64_t i = 0; i < m * c->S; i++) s[i] = (float)((i + step) % 97) * 0.01f;
+    for (int64_t i = 0; i < c->S; i++) s[i] = (float)((i + step) % 97) * 0.01f;
     for (int64_t i = 0; i < m * c->Q; i++) q[i] = (float)(i % 13);
     int st = ar_fields_put_int(b, "nslots", c->M, err);
-    if (!st) st = ar_fields_put_tensor(b, "slots", AR_WDT_I64, 1, (int64_t[]){m}, slots, err);
-    if (!st) st = ar_fields_put_tensor(b, "sum", AR_WDT_F32, 2, (int64_t[]){m, c->S}, s, err);
+    if (!st) st = ar_fields_put_int(b, "lo", lo, err);
+    if (!st) st = ar_fields_put_int(b, "hi", hi, err);
+    if (!st) st = ar_fields_put_tensor(b, "sum", AR_WDT_F32, 1, (int64_t[]){c->S}, s, err);
     if (!st) st = ar_fields_put_tensor(b, "cat", AR_WDT_F32, 2, (int64_t[]){m, c->Q}, q, err);
     free(s), free(q);
     return st;
@@ -248,8 +253,8 @@ int main(int argc, char **argv)
     for (size_t ci = 0; ci < sizeof cfgs / sizeof cfgs[0]; ci++) {
         const cfg_t *c = &cfgs[ci];
         int st = c->S > 1000000 ? (steps + 3) / 4 : steps; /* the big block: fewer steps */
-        double mb = (double)c->M * c->S * 4 / 1e6;
         for (size_t k = 0; k < sizeof nws / sizeof nws[0]; k++) {
+            double mb = (double)nws[k] * c->S * 4 / 1e6;
             double best = 1e30, bestns = 1e30;
             for (int r = 0; r < reps; r++) {
                 double t = 0, tn = 0;

@@ -18,40 +18,58 @@
 
 #define MAXP 3
 
-/* The in-process exchange: members deposit their rows, the last to arrive
- * folds them in slot order (ar_dp_fold), everyone copies the result. */
+/* The in-process exchange: members deposit their node's sum and cat rows,
+ * the last to arrive combines them up the tree (ar_fold_tree, as the
+ * coordinator does), everyone copies the result before the next round. */
 typedef struct xch {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int parts, arrived, gen;
-    const float *rows[64];
-    ar_dp_rows_t shape;
+    int parts, arrived, copied, draining;
+    ar_dp_rows_t in[MAXP];
     float *sum, *cat;
-    int64_t bytes;             /* floats exchanged in all (rows in) */
+    int64_t floats;            /* floats sent to the exchange in all */
 } xch_t;
+
+typedef struct xref {          /* a member's handle: the exchange and its part */
+    xch_t *x;
+    int part;
+} xref_t;
+
+static const float *xch_known(void *ctx, int64_t lo, int64_t hi)
+{
+    xch_t *x = ctx;
+    for (int p = 0; p < x->parts; p++)
+        if (x->in[p].lo == lo && x->in[p].hi == hi && lo < hi) return x->in[p].sum;
+    return NULL;
+}
 
 static int xch_reduce(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat, ar_err_t *err)
 {
     (void)err;
-    xch_t *x = ctx;
+    xref_t *r = ctx;
+    xch_t *x = r->x;
     pthread_mutex_lock(&x->mu);
-    int64_t L = in->sum_len + in->cat_len;
-    for (int64_t k = 0; k < in->nmine; k++) x->rows[in->slots[k]] = in->rows + k * L;
-    x->shape = *in;
-    x->bytes += in->nmine * L;
-    int gen = x->gen;
+    while (x->draining) pthread_cond_wait(&x->cv, &x->mu); /* the last answer is being copied */
+    x->in[r->part] = *in;
+    x->floats += in->sum_len + (in->hi - in->lo) * in->cat_len;
     if (++x->arrived == x->parts) {
-        x->sum = realloc(x->sum, (size_t)(in->sum_len + 1) * sizeof(float));
-        x->cat = realloc(x->cat, (size_t)(in->nslots * in->cat_len + 1) * sizeof(float));
-        ar_dp_fold(&x->shape, x->rows, x->sum, x->cat);
-        x->arrived = 0;
-        x->gen++;
+        int64_t M = in->nslots, S = in->sum_len, Q = in->cat_len;
+        x->sum = realloc(x->sum, (size_t)(S + 1) * sizeof(float));
+        x->cat = realloc(x->cat, (size_t)(M * Q + 1) * sizeof(float));
+        CHECK(ar_fold_tree(x->sum, S, 0, M, xch_known, x) == 0, "the members' nodes cover the slots");
+        for (int q = 0; q < x->parts; q++)
+            memcpy(x->cat + x->in[q].lo * Q, x->in[q].cat, (size_t)((x->in[q].hi - x->in[q].lo) * Q) * 4);
+        x->arrived = 0, x->copied = 0, x->draining = 1;
         pthread_cond_broadcast(&x->cv);
     } else {
-        while (x->gen == gen) pthread_cond_wait(&x->cv, &x->mu);
+        while (!x->draining) pthread_cond_wait(&x->cv, &x->mu);
     }
     memcpy(sum, x->sum, (size_t)in->sum_len * sizeof(float));
     if (cat) memcpy(cat, x->cat, (size_t)(in->nslots * in->cat_len) * sizeof(float));
+    if (++x->copied == x->parts) {
+        x->draining = 0;
+        pthread_cond_broadcast(&x->cv);
+    }
     pthread_mutex_unlock(&x->mu);
     return 0;
 }
@@ -84,6 +102,7 @@ typedef struct member {
     const ar_graph_t *g;
     ar_search_cfg_t c;
     ar_dp_t dp;
+    xref_t xr;
     redraw_t rd;
     const ar_imgset_t *train, *val;
     ar_search_result_t r;
@@ -114,8 +133,9 @@ static int64_t run_members(const ar_graph_t *g, const ar_search_cfg_t *cfg, int 
         member_t *m = &ms[j];
         memset(m, 0, sizeof *m);
         m->g = g, m->c = *cfg, m->train = train, m->val = val;
+        m->xr = (xref_t){&x, j};
         m->dp = (ar_dp_t){.part = j, .parts = parts, .micro = micro,
-                          .reduce = parts > 1 ? xch_reduce : NULL, .ctx = &x};
+                          .reduce = parts > 1 ? xch_reduce : NULL, .ctx = &m->xr};
         m->rd.orig = train->x;
         m->rd.x = *train->x;
         m->rd.x.data = NULL;
@@ -128,7 +148,7 @@ static int64_t run_members(const ar_graph_t *g, const ar_search_cfg_t *cfg, int 
     free(x.sum), free(x.cat);
     pthread_mutex_destroy(&x.mu);
     pthread_cond_destroy(&x.cv);
-    return x.bytes;
+    return x.floats;
 }
 
 static int same_model(const ar_graph_t *a, const ar_graph_t *b)

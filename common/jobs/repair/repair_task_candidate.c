@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fold.h"
 #include "core/fsutil.h"
 #include "nn/model_io.h"
 #include "repair/interpolate.h"
@@ -150,19 +151,14 @@ static int dp_exchange(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat
 {
     const ar_task_ctx_t *t = ctx;
     ar_fields_t send = {0}, recv = {0};
-    int64_t L = in->sum_len + in->cat_len, m = in->nmine;
-    float *s = malloc((size_t)(m * in->sum_len + 1) * sizeof *s),
-          *c = malloc((size_t)(m * in->cat_len + 1) * sizeof *c);
-    int st = (!s || !c) ? ar_err_set(err, AR_E_NOMEM, "out of memory") : AR_OK;
-    for (int64_t k = 0; k < m && !st; k++) {
-        memcpy(s + k * in->sum_len, in->rows + k * L, (size_t)in->sum_len * sizeof *s);
-        memcpy(c + k * in->cat_len, in->rows + k * L + in->sum_len, (size_t)in->cat_len * sizeof *c);
-    }
-    if (!st) st = ar_fields_put_int(&send, "nslots", in->nslots, err);
-    if (!st) st = ar_fields_put_tensor(&send, "slots", AR_WDT_I64, 1, (int64_t[]){m}, in->slots, err);
-    if (!st) st = ar_fields_put_tensor(&send, "sum", AR_WDT_F32, 2, (int64_t[]){m, in->sum_len}, s, err);
-    if (!st) st = ar_fields_put_tensor(&send, "cat", AR_WDT_F32, 2, (int64_t[]){m, in->cat_len}, c, err);
-    free(s), free(c);
+    int64_t m = in->hi - in->lo;
+    float zero = 0;
+    int st = ar_fields_put_int(&send, "nslots", in->nslots, err);
+    if (!st) st = ar_fields_put_int(&send, "lo", in->lo, err);
+    if (!st) st = ar_fields_put_int(&send, "hi", in->hi, err);
+    if (!st) st = m ? ar_fields_put_tensor(&send, "sum", AR_WDT_F32, 1, (int64_t[]){in->sum_len}, in->sum, err)
+                    : ar_fields_put_tensor(&send, "sum", AR_WDT_F32, 1, (int64_t[]){0}, &zero, err);
+    if (!st) st = ar_fields_put_tensor(&send, "cat", AR_WDT_F32, 2, (int64_t[]){m, in->cat_len}, in->cat, err);
     if (!st) st = ar_task_exchange(t, &send, &recv, err);
     const ar_wtensor_t *ts = NULL, *tc = NULL;
     if (!st && ((st = ar_fields_get_tensor(&recv, "sum", AR_WDT_F32, 1, &ts, err)) ||
@@ -189,11 +185,9 @@ static int dp_costs(const ar_task_ctx_t *t, double *cpu, int64_t *fwd, int64_t *
     const double B = 16777216.0;
     float row[5] = {(float)*cpu, (float)floor((double)*fwd / B), (float)fmod((double)*fwd, B),
                     (float)floor((double)*bwd / B), (float)fmod((double)*bwd, B)};
-    float sum[1], *cat = malloc((size_t)t->parts * 5 * sizeof *cat);
-    float rows[6] = {0, row[0], row[1], row[2], row[3], row[4]}; /* sum part: one unused value */
-    int64_t slot = t->part;
-    ar_dp_rows_t in = {.nslots = t->parts, .nmine = 1, .slots = &slot, .sum_len = 1, .cat_len = 5,
-                       .rows = rows};
+    float sum[1] = {0}, *cat = malloc((size_t)t->parts * 5 * sizeof *cat);
+    ar_dp_rows_t in = {.nslots = t->parts, .sum_len = 1, .cat_len = 5, .sum = sum, .cat = row};
+    ar_fold_part(t->parts, t->part, t->parts, &in.lo, &in.hi); /* = [part, part + 1) */
     int st = cat ? dp_exchange((void *)t, &in, sum, cat, err) : ar_err_set(err, AR_E_NOMEM, "out of memory");
     if (!st) {
         *cpu = 0, *fwd = *bwd = 0;
