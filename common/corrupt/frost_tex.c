@@ -27,7 +27,7 @@
 #include "color.h"
 #include "corrupt_impl.h"
 #include "filter.h"
-#include "image_io.h"
+#include "io/image_io.h"
 #include "plasma.h"
 #include "resize.h"
 

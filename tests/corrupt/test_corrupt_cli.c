@@ -13,7 +13,7 @@
 
 #include "check.h"
 #include "corrupt/corrupt.h"
-#include "corrupt/image_io.h"
+#include "io/image_io.h"
 #include "data/dataset.h"
 #include "io/h5.h"
 #include "io/npy.h"

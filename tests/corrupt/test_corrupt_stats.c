@@ -19,7 +19,7 @@
 #include "core/par.h"
 #include "corrupt/corrupt.h"
 #include "corrupt/corrupt_dataset.h"
-#include "corrupt/image_io.h"
+#include "io/image_io.h"
 #include "synth.h"
 
 /* mean and variance of out over nimg flat images of value v */

@@ -1,5 +1,7 @@
 /* image_io.h - reading PNG / JPEG image files and writing PNG (libpng,
- * libjpeg), for frost textures and contact sheets.
+ * libjpeg): frost textures, contact sheets, and the image-folder datasets
+ * (data/ds_imgfolder.c). The one file that touches libpng and libjpeg's
+ * file side (corrupt/jpeg.c holds jpeg_compression's in-memory round trip).
  */
 #ifndef AR_CORRUPT_IMAGE_IO_H
 #define AR_CORRUPT_IMAGE_IO_H
