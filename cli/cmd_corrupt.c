@@ -33,7 +33,8 @@ static void usage(void)
            "       otherwise a CIFAR-10-C directory <corruption>.npy [5N,H,W,C] + labels.npy;\n"
            "       '-' writes no data (with --preview)\n\n"
            "Options:\n"
-           "  --split S          train or test, for directories holding both (default test)\n"
+           "  --split S          train or test, for directories holding both (default test);\n"
+           "                     train or val for Tiny-ImageNet (default val)\n"
            "  --names LIST       comma-separated corruption names, 'all' (default: 19)\n"
            "                     or 'benchmark' (the 15 of CIFAR-10-C)\n"
            "  --severities SPEC  1-5 (default) or 1-S for .h5 (images[s-1] = severity s);\n"
@@ -188,6 +189,7 @@ int ar_cmd_corrupt(int argc, char **argv)
     if (parse_names(o.names, names, &nnames, &err) || parse_severities(o.sev, sevs, &nsev, &err))
         return ar_cli_usage_error(NAME, "%s", err.msg);
 
+    ar_par_set_default_threads(o.threads); /* decoding image files of IN */
     ar_data_source_t src = {.path = o.in, .split = o.split};
     ar_dataset_t *ds = ar_dataset_open(&src, &err);
     if (!ds) return ar_cli_fail(NAME, &err);
