@@ -98,12 +98,14 @@ static inline int it_label(int k, int n)
     return r;
 }
 
-/* Tiny-ImageNet of nclass (<= 7 for distinct ids per block of 7) classes
- * of h x w JPEG images at root: wnids.txt (unsorted), words.txt (plus one
- * unrelated line), train/<wnid>/images/<wnid>_<i>.JPEG (ntrain per class,
- * boxes file beside), val/images/val_<j>.JPEG (nval in all, class of val_j =
- * file-order class (j * 3 + 1) % nclass) with val_annotations.txt in a
- * shuffled line order, and an unlabelled test/images/test_0.JPEG. */
+/* Tiny-ImageNet of nclass classes of h x w JPEG images at root: wnids.txt
+ * (unsorted), words.txt (plus one unrelated line),
+ * train/<wnid>/images/<wnid>_<i>.JPEG (ntrain per class, boxes file beside),
+ * val/images/val_<j>.JPEG (nval in all; val_j is of the file-order class
+ * (7 j + 1) mod nclass, so every class appears when nclass is no multiple of
+ * 7 and nval >= nclass) with val_annotations.txt in a shuffled line order
+ * (nval must not be a multiple of 7), and an unlabelled
+ * test/images/test_0.JPEG. */
 static inline int it_tiny(const char *root, int nclass, int ntrain, int nval, int h, int w)
 {
     char p[2048], line[256];
@@ -130,7 +132,7 @@ static inline int it_tiny(const char *root, int nclass, int ntrain, int nval, in
     it_mkdirs(p);
     for (int j = 0; j < nval && !st; j++) {
         int jj = (j * 7 + 3) % nval; /* a shuffled line order (nval not a multiple of 7) */
-        int k = (jj * 3 + 1) % nclass;
+        int k = (jj * 7 + 1) % nclass;
         snprintf(p, sizeof p, "%s/val/images/val_%d.JPEG", root, jj);
         st = it_write(p, k, jj, h, w);
         snprintf(line, sizeof line, "val_%d.JPEG\tn%08d\t%d\t%d\t%d\t%d\n", jj, it_wnid_num(k), 1, 2, 30, 40);
