@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fsutil.h"
 #include "core/str.h"
 #include "data/image_folder.h"
 #include "data/readers.h"
@@ -52,12 +53,28 @@ static ar_ds_match_t imgfolder_probe(const ar_ds_sniff_t *s)
     return found ? AR_DS_BY_CONTENT : AR_DS_NO;
 }
 
+/* Tiny-ImageNet's val/ or test/ folder holds one subfolder, images/, so it
+ * would open as an ImageFolder of one class: refused, saying what to open. */
+static int tiny_subfolder(const char *path, ar_err_t *err)
+{
+    char parent[4096], images[4200];
+    ar_dir_of(path, parent, sizeof parent);
+    snprintf(images, sizeof images, "%s/images", path);
+    if (!ar_ds_dir_has(path, "val_annotations.txt") && !(ar_ds_dir_has(parent, "wnids.txt") && ar_is_dir(images)))
+        return AR_OK;
+    return ar_err_set(err, AR_E_ARG,
+                      "%s: a folder of Tiny-ImageNet, which would open as one class 'images': open %s (the "
+                      "directory with wnids.txt) with split val or train",
+                      path, parent);
+}
+
 static ar_dataset_t *imgfolder_open(const ar_data_source_t *src, ar_err_t *err)
 {
     char **classes = NULL;
     int nc = 0;
     ar_imglist_t l = {0};
     ar_dataset_t *ds = NULL;
+    if (tiny_subfolder(src->path, err)) return NULL;
     if (ar_dir_names(src->path, AR_DIR_SUBDIRS, &classes, &nc, err)) return NULL;
     if (nc == 0) {
         ar_err_set(err, AR_E_FORMAT, "%s: no class folders", src->path);

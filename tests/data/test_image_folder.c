@@ -408,6 +408,12 @@ static void test_tiny(void)
     OPEN_FAILS(AR_E_ARG, root, "test", NULL, 0, "tiny-imagenet-200", "unlabelled", "'val'");
     OPEN_FAILS(AR_E_ARG, root, "valid", NULL, 0, "unknown split 'valid'");
     OPEN_FAILS(AR_E_ARG, root, "val", "fog", 1, "corruption 'fog'", "Tiny-ImageNet dataset");
+    /* its val/ and test/ folders are not ImageFolders of one class 'images' */
+    char sub[1024];
+    snprintf(sub, sizeof sub, "%s/val", root);
+    OPEN_FAILS(AR_E_ARG, sub, NULL, NULL, 0, "tiny-imagenet-200/val", "one class 'images'", "split val");
+    snprintf(sub, sizeof sub, "%s/test", root);
+    OPEN_FAILS(AR_E_ARG, sub, NULL, NULL, 0, "tiny-imagenet-200/test", "the directory with wnids.txt");
     CHECK(ar_collection_probe(root) == 0, "Tiny-ImageNet is no collection");
 
     /* without words.txt the class names are the wnids */
