@@ -27,13 +27,15 @@ static void usage(void)
 {
     printf("Usage: archrepair corrupt IN OUT [options]\n\n"
            "Corrupts every image of the dataset IN with the CIFAR-10-C corruptions\n"
-           "(15 benchmark + 4 extras) at severities 1..5.\n\n"
+           "(15 benchmark + 4 extras) at severities 1..5: CIFAR-10-C's parameters, or\n"
+           "Tiny-ImageNet-C's for 64x64 images.\n\n"
            "  IN   any dataset archrepair reads (IDX, CIFAR-10 bin, HDF5, ...)\n"
            "  OUT  *.h5: HDF5 collection /labels + /<corruption>/images [S,N,H,W,C];\n"
            "       otherwise a CIFAR-10-C directory <corruption>.npy [5N,H,W,C] + labels.npy;\n"
            "       '-' writes no data (with --preview)\n\n"
            "Options:\n"
-           "  --split S          train or test, for directories holding both (default test)\n"
+           "  --split S          train or test, for directories holding both (default test);\n"
+           "                     train or val for Tiny-ImageNet (default val)\n"
            "  --names LIST       comma-separated corruption names, 'all' (default: 19)\n"
            "                     or 'benchmark' (the 15 of CIFAR-10-C)\n"
            "  --severities SPEC  1-5 (default) or 1-S for .h5 (images[s-1] = severity s);\n"
@@ -188,6 +190,7 @@ int ar_cmd_corrupt(int argc, char **argv)
     if (parse_names(o.names, names, &nnames, &err) || parse_severities(o.sev, sevs, &nsev, &err))
         return ar_cli_usage_error(NAME, "%s", err.msg);
 
+    ar_par_set_default_threads(o.threads); /* decoding image files of IN */
     ar_data_source_t src = {.path = o.in, .split = o.split};
     ar_dataset_t *ds = ar_dataset_open(&src, &err);
     if (!ds) return ar_cli_fail(NAME, &err);
@@ -208,8 +211,9 @@ int ar_cmd_corrupt(int argc, char **argv)
     if (!o.quiet)
         fprintf(stderr,
                 "archrepair corrupt: %s: %" PRId64 " images %dx%dx%d, %d corruptions x %d severities, seed %" PRIu64
-                ", frost %s, %d thread(s)\n",
+                ", %s parameters, frost %s, %d thread(s)\n",
                 o.in, info.count, info.height, info.width, info.channels, nnames, nsev, (uint64_t)o.seed,
+                ar_corrupt_table_name(ar_corrupt_table_for(info.height, info.width)),
                 ar_collection_writer_frost_source(cw), o.threads);
     double t0 = ar_now();
     if (o.preview &&

@@ -18,14 +18,16 @@ static void usage(void)
     printf("Usage: archrepair eval MODEL DATA [options]\n\n"
            "Accuracy of MODEL (a model file) on DATA (any dataset archrepair reads).\n\n"
            "Options:\n"
-           "  --split S             train or test, for directories holding both (default test)\n"
+           "  --split S             train or test, for directories holding both (default test);\n"
+           "                        train or val for Tiny-ImageNet (default val)\n"
            "  --corruption NAME     a corruption: the set of a collection (HDF5 or .npy\n"
            "                        directory) or, for a plain dataset, corrupted on the fly\n"
            "  --severity S          1..5 (with --corruption; default 3)\n"
            "  --seed N              seed of on-the-fly corruption (default 1)\n"
            "  --batch N             images per forward pass (default 256)\n"
            "  --limit N             only the first N images\n"
-           "  --threads N           threads of the conv kernels (default: the cores available; same results)\n");
+           "  --threads N           threads of the conv kernels, image decoding and on-the-fly\n"
+           "                        corruption (default: the cores available; same results)\n");
 }
 
 int ar_cmd_eval(int argc, char **argv)
@@ -49,6 +51,7 @@ int ar_cmd_eval(int argc, char **argv)
     int rc = ar_cli_opts(NAME, opts, argc, argv, pos, 2, &npos);
     if (rc) return rc;
     if (npos != 2) return ar_cli_usage_error(NAME, "needs MODEL and DATA");
+    ar_par_set_default_threads(threads); /* decoding image files, corrupting on the fly */
     ar_err_t err = {0};
     ar_zoo_opts_t zo = {0};
     ar_graph_t *g = NULL;

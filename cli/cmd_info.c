@@ -19,13 +19,15 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: archrepair info PATH [--split train|test] [--corruption NAME --severity S]\n\n"
+            "Usage: archrepair info PATH [--split train|test|val] [--corruption NAME --severity S]\n\n"
             "Describes PATH:\n"
-            "  a dataset (HDF5, IDX file or directory, CIFAR-10 .bin file or directory):\n"
-            "    format, image count and shape, classes with per-class counts; a directory\n"
-            "    holding both splits shows both unless --split picks one;\n"
-            "  a corruption collection (HDF5 or CIFAR-10-C .npy directory): its corruptions\n"
-            "    and severities; --corruption/--severity describe one set of it;\n"
+            "  a dataset (HDF5, IDX file or directory, CIFAR-10 .bin file or directory,\n"
+            "    ImageFolder of PNG/JPEG files, Tiny-ImageNet directory): format, image\n"
+            "    count and shape, classes with per-class counts; a directory holding\n"
+            "    several splits shows each unless --split picks one;\n"
+            "  a corruption collection (HDF5, CIFAR-10-C .npy directory, Tiny-ImageNet-C\n"
+            "    tree): its corruptions and severities; --corruption/--severity describe\n"
+            "    one set of it;\n"
             "  a model or repair result file (HDF5 with format = archrepair-model);\n"
             "  an evaluate, localize or stats job result: its outcome (the accuracy\n"
             "    table, the block ranking, the sets' statistics).\n"
@@ -125,19 +127,6 @@ static int is_model_file(const char *path)
     return yes;
 }
 
-/* A directory holding both splits (IDX or CIFAR-10 bin). */
-static int has_splits(const char *path)
-{
-    static const char *const names[] = {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz", "data_batch_1.bin"};
-    if (!ar_is_dir(path)) return 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s", path, names[i]);
-        if (ar_file_size(p) >= 0) return 1;
-    }
-    return 0;
-}
-
 int ar_cmd_info(int argc, char **argv)
 {
     if (ar_cli_wants_help(argc, argv)) {
@@ -153,12 +142,13 @@ int ar_cmd_info(int argc, char **argv)
     int rc = ar_cli_opts("info", opts, argc, argv, &src.path, 1, &npos);
     if (rc) return rc;
     if (!src.path) return ar_cli_usage_error("info", "no PATH given");
-    if (src.split && strcmp(src.split, "train") != 0 && strcmp(src.split, "test") != 0)
-        return ar_cli_usage_error("info", "--split must be train or test, not '%s'", src.split);
+    if (src.split && strcmp(src.split, "train") != 0 && strcmp(src.split, "test") != 0 && strcmp(src.split, "val") != 0)
+        return ar_cli_usage_error("info", "--split must be train, test or val, not '%s'", src.split);
     if (src.corruption && !src.severity) src.severity = 1;
 
     ar_err_t err = {0};
-    int st;
+    const char *splits[4];
+    int st, nsplits = 0;
     if (ar_file_size(src.path) < 0 && !ar_is_dir(src.path)) {
         ar_err_set(&err, AR_E_IO, "%s: no such file or directory", src.path);
         return ar_cli_fail("info", &err);
@@ -169,10 +159,9 @@ int ar_cmd_info(int argc, char **argv)
         st = ar_info_result(src.path, stdout, &err);
     } else if (!src.corruption && ar_collection_probe(src.path)) {
         st = info_collection(src.path, &err);
-    } else if (!src.split && has_splits(src.path)) {
-        const char *splits[2] = {"train", "test"};
+    } else if (!src.split && (nsplits = ar_dataset_splits(src.path, splits, 4)) > 0) {
         st = AR_OK;
-        for (int i = 0; i < 2 && !st; i++) {
+        for (int i = 0; i < nsplits && !st; i++) {
             src.split = splits[i];
             if (i) printf("\n");
             st = info_dataset(&src, &err);

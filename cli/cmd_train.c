@@ -35,7 +35,8 @@ static void usage(void)
            "Options:\n"
            "  --out PATH           model file written after every epoch (required)\n"
            "  --split S            training split (default train)\n"
-           "  --test-split S       evaluated after every epoch (default test; none: skip)\n"
+           "  --test-split S       evaluated after every epoch (default: the format's held-out\n"
+           "                       split, test or Tiny-ImageNet's val; none: skip)\n"
            "  --epochs N           (default 30)\n"
            "  --batch N            (default 128)\n"
            "  --optim sgd|adam     (default sgd)\n"
@@ -52,7 +53,8 @@ static void usage(void)
            "  --width X            zoo channel multiplier (default 1)\n"
            "  --limit N            only the first N training images\n"
            "  --test-limit N       only the first N test images\n"
-           "  --threads N          threads of the conv kernels (default: the cores available; same results)\n"
+           "  --threads N          threads of the conv kernels and of image decoding (default:\n"
+           "                       the cores available; same results)\n"
            "On a terminal a progress bar shows loss, accuracy and images/s; otherwise\n"
            "one line per epoch. OPENBLAS_NUM_THREADS sets the BLAS threads (use 1 with --threads).\n");
 }
@@ -66,7 +68,7 @@ typedef struct train_args {
 
 static int parse(int argc, char **argv, train_args_t *a)
 {
-    *a = (train_args_t){.split = "train", .test_split = "test", .optim = "sgd",
+    *a = (train_args_t){.split = "train", .test_split = NULL, .optim = "sgd",
                         .schedule = "cosine", .augment = "on", .epochs = 30, .batch = 128,
                         .lr = 0.1, .step_size = 30, .gamma = 0.1, .momentum = 0.9, .wd = 5e-4,
                         .width = 1, .seed = 1, .threads = ar_cli_default_threads()};
@@ -228,10 +230,11 @@ done:
 static int run(trainer_t *t, ar_err_t *err)
 {
     train_args_t *a = &t->a;
+    ar_par_set_default_threads(a->threads); /* decoding image files */
     ar_data_source_t src = {.path = a->data, .split = a->split};
     if (!(t->train = ar_dataset_open(&src, err))) return err->status;
     src.split = a->test_split;
-    if (strcmp(a->test_split, "none") != 0 && !(t->test = ar_dataset_open(&src, err)))
+    if ((!a->test_split || strcmp(a->test_split, "none") != 0) && !(t->test = ar_dataset_open(&src, err)))
         return err->status;
     const ar_dataset_info_t *in = ar_dataset_info(t->train);
     ar_zoo_opts_t zo = {.in_c = in->channels, .in_h = in->height, .in_w = in->width,

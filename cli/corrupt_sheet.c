@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "corrupt/image_io.h"
+#include "io/image_io.h"
 #include "sheet_font.h"
 
 int ar_corrupt_sheet_write(const char *path, const uint8_t *clean, int k, int h, int w, int c,

@@ -213,6 +213,8 @@ static int h5_begin(const ar_collection_writer_t *w, sink_t *sk, const int32_t *
         (st = ar_h5_attr_write_str(h5, "/", "source", w->source, err)) ||
         (st = ar_h5_attr_write_str(h5, "/", "frost_source", ar_collection_writer_frost_source(w),
                                    err)) ||
+        (st = ar_h5_attr_write_str(h5, "/", "parameters",
+                                   ar_corrupt_table_name(ar_corrupt_ctx_table(w->th[0].ctx)), err)) ||
         (st = ar_h5_attr_write(h5, "/", "seed", AR_DT_I64, 1, &seed, 1, err)) ||
         (st = ar_h5_attr_write(h5, "/", "severities", AR_DT_I32, w->nsev, w->sevs, 0, err)) ||
         (st = ar_h5_attr_write(h5, "/", "image_shape", AR_DT_I32, 3, shape, 0, err)) ||

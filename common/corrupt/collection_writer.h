@@ -6,8 +6,9 @@
  *   OUT ending in .h5 or .hdf5: an HDF5 collection, /labels int32 [N] and
  *     /<corruption>/images uint8 [S, N, H, W, C] (severities 1..S in order),
  *     root attributes format = "archrepair-corruptions", source,
- *     frost_source, seed, severities, image_shape, corruptions, and classes
- *     when the set names them;
+ *     frost_source, parameters (the parameter table: "cifar-10-c" or
+ *     "tiny-imagenet-c", corrupt.h), seed, severities, image_shape,
+ *     corruptions, and classes when the set names them;
  *   any other OUT: a CIFAR-10-C style directory, <corruption>.npy uint8
  *     [5N, H, W, C] severity-major + labels.npy [5N] (uint8; int64 above 256
  *     classes); needs severities 1-5.

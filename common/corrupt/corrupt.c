@@ -97,6 +97,17 @@ int ar_corrupt_expand(const char *name, int ids[AR_CORRUPT_COUNT])
     return n;
 }
 
+ar_corrupt_table_t ar_corrupt_table_for(int h, int w)
+{
+    return h == 64 && w == 64 ? AR_CORRUPT_TABLE_TINYIMAGENETC : AR_CORRUPT_TABLE_CIFAR10C;
+}
+
+const char *ar_corrupt_table_name(int table)
+{
+    static const char *const names[AR_CORRUPT_TABLE_COUNT] = {"cifar-10-c", "tiny-imagenet-c"};
+    return table >= 0 && table < AR_CORRUPT_TABLE_COUNT ? names[table] : NULL;
+}
+
 uint64_t ar_corrupt_key(uint64_t seed, int corruption, int severity, int64_t image_index)
 {
     const char *name = ar_corrupt_name(corruption);
@@ -156,10 +167,12 @@ ar_corrupt_ctx_t *ar_corrupt_ctx_new(const ar_corrupt_opts_t *opts, int h, int w
         return NULL;
     }
     ctx->h = h, ctx->w = w, ctx->c = c, ctx->n = h * w * c;
+    ctx->table = ar_corrupt_table_for(h, w);
     /* integer scale, so that discrete kernels (disk radius 1, glass delta)
-     * keep their shape: 28x28 -> 1, 64x64 -> 2 */
+     * keep their shape: 28x28 -> 1, 48x64 -> 2; the Tiny-ImageNet-C table
+     * is written for its 64x64 images: 1 */
     ctx->f = nearbyint((h < w ? h : w) / 32.0);
-    if (ctx->f < 1) ctx->f = 1;
+    if (ctx->f < 1 || ctx->table == AR_CORRUPT_TABLE_TINYIMAGENETC) ctx->f = 1;
     size_t nb = (size_t)(h + 4) * (w + 4) * c;
     for (int i = 0; i < AR_CX_NBUF; i++)
         if (!(ctx->buf[i] = malloc(sizeof(double) * nb))) goto nomem;
@@ -201,6 +214,8 @@ const char *ar_corrupt_ctx_frost_source(const ar_corrupt_ctx_t *ctx)
 {
     return ctx->frost_source;
 }
+
+ar_corrupt_table_t ar_corrupt_ctx_table(const ar_corrupt_ctx_t *ctx) { return (ar_corrupt_table_t)ctx->table; }
 
 int ar_corrupt_image(ar_corrupt_ctx_t *ctx, int corruption, int severity, uint64_t seed,
                      int64_t image_index, const uint8_t *in, uint8_t *out, int h, int w, int c,

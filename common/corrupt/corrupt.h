@@ -2,9 +2,11 @@
  * 4 extras (Hendrycks & Dietterich 2019) on uint8 HWC images of any size.
  *
  * Algorithms and CIFAR parameter tables follow make_cifar_c.py (the
- * original benchmark code); docs/corruptions.md describes each one, its
- * parameters per severity, the scaling to other image sizes and what
- * differs from the original.
+ * original benchmark code); 64 x 64 images take the Tiny-ImageNet-C tables
+ * of make_tinyimagenet_c.py instead (ar_corrupt_table_for).
+ * docs/corruptions.md describes each one, its parameters per severity in
+ * both tables, the scaling to other image sizes and what differs from the
+ * original.
  *
  * Determinism: the random stream of one corrupted image depends only on
  * (seed, corruption, severity, image index) through ar_corrupt_key(), so any
@@ -82,6 +84,17 @@ int ar_corrupt_expand(const char *name, int ids[AR_CORRUPT_COUNT]);
  * identity words: hash of the name, severity, image index). */
 uint64_t ar_corrupt_key(uint64_t seed, int corruption, int severity, int64_t image_index);
 
+/* The parameter tables: make_cifar_c.py's (CIFAR-10-C, lengths for 32 x 32
+ * images, scaled to other sizes) and make_tinyimagenet_c.py's
+ * (Tiny-ImageNet-C, for 64 x 64 images, used as they are). */
+typedef enum { AR_CORRUPT_TABLE_CIFAR10C, AR_CORRUPT_TABLE_TINYIMAGENETC, AR_CORRUPT_TABLE_COUNT } ar_corrupt_table_t;
+
+/* The table for images of h x w: Tiny-ImageNet-C's for exactly 64 x 64,
+ * CIFAR-10-C's for every other size. */
+ar_corrupt_table_t ar_corrupt_table_for(int h, int w);
+/* "cifar-10-c" or "tiny-imagenet-c"; NULL when out of range. */
+const char *ar_corrupt_table_name(int table);
+
 typedef struct ar_corrupt_opts {
     const char *frost_dir; /* directory of frost texture images (.png, .jpg,
                               .jpeg); NULL or "" = the procedural texture */
@@ -100,6 +113,9 @@ void ar_corrupt_ctx_destroy(ar_corrupt_ctx_t **ctx);
 /* Which frost texture source this context uses: "procedural-v1" or
  * "dir:<path> (<n> images)". Valid while the context lives. */
 const char *ar_corrupt_ctx_frost_source(const ar_corrupt_ctx_t *ctx);
+
+/* The parameter table of the context's image shape (ar_corrupt_table_for). */
+ar_corrupt_table_t ar_corrupt_ctx_table(const ar_corrupt_ctx_t *ctx);
 
 /* Corrupts one uint8 HWC image: out = corruption(in) at severity 1..5 with the
  * stream of ar_corrupt_key(seed, corruption, severity, image_index). h, w, c

@@ -2,7 +2,9 @@
  * outside common/corrupt/).
  *
  * Every corruption is a function of (context, severity index 0..4, the image's
- * random stream, in, out). Images stay in HWC order; the float working copy is
+ * random stream, in, out). Its parameters come from a table per
+ * ar_corrupt_table_t, [table][severity], indexed by ctx->table (CIFAR-10-C's
+ * for most sizes, Tiny-ImageNet-C's for 64 x 64). Images stay in HWC order; the float working copy is
  * x = pixel/255 in double precision, written back by ar_cx_to_u8 (clip to
  * [0,1], times 255, truncate), the original's convention.
  */
@@ -41,7 +43,10 @@ typedef struct ar_pois_table {
 struct ar_corrupt_ctx {
     int h, w, c;          /* image shape */
     int n;                /* h * w * c */
-    double f;             /* spatial scale of blur lengths: max(1, round(min(h, w) / 32)) */
+    int table;            /* ar_corrupt_table_t: the parameter tables' first index */
+    double f;             /* spatial scale of blur lengths: max(1, round(min(h, w) / 32))
+                             with the CIFAR-10-C table, 1 with Tiny-ImageNet-C's
+                             (its lengths are for 64 x 64 already) */
     double *buf[AR_CX_NBUF]; /* (h+4)(w+4)c doubles each (room for zoom crops) */
     uint8_t *u8[3];       /* n bytes each */
     int32_t *i32;         /* h * w ints (spatter) */
@@ -69,7 +74,8 @@ void ar_cx_to_double(const uint8_t *in, double *x, int n);
 void ar_cx_to_u8(const double *x, uint8_t *out, int n);
 /* out[i] = (uint8)floor(clip(x[i], 0, 1) * 255 + 0.5), rounding (ImageMagick). */
 void ar_cx_to_u8_round(const double *x, uint8_t *out, int n);
-/* Scales a length in 32x32 pixels to the context's image. */
+/* Scales a length of the table (32x32 pixels for CIFAR-10-C's) to the
+ * context's image. */
 static inline double ar_cx_len(const ar_corrupt_ctx_t *ctx, double v) { return v * ctx->f; }
 
 /* noise.c */

@@ -6,11 +6,13 @@
 #include "corrupt_impl.h"
 #include "resize.h"
 
-static const double BRIGHT[5] = {.05, .1, .15, .2, .3};
-static const double CONTRAST[5] = {.75, .5, .4, .3, .15};
-static const double SAT[5][2] = {{.3, 0}, {.1, 0}, {1.5, 0}, {2, .1}, {2.5, .2}};
-static const double PIXELATE[5] = {.95, .9, .85, .75, .65};
-static const int JPEG_Q[5] = {80, 65, 58, 50, 40};
+/* [table][severity]: make_cifar_c.py, make_tinyimagenet_c.py */
+static const double BRIGHT[2][5] = {{.05, .1, .15, .2, .3}, {.1, .2, .3, .4, .5}};
+static const double CONTRAST[2][5] = {{.75, .5, .4, .3, .15}, {.4, .3, .2, .1, .05}};
+static const double SAT[2][5][2] = {{{.3, 0}, {.1, 0}, {1.5, 0}, {2, .1}, {2.5, .2}},
+                                    {{.3, 0}, {.1, 0}, {2, 0}, {5, .1}, {30, .2}}};
+static const double PIXELATE[2][5] = {{.95, .9, .85, .75, .65}, {.9, .8, .7, .6, .5}};
+static const int JPEG_Q[2][5] = {{80, 65, 58, 50, 40}, {65, 58, 50, 40, 25}};
 
 static double back_to_gray(const double *rgb)
 {
@@ -27,10 +29,10 @@ int ar_cx_brightness(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t 
     ar_cx_to_double(in, x, ctx->n);
     for (int i = 0; i < hw; i++) {
         if (ctx->c == 3) {
-            ar_color_add_value(x + 3L * i, BRIGHT[s]);
+            ar_color_add_value(x + 3L * i, BRIGHT[ctx->table][s]);
         } else {
             double rgb[3] = {x[i], x[i], x[i]};
-            ar_color_add_value(rgb, BRIGHT[s]);
+            ar_color_add_value(rgb, BRIGHT[ctx->table][s]);
             x[i] = back_to_gray(rgb);
         }
     }
@@ -47,10 +49,10 @@ int ar_cx_saturate(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *i
     ar_cx_to_double(in, x, ctx->n);
     for (int i = 0; i < hw; i++) {
         if (ctx->c == 3) {
-            ar_color_scale_saturation(x + 3L * i, SAT[s][0], SAT[s][1]);
+            ar_color_scale_saturation(x + 3L * i, SAT[ctx->table][s][0], SAT[ctx->table][s][1]);
         } else {
             double rgb[3] = {x[i], x[i], x[i]};
-            ar_color_scale_saturation(rgb, SAT[s][0], SAT[s][1]);
+            ar_color_scale_saturation(rgb, SAT[ctx->table][s][0], SAT[ctx->table][s][1]);
             x[i] = back_to_gray(rgb);
         }
     }
@@ -64,7 +66,7 @@ int ar_cx_contrast(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *i
 {
     (void)rng, (void)err;
     int c = ctx->c, hw = ctx->h * ctx->w;
-    double *x = ctx->buf[0], mean[3] = {0, 0, 0}, k = CONTRAST[s];
+    double *x = ctx->buf[0], mean[3] = {0, 0, 0}, k = CONTRAST[ctx->table][s];
     ar_cx_to_double(in, x, ctx->n);
     for (int i = 0; i < hw; i++)
         for (int ch = 0; ch < c; ch++) mean[ch] += x[(long)i * c + ch];
@@ -85,7 +87,7 @@ int ar_cx_pixelate(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *i
 {
     (void)rng, (void)err;
     int h = ctx->h, w = ctx->w, c = ctx->c;
-    int sh = (int)(h * PIXELATE[s]), sw = (int)(w * PIXELATE[s]);
+    int sh = (int)(h * PIXELATE[ctx->table][s]), sw = (int)(w * PIXELATE[ctx->table][s]);
     if (sh < 1) sh = 1;
     if (sw < 1) sw = 1;
     uint8_t *small = ctx->u8[0], *tmp = ctx->u8[1];
@@ -98,5 +100,5 @@ int ar_cx_jpeg(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in, u
                ar_err_t *err)
 {
     (void)rng;
-    return ar_jpeg_roundtrip(ctx->jpeg, in, out, JPEG_Q[s], err);
+    return ar_jpeg_roundtrip(ctx->jpeg, in, out, JPEG_Q[ctx->table][s], err);
 }

@@ -3,8 +3,9 @@
  *
  * From a directory: every .png / .jpg / .jpeg file (sorted by name) is read,
  * resized by 0.2 f (f = max(1, round(min(h, w)/32)); make_cifar_c.py resizes its frost
- * photos by 0.2 for 32x32 images) with OpenCV-style bilinear interpolation,
- * and kept if it is larger than the image.
+ * photos by 0.2 for 32x32 images), or by 0.3 with the Tiny-ImageNet-C table
+ * (64x64 images, as make_tinyimagenet_c.py does), with OpenCV-style bilinear
+ * interpolation, and kept if it is larger than the image.
  *
  * procedural-v1 (no directory): 6 textures of 5 max(h, w) pixels square, each
  * from its own fixed random stream (independent of the job seed), made of
@@ -27,7 +28,7 @@
 #include "color.h"
 #include "corrupt_impl.h"
 #include "filter.h"
-#include "image_io.h"
+#include "io/image_io.h"
 #include "plasma.h"
 #include "resize.h"
 
@@ -131,7 +132,7 @@ static int from_dir(ar_corrupt_ctx_t *ctx, const char *dir, ar_err_t *err)
         if (e->d_name[0] != '.' && has_image_ext(e->d_name)) names[nn++] = strdup(e->d_name);
     closedir(d);
     qsort(names, (size_t)nn, sizeof(char *), cmp_str);
-    double scale = 0.2 * ctx->f;
+    double scale = ctx->table == AR_CORRUPT_TABLE_TINYIMAGENETC ? 0.3 : 0.2 * ctx->f;
     for (int i = 0; i < nn && st == AR_OK; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -159,8 +160,8 @@ static int from_dir(ar_corrupt_ctx_t *ctx, const char *dir, ar_err_t *err)
     for (int i = 0; i < nn; i++) free(names[i]);
     if (st == AR_OK && ctx->ntex == 0)
         st = ar_err_set(err, AR_E_IO,
-                        "frost_dir %s: no .png/.jpg texture larger than %dx%d after 0.2x resize",
-                        dir, ctx->h, ctx->w);
+                        "frost_dir %s: no .png/.jpg texture larger than %dx%d after %gx resize",
+                        dir, ctx->h, ctx->w, scale);
     if (st == AR_OK)
         snprintf(ctx->frost_source, sizeof ctx->frost_source, "dir:%.1000s (%d images)", dir,
                  ctx->ntex);

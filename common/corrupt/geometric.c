@@ -7,9 +7,11 @@
 #include "corrupt_impl.h"
 #include "filter.h"
 
-/* (alpha, sigma, affine) as fractions of the image size */
-static const double ELASTIC[5][3] = {
-    {0, 0, .08}, {.05, .2, .07}, {.08, .06, .06}, {.1, .04, .05}, {.1, .03, .03}};
+/* (alpha, sigma, affine) as fractions of the image size, [table][severity]:
+ * make_cifar_c.py, make_tinyimagenet_c.py */
+static const double ELASTIC[2][5][3] = {
+    {{0, 0, .08}, {.05, .2, .07}, {.08, .06, .06}, {.1, .04, .05}, {.1, .03, .03}},
+    {{0, 0, .08}, {.05, .3, .06}, {.1, .08, .06}, {.1, .03, .03}, {.16, .03, .02}}};
 
 /* Bilinear sample of channel ch at (fy, fx) with border mode. */
 static double sample(const double *img, int h, int w, int c, int ch, double fy, double fx,
@@ -47,7 +49,8 @@ int ar_cx_elastic(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in
 {
     int h = ctx->h, w = ctx->w, c = ctx->c, hw = h * w;
     double size = h < w ? h : w;
-    double alpha = size * ELASTIC[s][0], sigma = size * ELASTIC[s][1], aff = size * ELASTIC[s][2];
+    const double *p = ELASTIC[ctx->table][s];
+    double alpha = size * p[0], sigma = size * p[1], aff = size * p[2];
     double *x = ctx->buf[0], *warped = ctx->buf[1], *dxf = ctx->buf[2], *dyf = ctx->buf[3],
            *tmp = ctx->buf[4], *u = ctx->buf[5];
     ar_cx_to_double(in, x, ctx->n);

@@ -5,16 +5,17 @@
 
 #include "corrupt_impl.h"
 
-static const double GAUSS_SIGMA[5] = {.04, .06, .08, .09, .10};
-static const double SHOT_LAMBDA[5] = {500, 250, 100, 75, 50};
-static const double IMPULSE_P[5] = {.01, .02, .03, .05, .07};
-static const double SPECKLE_C[5] = {.06, .1, .12, .16, .2};
+/* [table][severity]: make_cifar_c.py, make_tinyimagenet_c.py */
+static const double GAUSS_SIGMA[2][5] = {{.04, .06, .08, .09, .10}, {.04, .08, .12, .15, .18}};
+static const double SHOT_LAMBDA[2][5] = {{500, 250, 100, 75, 50}, {250, 100, 50, 30, 15}};
+static const double IMPULSE_P[2][5] = {{.01, .02, .03, .05, .07}, {.01, .02, .05, .08, .14}};
+static const double SPECKLE_C[2][5] = {{.06, .1, .12, .16, .2}, {.15, .2, .25, .3, .35}};
 
 int ar_cx_gaussian_noise(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in,
                          uint8_t *out, ar_err_t *err)
 {
     (void)err;
-    double *x = ctx->buf[0], sd = GAUSS_SIGMA[s];
+    double *x = ctx->buf[0], sd = GAUSS_SIGMA[ctx->table][s];
     ar_cx_to_double(in, x, ctx->n);
     ar_cx_normals(rng, ctx->normals, ctx->n);
     for (int i = 0; i < ctx->n; i++) x[i] += sd * ctx->normals[i];
@@ -84,7 +85,7 @@ static ar_pois_table_t *pois_build(double lam_max)
 int ar_cx_shot_noise(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in,
                      uint8_t *out, ar_err_t *err)
 {
-    double lam = SHOT_LAMBDA[s];
+    double lam = SHOT_LAMBDA[ctx->table][s];
     if (!ctx->pois[s] && !(ctx->pois[s] = pois_build(lam)))
         return ar_err_set(err, AR_E_NOMEM, "corrupt: shot noise tables");
     const ar_pois_table_t *t = ctx->pois[s];
@@ -115,7 +116,7 @@ int ar_cx_impulse_noise(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8
                         uint8_t *out, ar_err_t *err)
 {
     (void)err;
-    double *x = ctx->buf[0], p = IMPULSE_P[s];
+    double *x = ctx->buf[0], p = IMPULSE_P[ctx->table][s];
     ar_cx_to_double(in, x, ctx->n);
     for (int i = 0; i < ctx->n; i++) {
         uint64_t r = ar_rng_u64(rng);
@@ -130,7 +131,7 @@ int ar_cx_speckle_noise(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8
                         uint8_t *out, ar_err_t *err)
 {
     (void)err;
-    double *x = ctx->buf[0], sd = SPECKLE_C[s];
+    double *x = ctx->buf[0], sd = SPECKLE_C[ctx->table][s];
     ar_cx_to_double(in, x, ctx->n);
     ar_cx_normals(rng, ctx->normals, ctx->n);
     for (int i = 0; i < ctx->n; i++) x[i] += x[i] * sd * ctx->normals[i];

@@ -11,12 +11,18 @@
 #include "corrupt_impl.h"
 #include "filter.h"
 
-/* (mu, sigma, blur sigma, thr, k, mode) */
-static const double SPATTER[5][6] = {{.62, .1, .7, .7, .5, 0},
-                                     {.65, .1, .8, .7, .5, 0},
-                                     {.65, .3, 1, .69, .5, 0},
-                                     {.65, .1, .7, .69, .6, 1},
-                                     {.65, .1, .5, .68, .6, 1}};
+/* (mu, sigma, blur sigma, thr, k, mode), [table][severity]: make_cifar_c.py,
+ * make_tinyimagenet_c.py */
+static const double SPATTER[2][5][6] = {{{.62, .1, .7, .7, .5, 0},
+                                         {.65, .1, .8, .7, .5, 0},
+                                         {.65, .3, 1, .69, .5, 0},
+                                         {.65, .1, .7, .69, .6, 1},
+                                         {.65, .1, .5, .68, .6, 1}},
+                                        {{.62, .1, .7, .7, .6, 0},
+                                         {.65, .1, .8, .7, .6, 0},
+                                         {.65, .3, 1, .69, .6, 0},
+                                         {.65, .1, .7, .68, .6, 1},
+                                         {.65, .1, .5, .67, .6, 1}}};
 
 static inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
@@ -144,7 +150,7 @@ static void equalize(uint8_t *img, int n)
 int ar_cx_spatter(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in,
                   uint8_t *out, ar_err_t *err)
 {
-    const double *p = SPATTER[s];
+    const double *p = SPATTER[ctx->table][s];
     int h = ctx->h, w = ctx->w, c = ctx->c, hw = h * w;
     double *x = ctx->buf[0], *liq = ctx->buf[1], *a = ctx->buf[2], *b = ctx->buf[3],
            *tmp = ctx->buf[4];

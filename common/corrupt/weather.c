@@ -8,19 +8,27 @@
 #include "plasma.h"
 #include "resize.h"
 
-/* (mu, sigma, zoom, thr, radius, sigma, blend) */
-static const double SNOW[5][7] = {{.1, .2, 1, .6, 8, 3, .95},
-                                  {.1, .2, 1, .5, 10, 4, .9},
-                                  {.15, .3, 1.75, .55, 10, 4, .9},
-                                  {.25, .3, 2.25, .6, 12, 6, .85},
-                                  {.3, .3, 1.25, .65, 14, 12, .8}};
-static const double FROST[5][2] = {{1, .2}, {1, .3}, {.9, .4}, {.85, .4}, {.75, .45}};
-static const double FOG[5][2] = {{.2, 3}, {.5, 3}, {.75, 2.5}, {1, 2}, {1.5, 1.75}};
+/* [table][severity]: make_cifar_c.py, make_tinyimagenet_c.py.
+ * Snow: (mu, sigma, zoom, thr, radius, sigma, blend) */
+static const double SNOW[2][5][7] = {{{.1, .2, 1, .6, 8, 3, .95},
+                                      {.1, .2, 1, .5, 10, 4, .9},
+                                      {.15, .3, 1.75, .55, 10, 4, .9},
+                                      {.25, .3, 2.25, .6, 12, 6, .85},
+                                      {.3, .3, 1.25, .65, 14, 12, .8}},
+                                     {{.1, .2, 1, .6, 8, 3, .8},
+                                      {.1, .2, 1, .5, 10, 4, .8},
+                                      {.15, .3, 1.75, .55, 10, 4, .7},
+                                      {.25, .3, 2.25, .6, 12, 6, .65},
+                                      {.3, .3, 1.25, .65, 14, 12, .6}}};
+static const double FROST[2][5][2] = {{{1, .2}, {1, .3}, {.9, .4}, {.85, .4}, {.75, .45}},
+                                      {{1, .3}, {.9, .4}, {.8, .45}, {.75, .5}, {.7, .55}}};
+static const double FOG[2][5][2] = {{{.2, 3}, {.5, 3}, {.75, 2.5}, {1, 2}, {1.5, 1.75}},
+                                    {{.4, 3}, {.7, 3}, {1, 2.5}, {1.5, 2}, {2, 1.75}}};
 
 int ar_cx_snow(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in, uint8_t *out,
                ar_err_t *err)
 {
-    const double *p = SNOW[s];
+    const double *p = SNOW[ctx->table][s];
     int h = ctx->h, w = ctx->w, c = ctx->c, hw = h * w;
     double *x = ctx->buf[0], *layer = ctx->buf[1], *zl = ctx->buf[2], *tmp = ctx->buf[3],
            *bl = ctx->buf[4];
@@ -65,7 +73,7 @@ int ar_cx_frost(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in, 
     const ar_frost_tex_t *t = &ctx->tex[ar_rng_below(rng, (uint64_t)ctx->ntex)];
     int y0 = t->th > h ? (int)ar_rng_below(rng, (uint64_t)(t->th - h)) : 0;
     int x0 = t->tw > w ? (int)ar_rng_below(rng, (uint64_t)(t->tw - w)) : 0;
-    double a = FROST[s][0], b = FROST[s][1];
+    double a = FROST[ctx->table][s][0], b = FROST[ctx->table][s][1];
     for (int y = 0; y < h; y++) {
         const uint8_t *tr = t->px + ((long)(y0 + y) * t->tw + x0) * c;
         const uint8_t *ir = in + (long)y * w * c;
@@ -86,8 +94,8 @@ int ar_cx_fog(ar_corrupt_ctx_t *ctx, int s, ar_rng_t *rng, const uint8_t *in, ui
     int h = ctx->h, w = ctx->w, c = ctx->c, n = ctx->n;
     int side = ar_plasma_side(h > w ? h : w);
     double *x = ctx->buf[0], *map = ctx->plasma; /* side x side, see ctx_new */
-    double amt = FOG[s][0];
-    ar_plasma(rng, FOG[s][1], side, map);
+    double amt = FOG[ctx->table][s][0];
+    ar_plasma(rng, FOG[ctx->table][s][1], side, map);
     ar_cx_to_double(in, x, n);
     double m = 0;
     for (int i = 0; i < n; i++) m = x[i] > m ? x[i] : m;

@@ -11,6 +11,9 @@
  *     cifar-10-batches-bin directory);
  *   - CIFAR-10-C style directories of .npy files (<corruption>.npy + labels.npy);
  *   - the HDF5 dataset (/images, /labels) and corruption-collection layouts;
+ *   - folders of PNG / JPEG files read in place: ImageFolder
+ *     (root/<class>/<image files>), Tiny-ImageNet (wnids.txt, train/, val/)
+ *     and the Tiny-ImageNet-C collection (<corruption>/<severity>/<class>/);
  *   - virtual sets built on another dataset (e.g. corrupted on the fly, see
  *     corrupt/corrupt_dataset.h) through ar_dataset_new_custom.
  * Owner rules: ar_dataset_open/new_* return a dataset the caller destroys.
@@ -27,7 +30,9 @@
 typedef struct ar_data_source {
     const char *path;        /* file or directory */
     const char *split;       /* "train" or "test" for directory formats with both
-                                (IDX, CIFAR-10 bin); NULL = the file given / default "test" */
+                                (IDX, CIFAR-10 bin; NULL = "test"), "train" or "val"
+                                for Tiny-ImageNet (NULL = "val"); formats without
+                                splits (a file, an ImageFolder) ignore it */
     const char *corruption;  /* for collections (HDF5 or .npy directory): which set;
                                 NULL or "clean" = the clean images (HDF5 /images) */
     int severity;            /* 1..S for collections; 0 when corruption is NULL */
@@ -37,7 +42,8 @@ typedef struct ar_dataset_info {
     int64_t count;           /* number of images */
     int height, width, channels;
     int num_classes;         /* 1 + max label seen / declared class count */
-    char format[32];         /* "idx", "cifar10-bin", "npy-dir", "hdf5", "hdf5-collection", ... */
+    char format[32];         /* "idx", "cifar10-bin", "npy-dir", "hdf5", "hdf5-collection",
+                                "imagefolder", "tiny-imagenet", "tiny-imagenet-c", ... */
     char name[128];          /* human-readable name of the set */
     char **class_names;      /* num_classes names or NULL when the file has none */
 } ar_dataset_info_t;
@@ -59,6 +65,11 @@ typedef struct ar_dataset_vt {
  * the file and the problem on failure (AR_E_FORMAT naming what was looked
  * for when no reader takes it). */
 ar_dataset_t *ar_dataset_open(const ar_data_source_t *src, ar_err_t *err);
+
+/* The splits a directory holds, for formats with several (IDX and CIFAR-10
+ * directories: "train", "test"; Tiny-ImageNet: "train", "val"): at most cap
+ * names (static strings) into out; 0 for any other source. Never fails. */
+int ar_dataset_splits(const char *path, const char **out, int cap);
 
 /* Wraps an implementation: info is copied (class_names are duplicated);
  * on success the dataset owns self and calls vt->destroy(self) when destroyed;

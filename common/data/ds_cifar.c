@@ -113,6 +113,14 @@ static ar_ds_match_t cifar_probe(const ar_ds_sniff_t *s)
     return batches ? AR_DS_BY_CONTENT : AR_DS_NO;
 }
 
+static int cifar_splits(const char *path, const char **out, int cap)
+{
+    int n = 0;
+    if (n < cap && ar_ds_dir_has(path, "data_batch_1.bin")) out[n++] = "train";
+    if (n < cap && ar_ds_dir_has(path, "test_batch.bin")) out[n++] = "test";
+    return n;
+}
+
 const ar_ds_reader_t ar_ds_reader_cifar = {
     .name = "cifar10-bin",
     .title = "CIFAR-10 binary",
@@ -120,4 +128,5 @@ const ar_ds_reader_t ar_ds_reader_cifar = {
     .dir_hint = "data_batch_1.bin or test_batch.bin",
     .probe = cifar_probe,
     .open = cifar_open,
+    .splits = cifar_splits,
 };

@@ -185,6 +185,18 @@ static ar_ds_match_t idx_probe(const ar_ds_sniff_t *s)
     return idx || ar_ds_head_is(s, "\x1f\x8b", 2) ? AR_DS_BY_CONTENT : AR_DS_NO;
 }
 
+static int idx_splits(const char *path, const char **out, int cap)
+{
+    static const char *const stems[] = {"train", "t10k"}, *const names[] = {"train", "test"};
+    char stem[64], p[4096];
+    int n = 0;
+    for (int i = 0; i < 2 && n < cap; i++) {
+        snprintf(stem, sizeof stem, "%s-images-idx3-ubyte", stems[i]);
+        if (find_file(path, stem, p, sizeof p) == 0) out[n++] = names[i];
+    }
+    return n;
+}
+
 const ar_ds_reader_t ar_ds_reader_idx = {
     .name = "idx",
     .title = "IDX",
@@ -192,4 +204,5 @@ const ar_ds_reader_t ar_ds_reader_idx = {
     .dir_hint = "train- or t10k-images-idx3-ubyte[.gz]",
     .probe = idx_probe,
     .open = idx_open,
+    .splits = idx_splits,
 };

@@ -12,12 +12,16 @@
 
 /* Every format, in probing order. Order decides only between readers that
  * recognise a source equally well: a directory holding both CIFAR-10
- * batches and IDX files opens as CIFAR-10. */
+ * batches and IDX files opens as CIFAR-10; the image-folder readers come
+ * last, the loosest (an ImageFolder only needs subfolders of images). */
 static const ar_ds_reader_t *const readers[] = {
     &ar_ds_reader_hdf5,
     &ar_ds_reader_npy,
     &ar_ds_reader_cifar,
     &ar_ds_reader_idx,
+    &ar_ds_reader_tinyimagenet,
+    &ar_ds_reader_tinyimagenet_c,
+    &ar_ds_reader_imgfolder,
 };
 #define NREADERS ((int)(sizeof readers / sizeof readers[0]))
 
@@ -132,4 +136,12 @@ ar_dataset_t *ar_dataset_open(const ar_data_source_t *src, ar_err_t *err)
         return NULL;
     }
     return r->open(src, err);
+}
+
+int ar_dataset_splits(const char *path, const char **out, int cap)
+{
+    ar_ds_sniff_t s;
+    if (ar_ds_sniff(path, &s, NULL) || !s.is_dir) return 0;
+    const ar_ds_reader_t *r = ar_ds_match(&s);
+    return r && r->splits ? r->splits(path, out, cap) : 0;
 }

@@ -8,11 +8,16 @@
  * opens it; failing that, the first that recognises only the name (suffix).
  * When none does, the error names the path and what each reader looked for.
  *
- *   order  reader              a file                         a directory
- *   1      ar_ds_reader_hdf5   HDF5 signature; .h5 / .hdf5    -
- *   2      ar_ds_reader_npy    \x93NUMPY; .npy                labels.npy
- *   3      ar_ds_reader_cifar  .bin                           data_batch_1.bin or test_batch.bin
- *   4      ar_ds_reader_idx    IDX or gzip magic              train-/t10k-images-idx3-ubyte[.gz]
+ *   order  reader                        a file                       a directory
+ *   1      ar_ds_reader_hdf5             HDF5 signature; .h5 / .hdf5  -
+ *   2      ar_ds_reader_npy              \x93NUMPY; .npy              labels.npy
+ *   3      ar_ds_reader_cifar            .bin                         data_batch_1.bin or test_batch.bin
+ *   4      ar_ds_reader_idx              IDX or gzip magic            train-/t10k-images-idx3-ubyte[.gz]
+ *   5      ar_ds_reader_tinyimagenet     -                            wnids.txt beside train/ or val/
+ *   6      ar_ds_reader_tinyimagenet_c   -                            <corruption>/1/ folders
+ *   7      ar_ds_reader_imgfolder        -                            <class>/ folders of image files
+ *
+ * The last three read PNG / JPEG files in place (image_folder.h).
  *
  * Corruption collections are readers too: a reader with `describe` (npy,
  * hdf5) holds corrupted sets and serves source.corruption itself; asking any
@@ -58,12 +63,19 @@ typedef struct ar_ds_reader {
      * matched source is a corruption collection; and its description. */
     int (*is_collection)(const ar_ds_sniff_t *s);
     int (*describe)(const char *path, ar_collection_info_t *out, ar_err_t *err);
+    /* Directory formats that hold several splits, NULL otherwise: the
+     * splits present in the directory at path (at most cap, in the order
+     * to show them) into out; 0 when it holds none. Never fails. */
+    int (*splits)(const char *path, const char **out, int cap);
 } ar_ds_reader_t;
 
 extern const ar_ds_reader_t ar_ds_reader_hdf5;   /* ds_h5.c */
 extern const ar_ds_reader_t ar_ds_reader_npy;    /* ds_npy.c */
 extern const ar_ds_reader_t ar_ds_reader_cifar;  /* ds_cifar.c */
 extern const ar_ds_reader_t ar_ds_reader_idx;    /* ds_idx.c */
+extern const ar_ds_reader_t ar_ds_reader_tinyimagenet;   /* ds_tinyimagenet.c */
+extern const ar_ds_reader_t ar_ds_reader_tinyimagenet_c; /* ds_tinyimagenet_c.c */
+extern const ar_ds_reader_t ar_ds_reader_imgfolder;      /* ds_imgfolder.c */
 
 /* The table in probing order; *n readers. */
 const ar_ds_reader_t *const *ar_ds_readers(int *n);

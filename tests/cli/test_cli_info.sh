@@ -88,7 +88,7 @@ expect_ok "info cifar dir" "cifar10-bin" "split:        train" "images:       5"
 expect_ok "info cifar split" "images:       2" -- "$bin" info "$c" --split test
 head -c 4000 "$c/test_batch.bin" >"$tmp/cut.bin"
 expect_fail "truncated cifar" "cut.bin" "3073" -- "$bin" info "$tmp/cut.bin"
-expect_fail "bad split" "--split must be train or test" -- "$bin" info "$c" --split valid
+expect_fail "bad split" "--split must be train, test or val" -- "$bin" info "$c" --split valid
 
 # ---- .npy collection (hand-written v1 headers) ----------------------------
 n=$tmp/npydir; mkdir -p "$n"

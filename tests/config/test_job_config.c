@@ -90,7 +90,7 @@ static void test_errors(void)
     EXPECT_ERROR("[run]\nheartbeat_s = 100.0\n", "job.toml:9: key 'run.heartbeat_s' = 100 is out of range 0.01..60");
     EXPECT_ERROR("[run]\nlog_level = \"verbose\"\n",
                  "job.toml:9: key 'run.log_level' = 'verbose' must be one of: debug, info, warn, error");
-    EXPECT_ERROR("split = \"tset\"\n", "job.toml:8: key 'data.split' = 'tset' must be one of: train, test (did you mean 'test'?)");
+    EXPECT_ERROR("split = \"tset\"\n", "job.toml:8: key 'data.split' = 'tset' must be one of: train, test, val (did you mean 'test'?)");
     EXPECT_ERROR("mean = [0.5, \"x\"]\nstd = [1, 1]\n",
                  "job.toml:8: key 'data.mean' must be an array of floats, element 1 is string");
     EXPECT_ERROR("mean = 0.5\n", "job.toml:8: key 'data.mean' must be an array of floats, got float");
@@ -108,8 +108,8 @@ static void test_errors(void)
     EXPECT_ERROR("[[data.corrupted]]\nkind = \"collection\"\n",
                  "job.toml:9: key 'data.corrupted[0].kind' = 'collection' needs a path");
     EXPECT_ERROR("[[data.corrupted]]\npath = \"x\"\n",
-                 "job.toml: missing required key 'data.corrupted[0].kind' (collection: read from path (HDF5 collection or "
-                 "CIFAR-10-C .npy directory); generated: corrupt the clean source on the fly.)");
+                 "job.toml: missing required key 'data.corrupted[0].kind' (collection: read from path (HDF5 collection, "
+                 "CIFAR-10-C .npy directory or Tiny-ImageNet-C tree); generated: corrupt the clean source on the fly.)");
     EXPECT_ERROR("corrupted = 3\n", "job.toml:8: key 'data.corrupted' must be an array of tables ([[data.corrupted]]), got integer");
     EXPECT_ERROR("corrupted = [1]\n", "job.toml:8: key 'data.corrupted' must be an array of tables, element 0 is integer");
     EXPECT_ERROR("[run]\nheartbeat_s = 10.0\nheartbeat_timeout_s = 15.0\n",

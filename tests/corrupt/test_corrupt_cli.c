@@ -13,7 +13,7 @@
 
 #include "check.h"
 #include "corrupt/corrupt.h"
-#include "corrupt/image_io.h"
+#include "io/image_io.h"
 #include "data/dataset.h"
 #include "io/h5.h"
 #include "io/npy.h"
@@ -198,6 +198,10 @@ static void test_h5_threads(ar_corrupt_ctx_t *ctx, const char *in)
     char *fs = NULL;
     CHECK_OK(ar_h5_attr_read_str(a, "/", "frost_source", &fs, &err), &err);
     CHECK(fs && !strcmp(fs, "procedural-v1"), "frost_source attribute %s", fs ? fs : "");
+    free(fs);
+    fs = NULL;
+    CHECK_OK(ar_h5_attr_read_str(a, "/", "parameters", &fs, &err), &err);
+    CHECK(fs && !strcmp(fs, "cifar-10-c"), "parameters attribute %s (32x32 images)", fs ? fs : "");
     free(fs);
     int64_t seed = 0;
     int32_t sev[5];

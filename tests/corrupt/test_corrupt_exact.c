@@ -3,7 +3,9 @@
  * against straightforward implementations of docs/corruptions.md written here
  * (no library helper is called), on synthetic colour and gray images of
  * several sizes; glass_blur and motion_blur the same way, replaying their
- * draws from the keyed stream; plus the registry and argument checks. */
+ * draws from the keyed stream; plus the registry and argument checks. Both
+ * parameter tables: CIFAR-10-C's (scaled: 48x64 takes lengths x 2) and
+ * Tiny-ImageNet-C's for 64x64, copied here from docs/corruptions.md. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,10 +24,15 @@ static double clip01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 static uint8_t to8(double v) { return (uint8_t)(clip01(v) * 255.0); }
 #define AT(im, y, x, ch) ((im).in[(((long)(y)) * (im).w + (x)) * (im).c + (ch)] / 255.0)
 
+/* The table of an image: 1 (Tiny-ImageNet-C) for 64x64, else 0 (CIFAR-10-C);
+ * and the scale of its lengths. */
+static int tab(img_t im) { return im.h == 64 && im.w == 64; }
+static double scale_f(img_t im) { return tab(im) ? 1 : fmax(1, nearbyint((im.h < im.w ? im.h : im.w) / 32.0)); }
+
 /* ---- contrast: per channel (x - mean) c + mean ---- */
 static void ref_contrast(img_t im, int s, uint8_t *out)
 {
-    const double C[5] = {.75, .5, .4, .3, .15};
+    const double C[2][5] = {{.75, .5, .4, .3, .15}, {.4, .3, .2, .1, .05}};
     for (int ch = 0; ch < im.c; ch++) {
         double sum = 0;
         for (int y = 0; y < im.h; y++)
@@ -33,15 +40,17 @@ static void ref_contrast(img_t im, int s, uint8_t *out)
         double mean = sum / (im.h * im.w);
         for (int y = 0; y < im.h; y++)
             for (int x = 0; x < im.w; x++)
-                out[((long)y * im.w + x) * im.c + ch] = to8((AT(im, y, x, ch) - mean) * C[s] + mean);
+                out[((long)y * im.w + x) * im.c + ch] = to8((AT(im, y, x, ch) - mean) * C[tab(im)][s] + mean);
     }
 }
 
 /* ---- brightness / saturate through HSV closed forms; gray images act on (g,g,g) ---- */
-static void hsv_edit(double *p, int which, int s)
+static const double HSV_B[2][5] = {{.05, .1, .15, .2, .3}, {.1, .2, .3, .4, .5}};
+static const double HSV_SA[2][5] = {{.3, .1, 1.5, 2, 2.5}, {.3, .1, 2, 5, 30}};
+static const double HSV_SB[2][5] = {{0, 0, 0, .1, .2}, {0, 0, 0, .1, .2}};
+static void hsv_edit(double *p, int which, int s, int t)
 {
-    const double B[5] = {.05, .1, .15, .2, .3};
-    const double SA[5] = {.3, .1, 1.5, 2, 2.5}, SB[5] = {0, 0, 0, .1, .2};
+    const double *B = HSV_B[t], *SA = HSV_SA[t], *SB = HSV_SB[t];
     double v = fmax(p[0], fmax(p[1], p[2])), mn = fmin(p[0], fmin(p[1], p[2]));
     if (which == 0) {
         double v2 = clip01(v + B[s]);
@@ -62,7 +71,7 @@ static void ref_hsv(img_t im, int which, int s, uint8_t *out)
         for (int x = 0; x < im.w; x++) {
             double p[3];
             for (int k = 0; k < 3; k++) p[k] = AT(im, y, x, im.c == 3 ? k : 0);
-            hsv_edit(p, which, s);
+            hsv_edit(p, which, s, tab(im));
             long o = ((long)y * im.w + x) * im.c;
             if (im.c == 3) {
                 for (int k = 0; k < 3; k++) out[o + k] = to8(p[k]);
@@ -119,8 +128,8 @@ static void box_pass(const uint8_t *in, int n_in, int n_out, int stride_pix, int
 }
 static void ref_pixelate(img_t im, int s, uint8_t *out)
 {
-    const double P[5] = {.95, .9, .85, .75, .65};
-    int h = im.h, w = im.w, c = im.c, sh = (int)(h * P[s]), sw = (int)(w * P[s]);
+    const double P[2][5] = {{.95, .9, .85, .75, .65}, {.9, .8, .7, .6, .5}};
+    int h = im.h, w = im.w, c = im.c, sh = (int)(h * P[tab(im)][s]), sw = (int)(w * P[tab(im)][s]);
     uint8_t *t1 = malloc((size_t)h * sw * c), *t2 = malloc((size_t)sh * sw * c),
             *t3 = malloc((size_t)sh * w * c);
     box_pass(im.in, w, sw, c, h, w * c, c, t1, c, sw * c);      /* rows: w -> sw */
@@ -139,8 +148,9 @@ static int refl101(int i, int n)
 }
 static void ref_defocus(img_t im, int s, uint8_t *out)
 {
-    const double R[5] = {.3, .4, .5, 1, 1.5}, A[5] = {.4, .5, .6, .2, .1};
-    double f = fmax(1, nearbyint((im.h < im.w ? im.h : im.w) / 32.0)), r = R[s] * f, a = A[s] * f;
+    const double R[2][5] = {{.3, .4, .5, 1, 1.5}, {.5, 1, 1.5, 2.5, 3}};
+    const double A[2][5] = {{.4, .5, .6, .2, .1}, {.6, .1, .1, .01, .1}};
+    double f = scale_f(im), r = R[tab(im)][s] * f, a = A[tab(im)][s] * f;
     double d[17][17], t[17][17], k[17][17], g[3], tot = 0, gs = 0;
     for (int y = 0; y < 17; y++)
         for (int x = 0; x < 17; x++) tot += d[y][x] = ((x - 8) * (x - 8) + (y - 8) * (y - 8)) <= r * r;
@@ -174,8 +184,8 @@ static void ref_defocus(img_t im, int s, uint8_t *out)
 static int clampn(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
 static void ref_gblur(img_t im, int s, uint8_t *out)
 {
-    const double S[5] = {.4, .6, .7, .8, 1};
-    double sg = S[s] * fmax(1, nearbyint((im.h < im.w ? im.h : im.w) / 32.0));
+    const double S[2][5] = {{.4, .6, .7, .8, 1}, {.5, .75, 1, 1.25, 1.5}};
+    double sg = S[tab(im)][s] * scale_f(im);
     int r = (int)(4.0 * sg + 0.5);
     double k[64], sum = 0;
     for (int j = -r; j <= r; j++) sum += k[j + r] = exp(-0.5 / (sg * sg) * (double)(j * j));
@@ -268,10 +278,10 @@ static int64_t g_index;
 
 static void ref_glass(img_t im, int s, uint8_t *out)
 {
-    const double SG[5] = {.05, .25, .4, .25, .4};
-    const int IT[5] = {1, 1, 1, 2, 2};
-    int h = im.h, w = im.w, c = im.c, n = h * w * c;
-    double sg = SG[s] * fmax(1, nearbyint((h < w ? h : w) / 32.0));
+    const double SG[2][5] = {{.05, .25, .4, .25, .4}, {.1, .5, .6, .7, .9}};
+    const int IT[2][5] = {{1, 1, 1, 2, 2}, {1, 1, 2, 1, 2}}, D[2][5] = {{1, 1, 1, 1, 1}, {1, 1, 1, 2, 2}};
+    int h = im.h, w = im.w, c = im.c, n = h * w * c, t = tab(im), d = D[t][s];
+    double sg = SG[t][s] * scale_f(im);
     double *a = malloc(sizeof(double) * n), *b = malloc(sizeof(double) * n);
     uint8_t *u = malloc((size_t)n);
     if (n <= 0 || !a || !b || !u) {
@@ -283,10 +293,10 @@ static void ref_glass(img_t im, int s, uint8_t *out)
     for (int i = 0; i < n; i++) u[i] = to8(b[i]);
     ar_rng_t r;
     ar_rng_init(&r, ar_corrupt_key(g_seed, ar_corrupt_find("glass_blur"), s + 1, g_index));
-    for (int it = 0; it < IT[s]; it++)
-        for (int y = h - 1; y >= 2; y--)
-            for (int x = w - 1; x >= 2; x--) {
-                int dx = (int)ar_rng_below(&r, 2) - 1, dy = (int)ar_rng_below(&r, 2) - 1;
+    for (int it = 0; it < IT[t][s]; it++)
+        for (int y = h - d; y >= d + 1; y--)
+            for (int x = w - d; x >= d + 1; x--) {
+                int dx = (int)ar_rng_below(&r, 2 * d) - d, dy = (int)ar_rng_below(&r, 2 * d) - d;
                 for (int ch = 0; ch < c; ch++) /* a copy: the source keeps its value */
                     u[((long)y * w + x) * c + ch] = u[((long)(y + dy) * w + x + dx) * c + ch];
             }
@@ -299,9 +309,9 @@ static void ref_glass(img_t im, int s, uint8_t *out)
 /* ImageMagick MotionBlurImage, written from its definition */
 static void ref_motion(img_t im, int s, uint8_t *out)
 {
-    const double RAD[5] = {6, 6, 6, 8, 9}, SIG[5] = {1, 1.5, 2, 2, 2.5};
-    double f = fmax(1, nearbyint((im.h < im.w ? im.h : im.w) / 32.0));
-    double radius = RAD[s] * f, sigma = SIG[s] * f;
+    const double RAD[2][5] = {{6, 6, 6, 8, 9}, {10, 10, 10, 10, 12}};
+    const double SIG[2][5] = {{1, 1.5, 2, 2, 2.5}, {1, 1.5, 2, 2.5, 3}};
+    double f = scale_f(im), radius = RAD[tab(im)][s] * f, sigma = SIG[tab(im)][s] * f;
     ar_rng_t r;
     ar_rng_init(&r, ar_corrupt_key(g_seed, ar_corrupt_find("motion_blur"), s + 1, g_index));
     double angle = ar_rng_range(&r, -45.0, 45.0) * M_PI / 180.0;
@@ -339,7 +349,7 @@ static void test_exact(void)
                  {"defocus_blur", ref_defocus},    {"gaussian_blur", ref_gblur},
                  {"zoom_blur", ref_zoom},          {"glass_blur", ref_glass},
                  {"motion_blur", ref_motion}};
-    const int shapes[][3] = {{32, 32, 3}, {28, 28, 1}, {24, 40, 3}, {64, 64, 3}};
+    const int shapes[][3] = {{32, 32, 3}, {28, 28, 1}, {24, 40, 3}, {48, 64, 3}, {64, 64, 3}, {64, 64, 1}};
     for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
         int h = shapes[sh][0], w = shapes[sh][1], c = shapes[sh][2], n = h * w * c;
         ar_err_t err = {0};
@@ -347,7 +357,10 @@ static void test_exact(void)
         CHECK(ctx != NULL, "ctx %dx%dx%d: %s", h, w, c, err.msg);
         if (!ctx) continue;
         uint8_t *in = malloc(n), *got = malloc(n), *want = malloc(n);
-        int nimg = h >= 64 ? 2 : 6;
+        int nimg = h >= 48 ? 2 : 6;
+        int t = h == 64 && w == 64;
+        CHECK(ar_corrupt_table_for(h, w) == (ar_corrupt_table_t)t && ar_corrupt_ctx_table(ctx) == (ar_corrupt_table_t)t,
+              "%dx%d takes the %s table", h, w, t ? "tiny-imagenet-c" : "cifar-10-c");
         for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
             int cor = ar_corrupt_find(cases[k].name);
             /* defocus's reference grid is the fixed 17x17 one: radii <= 8 */
@@ -387,13 +400,14 @@ static void test_hsv_roundtrip(void)
     for (int t = 0; t < 20000; t++) {
         double p[3], q[3], hsv[3];
         for (int k = 0; k < 3; k++) p[k] = (double)ar_rng_below(&r, 256) / 255.0;
-        for (int which = 0; which < 2; which++)
+        for (int which = 0; which < 4; which++)
             for (int s = 0; s < 5; s++) {
+                int tb = which / 2;
                 memcpy(q, p, sizeof q);
-                hsv_edit(q, which, s);
+                hsv_edit(q, which % 2, s, tb);
                 rgb2hsv(p, hsv);
-                if (which == 0) hsv[2] = clip01(hsv[2] + (double[]){.05, .1, .15, .2, .3}[s]);
-                else hsv[1] = clip01(hsv[1] * (double[]){.3, .1, 1.5, 2, 2.5}[s] + (double[]){0, 0, 0, .1, .2}[s]);
+                if (which % 2 == 0) hsv[2] = clip01(hsv[2] + HSV_B[tb][s]);
+                else hsv[1] = clip01(hsv[1] * HSV_SA[tb][s] + HSV_SB[tb][s]);
                 double full[3];
                 hsv2rgb(hsv, full);
                 for (int k = 0; k < 3; k++) {
@@ -422,6 +436,15 @@ static void test_registry(void)
     CHECK(ar_corrupt_find("fog ") == -1 && ar_corrupt_find("") == -1 && ar_corrupt_find(NULL) == -1,
           "unknown names");
     CHECK(ar_corrupt_name(19) == NULL && ar_corrupt_name(-1) == NULL, "name out of range");
+    CHECK(!strcmp(ar_corrupt_table_name(AR_CORRUPT_TABLE_CIFAR10C), "cifar-10-c") &&
+              !strcmp(ar_corrupt_table_name(AR_CORRUPT_TABLE_TINYIMAGENETC), "tiny-imagenet-c") &&
+              ar_corrupt_table_name(AR_CORRUPT_TABLE_COUNT) == NULL && ar_corrupt_table_name(-1) == NULL,
+          "table names");
+    CHECK(ar_corrupt_table_for(64, 64) == AR_CORRUPT_TABLE_TINYIMAGENETC &&
+              ar_corrupt_table_for(64, 63) == AR_CORRUPT_TABLE_CIFAR10C &&
+              ar_corrupt_table_for(32, 32) == AR_CORRUPT_TABLE_CIFAR10C &&
+              ar_corrupt_table_for(128, 128) == AR_CORRUPT_TABLE_CIFAR10C,
+          "the table by image size: 64x64 only");
     CHECK(ar_corrupt_key(1, 0, 1, 5) != ar_corrupt_key(1, 0, 1, 6), "key by index");
     CHECK(ar_corrupt_key(1, 0, 1, 5) != ar_corrupt_key(1, 0, 2, 5), "key by severity");
     CHECK(ar_corrupt_key(1, 0, 1, 5) != ar_corrupt_key(1, 1, 1, 5), "key by corruption");

@@ -2,13 +2,15 @@
  * test writes itself (IDX plain + gz, CIFAR-10 bin file and directory, .npy
  * collection, HDF5 dataset and collection by our layer and by h5py): pixels,
  * labels, info, shard reads that concatenate to the whole, normalisation,
- * index reads; the reader table (order, probes, what a miss says); and every
+ * index reads; the reader table (order, probes, what a miss says; the image
+ * folders of test_image_folder.c among the others); and every
  * bad input as a clean one-line error. */
 #include <stdint.h>
 #include <zlib.h>
 
 #include "check.h"
 #include "core/fsutil.h"
+#include "image_tree.h"
 #include "data/collection.h"
 #include "data/dataset.h"
 #include "data/readers.h"
@@ -767,15 +769,16 @@ static void test_readers(void)
     ar_err_t e = {0};
     int n;
     const ar_ds_reader_t *const *t = ar_ds_readers(&n);
-    const char *order[] = {"hdf5", "npy-dir", "cifar10-bin", "idx"};
-    CHECK(n == 4, "%d readers", n);
-    for (int i = 0; i < n && i < 4; i++) {
+    const char *order[] = {"hdf5", "npy-dir", "cifar10-bin", "idx", "tiny-imagenet", "tiny-imagenet-c", "imagefolder"};
+    CHECK(n == 7, "%d readers", n);
+    for (int i = 0; i < n && i < 7; i++) {
         CHECK(strcmp(t[i]->name, order[i]) == 0, "reader %d is %s, expected %s", i, t[i]->name, order[i]);
         CHECK(t[i]->title && t[i]->probe && t[i]->open && (t[i]->file_hint || t[i]->dir_hint), "%s complete", t[i]->name);
         CHECK(!t[i]->is_collection == !t[i]->describe, "%s: is_collection and describe go together", t[i]->name);
     }
 
-    /* one source of each format: exactly its reader answers (table order: hdf5, npy, cifar, idx) */
+    /* one source of each format: exactly its reader answers (table order: hdf5, npy, cifar, idx,
+     * tiny-imagenet, tiny-imagenet-c, imagefolder) */
     const char *dir = test_tmp("readers");
     tu_rmdir(dir);
     tu_mkdir(dir);
@@ -790,11 +793,11 @@ static void test_readers(void)
     CHECK_OK(ar_h5_write(h, "/images", AR_DT_U8, 4, d4, px, 0, &e), &e);
     CHECK_OK(ar_h5_write(h, "/labels", AR_DT_I64, 1, &d1, l64, 0, &e), &e);
     CHECK_OK(ar_h5_commit(&h, &e), &e);
-    opens_as(p, (ar_ds_match_t[]){CONTENT, NO, NO, NO}, "hdf5", NULL, 0);
+    opens_as(p, (ar_ds_match_t[]){CONTENT, NO, NO, NO, NO, NO, NO}, "hdf5", NULL, 0);
     CHECK(ar_collection_probe(p) == 0, "a plain HDF5 dataset is no collection");
     snprintf(q, sizeof q, "%s/set.npy", dir); /* HDF5 bytes under a .npy name: contents win */
     tu_truncate_copy(p, q, 1L << 30);
-    opens_as(q, (ar_ds_match_t[]){CONTENT, NAME, NO, NO}, "hdf5", NULL, 0);
+    opens_as(q, (ar_ds_match_t[]){CONTENT, NAME, NO, NO, NO, NO, NO}, "hdf5", NULL, 0);
 
     snprintf(p, sizeof p, "%s/coll", dir);
     tu_mkdir(p);
@@ -802,8 +805,8 @@ static void test_readers(void)
     CHECK_OK(ar_npy_write(q, AR_NPY_I64, 1, &d1, l64, &e), &e);
     snprintf(q, sizeof q, "%s/fog.npy", p);
     CHECK_OK(ar_npy_write(q, AR_NPY_U8, 4, d4, px, &e), &e);
-    opens_as(p, (ar_ds_match_t[]){NO, CONTENT, NO, NO}, "npy-dir", "fog", 1);
-    opens_as(q, (ar_ds_match_t[]){NO, CONTENT, NO, NO}, "npy-dir", NULL, 1);
+    opens_as(p, (ar_ds_match_t[]){NO, CONTENT, NO, NO, NO, NO, NO}, "npy-dir", "fog", 1);
+    opens_as(q, (ar_ds_match_t[]){NO, CONTENT, NO, NO, NO, NO, NO}, "npy-dir", NULL, 1);
     CHECK(ar_collection_probe(p) == 1 && ar_collection_probe(q) == 0, "the directory is the collection, not its file");
 
     snprintf(p, sizeof p, "%s/cifar", dir);
@@ -811,8 +814,8 @@ static void test_readers(void)
     cifar_records(rec, 2, 0, nhwc, lab);
     snprintf(q, sizeof q, "%s/test_batch.bin", p);
     tu_write(q, rec, sizeof rec);
-    opens_as(p, (ar_ds_match_t[]){NO, NO, CONTENT, NO}, "cifar10-bin", NULL, 0);
-    opens_as(q, (ar_ds_match_t[]){NO, NO, NAME, NO}, "cifar10-bin", NULL, 0);
+    opens_as(p, (ar_ds_match_t[]){NO, NO, CONTENT, NO, NO, NO, NO}, "cifar10-bin", NULL, 0);
+    opens_as(q, (ar_ds_match_t[]){NO, NO, NAME, NO, NO, NO, NO}, "cifar10-bin", NULL, 0);
     OPEN_FAILS(AR_E_ARG, p, NULL, "fog", 1, "cifar", "corruption 'fog'", "CIFAR-10 binary dataset");
     CHECK(ar_collection_probe(p) == 0, "CIFAR-10 is no collection");
     miss_names_hints(p, 1, "not a corruption collection");
@@ -821,8 +824,8 @@ static void test_readers(void)
     tu_mkdir(p);
     write_idx_pair(p, "t10k", 4, 1, 0);
     snprintf(q, sizeof q, "%s/t10k-images-idx3-ubyte.gz", p);
-    opens_as(p, (ar_ds_match_t[]){NO, NO, NO, CONTENT}, "idx", NULL, 0);
-    opens_as(q, (ar_ds_match_t[]){NO, NO, NO, CONTENT}, "idx", NULL, 0);
+    opens_as(p, (ar_ds_match_t[]){NO, NO, NO, CONTENT, NO, NO, NO}, "idx", NULL, 0);
+    opens_as(q, (ar_ds_match_t[]){NO, NO, NO, CONTENT, NO, NO, NO}, "idx", NULL, 0);
     OPEN_FAILS(AR_E_ARG, q, NULL, "fog", 1, "t10k-images", "corruption 'fog'", "IDX dataset");
     /* IDX bytes under a .bin name: the last reader's contents beat the third's name */
     write_idx_pair(p, "odd", 3, 0, 0);
@@ -832,7 +835,7 @@ static void test_readers(void)
         snprintf(bin, sizeof bin, "%s.bin", q);
         CHECK(rename(q, bin) == 0, "rename %s", q);
     }
-    opens_as(bin, (ar_ds_match_t[]){NO, NO, NAME, CONTENT}, "idx", NULL, 0);
+    opens_as(bin, (ar_ds_match_t[]){NO, NO, NAME, CONTENT, NO, NO, NO}, "idx", NULL, 0);
 
     /* a directory two readers recognise alike: the earlier row wins */
     snprintf(p, sizeof p, "%s/both", dir);
@@ -840,12 +843,26 @@ static void test_readers(void)
     snprintf(q, sizeof q, "%s/test_batch.bin", p);
     tu_write(q, rec, sizeof rec);
     write_idx_pair(p, "t10k", 4, 0, 0);
-    opens_as(p, (ar_ds_match_t[]){NO, NO, CONTENT, CONTENT}, "cifar10-bin", NULL, 0);
+    opens_as(p, (ar_ds_match_t[]){NO, NO, CONTENT, CONTENT, NO, NO, NO}, "cifar10-bin", NULL, 0);
+
+    /* the image-folder formats: a Tiny-ImageNet root, a Tiny-ImageNet-C tree,
+     * one of its sets (an ImageFolder) */
+    snprintf(p, sizeof p, "%s/tiny", dir);
+    CHECK(it_tiny(p, 2, 1, 3, 8, 8) == 0, "write %s", p);
+    opens_as(p, (ar_ds_match_t[]){NO, NO, NO, NO, CONTENT, NO, NO}, "tiny-imagenet", NULL, 0);
+    CHECK(ar_collection_probe(p) == 0, "Tiny-ImageNet is no collection");
+    snprintf(p, sizeof p, "%s/tinyc", dir);
+    CHECK(it_tiny_c(p, (const char *const[]){"fog"}, 1, 2, 2, 1, 8, 8) == 0, "write %s", p);
+    opens_as(p, (ar_ds_match_t[]){NO, NO, NO, NO, NO, CONTENT, NO}, "tiny-imagenet-c", "fog", 2);
+    CHECK(ar_collection_probe(p) == 1, "Tiny-ImageNet-C is a collection");
+    snprintf(q, sizeof q, "%s/fog/1", p);
+    opens_as(q, (ar_ds_match_t[]){NO, NO, NO, NO, NO, NO, CONTENT}, "imagefolder", NULL, 0);
+    CHECK(ar_collection_probe(q) == 0, "an ImageFolder is no collection");
 
     /* nothing matches: the error names the path and what each reader looked for */
     snprintf(p, sizeof p, "%s/notes.txt", dir);
     tu_write(p, "hello world", 11);
-    CHECK(probe_all(p, (ar_ds_match_t[]){NO, NO, NO, NO}) == NULL, "no reader for a text file");
+    CHECK(probe_all(p, (ar_ds_match_t[]){NO, NO, NO, NO, NO, NO, NO}) == NULL, "no reader for a text file");
     miss_names_hints(p, 0, "unrecognised dataset format");
     miss_names_hints(p, 1, "not a corruption collection");
     snprintf(p, sizeof p, "%s/nothing", dir);
