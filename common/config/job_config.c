@@ -50,8 +50,8 @@ static const ar_key_spec_t job_schema[] = {
     CSET("corruptions", AR_KEY_STRINGS, corruptions, "[\"all\"]", AR_ANY, NULL,
          "Corruption names or categories (noise, blur, weather, digital: their 4 benchmark corruptions each), or [\"all\"]: the 15 benchmark corruptions, for generated sets and collections alike (a collection must hold all 15; the 4 extras and sets of other names only when listed)."),
     CSET("severities", AR_KEY_INTS, severities, "[1, 2, 3, 4, 5]", 1, 5, NULL, "Severities to use."),
-    JOB("repair.method", AR_KEY_ENUM, repair.method, "\"archrepair\"", AR_ANY, "archrepair|finetune|layer|block-weights|bn-adapt",
-        "Repair method: the relaxed block search, a baseline on the same data and budget, or bn-adapt (BatchNorm statistics re-estimated on the repair set; no training) (docs/repair.md)."),
+    JOB("repair.method", AR_KEY_ENUM, repair.method, "\"archrepair\"", AR_ANY, "archrepair|finetune|layer|block-weights|bn-adapt|random-cell",
+        "Repair method: the relaxed block search, a baseline on the same data and budget, bn-adapt (BatchNorm statistics re-estimated on the repair set; no training), or random-cell (archrepair's cell with a random genotype, trained the same way: the control that tells whether the search helps) (docs/repair.md)."),
     JOB("repair.methods", AR_KEY_STRINGS, repair.methods, "[]", AR_ANY, NULL,
         "A portfolio: one population holding the candidates of each of these methods (names as repair.method), compared by successive halving and the selection rule; empty = repair.method alone."),
     JOB("repair.train_path", AR_KEY_STRING, repair.train_path, "\"\"", AR_ANY, NULL,
@@ -210,14 +210,16 @@ static int check_job(const ar_job_config_t *job, ar_err_t *err)
     if (job->data.mean.n > 4) return bad(job, "data.mean", err, "has more than 4 channels");
     if (job->run.heartbeat_timeout_s < 2 * job->run.heartbeat_s)
         return bad(job, "run.heartbeat_timeout_s", err, "must be at least twice run.heartbeat_s");
-    static const char *const methods[] = {"archrepair", "finetune", "layer", "block-weights", "bn-adapt"};
+    static const char *const methods[] = {"archrepair", "finetune", "layer", "block-weights", "bn-adapt",
+                                          "random-cell"};
     for (int k = 0; k < job->repair.methods.n; k++) {
         int known = 0;
         for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++)
             known |= !strcmp(job->repair.methods.v[k], methods[m]);
         if (!known)
             return bad(job, "repair.methods", err,
-                       "names an unknown method (archrepair, finetune, layer, block-weights, bn-adapt)");
+                       "names an unknown method (archrepair, finetune, layer, block-weights, bn-adapt, "
+                       "random-cell)");
         for (int m = 0; m < k; m++)
             if (!strcmp(job->repair.methods.v[k], job->repair.methods.v[m]))
                 return bad(job, "repair.methods", err, "lists a method twice");

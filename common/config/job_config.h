@@ -50,7 +50,8 @@ typedef struct ar_job_config {
         ar_tables_t corrupted;  /* ar_cset_cfg_t elements, see ar_job_cset() */
     } data;
     struct {                    /* [repair]: docs/repair.md */
-        char *method;               /* "archrepair", "finetune", "layer", "block-weights", "bn-adapt" */
+        char *method;               /* "archrepair", "finetune", "layer", "block-weights", "bn-adapt",
+                                       "random-cell" */
         ar_strs_t methods;          /* a portfolio of methods; empty = method alone */
         char *train_path;           /* repair data source; "" = data.path */
         char *train_split;          /* its split */

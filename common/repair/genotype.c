@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/rng.h"
+
 int ar_genotype_derive(const ar_graph_t *g, const char *block, const ar_cell_cfg_t *cfg,
                        ar_genotype_t *out, ar_err_t *err)
 {
@@ -84,4 +86,27 @@ size_t ar_genotype_text(const ar_genotype_t *gt, char *buf, size_t cap)
     put(buf, cap, &len, "out = proj(concat(n0..n%d))\n", gt->nodes - 1);
     if (cap && len >= cap) buf[cap - 1] = '\0';
     return len;
+}
+
+int ar_genotype_random(const ar_cell_cfg_t *cfg, uint64_t seed, ar_genotype_t *out, ar_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    int ops[AR_CAND_COUNT], nops = 0;
+    for (int o = 0; o < cfg->nops; o++)
+        if (cfg->ops[o] != AR_CAND_NONE) ops[nops++] = cfg->ops[o];
+    if (!nops) return ar_err_set(err, AR_E_ARG, "random genotype: the cell offers only 'none'");
+    ar_rng_t r;
+    uint64_t id = ar_rng_hash_str("random-genotype");
+    ar_rng_init(&r, ar_rng_key(seed, &id, 1));
+    out->nodes = cfg->nodes;
+    for (int j = 0; j < cfg->nodes; j++) {
+        int ne = j == 0 ? 1 : 2;
+        int a = (int)ar_rng_below(&r, (uint64_t)j + 1), b = a;
+        while (ne == 2 && b == a) b = (int)ar_rng_below(&r, (uint64_t)j + 1);
+        if (ne == 2 && b < a) { int t = a; a = b; b = t; }
+        out->nedges[j] = ne;
+        out->src[j][0] = a, out->op[j][0] = ops[ar_rng_below(&r, (uint64_t)nops)];
+        if (ne == 2) out->src[j][1] = b, out->op[j][1] = ops[ar_rng_below(&r, (uint64_t)nops)];
+    }
+    return AR_OK;
 }

@@ -16,6 +16,7 @@
 #define AR_REPAIR_GENOTYPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 #include "nn/graph.h"
@@ -26,6 +27,12 @@
  * when an edge offers no op but none. */
 int ar_genotype_derive(const ar_graph_t *g, const char *block, const ar_cell_cfg_t *cfg,
                        ar_genotype_t *out, ar_err_t *err);
+
+/* A genotype drawn at random (the control of the search): node j keeps
+ * min(2, j + 1) distinct sources among the cell input and nodes < j, each
+ * with an op drawn uniformly among cfg's candidates but none; keyed by
+ * seed. AR_E_ARG when cfg offers no op but none. */
+int ar_genotype_random(const ar_cell_cfg_t *cfg, uint64_t seed, ar_genotype_t *out, ar_err_t *err);
 
 /* Writes the text form into buf (always NUL-terminated); returns the length
  * it needed (like snprintf). */

@@ -12,14 +12,16 @@
 #include "repair/genotype.h"
 #include "repair/select.h"
 
-static const char *const method_names[] = {"archrepair", "finetune", "layer", "block-weights",
-                                           "bn-adapt"};
+static const char *const method_names[] = {"archrepair", "finetune",  "layer",
+                                           "block-weights", "bn-adapt", "random-cell"};
 _Static_assert(sizeof method_names / sizeof method_names[0] == AR_METHOD_COUNT, "method names");
 
 const char *ar_method_name(ar_method_t m)
 {
     return (int)m >= 0 && m < AR_METHOD_COUNT ? method_names[m] : "?";
 }
+
+int ar_method_cell(int m) { return m == AR_METHOD_ARCHREPAIR || m == AR_METHOD_RANDOM_CELL; }
 
 int ar_method_parse(const char *s)
 {
@@ -365,6 +367,21 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         if (!st && fn && fn(user, &r)) st = ar_err_set(err, AR_E_TIMEOUT, "adapt: cancelled");
         out->first_loss = out->last_loss = 0;
         if (!st) out->model = w, w = NULL;
+        goto done;
+    }
+    if (c->method == AR_METHOD_RANDOM_CELL) { /* the control: a random discrete cell */
+        ar_genotype_t gt;
+        if ((st = ar_genotype_random(&c->cell, c->seed, &gt, err))) goto done;
+        ar_genotype_text(&gt, out->genotype, sizeof out->genotype);
+        if (!(w = ar_cell_build(g, c->block, &c->cell, &gt, err))) {
+            st = err->status;
+            goto done;
+        }
+        phase_t ph = {"search", c->search_epochs, perm, NULL, na, 0, c->lr, c->lr_min, 0};
+        if ((st = train_graph(w, c, train, val, &ph, fn, user, out, err))) goto done;
+        phase_t ft = {"finetune", c->finetune_epochs, all, NULL, n, 0, c->finetune_lr, c->lr_min, 1};
+        if ((st = train_graph(w, c, train, val, &ft, fn, user, out, err))) goto done;
+        out->model = w, w = NULL;
         goto done;
     }
     if (c->method != AR_METHOD_ARCHREPAIR) {

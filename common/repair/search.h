@@ -10,6 +10,11 @@
  * finetune       the whole network,        } search_epochs + finetune_epochs
  * block-weights  the block's own weights,  } epochs on A+B with SGD, cosine
  * layer          one layer's weights       } LR: the same images and steps.
+ * random-cell    the control of the search: archrepair's cell with a genotype
+ *                drawn at random (genotype.h, keyed by the seed) instead of
+ *                searched, trained as archrepair trains its cell - the
+ *                search epochs' weight steps (split A, no alpha steps), then
+ *                the fine-tuning - so only the architecture's origin differs.
  * bn-adapt       no training: every BatchNorm's running statistics
  *                re-estimated on the repair set's images (nn/bn_adapt.h;
  *                labels unused); one report, phase "adapt".
@@ -33,13 +38,16 @@ typedef enum {
     AR_METHOD_LAYER,
     AR_METHOD_BLOCK_WEIGHTS,
     AR_METHOD_BN_ADAPT,
+    AR_METHOD_RANDOM_CELL,
     AR_METHOD_COUNT
 } ar_method_t;
 
-/* "archrepair", "finetune", "layer", "block-weights", "bn-adapt"; parse:
- * -1 when unknown. */
+/* "archrepair", "finetune", "layer", "block-weights", "bn-adapt",
+ * "random-cell"; parse: -1 when unknown. ar_method_cell: archrepair and
+ * random-cell (a cell replaces the block's branch). */
 const char *ar_method_name(ar_method_t m);
 int ar_method_parse(const char *s);
+int ar_method_cell(int m);
 
 typedef struct ar_search_cfg {
     ar_method_t method;

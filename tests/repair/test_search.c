@@ -219,6 +219,15 @@ int main(void)
         }
         if (m == AR_METHOD_FINETUNE)
             CHECK(!same_params(g, r.model, "conv1"), "finetune changes the stem");
+        if (m == AR_METHOD_RANDOM_CELL) { /* a random genotype, keyed by the seed */
+            ar_search_cfg_t c2 = c;
+            c2.seed = 43;
+            ar_search_result_t r2;
+            CHECK_OK(ar_search_run(g, &c2, &train, &val, NULL, NULL, &r2, &e), &e);
+            CHECK(strstr(r.genotype, "n1 = ") && strcmp(r.genotype, r2.genotype) != 0,
+                  "random-cell: a genotype per seed (%s vs %s)", r.genotype, r2.genotype);
+            ar_search_result_free(&r2);
+        }
         ar_search_result_free(&r);
     }
     test_options(g, &train, &val);

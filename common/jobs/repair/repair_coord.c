@@ -76,7 +76,7 @@ static int method_candidates(ar_repair_job_t *r, const ar_job_ctx_t *job, int me
     int ntarget, nv;
     int st = ar_repair_method_shape(cfg, r->nblocks, method, one_layer, &ntarget, &nv, err);
     if (st) return st;
-    int nn = method == AR_METHOD_ARCHREPAIR ? cfg->repair.nodes.n : 1;
+    int nn = ar_method_cell(method) ? cfg->repair.nodes.n : 1;
     int ns = method == AR_METHOD_BN_ADAPT ? 1 : cfg->repair.seeds.n;
     int nl = method == AR_METHOD_BN_ADAPT ? 1 : cfg->repair.lrs.n;
     ar_repair_cand_t *c = realloc(r->c, (size_t)(r->nc + ntarget * nv) * sizeof *c);
@@ -97,10 +97,10 @@ static int method_candidates(ar_repair_job_t *r, const ar_job_ctx_t *job, int me
                     memset(c, 0, sizeof *c);
                     c->method = method;
                     snprintf(c->block, sizeof c->block, "%s", blk);
-                    c->nodes = (int)cfg->repair.nodes.v[method == AR_METHOD_ARCHREPAIR ? a : 0];
+                    c->nodes = (int)cfg->repair.nodes.v[ar_method_cell(method) ? a : 0];
                     c->vseed = cfg->repair.seeds.v[si];
                     c->lr = cfg->repair.lrs.v[l];
-                    if (method == AR_METHOD_ARCHREPAIR)
+                    if (ar_method_cell(method))
                         snprintf(c->variant, sizeof c->variant, "nodes=%d,seed=%lld,lr=%g", c->nodes,
                                  (long long)c->vseed, c->lr);
                     else if (method == AR_METHOD_BN_ADAPT)

@@ -23,7 +23,7 @@ int ar_repair_method_shape(const ar_job_config_t *cfg, int nblocks, int method, 
                                   : (int)(cfg->repair.top_k < nblocks ? cfg->repair.top_k : nblocks);
     /* finetune and bn-adapt have no target block */
     if (method == AR_METHOD_FINETUNE || method == AR_METHOD_BN_ADAPT || one_layer) nt = 1;
-    int nn = method == AR_METHOD_ARCHREPAIR ? cfg->repair.nodes.n : 1;
+    int nn = ar_method_cell(method) ? cfg->repair.nodes.n : 1;
     /* bn-adapt is deterministic and has no learning rate: one variant */
     int ns = method == AR_METHOD_BN_ADAPT ? 1 : cfg->repair.seeds.n;
     int nl = method == AR_METHOD_BN_ADAPT ? 1 : cfg->repair.lrs.n;

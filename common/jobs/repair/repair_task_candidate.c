@@ -98,7 +98,7 @@ static void budget_epochs(const ar_repair_candidate_params_t *p, int64_t n, ar_s
     int64_t total = p->budget / (n > 0 ? n : 1);
     if (total < 1) total = 1;
     if (total > 100000) total = 100000;
-    if (c->method != AR_METHOD_ARCHREPAIR) {
+    if (!ar_method_cell(c->method)) {
         c->search_epochs = (int)total, c->finetune_epochs = 0; /* baselines train their sum */
         return;
     }
