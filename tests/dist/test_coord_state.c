@@ -3,10 +3,14 @@
  * order against credit, results arriving in any order (and streamed in
  * pieces) reach aggregate() strictly in task order, and unexpected results
  * (unknown task, a task given to another worker, wrong seq or type, after
- * the final one) are rejected naming the worker. */
+ * the final one) are rejected naming the worker; shared tasks (parts on
+ * several workers): their exchanges are accepted only from their parts at
+ * the expected step, answered when complete, and the final result frees
+ * every part's worker; the share rule. */
 #include <string.h>
 
 #include "check.h"
+#include "core/fold.h"
 #include "runtime/coord_state.h"
 #include "runtime/run_opts.h"
 
@@ -49,6 +53,86 @@ static int accept(ar_coord_state_t *st, int rank, uint64_t id, const char *kind,
     int s = ar_coord_accept_result(st, rank, &m, err);
     ar_msg_clear(&m);
     return s;
+}
+
+/* A REDUCE of part p of k for task id at step. */
+static ar_msg_t reduce_msg(int rank, uint64_t id, uint64_t step, int p, int k)
+{
+    ar_msg_t m = ar_msg_make(AR_MSG_REDUCE, rank);
+    m.u.task.id = id, m.u.task.step = step, m.u.task.part = p;
+    ar_err_t e = {0};
+    int64_t lo, hi;
+    ar_fold_part(4, p, k, &lo, &hi);
+    float sum[3] = {1, 2, (float)p}, cat[4] = {0};
+    ar_fields_put_int(&m.body, "nslots", 4, &e);
+    ar_fields_put_int(&m.body, "lo", lo, &e);
+    ar_fields_put_int(&m.body, "hi", hi, &e);
+    ar_fields_put_tensor(&m.body, "sum", AR_WDT_F32, 1, (int64_t[]){3}, sum, &e);
+    ar_fields_put_tensor(&m.body, "cat", AR_WDT_F32, 2, (int64_t[]){hi - lo, 1}, cat, &e);
+    return m;
+}
+
+static void test_shared(void)
+{
+    ar_err_t err = {0};
+    ar_coord_state_t st;
+    int workers[3] = {1, 2, 3};
+    CHECK_OK(ar_coord_state_init(&st, 4, workers, 3, 0.0, &err), &err);
+    ar_taskplan_t *plan = ar_coord_state_plan(&st);
+    ar_fields_t p = {0};
+    CHECK_OK(ar_taskplan_add(plan, "t", &p, &err), &err);
+    st.tasks[0].max_parts = 4;
+    for (int r = 1; r <= 3; r++) st.workers[r].credit = 2;
+    int ranks[2] = {3, 1};
+    CHECK_OK(ar_coord_mark_sent_parts(&st, 0, ranks, 2, 1.0, &err), &err);
+    CHECK(st.tasks[0].worker == 3 && st.workers[1].inflight == 1 && st.workers[3].inflight == 1 &&
+              st.workers[2].inflight == 0 && st.workers[1].credit == 1,
+          "parts sent to r3 (part 0) and r1 (part 1)");
+    CHECK(ar_coord_shared_on(&st, 1) == 0 && ar_coord_shared_on(&st, 2) == -1, "shared_on");
+    int done = 0;
+    ar_msg_t m = reduce_msg(2, 0, 0, 1, 2);
+    CHECK(ar_coord_accept_reduce(&st, 2, &m, &done, &err) == AR_E_PROTO && strstr(err.msg, "r2"),
+          "a rank without a part: %s", err.msg);
+    ar_msg_clear(&m);
+    m = reduce_msg(1, 0, 0, 0, 2);
+    CHECK(ar_coord_accept_reduce(&st, 1, &m, &done, &err) == AR_E_PROTO && strstr(err.msg, "part 0"),
+          "another rank's part: %s", err.msg);
+    ar_msg_clear(&m);
+    m = reduce_msg(1, 0, 1, 1, 2);
+    CHECK(ar_coord_accept_reduce(&st, 1, &m, &done, &err) == AR_E_PROTO && strstr(err.msg, "exchange 1"),
+          "a later step: %s", err.msg);
+    ar_msg_clear(&m);
+    for (int step = 0; step < 2; step++) {
+        m = reduce_msg(1, 0, (uint64_t)step, 1, 2);
+        CHECK_OK(ar_coord_accept_reduce(&st, 1, &m, &done, &err), &err);
+        CHECK(!done, "half an exchange");
+        ar_msg_clear(&m);
+        m = reduce_msg(3, 0, (uint64_t)step, 0, 2);
+        CHECK_OK(ar_coord_accept_reduce(&st, 3, &m, &done, &err), &err);
+        CHECK(done, "complete");
+        ar_msg_clear(&m);
+        ar_fields_t out = {0};
+        CHECK_OK(ar_coord_reduced(&st, 0, &out, &err), &err);
+        const ar_wtensor_t *t = NULL;
+        CHECK_OK(ar_fields_get_tensor(&out, "sum", AR_WDT_F32, 1, &t, &err), &err);
+        CHECK(t && ((float *)t->data)[0] == 2 && ((float *)t->data)[2] == 1, "parts' sums added");
+        ar_fields_clear(&out);
+        CHECK(st.tasks[0].step == (uint64_t)step + 1, "next exchange");
+    }
+    m = result(1, 0, "t", 0, 1, 7);
+    CHECK(ar_coord_accept_result(&st, 1, &m, &err) == AR_E_PROTO, "a result from part 1: %s", err.msg);
+    ar_msg_clear(&m);
+    m = result(3, 0, "t", 0, 1, 7);
+    CHECK_OK(ar_coord_accept_result(&st, 3, &m, &err), &err);
+    ar_msg_clear(&m);
+    CHECK(st.workers[1].inflight == 0 && st.workers[3].inflight == 0 && st.workers[1].done == 1 &&
+              ar_coord_shared_on(&st, 1) == -1,
+          "the final result frees every part's worker");
+    ar_coord_state_free(&st);
+    /* the share rule: idle workers split between the waiting shared tasks */
+    CHECK(ar_share_parts(63, 4, 8) == 8 && ar_share_parts(7, 4, 8) == 2 && ar_share_parts(3, 4, 8) == 1 &&
+              ar_share_parts(0, 2, 8) == 0 && ar_share_parts(5, 1, 4) == 4,
+          "ar_share_parts");
 }
 
 int main(void)
@@ -134,5 +218,6 @@ int main(void)
     o = ar_run_opts_default();
     strcpy(o.transport, "udp");
     CHECK(ar_run_opts_check(&o, &err) == AR_E_CONFIG && strstr(err.msg, "udp"), "%s", err.msg);
+    test_shared();
     TEST_MAIN_END();
 }
