@@ -305,7 +305,7 @@ int ar_dp_reduce_local(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat
                           "and no exchange", (long long)in->lo, (long long)in->hi - 1,
                           (long long)in->nslots);
     memcpy(sum, in->sum, (size_t)in->sum_len * sizeof *sum);
-    memcpy(cat, in->cat, (size_t)(in->nslots * in->cat_len) * sizeof *cat);
+    if (in->nslots * in->cat_len > 0) memcpy(cat, in->cat, (size_t)(in->nslots * in->cat_len) * sizeof *cat);
     return AR_OK;
 }
 

@@ -115,7 +115,7 @@ static int combine(ar_fields_t *const *bodies, int n, ar_fields_t *out, ar_err_t
     if (!s && ar_fold_tree(sum, S, 0, M, known, &k))
         s = ar_err_set(err, AR_E_PROTO, "exchange: the parts do not cover the %lld slots", (long long)M);
     for (int i = 0; i < n && !s; i++)
-        if (b[i].hi > b[i].lo)
+        if ((b[i].hi - b[i].lo) * Q > 0)
             memcpy(cat + b[i].lo * Q, b[i].cat->data, (size_t)((b[i].hi - b[i].lo) * Q) * sizeof *cat);
     if (!s) s = ar_fields_put_tensor(out, "sum", AR_WDT_F32, 1, (int64_t[]){S}, sum, err);
     if (!s) s = ar_fields_put_tensor(out, "cat", AR_WDT_F32, 2, (int64_t[]){M, Q}, cat, err);

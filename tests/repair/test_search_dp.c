@@ -58,7 +58,8 @@ static int xch_reduce(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat,
         x->cat = realloc(x->cat, (size_t)(M * Q + 1) * sizeof(float));
         CHECK(ar_fold_tree(x->sum, S, 0, M, xch_known, x) == 0, "the members' nodes cover the slots");
         for (int q = 0; q < x->parts; q++)
-            memcpy(x->cat + x->in[q].lo * Q, x->in[q].cat, (size_t)((x->in[q].hi - x->in[q].lo) * Q) * 4);
+            if ((x->in[q].hi - x->in[q].lo) * Q > 0)
+                memcpy(x->cat + x->in[q].lo * Q, x->in[q].cat, (size_t)((x->in[q].hi - x->in[q].lo) * Q) * 4);
         x->arrived = 0, x->copied = 0, x->draining = 1;
         pthread_cond_broadcast(&x->cv);
     } else {

@@ -171,7 +171,8 @@ static int dp_exchange(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat
                         (long long)in->cat_len);
     if (!st) {
         memcpy(sum, ts->data, (size_t)in->sum_len * sizeof *sum);
-        if (cat) memcpy(cat, tc->data, (size_t)(in->nslots * in->cat_len) * sizeof *cat);
+        if (cat && in->nslots * in->cat_len > 0)
+            memcpy(cat, tc->data, (size_t)(in->nslots * in->cat_len) * sizeof *cat);
     }
     ar_fields_clear(&send);
     ar_fields_clear(&recv);
