@@ -72,7 +72,7 @@ def make(path, model, shape, n, zoo="", width=1.0, growth=0, lr=0.1, momentum=0.
     gen = torch.Generator().manual_seed(1234)
     with torch.no_grad():
         randomize_bn(model, gen)
-    nodes = torch_export.export_nodes(model)
+    nodes = torch_export.export_nodes(model, shape)
     classes = model.fc.out_features
     torch_export.write(path, nodes, shape, classes, zoo or "allops",
                        mean=[0.5] * shape[0], std=[0.25] * shape[0])
