@@ -25,8 +25,9 @@ From Python:
 
 Parameters become the modules' parameters / buffers (trainable in PyTorch).
 To bring a model fine-tuned in PyTorch back, export its class again with
-tools/torch_export.py --module (or torch_export.export(net, path, shape) for
-a module returned by load or generated here). Run with /usr/bin/python3.
+tools/torch_export.py --module; torch_export.export(net, path, shape) also
+takes a module returned by load or generated here, with the same numbers
+but without block names. Run with /usr/bin/python3.
 """
 import argparse
 import inspect
