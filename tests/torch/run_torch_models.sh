@@ -12,12 +12,17 @@
 #      with those weights = `archrepair predict` on the trained file;
 #   5. (resnet cases) architecture changed: block layer2.0 replaced by a
 #      discrete cell (make_cell_model) -> import writes a generated module +
-#      state_dict that load strictly and give `archrepair predict`'s logits.
+#      state_dict that load strictly and give `archrepair predict`'s logits;
+#   6. (resnet20a, with COORD) a real 2-rank repair job on the exported model
+#      (400 images; localize, search, fine-tune) -> import (a generated
+#      module or your class's state_dict, whichever the result needs) =
+#      `archrepair predict` of the result.
 # CASE: resnet20a | vgg | mobilenet | resnet18. Exit 77 (ctest: skipped) when
 # /usr/bin/python3 (or $AR_TORCH_PYTHON) cannot import torch and h5py.
 # KEEP=1 keeps TMP/torch-CASE.
+# Usage: run_torch_models.sh CASE ARCHREPAIR MAKE_CELL_MODEL TMP [COORD]
 set -euo pipefail
-case_=$1 cli=$2 mkcell=$3
+case_=$1 cli=$2 mkcell=$3 coord=${5:-}
 tmp=$4/torch-$case_
 here=$(cd "$(dirname "$0")" && pwd)
 tools=$here/../../tools
@@ -68,6 +73,28 @@ if [ $cell = 1 ]; then
     --out "$tmp/repaired.pth"
   "$py" "$here/torch_case.py" generated "$tmp/repaired.py" "$tmp/repaired.pth" "$tmp/data.h5" \
     "$tmp/cell-logits.h5"
+fi
+if [ $case_ = resnet20a ] && [ -n "$coord" ]; then
+  echo "== a repair job on the exported model"
+  . "$here/../support/mpi_job.sh"
+  . "$here/../repair/tiny_job.sh"
+  mkdir -p "$tmp/job"
+  cp "$tmp/model.h5" "$tmp/job/model.h5"
+  "$py" "$here/torch_case.py" data 400 3 "$tmp/job/data.h5"
+  ar_tiny_repair_toml "$tmp/job/job.toml" "$tmp/job" "$tmp/job/result.h5" '["gaussian_noise"]' '[2]' \
+    "$(printf '%s\n' 'top_k = 1' 'nodes = [2]' 'rungs = 1' 'search_epochs = 1' 'finetune_epochs = 1' 'max_clean_drop = 1.0')"
+  ar_mpi_job "$coord" 2 300 "$tmp/job/job.toml" "$tmp/job/run"
+  grep "repair: chose" "$tmp/job/run.err" | sed 's/^.*repair: //'
+  "$cli" predict "$tmp/job/result.h5" "$tmp/job/data.h5" "$tmp/job/logits.h5" --batch 50 --threads 1
+  "$py" "$tools/torch_import.py" "$tmp/job/result.h5" --module "$spec" --kwargs "$kw" \
+    --out "$tmp/job/repaired.pth"
+  if [ -f "$tmp/job/repaired.py" ]; then
+    "$py" "$here/torch_case.py" generated "$tmp/job/repaired.py" "$tmp/job/repaired.pth" \
+      "$tmp/job/data.h5" "$tmp/job/logits.h5"
+  else
+    "$py" "$here/torch_case.py" load "$spec" "$kw" "$tmp/job/repaired.pth" "$tmp/job/data.h5" \
+      "$tmp/job/logits.h5"
+  fi
 fi
 [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 echo PASS

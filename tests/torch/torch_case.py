@@ -7,6 +7,7 @@ tests/torch/models through export, archrepair and import).
                              DIR/w.pth (state_dict), DIR/data.h5 (64 random
                              images (images()), labels) and DIR/ref.npy (its
                              logits)
+  data N SEED OUT.h5         N images (images()), labels i % 10
   compare LOGITS.h5 REF.npy  archrepair's logits against PyTorch's
   load SPEC KWARGS PTH DATA REF
                              a fresh SPEC, load_state_dict(PTH, strict=True),
@@ -134,6 +135,11 @@ def main():
         np.save(os.path.join(out, "ref.npy"), ref)
         print("%s: %d parameters, logits in [%.3g, %.3g]" % (
             spec, sum(p.numel() for p in model.parameters()), ref.min(), ref.max()))
+    elif cmd == "data":
+        n, seed, out = int(a[0]), int(a[1]), a[2]
+        with h5py.File(out, "w") as f:
+            f["images"] = images(n, torch.Generator().manual_seed(seed))
+            f["labels"] = (np.arange(n) % 10).astype(np.int32)
     elif cmd == "compare":
         check(read_ref(a[0]), read_ref(a[1]), "archrepair vs PyTorch")
     elif cmd == "load":
