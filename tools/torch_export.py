@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""torch_export.py - a torch.nn.Module with its weights -> an archrepair model
-file (layout: docs/formats.md "Model files"; guide: docs/pytorch.md).
+"""torch_export.py - your torch.nn.Module and its weights -> a model file.
+
+The file is an archrepair model (layout: docs/formats.md "Model files");
+guide, what is supported and what is not: docs/pytorch.md.
 
 Your own model class, with trained weights:
     /usr/bin/python3 tools/torch_export.py --module net.py:ResNet20 \\

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""torch_import.py - an archrepair model file (a repair result included) back
-into PyTorch (guide: docs/pytorch.md).
+"""torch_import.py - a model file (a repair result too) back into PyTorch.
+
+Guide: docs/pytorch.md.
 
 Weights for your own class (a model exported with tools/torch_export.py
 --module, unrepaired or repaired without changing its architecture):
