@@ -12,7 +12,8 @@ plus a /golden group that pins PyTorch's numbers for it:
     the same graph, or zoo = "" for the hand-made model)
 tests/graph/test_golden.c compares our engine against them (1e-4 relative).
 Narrow widths and batches of 2-4 keep the files small. Run:
-    /usr/bin/python3 tools/make_golden.py [OUTDIR]
+    /usr/bin/python3 tools/make_golden.py [OUTDIR [NAME...]]   (NAME: allops, resnet20,
+        resnet18, densenet121, torchops; default all)
 """
 import os
 import sys
@@ -58,6 +59,31 @@ class AllOps(nn.Module):
         return self.fc(torch.flatten(self.gap(d), 1))
 
 
+class TorchOps(nn.Module):
+    """The ops PyTorch models bring (clamp as ReLU6 and Hardtanh, silu,
+    hardswish, pad of channels and of rows / columns, the strided subsample
+    of an option-A shortcut), small (3x8x8 -> 4 classes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, 3, 1, 1)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.act1 = nn.ReLU6()
+        self.conv2 = nn.Conv2d(4, 8, 3, 2, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.act2 = nn.Hardswish()
+        self.conv3 = nn.Conv2d(8, 8, 1)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        a = self.act1(self.bn1(self.conv1(x)))
+        b = self.act2(self.bn2(self.conv2(F.silu(a))))
+        s = F.pad(a[:, :, ::2, ::2], (0, 0, 0, 0, 2, 2))
+        c = F.hardtanh(b + s, -1.0, 1.0)
+        d = F.pad(self.conv3(c), (1, 0, 0, 1))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(d, 1), 1))
+
+
 def randomize_bn(model, gen):
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -72,7 +98,7 @@ def make(path, model, shape, n, zoo="", width=1.0, growth=0, lr=0.1, momentum=0.
     gen = torch.Generator().manual_seed(1234)
     with torch.no_grad():
         randomize_bn(model, gen)
-    nodes = torch_export.export_nodes(model)
+    nodes = torch_export.export_nodes(model, shape)
     classes = model.fc.out_features
     torch_export.write(path, nodes, shape, classes, zoo or "allops",
                        mean=[0.5] * shape[0], std=[0.25] * shape[0])
@@ -114,16 +140,26 @@ def make(path, model, shape, n, zoo="", width=1.0, growth=0, lr=0.1, momentum=0.
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden")
+    only = set(sys.argv[2:])  # file stems to make (default: all)
     os.makedirs(out, exist_ok=True)
-    torch.manual_seed(0)
     torch.set_num_threads(1)
-    make(os.path.join(out, "allops.h5"), AllOps(), (3, 8, 8), 3, lr=0.05, momentum=0.0, wd=0.0)
-    make(os.path.join(out, "resnet20.h5"), torch_models.build("resnet20", 0.25), (3, 32, 32), 4,
-         zoo="resnet20", width=0.25)
-    make(os.path.join(out, "resnet18.h5"), torch_models.build("resnet18", 0.0625), (3, 32, 32), 2,
-         zoo="resnet18", width=0.0625)
-    make(os.path.join(out, "densenet121.h5"), torch_models.build("densenet121", growth=2),
-         (3, 32, 32), 2, zoo="densenet121", growth=2)
+    cases = [
+        ("allops", lambda: AllOps(), (3, 8, 8), 3, dict(lr=0.05, momentum=0.0, wd=0.0)),
+        ("resnet20", lambda: torch_models.build("resnet20", 0.25), (3, 32, 32), 4,
+         dict(zoo="resnet20", width=0.25)),
+        ("resnet18", lambda: torch_models.build("resnet18", 0.0625), (3, 32, 32), 2,
+         dict(zoo="resnet18", width=0.0625)),
+        ("densenet121", lambda: torch_models.build("densenet121", growth=2), (3, 32, 32), 2,
+         dict(zoo="densenet121", growth=2)),
+        ("torchops", lambda: TorchOps(), (3, 8, 8), 3, dict(lr=0.05, momentum=0.9, wd=5e-4)),
+    ]
+    torch.manual_seed(0)  # one stream for the four original files, in this order
+    for name, build, shape, n, kw in cases:
+        if name == "torchops":
+            torch.manual_seed(1)
+        model = build()
+        if not only or name in only:
+            make(os.path.join(out, name + ".h5"), model, shape, n, **kw)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-/* basic_ops.c - relu, linear (SGEMM), add, concat and softmax cross-entropy. */
+/* basic_ops.c - relu, clamp, silu, hardswish, linear (SGEMM), add, concat and
+ * softmax cross-entropy. */
 #include "nn/basic_ops.h"
 
 #include <assert.h>
@@ -31,6 +32,81 @@ void ar_relu_backward(const ar_tensor_t *y, const ar_tensor_t *dy, ar_tensor_t *
     float *dp = dx->data;
     for (int64_t i = 0; i < n; i++)
         dp[i] += yp[i] > 0.0f ? gp[i] : 0.0f;
+}
+
+AR_KERNEL
+void ar_clamp_forward(const ar_tensor_t *x, ar_tensor_t *y, float lo, float hi)
+{
+    assert(ar_tensor_numel(x) == ar_tensor_numel(y));
+    const int64_t n = ar_tensor_numel(x);
+    const float *xp = x->data;
+    float *yp = y->data;
+    for (int64_t i = 0; i < n; i++)
+        yp[i] = ar_clamp1(xp[i], lo, hi);
+}
+
+AR_KERNEL
+void ar_clamp_backward(const ar_tensor_t *y, const ar_tensor_t *dy, ar_tensor_t *dx, float lo,
+                       float hi)
+{
+    if (!dx)
+        return;
+    assert(ar_tensor_numel(y) == ar_tensor_numel(dy) && ar_tensor_numel(y) == ar_tensor_numel(dx));
+    const int64_t n = ar_tensor_numel(y);
+    const float *yp = y->data, *gp = dy->data;
+    float *dp = dx->data;
+    for (int64_t i = 0; i < n; i++)
+        dp[i] += yp[i] > lo && yp[i] < hi ? gp[i] : 0.0f;
+}
+
+void ar_silu_forward(const ar_tensor_t *x, ar_tensor_t *y)
+{
+    assert(ar_tensor_numel(x) == ar_tensor_numel(y));
+    const int64_t n = ar_tensor_numel(x);
+    const float *xp = x->data;
+    float *yp = y->data;
+    for (int64_t i = 0; i < n; i++)
+        yp[i] = xp[i] / (1.0f + expf(-xp[i]));
+}
+
+void ar_silu_backward(const ar_tensor_t *x, const ar_tensor_t *dy, ar_tensor_t *dx)
+{
+    if (!dx)
+        return;
+    assert(ar_tensor_numel(x) == ar_tensor_numel(dy) && ar_tensor_numel(x) == ar_tensor_numel(dx));
+    const int64_t n = ar_tensor_numel(x);
+    const float *xp = x->data, *gp = dy->data;
+    float *dp = dx->data;
+    for (int64_t i = 0; i < n; i++) {
+        const float s = 1.0f / (1.0f + expf(-xp[i]));
+        dp[i] += gp[i] * s * (1.0f + xp[i] * (1.0f - s));
+    }
+}
+
+AR_KERNEL
+void ar_hardswish_forward(const ar_tensor_t *x, ar_tensor_t *y)
+{
+    assert(ar_tensor_numel(x) == ar_tensor_numel(y));
+    const int64_t n = ar_tensor_numel(x);
+    const float *xp = x->data;
+    float *yp = y->data;
+    for (int64_t i = 0; i < n; i++)
+        yp[i] = xp[i] * ar_clamp1(xp[i] + 3.0f, 0.0f, 6.0f) / 6.0f;
+}
+
+AR_KERNEL
+void ar_hardswish_backward(const ar_tensor_t *x, const ar_tensor_t *dy, ar_tensor_t *dx)
+{
+    if (!dx)
+        return;
+    assert(ar_tensor_numel(x) == ar_tensor_numel(dy) && ar_tensor_numel(x) == ar_tensor_numel(dx));
+    const int64_t n = ar_tensor_numel(x);
+    const float *xp = x->data, *gp = dy->data;
+    float *dp = dx->data;
+    for (int64_t i = 0; i < n; i++) {
+        const float v = xp[i];
+        dp[i] += v < -3.0f ? 0.0f : v <= 3.0f ? gp[i] * (v / 3.0f + 0.5f) : gp[i];
+    }
 }
 
 void ar_linear_forward(const ar_tensor_t *x, const float *weight, const float *bias, ar_tensor_t *y)

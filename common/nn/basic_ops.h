@@ -1,4 +1,5 @@
-/* basic_ops.h - relu, linear, add, concat, zero, and softmax cross-entropy.
+/* basic_ops.h - relu, clamp, silu, hardswish, linear, add, concat, zero, and
+ * softmax cross-entropy.
  * Backward functions ADD into their outputs (dx, dw, db), any may be NULL.
  */
 #ifndef AR_NN_BASIC_OPS_H
@@ -18,6 +19,26 @@ static inline float ar_relu1(float v) { return v > 0.0f ? v : 0.0f; }
  * ar_relu_backward leaves it in a zeroed buffer: 0 + (y > 0 ? dy : 0).
  * Fused ReLUs use it, so they give the same bits, signed zeros included. */
 static inline float ar_relu_grad1(float y, float dy) { return 0.0f + (y > 0.0f ? dy : 0.0f); }
+
+/* One value of ar_clamp_forward: lo if v < lo, hi if v > hi, else v (NaN
+ * stays NaN). */
+static inline float ar_clamp1(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* clamp (ReLU6 = clamp to [0, 6], Hardtanh): y = ar_clamp1(x, lo, hi), y may
+ * equal x. Backward reads the output: dx += dy where lo < y < hi, as
+ * PyTorch's hardtanh (0 at and beyond the bounds). */
+void ar_clamp_forward(const ar_tensor_t *x, ar_tensor_t *y, float lo, float hi);
+void ar_clamp_backward(const ar_tensor_t *y, const ar_tensor_t *dy, ar_tensor_t *dx, float lo,
+                       float hi);
+/* silu (swish): y = x / (1 + exp(-x)); dx += dy s (1 + x (1 - s)), s the
+ * sigmoid of x. Backward reads the input. */
+void ar_silu_forward(const ar_tensor_t *x, ar_tensor_t *y);
+void ar_silu_backward(const ar_tensor_t *x, const ar_tensor_t *dy, ar_tensor_t *dx);
+/* hardswish: y = x min(max(x + 3, 0), 6) / 6; dx += dy times 0 (x < -3),
+ * x / 3 + 1/2 (-3 <= x <= 3) or 1 (x > 3), as PyTorch. Backward reads the
+ * input. */
+void ar_hardswish_forward(const ar_tensor_t *x, ar_tensor_t *y);
+void ar_hardswish_backward(const ar_tensor_t *x, const ar_tensor_t *dy, ar_tensor_t *dx);
 
 /* x [N, I], weight [O, I], bias [O] or NULL, y [N, O] */
 void ar_linear_forward(const ar_tensor_t *x, const float *weight, const float *bias, ar_tensor_t *y);

@@ -43,6 +43,7 @@ static void node_free(ar_node_t *nd)
 {
     free(nd->name);
     free(nd->block);
+    free(nd->module);
     free(nd->inputs);
     for (int k = 0; k < nd->nparams; k++) ar_tensor_free(&nd->params[k].value);
     memset(nd, 0, sizeof *nd);
@@ -107,8 +108,9 @@ int ar_graph_add(ar_graph_t *g, ar_op_t op, const char *name, const char *block,
     nd->op = op;
     nd->name = dupstr(name);
     nd->block = dupstr(block ? block : "");
+    nd->module = dupstr("");
     nd->inputs = malloc((size_t)(ninputs ? ninputs : 1) * sizeof(int));
-    if (!nd->name || !nd->block || !nd->inputs) {
+    if (!nd->name || !nd->block || !nd->module || !nd->inputs) {
         node_free(nd);
         goto nomem;
     }
@@ -121,6 +123,17 @@ int ar_graph_add(ar_graph_t *g, ar_op_t op, const char *name, const char *block,
 nomem:
     ar_err_set(err, AR_E_NOMEM, "node %04d '%s': out of memory", idx, name);
     return -1;
+}
+
+int ar_graph_set_module(ar_graph_t *g, int i, const char *module, ar_err_t *err)
+{
+    assert(i >= 0 && i < g->nnodes && module);
+    ar_node_t *nd = &g->nodes[i];
+    char *m = dupstr(module);
+    if (!m) return ar_err_set(err, AR_E_NOMEM, "node %04d '%s': out of memory", i, nd->name);
+    free(nd->module);
+    nd->module = m;
+    return AR_OK;
 }
 
 ar_param_t *ar_graph_param(ar_graph_t *g, int i, const char *name)
@@ -275,6 +288,7 @@ ar_graph_t *ar_graph_clone(const ar_graph_t *g, ar_err_t *err)
         if (ar_graph_add(c, nd->op, nd->name, nd->block, nd->inputs, nd->ninputs, &nd->cfg, err) <
             0)
             goto fail;
+        if (ar_graph_set_module(c, i, nd->module, err)) goto fail;
         ar_node_t *cn = &c->nodes[i];
         cn->frozen = nd->frozen;
         cn->out = nd->out;

@@ -42,6 +42,10 @@ typedef enum {
     AR_OP_ZERO,
     AR_OP_MIX,         /* softmax(alpha)-weighted sum of inputs (op_mix.c) */
     AR_OP_SHIFT,       /* pixel shift with zero fill (op_mix.c) */
+    AR_OP_CLAMP,       /* min(max(x, lo), hi): ReLU6, Hardtanh (op_basic.c) */
+    AR_OP_SILU,        /* x * sigmoid(x) (op_basic.c) */
+    AR_OP_HARDSWISH,   /* x * min(max(x + 3, 0), 6) / 6 (op_basic.c) */
+    AR_OP_PAD,         /* zero padding of channels, rows and columns (op_pad.c) */
     AR_OP_COUNT
 } ar_op_t;
 
@@ -71,6 +75,15 @@ typedef union ar_node_cfg {
     struct {
         int dy, dx;        /* shift: y[h, w] = x[h + dy, w + dx], zero outside */
     } shift;
+    struct {
+        float lo, hi;      /* clamp: y = min(max(x, lo), hi); lo <= hi, either may be
+                              infinite, neither NaN */
+    } clamp;
+    struct {
+        int c0, c1;        /* pad: zero channels before, after */
+        int h0, h1;        /* zero rows above, below */
+        int w0, w1;        /* zero columns left, right; all >= 0 */
+    } pad;
 } ar_node_cfg_t;
 
 #define AR_NODE_MAXPARAM 4
@@ -86,6 +99,10 @@ typedef struct ar_node {
     ar_op_t op;
     char *name;                 /* owned, unique in the graph */
     char *block;                /* owned, "" when the node is in no block */
+    char *module;               /* owned, "" when unknown: the dotted path of the PyTorch
+                                   module the node was exported from, whose state_dict
+                                   keys are module + "." + each parameter's name (model
+                                   file attribute `module`, ar_graph_set_module) */
     int ninputs;
     int *inputs;                /* owned; each -1 or < this node's index */
     ar_node_cfg_t cfg;
@@ -123,6 +140,9 @@ ar_graph_t *ar_graph_clone(const ar_graph_t *g, ar_err_t *err);
  * duplicate name, wrong input count). Un-finalizes the graph. */
 int ar_graph_add(ar_graph_t *g, ar_op_t op, const char *name, const char *block,
                  const int *inputs, int ninputs, const ar_node_cfg_t *cfg, ar_err_t *err);
+/* Records node i's source module path (copied; "" clears it). Kept by
+ * ar_graph_clone and written to model files. */
+int ar_graph_set_module(ar_graph_t *g, int i, const char *module, ar_err_t *err);
 /* Supplies parameter `name` of node i (copied, with its own shape, which
  * ar_graph_finalize checks). */
 int ar_graph_set_param(ar_graph_t *g, int i, const char *name, const ar_tensor_t *value,

@@ -132,6 +132,17 @@ static int read_node(ar_h5_t *h, ar_graph_t *g, int i, char **name, int *named, 
         *named = 1;
         goto done;
     }
+    if (ar_h5_attr_exists(h, grp, "module")) {
+        char *module = NULL;
+        if ((st = ar_h5_attr_read_str(h, grp, "module", &module, &e2))) {
+            st = ar_err_set(err, AR_E_FORMAT, "attribute 'module' is not a string: %s",
+                            ar_err_msg(&e2));
+            goto done;
+        }
+        st = ar_graph_set_module(g, idx, module, err);
+        free(module);
+        if (st) goto done;
+    }
     st = read_params(h, grp, g, idx, err);
 done:
     free(op);
@@ -216,6 +227,7 @@ static int write_node(ar_h5_t *h, const ar_graph_t *g, int i, ar_err_t *err)
         (st = ar_h5_attr_write_str(h, grp, "block", nd->block, err)) ||
         (st = ar_h5_attr_write(h, grp, "inputs", AR_DT_I32, nd->ninputs, nd->inputs, 0, err)))
         return st;
+    if (nd->module[0] && (st = ar_h5_attr_write_str(h, grp, "module", nd->module, err))) return st;
     const ar_op_def_t *def = ar_op_def(nd->op);
     if (def->write_attrs && (st = def->write_attrs(h, grp, nd, err))) return st;
     for (int k = 0; k < nd->nparams; k++) {

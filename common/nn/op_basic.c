@@ -1,6 +1,8 @@
-/* op_basic.c - the relu, linear, add, concat, identity and zero entries of
- * the op table. linear accepts a [C, H, W] input as its flattening [C*H*W]
- * (PyTorch's flatten(x, 1) before nn.Linear). */
+/* op_basic.c - the relu, clamp, silu, hardswish, linear, add, concat,
+ * identity and zero entries of the op table. linear accepts a [C, H, W]
+ * input as its flattening [C*H*W] (PyTorch's flatten(x, 1) before
+ * nn.Linear). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,6 +84,118 @@ const ar_op_def_t ar_op_relu_def = {
     .name = "relu", .min_inputs = 1, .max_inputs = 1,
     .infer = same_infer, .forward = relu_forward, .backward = relu_backward,
     .bwd_skips = AR_BWD_NO_X,
+};
+
+/* ---- clamp (ReLU6, Hardtanh), silu, hardswish ------------------------------------ */
+
+static int clamp_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin,
+                       ar_param_spec_t *spec, int *nspec, ar_err_t *err)
+{
+    float lo = nd->cfg.clamp.lo, hi = nd->cfg.clamp.hi;
+    if (isnan(lo) || isnan(hi) || lo > hi)
+        return ar_err_set(err, AR_E_FORMAT, "bad bounds min %g, max %g (need min <= max, no NaN)",
+                          lo, hi);
+    return same_infer(nd, in, nin, spec, nspec, err);
+}
+
+static void clamp_forward_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    ar_tensor_t x = ew_view(r->x[0], lo, hi), y = ew_view(r->y, lo, hi);
+    ar_clamp_forward(&x, &y, r->node->cfg.clamp.lo, r->node->cfg.clamp.hi);
+}
+
+static void clamp_forward(const ar_op_run_t *r)
+{
+    ew_run(r, ar_tensor_numel(r->y), clamp_forward_range);
+}
+
+static void clamp_backward_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    ar_tensor_t y = ew_view(r->y, lo, hi), dy = ew_view(r->dy, lo, hi),
+                dx = ew_view(r->dx[0], lo, hi);
+    ar_clamp_backward(&y, &dy, &dx, r->node->cfg.clamp.lo, r->node->cfg.clamp.hi);
+}
+
+static void clamp_backward(const ar_op_run_t *r)
+{
+    if (r->dx[0]) ew_run(r, ar_tensor_numel(r->dy), clamp_backward_range);
+}
+
+static int clamp_read(ar_h5_t *h, const char *grp, ar_node_t *nd, ar_err_t *err)
+{
+    int st = ar_op_attr_float(h, grp, "min", &nd->cfg.clamp.lo, err);
+    return st ? st : ar_op_attr_float(h, grp, "max", &nd->cfg.clamp.hi, err);
+}
+
+static int clamp_write(ar_h5_t *h, const char *grp, const ar_node_t *nd, ar_err_t *err)
+{
+    int st = ar_op_write_float(h, grp, "min", nd->cfg.clamp.lo, err);
+    return st ? st : ar_op_write_float(h, grp, "max", nd->cfg.clamp.hi, err);
+}
+
+const ar_op_def_t ar_op_clamp_def = {
+    .name = "clamp", .min_inputs = 1, .max_inputs = 1,
+    .infer = clamp_infer, .forward = clamp_forward, .backward = clamp_backward,
+    .bwd_skips = AR_BWD_NO_X,
+    .read_attrs = clamp_read, .write_attrs = clamp_write,
+};
+
+static void silu_forward_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    ar_tensor_t x = ew_view(r->x[0], lo, hi), y = ew_view(r->y, lo, hi);
+    ar_silu_forward(&x, &y);
+}
+
+static void silu_forward(const ar_op_run_t *r)
+{
+    ew_run(r, ar_tensor_numel(r->y), silu_forward_range);
+}
+
+static void silu_backward_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    ar_tensor_t x = ew_view(r->x[0], lo, hi), dy = ew_view(r->dy, lo, hi),
+                dx = ew_view(r->dx[0], lo, hi);
+    ar_silu_backward(&x, &dy, &dx);
+}
+
+static void silu_backward(const ar_op_run_t *r)
+{
+    if (r->dx[0]) ew_run(r, ar_tensor_numel(r->dy), silu_backward_range);
+}
+
+const ar_op_def_t ar_op_silu_def = {
+    .name = "silu", .min_inputs = 1, .max_inputs = 1,
+    .infer = same_infer, .forward = silu_forward, .backward = silu_backward,
+    .bwd_skips = AR_BWD_NO_Y,
+};
+
+static void hardswish_forward_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    ar_tensor_t x = ew_view(r->x[0], lo, hi), y = ew_view(r->y, lo, hi);
+    ar_hardswish_forward(&x, &y);
+}
+
+static void hardswish_forward(const ar_op_run_t *r)
+{
+    ew_run(r, ar_tensor_numel(r->y), hardswish_forward_range);
+}
+
+static void hardswish_backward_range(const ar_op_run_t *r, int64_t lo, int64_t hi)
+{
+    ar_tensor_t x = ew_view(r->x[0], lo, hi), dy = ew_view(r->dy, lo, hi),
+                dx = ew_view(r->dx[0], lo, hi);
+    ar_hardswish_backward(&x, &dy, &dx);
+}
+
+static void hardswish_backward(const ar_op_run_t *r)
+{
+    if (r->dx[0]) ew_run(r, ar_tensor_numel(r->dy), hardswish_backward_range);
+}
+
+const ar_op_def_t ar_op_hardswish_def = {
+    .name = "hardswish", .min_inputs = 1, .max_inputs = 1,
+    .infer = same_infer, .forward = hardswish_forward, .backward = hardswish_backward,
+    .bwd_skips = AR_BWD_NO_Y,
 };
 
 /* ---- identity ---------------------------------------------------------------- */

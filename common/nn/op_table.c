@@ -18,6 +18,10 @@ static const ar_op_def_t *const op_defs[] = {
     [AR_OP_ZERO] = &ar_op_zero_def,
     [AR_OP_MIX] = &ar_op_mix_def,
     [AR_OP_SHIFT] = &ar_op_shift_def,
+    [AR_OP_CLAMP] = &ar_op_clamp_def,
+    [AR_OP_SILU] = &ar_op_silu_def,
+    [AR_OP_HARDSWISH] = &ar_op_hardswish_def,
+    [AR_OP_PAD] = &ar_op_pad_def,
 };
 static_assert(sizeof op_defs / sizeof op_defs[0] == AR_OP_COUNT,
               "op dispatch table out of step with ar_op_t");
@@ -37,6 +41,10 @@ static const char *const op_names[] = {
     [AR_OP_ZERO] = "zero",
     [AR_OP_MIX] = "mix",
     [AR_OP_SHIFT] = "shift",
+    [AR_OP_CLAMP] = "clamp",
+    [AR_OP_SILU] = "silu",
+    [AR_OP_HARDSWISH] = "hardswish",
+    [AR_OP_PAD] = "pad",
 };
 static_assert(sizeof op_names / sizeof op_names[0] == AR_OP_COUNT,
               "op name table out of step with ar_op_t");

@@ -87,7 +87,7 @@ const ar_op_def_t *ar_op_def(ar_op_t op);
 extern const ar_op_def_t ar_op_conv2d_def, ar_op_batchnorm2d_def, ar_op_relu_def,
     ar_op_maxpool2d_def, ar_op_avgpool2d_def, ar_op_global_avgpool_def, ar_op_linear_def,
     ar_op_add_def, ar_op_concat_def, ar_op_identity_def, ar_op_zero_def, ar_op_mix_def,
-    ar_op_shift_def;
+    ar_op_shift_def, ar_op_clamp_def, ar_op_silu_def, ar_op_hardswish_def, ar_op_pad_def;
 
 /* Helpers shared by the op files (op_table.c). */
 /* Reads an int attribute of n values (h5py int64 or float64 accepted). */

@@ -34,6 +34,12 @@ static int height(const ar_graph_t *g, int node)
     return node < 0 ? g->in_h : (int)g->nodes[node].out.shape[1];
 }
 
+/* Elementwise activations that may follow a residual merge (the tail). */
+static int is_activation(ar_op_t op)
+{
+    return op == AR_OP_RELU || op == AR_OP_CLAMP || op == AR_OP_SILU || op == AR_OP_HARDSWISH;
+}
+
 int ar_block_analyse(const ar_graph_t *g, const char *name, int keep_shortcut,
                      ar_block_info_t *b, ar_err_t *err)
 {
@@ -79,7 +85,7 @@ int ar_block_analyse(const ar_graph_t *g, const char *name, int keep_shortcut,
     if (keep_shortcut) {
         if ((last->op == AR_OP_ADD || last->op == AR_OP_CONCAT) && last->ninputs == 2) {
             merge = b->last;
-        } else if (last->op == AR_OP_RELU && last->inputs[0] >= b->first &&
+        } else if (is_activation(last->op) && last->inputs[0] >= b->first &&
                    g->nodes[last->inputs[0]].op == AR_OP_ADD &&
                    g->nodes[last->inputs[0]].ninputs == 2) {
             merge = last->inputs[0];

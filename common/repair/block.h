@@ -5,9 +5,10 @@
  * reads exactly one node outside itself (its input, -1 for the network
  * input) and only its last node is read from outside. Its *main branch* is
  * what a cell replaces; what surrounds it is kept:
- *   residual  last = relu(add(main, shortcut)) or add(main, shortcut): the
- *             shortcut branch (identity or downsample nodes), the add and the
- *             trailing relu are kept;
+ *   residual  last = act(add(main, shortcut)) or add(main, shortcut), act a
+ *             relu, clamp, silu or hardswish: the shortcut branch (identity,
+ *             downsample or pad nodes), the add and the trailing activation
+ *             are kept;
  *   dense     last = concat(main, input) (either order): the concat is kept;
  *   plain     anything else: the whole block is the main branch.
  * Of the merge node's inputs the main branch is the one with the most block
@@ -27,7 +28,7 @@ typedef struct ar_block_info {
     int input;            /* the one outside node read (-1: network input) */
     int main_out;         /* node giving the main branch's output */
     int merge;            /* add / concat node after the main branch, or -1 (plain) */
-    int tail;             /* relu after the merge (== last), or -1 */
+    int tail;             /* activation after the merge (== last), or -1 */
     int cin, cout;        /* input channels, main branch output channels */
     int stride;           /* input H / main_out H (1 or 2) */
     int residual;         /* 1: merge is an add (residual shortcut) */

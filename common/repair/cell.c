@@ -35,7 +35,7 @@ static int copy_node(rw_t *w, int i)
     for (int j = 0; j < nd->ninputs; j++) ins[j] = remap(w, nd->inputs[j]);
     int k = ar_graph_add(w->ng, nd->op, nd->name, nd->block, ins, nd->ninputs, &nd->cfg, w->err);
     if (ins != in) free(ins);
-    if (k < 0) return w->err->status;
+    if (k < 0 || ar_graph_set_module(w->ng, k, nd->module, w->err)) return w->err->status;
     for (int p = 0; p < nd->nparams; p++)
         if (ar_graph_set_param(w->ng, k, nd->params[p].name, &nd->params[p].value, w->err))
             return w->err->status;

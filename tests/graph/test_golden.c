@@ -1,6 +1,7 @@
 /* test_golden.c - our engine against PyTorch (the files in tests/golden, written by
  * tools/make_golden.py with torch 1.13): the model files (written by h5py)
- * load, zoo models build the same graph as the PyTorch definitions, eval
+ * load, zoo models build the same graph as the PyTorch definitions (torchops.h5:
+ * the ops PyTorch models bring, exported from TorchOps), eval
  * logits (with and without BN folding), and one train-mode SGD step (loss,
  * every parameter gradient, updated weights and BN running statistics) agree
  * within 1e-4 relative error (normalised per tensor; a tensor PyTorch gives
@@ -175,5 +176,6 @@ int main(void)
     run_case("resnet20.h5");
     run_case("resnet18.h5");
     run_case("densenet121.h5");
+    run_case("torchops.h5");   /* clamp, silu, hardswish, pad, the strided subsample */
     TEST_MAIN_END();
 }

@@ -1,5 +1,6 @@
-/* test_basic_ops.c - relu, linear, add, concat and softmax cross-entropy
- * against naive double-precision references and finite differences,
+/* test_basic_ops.c - relu, clamp (ReLU6), silu, hardswish, linear, add,
+ * concat and softmax cross-entropy against naive double-precision
+ * references and finite differences,
  * including aliasing (in-place relu, add into one of its inputs) and
  * numerical stability of the cross-entropy for large logits. */
 #include <stdlib.h>
@@ -33,6 +34,106 @@ static void test_relu(void)
     ar_relu_forward(&x, &x); /* in place */
     CHECK(memcmp(x.data, y.data, n * sizeof(float)) == 0, "relu in place differs");
     free(dx0);
+    ar_tensor_free(&x), ar_tensor_free(&y), ar_tensor_free(&dy), ar_tensor_free(&dx);
+}
+
+/* ---- clamp, silu, hardswish: elementwise, against double references --------- */
+
+enum { ACT_CLAMP, ACT_SILU, ACT_HARDSWISH };
+
+typedef struct {
+    int kind;
+    double lo, hi;     /* clamp bounds */
+    size_t n;
+    double *x;
+    const double *r;   /* upstream gradient */
+} act_ref_t;
+
+static double act_ref1(const act_ref_t *R, double v)
+{
+    switch (R->kind) {
+    case ACT_CLAMP: return v < R->lo ? R->lo : v > R->hi ? R->hi : v;
+    case ACT_SILU: return v / (1.0 + exp(-v));
+    default: return v * fmin(fmax(v + 3.0, 0.0), 6.0) / 6.0;
+    }
+}
+
+static double act_loss(void *ctx)
+{
+    act_ref_t *R = ctx;
+    double s = 0.0;
+    for (size_t i = 0; i < R->n; i++) s += R->r[i] * act_ref1(R, R->x[i]);
+    return s;
+}
+
+static void act_forward(int kind, const ar_tensor_t *x, ar_tensor_t *y, float lo, float hi)
+{
+    if (kind == ACT_CLAMP) ar_clamp_forward(x, y, lo, hi);
+    else if (kind == ACT_SILU) ar_silu_forward(x, y);
+    else ar_hardswish_forward(x, y);
+}
+
+static void act_backward(int kind, const ar_tensor_t *x, const ar_tensor_t *y,
+                         const ar_tensor_t *dy, ar_tensor_t *dx, float lo, float hi)
+{
+    if (kind == ACT_CLAMP) ar_clamp_backward(y, dy, dx, lo, hi); /* reads the output */
+    else if (kind == ACT_SILU) ar_silu_backward(x, dy, dx);
+    else ar_hardswish_backward(x, dy, dx);
+}
+
+/* Forward against the double reference (nerr 1e-6), backward (added into a
+ * pre-filled dx) against central differences on inputs in [-8, 8] kept
+ * 0.02 away from the kinks; then the values at the kinks themselves, which
+ * follow PyTorch (hardtanh: no gradient at the bounds; hardswish: x / 3 +
+ * 1/2 at -3 and 3). */
+static void test_act(int kind, float lo, float hi, uint64_t seed)
+{
+    static const char *names[] = {"clamp", "silu", "hardswish"};
+    const char *nm = names[kind];
+    ar_tensor_t x = ar_tensor_4d(2, 3, 5, 7), y = x, dy = x, dx = x;
+    ar_tensor_alloc(&x), ar_tensor_alloc(&y), ar_tensor_alloc(&dy), ar_tensor_alloc(&dx);
+    const size_t n = ar_tensor_numel(&x);
+    tu_fill(x.data, n, seed, -8, 8);
+    const double kinks[4] = {lo, hi, -3.0, 3.0};
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 4; k++)
+            if (fabs(x.data[i] - kinks[k]) < 0.02) x.data[i] = (float)(kinks[k] + 0.05);
+    tu_fill(dy.data, n, seed + 1, -1, 1);
+    tu_fill(dx.data, n, seed + 2, -1, 1);
+    float *dx0 = malloc(n * sizeof *dx0);
+    memcpy(dx0, dx.data, n * sizeof(float));
+    act_forward(kind, &x, &y, lo, hi);
+    act_backward(kind, &x, &y, &dy, &dx, lo, hi);
+    act_ref_t R = {kind, lo, hi, n, tu_to_double(x.data, n), tu_to_double(dy.data, n)};
+    double *ry = malloc(n * sizeof *ry), *fd = malloc(n * sizeof *fd);
+    for (size_t i = 0; i < n; i++) ry[i] = act_ref1(&R, R.x[i]);
+    double e = tu_nerr(y.data, ry, n);
+    CHECK(e < 1e-6, "%s: forward nerr %.3g", nm, e);
+    tu_fd_grad(act_loss, &R, R.x, n, 1e-3, fd);
+    e = tu_nerr_added(dx.data, dx0, fd, n);
+    CHECK(e < 1e-5, "%s: dx nerr %.3g", nm, e);
+    /* in place forward */
+    ar_tensor_t y2 = x;
+    ar_tensor_alloc(&y2);
+    memcpy(y2.data, x.data, n * sizeof(float));
+    act_forward(kind, &y2, &y2, lo, hi);
+    CHECK(memcmp(y2.data, y.data, n * sizeof(float)) == 0, "%s in place differs", nm);
+    /* the kinks, one element each, upstream gradient 1 */
+    const float at[4] = {lo, hi, -3.0f, 3.0f};
+    for (int k = 0; k < 4; k++) {
+        ar_tensor_t a = ar_tensor_shape(1, (int64_t[]){1}), b = a, g = a, d = a;
+        float av = at[k], bv = 0, gv = 1, dv = 0;
+        a.data = &av, b.data = &bv, g.data = &gv, d.data = &dv;
+        act_forward(kind, &a, &b, lo, hi);
+        act_backward(kind, &a, &b, &g, &d, lo, hi);
+        double want = kind == ACT_CLAMP ? (av > lo && av < hi ? 1.0 : 0.0)
+                    : kind == ACT_HARDSWISH ? (av < -3 ? 0.0 : av <= 3 ? av / 3.0 + 0.5 : 1.0)
+                    : dv; /* silu is smooth: covered above */
+        CHECK(fabs(dv - want) < 1e-6, "%s: gradient at %g is %g, PyTorch gives %g", nm, av, dv,
+              want);
+    }
+    free(dx0), free(ry), free(fd), free(R.x), free((void *)R.r);
+    ar_tensor_free(&y2);
     ar_tensor_free(&x), ar_tensor_free(&y), ar_tensor_free(&dy), ar_tensor_free(&dx);
 }
 
@@ -291,6 +392,10 @@ static void test_xent_soft(double w, uint64_t seed)
 int main(void)
 {
     test_relu();
+    test_act(ACT_CLAMP, 0.0f, 6.0f, 50);    /* ReLU6 */
+    test_act(ACT_CLAMP, -1.0f, 1.0f, 51);   /* Hardtanh */
+    test_act(ACT_SILU, 0.0f, 0.0f, 52);
+    test_act(ACT_HARDSWISH, 0.0f, 0.0f, 53);
     test_linear(4, 10, 3, 1, 10);
     test_linear(1, 7, 5, 0, 20);
     test_linear(33, 64, 10, 1, 30);
