@@ -35,6 +35,7 @@ static void section_outcome(ar_strbuf_t *b, const ar_repair_result_t *r)
         ar_strbuf_printf(b, "<p>Genotype of the repaired block:</p>\n<pre id=\"genotype\">");
         ar_html_esc(b, r->genotype);
         ar_strbuf_printf(b, "</pre>\n");
+        ar_svg_genotype(b, "cell", r->genotype); /* drawn when it parses */
     }
 }
 

@@ -77,4 +77,11 @@ typedef struct ar_svg_heatmap {
 } ar_svg_heatmap_t;
 void ar_svg_heatmap(ar_strbuf_t *b, const ar_svg_heatmap_t *c);
 
+/* A searched cell as a graph from its genotype's text (repair/genotype.h):
+ * nodes "in", "n0".., "out" as <circle class="gnode">, one <path
+ * class="gedge"> per edge with the op as its <title> and label, dashed
+ * <line class="gconcat"> from each node into "out". Returns the edges
+ * drawn, or -1 (nothing written) when the text is not a genotype. */
+int ar_svg_genotype(ar_strbuf_t *b, const char *id, const char *text);
+
 #endif

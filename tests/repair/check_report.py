@@ -51,7 +51,7 @@ class Page(HTMLParser):
             self.svg = a.get("id")
             self.svgs[self.svg] = []
             self.elems[self.svg] = []
-        if self.svg and tag in ("rect", "circle", "polyline"):
+        if self.svg and tag in ("rect", "circle", "polyline", "path"):
             self.elems[self.svg].append([tag, a.get("class", ""), "", a])
             if tag != "polyline":
                 self.elem_title = self.elems[self.svg][-1]
@@ -89,7 +89,7 @@ class Page(HTMLParser):
             self.table = None
         if tag in ("td", "th"):
             self.in_cell = False
-        if tag in ("rect", "circle"):
+        if tag in ("rect", "circle", "path"):
             self.bar_title = None
             self.elem_title = None
         if self.cur_id and tag in ("p", "pre", "table", "svg"):
@@ -151,12 +151,15 @@ def check_repair(res, p):
         blocks = [s.decode() for s in f["repair/blocks/names"][:]]
         cand_blocks = [s.decode() for s in f["repair/candidates/block"][:]]
         cand_status = [s.decode() for s in f["repair/candidates/status"][:]]
+        geno = f["repair/genotype"].attrs["text"] if "genotype" in f["repair"] else ""
+        geno = geno.decode() if isinstance(geno, bytes) else str(geno)
     # charts: means, sets, a curve per corruption with >= 2 severities, blocks
     corr = {}
     for n in names[1:]:
         corr.setdefault(n.rsplit("/", 1)[0], []).append(n)
     ncurves = sum(len(v) >= 2 for v in corr.values())
-    want = ["means", "sets"] + [f"severity-{k + 1}" for k in range(ncurves)] + (["blocks"] if blocks else [])
+    want = (["cell"] if geno else []) + ["means", "sets"] + [f"severity-{k + 1}" for k in range(ncurves)] + \
+        (["blocks"] if blocks else [])
     if list(p.svgs) != want:
         fail(f"charts {list(p.svgs)}, expected {want}")
     if ncurves == 0:
@@ -171,6 +174,14 @@ def check_repair(res, p):
         for (s, title), n, a in zip(got, names, acc):
             if not title.startswith(n + " ") or abs(float(title.rsplit(":", 1)[1]) - a) > 6e-5:
                 fail(f"bar '{title}' for set {n} accuracy {a:.4f}")
+    if geno:  # the cell drawn: a node per line + in and out, an arc per edge with its op
+        lines = [ln for ln in geno.splitlines() if ln.startswith("n")]
+        ops = [op for ln in lines for op in re.findall(r"(\w+)\((?:in|n\d+)\)", ln.split("=", 1)[1])]
+        el = p.elems["cell"]
+        nodes = [e for e in el if e[0] == "circle" and "gnode" in e[1]]
+        edges = [e[2] for e in el if e[0] == "path" and "gedge" in e[1]]
+        if len(nodes) != len(lines) + 2 or edges != ops:
+            fail(f"cell graph: {len(nodes)} nodes, edges {edges}; genotype {geno!r}")
     if len(p.svgs["blocks"]) != len(blocks):
         fail(f"{len(p.svgs['blocks'])} block bars for {len(blocks)} blocks")
     out = p.ids.get("outcome", "")
