@@ -14,6 +14,7 @@
 #include "data/dataset.h"
 #include "info_model.h"
 #include "info_result.h"
+#include "result_file.h"
 #include "io/h5.h"
 
 static void usage(FILE *out)
@@ -112,12 +113,7 @@ static int info_collection(const char *path, ar_err_t *err)
 /* 1 when path is an HDF5 file whose root attribute format is archrepair-model. */
 static int is_model_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char m[8] = {0};
-    size_t got = f ? fread(m, 1, 8, f) : 0;
-    if (f) fclose(f);
-    if (got < 8 || memcmp(m, "\x89HDF\r\n\x1a\n", 8) != 0) return 0;
-    ar_h5_t *h = ar_h5_open(path, NULL);
+    ar_h5_t *h = ar_result_open_h5(path);
     if (!h) return 0;
     char *fmt = NULL;
     int yes = ar_h5_attr_exists(h, "/", "format") && ar_h5_attr_read_str(h, "/", "format", &fmt, NULL) == AR_OK &&

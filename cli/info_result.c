@@ -15,12 +15,7 @@
 
 int ar_info_is_result(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char m[8] = {0};
-    size_t got = f ? fread(m, 1, 8, f) : 0;
-    if (f) fclose(f);
-    if (got < 8 || memcmp(m, "\x89HDF\r\n\x1a\n", 8) != 0) return 0;
-    ar_h5_t *h = ar_h5_open(path, NULL);
+    ar_h5_t *h = ar_result_open_h5(path);
     if (!h) return 0;
     ar_result_kind_t k = ar_result_kind(h);
     ar_h5_destroy(&h);

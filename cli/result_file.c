@@ -1,6 +1,7 @@
 /* result_file.c - shared reads of result files (result_file.h). */
 #include "result_file.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,4 +85,14 @@ int ar_result_names(ar_h5_t *h, const char *path, char ***s, int *n, int want, a
         *s = NULL, *n = 0;
     }
     return st;
+}
+
+ar_h5_t *ar_result_open_h5(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char m[8] = {0};
+    size_t got = f ? fread(m, 1, 8, f) : 0;
+    if (f) fclose(f);
+    if (got < 8 || memcmp(m, "\x89HDF\r\n\x1a\n", 8) != 0) return NULL;
+    return ar_h5_open(path, NULL);
 }

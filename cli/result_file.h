@@ -23,6 +23,9 @@ typedef enum {
 /* The kind of an open file by its top-level group (first match in the
  * order above). */
 ar_result_kind_t ar_result_kind(ar_h5_t *h);
+/* Opens path when it is an HDF5 file (by its signature; NULL otherwise,
+ * with nothing printed): the caller destroys it. */
+ar_h5_t *ar_result_open_h5(const char *path);
 /* "repair", "evaluate", "localize", "stats", "none". */
 const char *ar_result_kind_name(ar_result_kind_t k);
 
