@@ -88,6 +88,8 @@ static const ar_key_spec_t job_schema[] = {
     JOB("repair.search_epochs", AR_KEY_INT, repair.search_epochs, "10", 1, 10000, NULL,
         "Search epochs (baselines: train search_epochs + finetune_epochs epochs)."),
     JOB("repair.finetune_epochs", AR_KEY_INT, repair.finetune_epochs, "5", 0, 10000, NULL, "Fine-tuning epochs of the discrete cell."),
+    JOB("repair.finetune_all_epochs", AR_KEY_INT, repair.finetune_all_epochs, "0", 0, 10000, NULL,
+        "After a candidate's own training (archrepair, random-cell, block-weights, layer), this many more epochs train the whole network at repair.finetune_lr (cosine to 0.001), e.g. archrepair followed by a whole-network fine-tune; 0 = none. Halved per earlier rung like the other epochs."),
     JOB("repair.batch", AR_KEY_INT, repair.batch, "64", 1, 4096, NULL, "Images per training step."),
     JOB("repair.finetune_lr", AR_KEY_FLOAT, repair.finetune_lr, "0.01", 1e-6, 10, NULL, "SGD learning rate of the fine-tuning."),
     JOB("repair.alpha_lr", AR_KEY_FLOAT, repair.alpha_lr, "0.03", 1e-7, 10, NULL, "Adam learning rate of the architecture weights alpha (DARTS uses 3e-4 over ~50 epochs; short repair budgets need more)."),

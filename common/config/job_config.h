@@ -70,6 +70,7 @@ typedef struct ar_job_config {
         ar_floats_t lrs;            /* variants: weight learning rates */
         int64_t rungs;              /* successive-halving rungs */
         int64_t search_epochs, finetune_epochs, batch;
+        int64_t finetune_all_epochs; /* whole-network epochs after the method's own */
         double finetune_lr, alpha_lr;
         double max_clean_drop;      /* selection: allowed clean validation drop */
         int64_t channels;           /* cell channels; 0 = the block's width */

@@ -309,6 +309,13 @@ static int train_graph(ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_
     return st;
 }
 
+/* Whether a whole-network phase follows the method's own (finetune-all). */
+static int all_after(const ar_search_cfg_t *c)
+{
+    return c->finetune_all_epochs > 0 && c->method != AR_METHOD_FINETUNE &&
+           c->method != AR_METHOD_BN_ADAPT;
+}
+
 /* Freezes g for a baseline; AR_E_ARG when the block / layer is unknown. */
 static int freeze_for(ar_graph_t *g, const ar_search_cfg_t *c, ar_err_t *err)
 {
@@ -379,7 +386,8 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         }
         phase_t ph = {"search", c->search_epochs, perm, NULL, na, 0, c->lr, c->lr_min, 0};
         if ((st = train_graph(w, c, train, val, &ph, fn, user, out, err))) goto done;
-        phase_t ft = {"finetune", c->finetune_epochs, all, NULL, n, 0, c->finetune_lr, c->lr_min, 1};
+        phase_t ft = {"finetune", c->finetune_epochs, all, NULL, n, 0, c->finetune_lr, c->lr_min,
+                      !all_after(c)};
         if ((st = train_graph(w, c, train, val, &ft, fn, user, out, err))) goto done;
         out->model = w, w = NULL;
         goto done;
@@ -388,7 +396,7 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         if (!(w = ar_graph_clone(g, err))) st = err->status;
         if (!st) st = freeze_for(w, c, err);
         phase_t ph = {"train", c->search_epochs + c->finetune_epochs, all, NULL, n, 0, c->lr,
-                      c->lr_min, 1};
+                      c->lr_min, !all_after(c)};
         if (!st) st = train_graph(w, c, train, val, &ph, fn, user, out, err);
         if (!st) out->model = w, w = NULL;
         goto done;
@@ -407,10 +415,18 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         goto done;
     }
     ar_cell_inherit(d, w);
-    phase_t ft = {"finetune", c->finetune_epochs, all, NULL, n, 0, c->finetune_lr, c->lr_min, 1};
+    phase_t ft = {"finetune", c->finetune_epochs, all, NULL, n, 0, c->finetune_lr, c->lr_min,
+                  !all_after(c)};
     if ((st = train_graph(d, c, train, val, &ft, fn, user, out, err))) goto done;
     out->model = d, d = NULL;
 done:
+    if (!st && out->model && c->finetune_all_epochs > 0 && c->method != AR_METHOD_FINETUNE &&
+        c->method != AR_METHOD_BN_ADAPT) { /* then the whole network, briefly */
+        ar_graph_freeze_all(out->model, 0);
+        phase_t fa = {"finetune-all", c->finetune_all_epochs, all, NULL, n, 0, c->finetune_lr,
+                      c->lr_min, 1};
+        st = train_graph(out->model, c, train, val, &fa, fn, user, out, err);
+    }
     ar_graph_destroy(&w);
     ar_graph_destroy(&d);
     free(all);

@@ -60,6 +60,9 @@ typedef struct ar_search_cfg {
     double lr, lr_min;        /* SGD weights: cosine from lr to lr_min over the phase */
     double momentum, weight_decay;
     double finetune_lr;       /* archrepair fine-tuning: cosine from it to lr_min */
+    int finetune_all_epochs;  /* > 0: after the method's own phases (not finetune, bn-adapt),
+                                 the whole network trains this many epochs on every repair
+                                 image, cosine from finetune_lr to lr_min ("finetune-all") */
     double alpha_lr, alpha_wd, alpha_beta1, alpha_beta2; /* Adam on alpha */
     uint64_t seed;            /* split and batch order */
     int nval;                 /* validation sets at val[]: 1, or 2 (clean, corrupted); default 1 */

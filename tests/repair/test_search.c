@@ -140,6 +140,16 @@ static void test_options(ar_graph_t *g, const ar_imgset_t *train, const ar_imgse
     ar_search_result_free(&rs), ar_search_result_free(&rs2);
     ar_tensor_free(&x);
     c.resample = NULL;
+    /* finetune-all: one more epoch of the whole network after the block's own */
+    c.finetune_all_epochs = 1;
+    ar_search_result_t fa;
+    vals_t va = {0};
+    CHECK_OK(ar_search_run(g, &c, train, vv, on_val, &va, &fa, &e), &e);
+    CHECK(fa.epochs == 6 && va.n == 6 && !same_params(g, fa.model, "conv1") &&
+              !same_model(fa.model, plain.model),
+          "finetune-all: %d epochs, the stem trained too", fa.epochs);
+    ar_search_result_free(&fa);
+    c.finetune_all_epochs = 0;
     /* distill: no soft targets = labels only, bit for bit; soft targets change the training */
     ar_search_result_t d0, d1;
     c.distill = 0.5;

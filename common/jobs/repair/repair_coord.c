@@ -259,7 +259,8 @@ static int plan_candidate(ar_repair_job_t *r, const ar_job_ctx_t *job, int ci, i
         .distill = cfg->repair.distill, .keep_best = cfg->repair.keep_best,
         .resample = cfg->repair.resample,
         .budget = cfg->repair.budget ? rung_epochs(cfg->repair.budget, rung, R, 1) : 0,
-        .micro_batch = cfg->repair.micro_batch};
+        .micro_batch = cfg->repair.micro_batch,
+        .finetune_all_epochs = rung_epochs(cfg->repair.finetune_all_epochs, rung, R, 0)};
     int parts = ar_repair_max_parts(cfg->repair.batch, cfg->repair.micro_batch, c->method);
     return ar_taskplan_add_shared(plan, &ar_task_repair, &p, parts, err);
 }

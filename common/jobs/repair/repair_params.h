@@ -95,7 +95,8 @@ AR_PARAMS_DECLARE(ar_repair_set_params, AR_REPAIR_SET_PARAMS)
     X(INT, keep_best, 0, 1)                                  \
     X(INT, resample, 0, 1)                                   \
     X(INT, budget, 0, INT64_MAX)                             \
-    X(INT, micro_batch, 0, 65536)
+    X(INT, micro_batch, 0, 65536)                            \
+    X(INT, finetune_all_epochs, 0, 100000)
 AR_PARAMS_DECLARE(ar_repair_candidate_params, AR_REPAIR_CANDIDATE_PARAMS)
 
 #define AR_REPAIR_LOCALIZE_PARAMS(X)                         \

@@ -220,6 +220,7 @@ static int search_cfg(const ar_repair_candidate_params_t *p, ar_search_cfg_t *c,
     c->batch = (int)p->batch;
     c->lr = p->lr, c->finetune_lr = p->finetune_lr, c->alpha_lr = p->alpha_lr;
     c->distill = p->distill, c->keep_best = (int)p->keep_best;
+    c->finetune_all_epochs = (int)p->finetune_all_epochs;
     c->max_clean_drop = p->max_clean_drop;
     return AR_OK;
 }
