@@ -180,15 +180,22 @@ static const char *who(co_t *c, int rank, char *buf, size_t cap)
     return buf;
 }
 
+/* Sends an encoded message to the peer with routing id `id`. */
+static int send_bytes(co_t *c, const uint8_t *id, size_t len, int rank, const ar_bytes_t *b,
+                      ar_err_t *err)
+{
+    ar_peer_t p = {.id_len = len, .rank = rank};
+    memcpy(p.id, id, len);
+    return ar_server_send(c->cfg->server, &p, b->data, b->len, err);
+}
+
 static int send_to(co_t *c, const uint8_t *id, size_t len, int rank, const ar_msg_t *m,
                    ar_err_t *err)
 {
     ar_bytes_t b;
     int s = ar_msg_encode(m, c->max, &b, err);
     if (s) return s;
-    ar_peer_t p = {.id_len = len, .rank = rank};
-    memcpy(p.id, id, len);
-    s = ar_server_send(c->cfg->server, &p, b.data, b.len, err);
+    s = send_bytes(c, id, len, rank, &b, err);
     ar_bytes_free(&b);
     return s;
 }
@@ -362,11 +369,9 @@ static int on_reduce(co_t *c, int r, ar_msg_t *m, size_t rawlen, ar_err_t *err)
     s = ar_msg_encode(&a, c->max, &b, err);
     ar_msg_clear(&a);
     if (s) return s;
-    for (int j = 0; !s && j < t->parts; j++) {
+    for (int j = 0; !s && j < t->parts; j++) { /* encoded once, sent to every part */
         const ar_worker_entry_t *w = &c->st.workers[t->members[j]];
-        ar_peer_t p = {.id_len = w->peer_len, .rank = t->members[j]};
-        memcpy(p.id, w->peer_id, w->peer_len);
-        s = ar_server_send(c->cfg->server, &p, b.data, b.len, err);
+        s = send_bytes(c, w->peer_id, w->peer_len, t->members[j], &b, err);
         c->exchange_out += b.len;
     }
     ar_bytes_free(&b);

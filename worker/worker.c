@@ -124,6 +124,20 @@ static int backlog_push(wk_t *w, ar_msg_t *m, ar_err_t *err)
 
 static int send_msg(ar_client_t *c, const ar_msg_t *m, size_t max, ar_err_t *err);
 
+/* Receives and decodes one message from the coordinator on the task
+ * connection, waiting up to 100 ms (*got = 0: none came). */
+static int recv_msg(wk_t *w, ar_msg_t *m, int *got, ar_err_t *err)
+{
+    uint8_t *d = NULL;
+    size_t n = 0;
+    *got = 0;
+    int s = ar_client_recv(w->c, 100, &d, &n, got, err);
+    if (s || !*got) return s;
+    s = ar_msg_decode(d, n, w->max, "coordinator", m, err);
+    free(d);
+    return s ? ar_err_prefix(err, "worker r%d", w->cfg->rank) : AR_OK;
+}
+
 /* ar_task_exchange for a task shared with other workers: REDUCE, then wait
  * for the REDUCED of this step, keeping a TASK or SHUTDOWN that comes
  * meanwhile for later (a SHUTDOWN also ends the wait). */
@@ -143,15 +157,10 @@ static int exchange(void *user, const ar_task_ctx_t *t, ar_fields_t *send, ar_fi
         if (__atomic_load_n(&w->hb->cancel, __ATOMIC_SEQ_CST))
             return ar_err_set(err, AR_E_TIMEOUT, "task %llu: cancelled during exchange %llu",
                               (unsigned long long)t->id, (unsigned long long)r->step);
-        uint8_t *d = NULL;
-        size_t n = 0;
-        int got = 0;
-        if ((s = ar_client_recv(w->c, 100, &d, &n, &got, err))) return s;
-        if (!got) continue;
         ar_msg_t in;
-        s = ar_msg_decode(d, n, w->max, "coordinator", &in, err);
-        free(d);
-        if (s) return ar_err_prefix(err, "worker r%d", w->cfg->rank);
+        int got = 0;
+        if ((s = recv_msg(w, &in, &got, err))) return s;
+        if (!got) continue;
         if (in.type == AR_MSG_REDUCED && in.u.task.id == t->id && in.u.task.step == r->step) {
             if (in.u.task.failed) {
                 ar_msg_clear(&in);
@@ -304,15 +313,9 @@ static int loop(wk_t *w, int *job_failed, ar_err_t *err)
             m = w->backlog[0];
             memmove(w->backlog, w->backlog + 1, (size_t)--w->nback * sizeof *w->backlog);
         } else {
-            uint8_t *d = NULL;
-            size_t n = 0;
             int got = 0;
-            s = ar_client_recv(w->c, 100, &d, &n, &got, err);
-            if (s) return s;
+            if ((s = recv_msg(w, &m, &got, err))) return s;
             if (!got) continue;
-            s = ar_msg_decode(d, n, w->max, "coordinator", &m, err);
-            free(d);
-            if (s) return ar_err_prefix(err, "worker r%d", cfg->rank);
         }
         if (m.type == AR_MSG_SHUTDOWN) {
             *job_failed = m.u.shutdown.failed;

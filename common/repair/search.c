@@ -376,23 +376,7 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         if (!st) out->model = w, w = NULL;
         goto done;
     }
-    if (c->method == AR_METHOD_RANDOM_CELL) { /* the control: a random discrete cell */
-        ar_genotype_t gt;
-        if ((st = ar_genotype_random(&c->cell, c->seed, &gt, err))) goto done;
-        ar_genotype_text(&gt, out->genotype, sizeof out->genotype);
-        if (!(w = ar_cell_build(g, c->block, &c->cell, &gt, err))) {
-            st = err->status;
-            goto done;
-        }
-        phase_t ph = {"search", c->search_epochs, perm, NULL, na, 0, c->lr, c->lr_min, 0};
-        if ((st = train_graph(w, c, train, val, &ph, fn, user, out, err))) goto done;
-        phase_t ft = {"finetune", c->finetune_epochs, all, NULL, n, 0, c->finetune_lr, c->lr_min,
-                      !all_after(c)};
-        if ((st = train_graph(w, c, train, val, &ft, fn, user, out, err))) goto done;
-        out->model = w, w = NULL;
-        goto done;
-    }
-    if (c->method != AR_METHOD_ARCHREPAIR) {
+    if (!ar_method_cell(c->method)) {
         if (!(w = ar_graph_clone(g, err))) st = err->status;
         if (!st) st = freeze_for(w, c, err);
         phase_t ph = {"train", c->search_epochs + c->finetune_epochs, all, NULL, n, 0, c->lr,
@@ -401,27 +385,40 @@ int ar_search_run(const ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset
         if (!st) out->model = w, w = NULL;
         goto done;
     }
-    if (!(w = ar_cell_build(g, c->block, &c->cell, NULL, err))) {
-        st = err->status;
+    /* a cell: archrepair searches its genotype on the relaxed cell (weight
+     * steps on split A, alpha steps on B) and the discrete cell inherits the
+     * weights; random-cell draws it and trains the discrete cell's weights
+     * on split A as long; then both fine-tune on every image */
+    ar_genotype_t gt;
+    if (c->method == AR_METHOD_ARCHREPAIR) {
+        if (!(w = ar_cell_build(g, c->block, &c->cell, NULL, err))) {
+            st = err->status;
+            goto done;
+        }
+        phase_t ph = {"search", c->search_epochs, perm, perm + na, na, n - na, c->lr, c->lr_min, 0};
+        if ((st = train_graph(w, c, train, val, &ph, fn, user, out, err)) ||
+            (st = ar_genotype_derive(w, c->block, &c->cell, &gt, err)))
+            goto done;
+    } else if ((st = ar_genotype_random(&c->cell, c->seed, &gt, err))) {
         goto done;
     }
-    phase_t ph = {"search", c->search_epochs, perm, perm + na, na, n - na, c->lr, c->lr_min, 0};
-    if ((st = train_graph(w, c, train, val, &ph, fn, user, out, err))) goto done;
-    ar_genotype_t gt;
-    if ((st = ar_genotype_derive(w, c->block, &c->cell, &gt, err))) goto done;
     ar_genotype_text(&gt, out->genotype, sizeof out->genotype);
     if (!(d = ar_cell_build(g, c->block, &c->cell, &gt, err))) {
         st = err->status;
         goto done;
     }
-    ar_cell_inherit(d, w);
+    if (w) {
+        ar_cell_inherit(d, w);
+    } else {
+        phase_t ph = {"search", c->search_epochs, perm, NULL, na, 0, c->lr, c->lr_min, 0};
+        if ((st = train_graph(d, c, train, val, &ph, fn, user, out, err))) goto done;
+    }
     phase_t ft = {"finetune", c->finetune_epochs, all, NULL, n, 0, c->finetune_lr, c->lr_min,
                   !all_after(c)};
     if ((st = train_graph(d, c, train, val, &ft, fn, user, out, err))) goto done;
     out->model = d, d = NULL;
 done:
-    if (!st && out->model && c->finetune_all_epochs > 0 && c->method != AR_METHOD_FINETUNE &&
-        c->method != AR_METHOD_BN_ADAPT) { /* then the whole network, briefly */
+    if (!st && out->model && all_after(c)) { /* then the whole network, briefly */
         ar_graph_freeze_all(out->model, 0);
         phase_t fa = {"finetune-all", c->finetune_all_epochs, all, NULL, n, 0, c->finetune_lr,
                       c->lr_min, 1};

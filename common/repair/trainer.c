@@ -8,7 +8,6 @@
 #include "nn/evaluate.h"
 
 #define MAXB 16  /* boundary nodes kept */
-#define AR_TRAINER_MAX_BN 256 /* trained BatchNorms a data-parallel step handles */
 
 typedef struct tset {
     ar_imgset_t s;
@@ -33,6 +32,10 @@ struct ar_trainer {
     /* data-parallel steps (ar_trainer_step_dp): scratch kept between steps */
     float *dp_buf;              /* rows, then sum, then cat, then saved running stats */
     int64_t dp_cap;             /* floats in dp_buf */
+    int *bn;                    /* the train-mode (unfrozen) BatchNorm nodes, nbn of them */
+    float *bn_mom;              /* their momentum */
+    int nbn;
+    int64_t bn_floats;          /* 2 x their channels: batch mean and variance of each */
 };
 
 void ar_trainer_destroy(ar_trainer_t **tp)
@@ -49,6 +52,8 @@ void ar_trainer_destroy(ar_trainer_t **tp)
     free(t->lab);
     free(t->soft);
     free(t->dp_buf);
+    free(t->bn);
+    free(t->bn_mom);
     ar_plan_destroy(&t->p);
     free(t);
     *tp = NULL;
@@ -85,30 +90,74 @@ static int alloc_cache(ar_trainer_t *t, tset_t *ts, ar_err_t *err)
     return AR_OK;
 }
 
-/* Fills set s's caches: prefix forward in eval mode, batch by batch. */
-static int fill_cache(ar_trainer_t *t, tset_t *ts, ar_err_t *err)
+/* The last boundary node (-1: the images themselves are the cache). */
+static int prefix_last(const ar_trainer_t *t)
 {
-    const ar_graph_t *g = t->g;
-    int64_t img = (int64_t)g->in_c * g->in_h * g->in_w;
     int last = -1;
     for (int b = 0; b < t->nb; b++)
         if (t->bnode[b] > last) last = t->bnode[b];
+    return last;
+}
+
+/* Computes set ts's cached prefix (eval mode, batch by batch) of rows
+ * rows[0..n) - with rows NULL the rows 0..n-1, read in place - skipping
+ * rows already computed when missing_only; marks them computed in a lazy
+ * set. *done gets the rows computed. */
+static int prefix_rows(ar_trainer_t *t, tset_t *ts, const int64_t *rows, int64_t n,
+                       int missing_only, int64_t *done, ar_err_t *err)
+{
+    const ar_graph_t *g = t->g;
+    const int64_t img = (int64_t)g->in_c * g->in_h * g->in_w;
+    const int last = prefix_last(t);
+    *done = 0;
     if (last < 0) return AR_OK;
-    for (int64_t at = 0; at < ts->n; at += t->batch) {
-        int n = (int)(ts->n - at < t->batch ? ts->n - at : t->batch);
-        ar_tensor_t x = ar_tensor_4d(n, g->in_c, g->in_h, g->in_w);
-        x.data = ts->s.x->data + at * img;
-        int st = ar_plan_set_input(t->p, &x, err);
-        if (!st) st = ar_plan_forward_range(t->p, 0, last, AR_MODE_EVAL, err);
-        if (st) return st;
-        for (int b = 0; b < t->nb; b++) {
-            if (t->bnode[b] < 0) continue;
-            int64_t m = per_image(t, b);
-            memcpy(ts->cache[b].data + at * m, ar_plan_output(t->p, t->bnode[b])->data,
-                   (size_t)(n * m) * sizeof(float));
-        }
+    float *stage = rows ? malloc((size_t)t->batch * (size_t)img * sizeof *stage) : NULL;
+    int64_t *ids = rows ? malloc((size_t)t->batch * sizeof *ids) : NULL;
+    if (rows && (!stage || !ids)) {
+        free(stage), free(ids);
+        return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
     }
-    return AR_OK;
+    int st = AR_OK;
+    for (int64_t at = 0; at < n && !st;) {
+        int m = 0;
+        ar_tensor_t x = ar_tensor_4d(0, g->in_c, g->in_h, g->in_w);
+        if (!rows) { /* contiguous rows: the images in place */
+            m = (int)(n - at < t->batch ? n - at : t->batch);
+            x.data = ts->s.x->data + at * img;
+            at += m;
+        } else { /* the next batch of rows to compute, gathered */
+            for (; at < n && m < t->batch; at++) {
+                if (missing_only && ts->valid && ts->valid[rows[at]]) continue;
+                ids[m] = rows[at];
+                memcpy(stage + m * img, ts->s.x->data + rows[at] * img, (size_t)img * sizeof *stage);
+                m++;
+            }
+            x.data = stage;
+        }
+        if (!m) break;
+        x.shape[0] = m;
+        st = ar_plan_set_input(t->p, &x, err);
+        if (!st) st = ar_plan_forward_range(t->p, 0, last, AR_MODE_EVAL, err);
+        for (int b = 0; b < t->nb && !st; b++) {
+            if (t->bnode[b] < 0) continue;
+            const int64_t pm = per_image(t, b);
+            const float *o = ar_plan_output(t->p, t->bnode[b])->data;
+            if (!rows) memcpy(ts->cache[b].data + (at - m) * pm, o, (size_t)(m * pm) * sizeof(float));
+            for (int i = 0; rows && i < m; i++)
+                memcpy(ts->cache[b].data + ids[i] * pm, o + i * pm, (size_t)pm * sizeof(float));
+        }
+        for (int i = 0; !st && rows && ts->valid && i < m; i++) ts->valid[ids[i]] = 1;
+        *done += st ? 0 : m;
+    }
+    free(stage), free(ids);
+    return st;
+}
+
+/* Fills set ts's caches, every row. */
+static int fill_cache(ar_trainer_t *t, tset_t *ts, ar_err_t *err)
+{
+    int64_t done;
+    return prefix_rows(t, ts, NULL, ts->n, 0, &done, err);
 }
 
 ar_trainer_t *ar_trainer_new(ar_graph_t *g, int batch, const ar_imgset_t *sets, int nsets,
@@ -164,6 +213,14 @@ ar_trainer_t *ar_trainer_new_opts(ar_graph_t *g, const ar_trainer_opts_t *o,
     }
     ar_plan_opts_t po = {.batch = batch, .grads = 1};
     if (!(t->p = ar_plan_new(g, &po, err))) goto fail;
+    if (!(t->bn = malloc((size_t)g->nnodes * sizeof *t->bn)) ||
+        !(t->bn_mom = malloc((size_t)g->nnodes * sizeof *t->bn_mom)))
+        goto nomem;
+    for (int i = 0; i < g->nnodes; i++) /* the BatchNorms a training forward runs in train mode */
+        if (g->nodes[i].op == AR_OP_BATCHNORM2D && !g->nodes[i].frozen) {
+            t->bn[t->nbn++] = i;
+            t->bn_floats += 2 * (int64_t)g->nodes[i].cfg.bn.c.channels;
+        }
     if (!(t->lab = malloc((size_t)batch * sizeof *t->lab))) goto nomem;
     if (!(t->soft = malloc((size_t)batch * (size_t)g->num_classes * sizeof *t->soft))) goto nomem;
     for (int b = 0; b < t->nb; b++) {
@@ -215,58 +272,24 @@ static int load_rows(ar_trainer_t *t, int s, const int64_t *idx, int n, ar_err_t
 
 int ar_trainer_refresh(ar_trainer_t *t, int s, ar_err_t *err)
 {
-    int cached = 0;
-    for (int b = 0; b < t->nb; b++) cached |= t->bnode[b] >= 0;
-    if (!cached) return AR_OK; /* the images are the cache */
-    t->passes_fwd += t->sets[s].n;
-    return fill_cache(t, &t->sets[s], err);
+    return ar_trainer_refresh_rows(t, s, NULL, t->sets[s].n, err);
 }
 
 int ar_trainer_refresh_rows(ar_trainer_t *t, int s, const int64_t *rows, int64_t n,
                             ar_err_t *err)
 {
-    const ar_graph_t *g = t->g;
-    tset_t *ts = &t->sets[s];
-    int last = -1;
-    for (int b = 0; b < t->nb; b++)
-        if (t->bnode[b] > last) last = t->bnode[b];
-    if (last < 0) return AR_OK; /* the images are the cache */
-    int64_t img = (int64_t)g->in_c * g->in_h * g->in_w;
-    float *x = malloc((size_t)t->batch * (size_t)img * sizeof *x);
-    if (!x) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
-    int st = AR_OK;
-    for (int64_t at = 0; at < n && !st; at += t->batch) {
-        int m = (int)(n - at < t->batch ? n - at : t->batch);
-        for (int i = 0; i < m; i++)
-            memcpy(x + i * img, ts->s.x->data + rows[at + i] * img, (size_t)img * sizeof *x);
-        ar_tensor_t in = ar_tensor_4d(m, g->in_c, g->in_h, g->in_w);
-        in.data = x;
-        st = ar_plan_set_input(t->p, &in, err);
-        if (!st) st = ar_plan_forward_range(t->p, 0, last, AR_MODE_EVAL, err);
-        for (int b = 0; b < t->nb && !st; b++) {
-            if (t->bnode[b] < 0) continue;
-            int64_t pm = per_image(t, b);
-            const float *o = ar_plan_output(t->p, t->bnode[b])->data;
-            for (int i = 0; i < m; i++)
-                memcpy(ts->cache[b].data + rows[at + i] * pm, o + i * pm, (size_t)pm * sizeof(float));
-        }
-    }
-    free(x);
-    t->passes_fwd += n;
-    for (int64_t i = 0; i < n && !st && ts->valid; i++) ts->valid[rows[i]] = 1;
+    int64_t done = 0;
+    int st = prefix_rows(t, &t->sets[s], rows, n, 0, &done, err);
+    t->passes_fwd += done;
     return st;
 }
 
 int ar_trainer_ensure_rows(ar_trainer_t *t, int s, const int64_t *rows, int64_t n, ar_err_t *err)
 {
-    tset_t *ts = &t->sets[s];
-    if (!ts->valid) return AR_OK; /* every row computed at creation */
-    int64_t *todo = malloc((size_t)(n ? n : 1) * sizeof *todo), m = 0;
-    if (!todo) return ar_err_set(err, AR_E_NOMEM, "trainer: out of memory");
-    for (int64_t i = 0; i < n; i++)
-        if (!ts->valid[rows[i]]) todo[m++] = rows[i];
-    int st = m ? ar_trainer_refresh_rows(t, s, todo, m, err) : AR_OK;
-    free(todo);
+    if (!t->sets[s].valid) return AR_OK; /* every row computed at creation */
+    int64_t done = 0;
+    int st = prefix_rows(t, &t->sets[s], rows, n, 1, &done, err);
+    t->passes_fwd += done;
     return st;
 }
 
@@ -321,14 +344,15 @@ static const float *leaf(void *ctx, int64_t lo, int64_t hi)
     return hi == lo + 1 ? l->rows + (lo - l->lo) * l->stride : NULL;
 }
 
-/* The BatchNorms a training forward runs in train mode (unfrozen ones) and
- * their running statistics. */
-static int bn_train(const ar_node_t *nd) { return nd->op == AR_OP_BATCHNORM2D && !nd->frozen; }
-
-static void bn_running(ar_node_t *nd, float **rm, float **rv)
+/* Train-mode BatchNorm b of the trainer: its node, channels and running
+ * statistics. */
+static ar_node_t *bn_node(ar_trainer_t *t, int b, int *C, float **rm, float **rv)
 {
+    ar_node_t *nd = &t->g->nodes[t->bn[b]];
     int k = nd->cfg.bn.affine ? 2 : 0;
+    *C = nd->cfg.bn.c.channels;
     *rm = nd->params[k].value.data, *rv = nd->params[k + 1].value.data;
+    return nd;
 }
 
 int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const ar_dp_t *dp,
@@ -338,14 +362,11 @@ int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const 
         (!dp->reduce && dp->parts != 1) || n < 1)
         return ar_err_set(err, AR_E_ARG, "data-parallel step: member %d of %d, micro-batch %d, "
                           "%d images", dp->part, dp->parts, dp->micro, n);
-    ar_graph_t *g = t->g;
     int np = 0;
     const ar_param_ref_t *refs = ar_plan_params(t->p, &np);
-    int64_t P = 0, Q = 0;
+    int64_t P = 0;
     for (int i = 0; i < np; i++) P += refs[i].numel;
-    for (int i = 0; i < g->nnodes; i++)
-        if (bn_train(&g->nodes[i])) Q += 2 * (int64_t)g->nodes[i].cfg.bn.c.channels;
-    const int64_t M = (n + dp->micro - 1) / dp->micro, S = P + 1;
+    const int64_t Q = t->bn_floats, M = (n + dp->micro - 1) / dp->micro, S = P + 1;
     int64_t lo, hi;
     ar_fold_part(M, dp->part, dp->parts, &lo, &hi);
     const int64_t mine = hi - lo;
@@ -361,21 +382,15 @@ int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const 
           *sum = part_sum + S, *cat = sum + S, *r0 = cat + M * Q;
     /* the running statistics at the step's start; a micro-batch's forward
      * with momentum 1 leaves its batch statistics there, then they go back */
-    float mom[AR_TRAINER_MAX_BN];
-    int nbn = 0;
-    for (int i = 0, q = 0; i < g->nnodes; i++) {
-        if (!bn_train(&g->nodes[i])) continue;
-        if (nbn == AR_TRAINER_MAX_BN)
-            return ar_err_set(err, AR_E_UNSUPPORTED, "data-parallel step: more than %d trained "
-                              "BatchNorms", AR_TRAINER_MAX_BN);
+    for (int b = 0, q = 0; b < t->nbn; b++) {
+        int C;
         float *rm, *rv;
-        int C = g->nodes[i].cfg.bn.c.channels;
-        bn_running(&g->nodes[i], &rm, &rv);
+        ar_node_t *nd = bn_node(t, b, &C, &rm, &rv);
         memcpy(r0 + q, rm, (size_t)C * sizeof *rm);
         memcpy(r0 + q + C, rv, (size_t)C * sizeof *rv);
         q += 2 * C;
-        mom[nbn++] = g->nodes[i].cfg.bn.c.momentum;
-        g->nodes[i].cfg.bn.c.momentum = 1.0f;
+        t->bn_mom[b] = nd->cfg.bn.c.momentum;
+        nd->cfg.bn.c.momentum = 1.0f;
     }
     int st = AR_OK;
     for (int64_t k = 0; k < mine && !st; k++) {
@@ -392,11 +407,10 @@ int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const 
         for (int i = 0; i < np; i++)
             for (int64_t e = 0; e < refs[i].numel; e++) row[off++] = refs[i].grad[e] * (float)m;
         row[off] = (float)(l * m);
-        for (int i = 0, q = 0; i < g->nnodes; i++) {
-            if (!bn_train(&g->nodes[i])) continue;
+        for (int b = 0, q = 0; b < t->nbn; b++) {
+            int C;
             float *rm, *rv;
-            int C = g->nodes[i].cfg.bn.c.channels;
-            bn_running(&g->nodes[i], &rm, &rv);
+            bn_node(t, b, &C, &rm, &rv);
             memcpy(cr + q, rm, (size_t)C * sizeof *rm);
             memcpy(cr + q + C, rv, (size_t)C * sizeof *rv);
             memcpy(rm, r0 + q, (size_t)C * sizeof *rm);
@@ -404,8 +418,7 @@ int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const 
             q += 2 * C;
         }
     }
-    for (int i = 0, b = 0; i < g->nnodes; i++)
-        if (bn_train(&g->nodes[i])) g->nodes[i].cfg.bn.c.momentum = mom[b++];
+    for (int b = 0; b < t->nbn; b++) t->g->nodes[t->bn[b]].cfg.bn.c.momentum = t->bn_mom[b];
     if (st) return st;
     leaves_t lv = {rows, lo, S};
     if (mine && ar_fold_tree(part_sum, S, lo, hi, leaf, &lv))
@@ -419,13 +432,12 @@ int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const 
         for (int64_t e = 0; e < refs[i].numel; e++) refs[i].grad[e] = sum[off++] / (float)n;
     *loss = (double)sum[P] / n;
     for (int64_t k = 0; k < M; k++) /* the running updates, micro-batch by micro-batch */
-        for (int i = 0, q = 0, b = 0; i < g->nnodes; i++) {
-            if (!bn_train(&g->nodes[i])) continue;
+        for (int b = 0, q = 0; b < t->nbn; b++) {
+            int C;
             float *rm, *rv;
-            int C = g->nodes[i].cfg.bn.c.channels;
-            const double mo = mom[b++];
+            bn_node(t, b, &C, &rm, &rv);
+            const double mo = t->bn_mom[b];
             const float *bs = cat + k * Q + q;
-            bn_running(&g->nodes[i], &rm, &rv);
             for (int c = 0; c < C; c++) {
                 rm[c] = (float)((1.0 - mo) * rm[c] + mo * bs[c]);
                 rv[c] = (float)((1.0 - mo) * rv[c] + mo * bs[C + c]);

@@ -110,7 +110,7 @@ int ar_trainer_step_dp(ar_trainer_t *t, int s, const int64_t *idx, int n, const 
                        double *loss, ar_err_t *err);
 
 /* Recomputes the cached prefix of rows rows[0..n) of set s only (their
- * images changed); counted as n forward passes. */
+ * images changed; rows NULL: rows 0..n-1); counted as n forward passes. */
 int ar_trainer_refresh_rows(ar_trainer_t *t, int s, const int64_t *rows, int64_t n,
                             ar_err_t *err);
 /* A lazy set (opts.lazy_first): computes the prefix of those of rows[0..n)
