@@ -66,12 +66,17 @@ static int plan(const char *path, int ranks, int files)
     printf(" (%d candidates)\n", p.candidates);
     printf("%-5s %10s %12s %14s %6s %10s %6s\n", "rung", "candidates", job.repair.budget ? "passes" : "epochs",
            "workers/cand", "waves", "span", "busy");
-    for (int k = 0; k < p.nrungs; k++) {
-        const ar_repair_plan_rung_t *r = &p.rung[k];
-        char w[32];
+    if (p.probe.candidates < 0)
+        printf("probe      (one block-weights task of %lld epochs per block: the model was not read)\n",
+               (long long)job.repair.probe_epochs);
+    for (int k = -1; k < p.nrungs; k++) {
+        const ar_repair_plan_rung_t *r = k < 0 ? &p.probe : &p.rung[k];
+        if (k < 0 && r->candidates <= 0) continue;
+        char w[32], name[16];
         if (r->min_workers == r->max_workers) snprintf(w, sizeof w, "%d", r->max_workers);
         else snprintf(w, sizeof w, "%d-%d", r->min_workers, r->max_workers);
-        printf("%-5d %10d %12lld %14s %6d %10.2f %5.0f%%\n", k, r->candidates,
+        snprintf(name, sizeof name, k < 0 ? "probe" : "%d", k);
+        printf("%-5s %10d %12lld %14s %6d %10.2f %5.0f%%\n", name, r->candidates,
                (long long)(r->passes ? r->passes : r->epochs), w, r->waves, r->span, 100 * r->busy);
     }
     printf("predicted busy fraction of the workers over the rungs: %.0f%%\n"

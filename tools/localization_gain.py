@@ -165,8 +165,8 @@ def main():
           f"{len(d['cb'])} candidates, wall {d['wall']:.1f} s at {d['ranks']} ranks")
     print(f"original on the validation images: clean {c0:.4f}, corrupted {k0:.4f}; "
           f"max_clean_drop {d['mcd']:g}")
-    if d["ranking"] != "localization":
-        print(f"warning: the ranking is '{d['ranking']}', not the localization's")
+    if d["ranking"] not in ("localization", "probe"):
+        print(f"warning: the ranking is '{d['ranking']}', not a localization's or the probes'")
     w = max(10, max(len(x["block"]) for x in rows) + 2)
     print(f"{'rank':>4}  {'block':<{w}}{'score':>10}{'val clean':>11}{'val corr':>10}"
           f"{'gain corr':>11}{'d clean':>9}  qualifies")

@@ -19,7 +19,8 @@ variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-
 # A variant may carry options after '+': kb (repair.keep_best), dNN
 # (repair.distill = 0.NN; d0 = off), rs / r0 (repair.resample on / off),
 # aNN (repair.augment = 0.NN), sN (repair.sample = N), fN
-# (repair.finetune_all_epochs = N: the whole network after the method), e.g.
+# (repair.finetune_all_epochs = N: the whole network after the method), pr
+# (repair.ranking = "probe": blocks ranked by their probes), e.g.
 # portfolio-interp+kb+d50; portfolio-interp+d0+r0 is the job as it was
 # before distillation and resampling became the defaults.
 # loco-<category> (not in the default list): the portfolio with interpolation,
@@ -41,6 +42,7 @@ for v in $variants; do
       a[0-9]*) opts+=(-e "s/^augment = .*/augment = 0.${o#a}/") ;;
       s[0-9]*) opts+=(-e "s/^sample = .*/sample = ${o#s}/") ;;
       f[0-9]*) opts+=(-e "/^\[repair\]/a finetune_all_epochs = ${o#f}") ;;
+      pr) opts+=(-e '/^\[repair\]/a ranking = "probe"') ;;
       *) echo "repair_heldout.sh: unknown option '$o' in $v" >&2; exit 2 ;;
     esac
   done

@@ -63,6 +63,8 @@ typedef struct ar_job_config {
         ar_ints_t severities;       /* augmentation severities */
         ar_strs_t blocks;           /* explicit target blocks; empty = localization's top_k */
         int64_t top_k;              /* blocks tried from the ranking */
+        char *ranking;              /* "spectrum" or "probe": how blocks are ranked */
+        int64_t probe_epochs;       /* ranking "probe": block-weights epochs per block */
         char *layer;                /* layer method: node name; "" = the block's first conv */
         ar_ints_t nodes;            /* variants: cell node counts */
         ar_strs_t ops;              /* candidate ops of every edge */

@@ -3,7 +3,8 @@
 # an every-block repair job (the tiny fixture's 9 blocks, block-weights, one
 # rung) and on files that are not such a result (check_localization_gain.py);
 # tools/localization_sensitivity.py likewise (check_localization_sensitivity.py);
-# and a top_k = 1 job with a [localize] table gets other block scores.
+# a top_k = 1 job with a [localize] table gets other block scores; and
+# repair.ranking = "probe" ranks the blocks by their probes.
 # Exit 77 (skipped) when /usr/bin/python3 has no h5py.
 set -euo pipefail
 bin=$1 mk=$2
@@ -59,6 +60,38 @@ a, b = (np.asarray(h5py.File(p, "r")["/repair/blocks/scores"][()]) for p in sys.
 assert a.shape == b.shape and np.isfinite(b).all(), (a, b)
 assert np.abs(a - b).max() > 1e-6, ("[localize] ignored by the repair job", a, b)
 print("repair job [localize]: scores differ from the default's")
+PY
+# repair.ranking = "probe": every block probed (block-weights, one epoch),
+# the blocks ranked by the probes; 3 ranks, so the probes finish out of
+# order; the candidates are the every-block job's, bit for bit.
+sed -e 's/^top_k = 9/top_k = 9\nranking = "probe"/' -e "s#/all.h5#/probe.h5#" "$tmp/all.toml" > "$tmp/probe.toml"
+ar_mpi_job "$bin" 3 200 "$tmp/probe.toml" "$tmp/probe"
+/usr/bin/python3 - "$tmp/all.h5" "$tmp/probe.h5" "$tmp/probe.json" <<'PY'
+import json, sys, h5py, numpy as np
+a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
+assert b["/repair"].attrs["ranking"] in (b"probe", "probe"), b["/repair"].attrs["ranking"]
+names = [x.decode() for x in b["/repair/blocks/names"][()]]
+sc = b["/repair/blocks/scores"][()]
+pc, pk = b["/repair/blocks/probe_val_clean"][()], b["/repair/blocks/probe_val_corrupt"][()]
+c0, k0 = b["/repair"].attrs["val_clean_before"], b["/repair"].attrs["val_corrupt_before"]
+md = b["/repair"].attrs["max_clean_drop"]
+assert pc.shape == pk.shape == sc.shape == (9,) and (b["/repair/blocks/probe_cost_cpu_s"][()] > 0).all()
+assert (b["/repair/blocks/probe_cost_passes"][()][:, 1] > 0).all()
+want = pk - k0 - np.where(pc >= c0 - md - 1e-9, 0, 1)
+assert np.allclose(sc, want, atol=1e-12), (sc, want)
+# candidates in ranking order: qualifying first, corrupted, clean, graph order
+key = sorted(range(9), key=lambda i: (-int(pc[i] >= c0 - md - 1e-9), -pk[i], -pc[i], i))
+cb = [x.decode() for x in b["/repair/candidates/block"][()]]
+assert cb == [names[i] for i in key], (cb, key)
+# the probes do not change a candidate: same block, same validation numbers
+ab = [x.decode() for x in a["/repair/candidates/block"][()]]
+for k in ("val_clean", "val_corrupt"):
+    va, vb = a[f"/repair/candidates/{k}"][()], b[f"/repair/candidates/{k}"][()]
+    for i, blk in enumerate(cb):
+        assert va[ab.index(blk)] == vb[i], (k, blk)
+j = json.load(open(sys.argv[3]))
+assert j["ranking"] == "probe" and 0 < j["cost"]["probe_cpu_s"] < j["cost"]["cpu_s"], j["cost"]
+print("repair.ranking = probe: ranking, scores and candidates as expected")
 PY
 [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 echo PASS

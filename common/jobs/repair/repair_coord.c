@@ -50,6 +50,7 @@ static void job_destroy(void *state)
     free(r->scores);
     free(r->order);
     free(r->hist);
+    free(r->probes);
     free(r->c);
     free(r);
 }
@@ -184,7 +185,10 @@ static int job_create(const ar_job_ctx_t *job, void **state, ar_err_t *err)
     }
     if (!s && !cfg->repair.ops.n) s = cfg_err(cfg, "repair.ops", err, "must list at least one op");
     for (int i = 0; !s && i < cfg->repair.ops.n; i++) ar_str_list_add(r->ops, sizeof r->ops, cfg->repair.ops.v[i]);
-    if (!s && r->localize) s = ar_localize_opts_from_job(cfg, &r->lz, err);
+    if (!s && r->localize && !strcmp(cfg->repair.ranking, "probe") &&
+        !(r->probes = calloc((size_t)r->nblocks, sizeof *r->probes)))
+        s = ar_err_set(err, AR_E_NOMEM, "out of memory");
+    if (!s && r->localize && !r->probes) s = ar_localize_opts_from_job(cfg, &r->lz, err);
     if (!s && (!cfg->repair.nodes.n || !cfg->repair.seeds.n || !cfg->repair.lrs.n))
         s = cfg_err(cfg, "repair.nodes", err, "nodes, seeds and lrs must each list at least one value");
     if (!s && !r->localize) s = make_candidates(r, job, err);
@@ -237,6 +241,28 @@ static int plan_localize(const ar_repair_job_t *r, const ar_job_ctx_t *job, ar_t
     return ar_taskplan_add_typed(plan, &ar_task_repair_localize, &p, err);
 }
 
+/* A repair_candidate task's parameters as the job's keys give them; the
+ * caller sets the identity, the target and the epochs. */
+static ar_repair_candidate_params_t task_params(const ar_repair_job_t *r, const ar_job_ctx_t *job)
+{
+    const ar_job_config_t *cfg = job->cfg;
+    return (ar_repair_candidate_params_t){
+        .set = set_params(r, job), .model = cfg->model.path, .ops = r->ops, .layer = "",
+        .batch = cfg->repair.batch, .finetune_lr = cfg->repair.finetune_lr,
+        .alpha_lr = cfg->repair.alpha_lr, .channels = cfg->repair.channels,
+        .keep_shortcut = cfg->repair.keep_shortcut, .seed_original = cfg->repair.seed_original,
+        .interpolate = cfg->repair.interpolate, .max_clean_drop = cfg->repair.max_clean_drop,
+        .distill = cfg->repair.distill, .keep_best = cfg->repair.keep_best,
+        .resample = cfg->repair.resample, .micro_batch = cfg->repair.micro_batch, .nodes = 1};
+}
+
+static int add_task(const ar_job_ctx_t *job, const ar_repair_candidate_params_t *p, int method,
+                    ar_taskplan_t *plan, ar_err_t *err)
+{
+    int parts = ar_repair_max_parts(job->cfg->repair.batch, job->cfg->repair.micro_batch, method);
+    return ar_taskplan_add_shared(plan, &ar_task_repair, p, parts, err);
+}
+
 static int plan_candidate(ar_repair_job_t *r, const ar_job_ctx_t *job, int ci, int rung,
                           ar_taskplan_t *plan, ar_err_t *err)
 {
@@ -245,24 +271,35 @@ static int plan_candidate(ar_repair_job_t *r, const ar_job_ctx_t *job, int ci, i
     int R = (int)cfg->repair.rungs;
     char out[1100];
     snprintf(out, sizeof out, "%s.cand%03d.r%d.h5", cfg->job.output, ci, rung);
-    ar_repair_candidate_params_t p = {
-        .set = set_params(r, job), .model = cfg->model.path, .out = out,
-        .method = ar_method_name((ar_method_t)c->method), .block = c->block,
-        .layer = cfg->repair.layer[0] ? cfg->repair.layer : r->top_layer, .ops = r->ops,
-        .cand = ci, .rung = rung, .nodes = c->nodes, .seed = (int64_t)c->seed, .lr = c->lr,
-        .search_epochs = rung_epochs(cfg->repair.search_epochs, rung, R, 1),
-        .finetune_epochs = rung_epochs(cfg->repair.finetune_epochs, rung, R, 0),
-        .batch = cfg->repair.batch, .finetune_lr = cfg->repair.finetune_lr,
-        .alpha_lr = cfg->repair.alpha_lr, .channels = cfg->repair.channels,
-        .keep_shortcut = cfg->repair.keep_shortcut, .seed_original = cfg->repair.seed_original,
-        .interpolate = cfg->repair.interpolate, .max_clean_drop = cfg->repair.max_clean_drop,
-        .distill = cfg->repair.distill, .keep_best = cfg->repair.keep_best,
-        .resample = cfg->repair.resample,
-        .budget = cfg->repair.budget ? rung_epochs(cfg->repair.budget, rung, R, 1) : 0,
-        .micro_batch = cfg->repair.micro_batch,
-        .finetune_all_epochs = rung_epochs(cfg->repair.finetune_all_epochs, rung, R, 0)};
-    int parts = ar_repair_max_parts(cfg->repair.batch, cfg->repair.micro_batch, c->method);
-    return ar_taskplan_add_shared(plan, &ar_task_repair, &p, parts, err);
+    ar_repair_candidate_params_t p = task_params(r, job);
+    p.out = out, p.method = ar_method_name((ar_method_t)c->method), p.block = c->block;
+    p.layer = cfg->repair.layer[0] ? cfg->repair.layer : r->top_layer;
+    p.cand = ci, p.rung = rung, p.nodes = c->nodes, p.seed = (int64_t)c->seed, p.lr = c->lr;
+    p.search_epochs = rung_epochs(cfg->repair.search_epochs, rung, R, 1);
+    p.finetune_epochs = rung_epochs(cfg->repair.finetune_epochs, rung, R, 0);
+    p.budget = cfg->repair.budget ? rung_epochs(cfg->repair.budget, rung, R, 1) : 0;
+    p.finetune_all_epochs = rung_epochs(cfg->repair.finetune_all_epochs, rung, R, 0);
+    return add_task(job, &p, c->method, plan, err);
+}
+
+/* repair.ranking = "probe": one block-weights task per block (cand = the
+ * block's index), repair.probe_epochs epochs at the first learning rate of
+ * repair.lrs, seeded by job seed and block; no model file. */
+static int plan_probes(const ar_repair_job_t *r, const ar_job_ctx_t *job, ar_taskplan_t *plan,
+                       ar_err_t *err)
+{
+    const ar_job_config_t *cfg = job->cfg;
+    int s = AR_OK;
+    for (int b = 0; b < r->nblocks && !s; b++) {
+        uint64_t ids[2] = {ar_rng_hash_str("probe"), ar_rng_hash_str(r->blocks[b])};
+        ar_repair_candidate_params_t p = task_params(r, job);
+        p.out = "-", p.method = ar_method_name(AR_METHOD_BLOCK_WEIGHTS), p.block = r->blocks[b];
+        p.cand = b, p.rung = 0, p.probe = 1, p.lr = cfg->repair.lrs.v[0];
+        p.seed = (int64_t)(ar_rng_key((uint64_t)cfg->job.seed, ids, 2) >> 11);
+        p.search_epochs = cfg->repair.probe_epochs, p.finetune_epochs = 0;
+        s = add_task(job, &p, AR_METHOD_BLOCK_WEIGHTS, plan, err);
+    }
+    return s;
 }
 
 static ar_repair_metrics_t metrics(const ar_repair_job_t *r, int i)
@@ -306,7 +343,7 @@ static int job_plan(void *state, const ar_job_ctx_t *job, int round, ar_taskplan
     int R = (int)job->cfg->repair.rungs, k = round - r->base, s = AR_OK;
     if (round == 0) {
         s = plan_eval(r, job, 0, job->cfg->model.path, plan, err);
-        if (!s && r->localize) return plan_localize(r, job, plan, err);
+        if (!s && r->localize) return r->probes ? plan_probes(r, job, plan, err) : plan_localize(r, job, plan, err);
     }
     if (k < 0 || s) return s;
     if (k < R) {
@@ -361,11 +398,38 @@ static int agg_eval(ar_repair_job_t *r, const ar_fields_t *params, const ar_fiel
     return AR_OK;
 }
 
+/* A block's probe result; the last one ranks the blocks and makes the
+ * population. Epoch reports of probes are not kept. */
+static int agg_probe(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_repair_candidate_params_t *p,
+                     const ar_fields_t *res, int final, ar_err_t *err)
+{
+    if (!r->probes || r->nc || p->cand >= r->nblocks || strcmp(p->block, r->blocks[p->cand]) != 0)
+        return ar_err_set(err, AR_E_PROTO, "probe of block %lld unexpected", (long long)p->cand);
+    if (!final) return AR_OK;
+    ar_repair_probe_t *b = &r->probes[p->cand];
+    if (b->done) return ar_err_set(err, AR_E_PROTO, "block %s probed twice", r->blocks[p->cand]);
+    if (ar_fields_get_float(res, "val_clean", &b->val_clean, err) ||
+        ar_fields_get_float(res, "val_corrupt", &b->val_corrupt, err) ||
+        ar_fields_get_float(res, "val_clean0", &r->val_clean0, err) ||
+        ar_fields_get_float(res, "val_corrupt0", &r->val_corrupt0, err) ||
+        ar_fields_get_int(res, "cost_fwd", &b->cost_fwd, err) ||
+        ar_fields_get_int(res, "cost_bwd", &b->cost_bwd, err) ||
+        ar_fields_get_float(res, "cost_cpu_s", &b->cost_cpu_s, err))
+        return err->status;
+    b->done = 1;
+    ar_info(job->log, "repair: probe of block %s: val clean %.4f corrupted %.4f (original %.4f / %.4f)",
+            p->block, b->val_clean, b->val_corrupt, r->val_clean0, r->val_corrupt0);
+    if (++r->nprobed < r->nblocks) return AR_OK;
+    int s = ar_repair_rank_probes(r, job, err);
+    return s ? s : make_candidates(r, job, err);
+}
+
 static int agg_cand(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields_t *params,
                     const ar_fields_t *res, int final, ar_err_t *err)
 {
     ar_repair_candidate_params_t p;
     if (ar_params_decode(ar_repair_candidate_params_schema(), params, &p, err)) return err->status;
+    if (p.probe) return agg_probe(r, job, &p, res, final, err);
     int64_t ci = p.cand, rung = p.rung;
     if (ci >= r->nc) return ar_err_set(err, AR_E_PROTO, "candidate %lld unknown", (long long)ci);
     ar_repair_cand_t *c = &r->c[ci];

@@ -36,6 +36,15 @@ typedef struct ar_repair_cand {
     int epochs_seen;          /* streamed epoch reports */
 } ar_repair_cand_t;
 
+/* One block's probe (repair.ranking = "probe"): a short block-weights
+ * repair, interpolated to the clean bound like a candidate. */
+typedef struct ar_repair_probe {
+    double val_clean, val_corrupt; /* validation accuracies of the probed model */
+    int64_t cost_fwd, cost_bwd;
+    double cost_cpu_s;
+    int done;
+} ar_repair_probe_t;
+
 /* One streamed epoch report, as aggregated (task order). */
 typedef struct ar_repair_epoch {
     int cand, rung, epoch;
@@ -52,8 +61,10 @@ typedef struct ar_repair_job {
     double *scores;           /* their suspiciousness (graph order: nblocks - index) */
     int *order;               /* block indices, most suspicious first */
     int nblocks;
-    char ranking[64];         /* "localization" or "graph-order" */
-    int localize;             /* 1: round 0 runs a repair_localize task */
+    char ranking[64];         /* "localization", "probe" or "graph-order" */
+    int localize;             /* 1: round 0 ranks the blocks (a repair_localize task, or probes) */
+    ar_repair_probe_t *probes; /* [nblocks] with repair.ranking = "probe", else NULL */
+    int nprobed;              /* probes aggregated */
     int base;                 /* round of rung 0 (1 after localization, else 0) */
     char top_layer[128];      /* most suspicious layer ("" without localization) */
     char top_layer_block[128];
@@ -85,6 +96,13 @@ typedef struct ar_repair_job {
 int ar_repair_rank_init(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_graph_t *g, int *localize,
                         ar_err_t *err);
 int ar_repair_rank_apply(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_fields_t *res, ar_err_t *err);
+
+/* repair.ranking = "probe": the ranking from r->probes (every one done) by
+ * the selection rule (select.h: within the clean bound first, then
+ * corrupted validation accuracy, then clean; ties to graph order); a
+ * block's score is its probe's corrupted validation gain over the original,
+ * minus 1 when the probe breaks the clean bound. */
+int ar_repair_rank_probes(ar_repair_job_t *r, const ar_job_ctx_t *job, ar_err_t *err);
 
 /* "2026-01-02T03:04:05Z" (UTC) into buf. */
 void ar_repair_iso_now(char *buf, size_t cap);

@@ -67,7 +67,10 @@ AR_PARAMS_DECLARE(ar_repair_set_params, AR_REPAIR_SET_PARAMS)
  * > 0), whether to interpolate towards the original to stay within
  * max_clean_drop (repair/interpolate.h), the distillation weight, whether
  * to keep the best epoch within the bound and to redraw the corruptions
- * every epoch (repair/search.h). */
+ * every epoch (repair/search.h). probe = 1: a block probe of
+ * repair.ranking = "probe" (cand is the block's index in graph order): the
+ * same training and interpolation, the same result fields, but no model
+ * file is written (out is not used). */
 #define AR_REPAIR_CANDIDATE_PARAMS(X)                        \
     X(SUB, set, ar_repair_set_params, 0)                     \
     X(STR, model, 1, AR_PROTO_MAX_TEXT - 1)                  \
@@ -96,7 +99,8 @@ AR_PARAMS_DECLARE(ar_repair_set_params, AR_REPAIR_SET_PARAMS)
     X(INT, resample, 0, 1)                                   \
     X(INT, budget, 0, INT64_MAX)                             \
     X(INT, micro_batch, 0, 65536)                            \
-    X(INT, finetune_all_epochs, 0, 100000)
+    X(INT, finetune_all_epochs, 0, 100000)                   \
+    X(INT, probe, 0, 1)
 AR_PARAMS_DECLARE(ar_repair_candidate_params, AR_REPAIR_CANDIDATE_PARAMS)
 
 #define AR_REPAIR_LOCALIZE_PARAMS(X)                         \

@@ -52,7 +52,8 @@ int ar_repair_population(const ar_job_config_t *cfg, int nblocks, int counts[8],
     memset(counts, 0, 8 * sizeof *counts);
     int m[8], n = job_methods(cfg, m, err);
     if (n < 0) return err->status;
-    int localizes = !cfg->repair.blocks.n;
+    /* the spectrum analysis names a layer; the probes do not */
+    int localizes = !cfg->repair.blocks.n && strcmp(cfg->repair.ranking, "probe") != 0;
     for (int i = 0; i < n; i++) {
         int nt, nv;
         int one_layer = m[i] == AR_METHOD_LAYER && !cfg->repair.layer[0] && localizes;
@@ -125,6 +126,24 @@ int ar_repair_plan(const ar_job_config_t *cfg, int nblocks, int ranks, ar_repair
     for (int i = 0; i < nm; i++)
         for (int j = 0; j < out->methods[m[i]] && at < n; j++) meth[at++] = m[i];
     double busy_work = 0, busy_span = 0;
+    if (!cfg->repair.blocks.n && !strcmp(cfg->repair.ranking, "probe") && nblocks > AR_REPAIR_PLAN_MAXBLOCKS) {
+        out->probe.candidates = -1; /* the block count is not known */
+    } else if (!cfg->repair.blocks.n && !strcmp(cfg->repair.ranking, "probe")) {
+        ar_repair_plan_rung_t *r = &out->probe;
+        r->candidates = nblocks, r->epochs = cfg->repair.probe_epochs;
+        double *pw = malloc((size_t)nblocks * sizeof *pw);
+        int *pm = malloc((size_t)nblocks * sizeof *pm);
+        if (!pw || !pm) {
+            free(pw), free(pm), free(meth), free(maxp), free(work);
+            return ar_err_set(err, AR_E_NOMEM, "out of memory");
+        }
+        for (int i = 0; i < nblocks; i++)
+            pw[i] = (double)r->epochs,
+            pm[i] = ar_repair_max_parts(cfg->repair.batch, cfg->repair.micro_batch, AR_METHOD_BLOCK_WEIGHTS);
+        simulate(pw, pm, nblocks, out->workers, r);
+        busy_work += r->busy * r->span * out->workers, busy_span += r->span * out->workers;
+        free(pw), free(pm);
+    }
     int alive = n;
     for (int k = 0; k < R; k++) {
         ar_repair_plan_rung_t *r = &out->rung[k];

@@ -10,7 +10,9 @@
  * training epochs and p workers finish it p times faster. It predicts the
  * schedule's shape (waves, workers per candidate, busy fraction), not
  * seconds: exchange costs are measured separately (tests/bench). The
- * rounds of evaluation and localization around the rungs are not in it.
+ * block probes of repair.ranking = "probe" are a round of their own before
+ * rung 0 (`probe`); the rounds of evaluation and spectrum localization
+ * around the rungs are not in it.
  */
 #ifndef AR_JOBS_REPAIR_PLAN_H
 #define AR_JOBS_REPAIR_PLAN_H
@@ -21,6 +23,7 @@
 #include "core/error.h"
 
 #define AR_REPAIR_PLAN_MAXRUNGS 64
+#define AR_REPAIR_PLAN_MAXBLOCKS 65536 /* more: "not known" (the model was not read) */
 
 typedef struct ar_repair_plan_rung {
     int candidates;           /* candidates trained in this rung */
@@ -40,7 +43,11 @@ typedef struct ar_repair_plan {
     int workers;              /* workers of `ranks` ranks (ranks - 1; 1 for one rank) */
     int nrungs;
     ar_repair_plan_rung_t rung[AR_REPAIR_PLAN_MAXRUNGS];
-    double busy;              /* over all rungs */
+    ar_repair_plan_rung_t probe; /* repair.ranking = "probe": one block-weights task per
+                                    block (candidates = blocks; -1 when nblocks is
+                                    more than AR_REPAIR_PLAN_MAXBLOCKS: not known),
+                                    else all 0 */
+    double busy;              /* over the probe round and all rungs */
 } ar_repair_plan_t;
 
 /* One method's candidates: *ntarget target blocks x *nvariants variants
@@ -51,7 +58,7 @@ int ar_repair_method_shape(const ar_job_config_t *cfg, int nblocks, int method, 
                            int *ntarget, int *nvariants, ar_err_t *err);
 
 /* Candidates of each method at rung 0 (one_layer assumed when the job
- * localizes and names no layer). */
+ * ranks by the spectrum analysis and names no layer). */
 int ar_repair_population(const ar_job_config_t *cfg, int nblocks, int counts[8], ar_err_t *err);
 
 /* Rung `rung` of R trains full >> (R - 1 - rung) epochs (or image-passes),

@@ -1,6 +1,6 @@
 /* repair_rank.c - the repair job's block ranking on the coordinator
  * (repair_coord.h): the graph's block order, replaced by the result of a
- * repair_localize task. */
+ * repair_localize task or by the blocks' probes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "config/job_config.h"
 #include "jobs/repair/repair_coord.h"
 #include "repair/search.h"
+#include "repair/select.h"
 
 int ar_repair_rank_init(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_graph_t *g, int *localize,
                         ar_err_t *err)
@@ -75,5 +76,31 @@ int ar_repair_rank_apply(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_f
     snprintf(r->ranking, sizeof r->ranking, "localization");
     ar_info(job->log, "repair: localization ranks %s first (score %.4g); most suspicious layer %s",
             r->blocks[r->order[0]], r->scores[r->order[0]], r->top_layer);
+    return AR_OK;
+}
+
+int ar_repair_rank_probes(ar_repair_job_t *r, const ar_job_ctx_t *job, ar_err_t *err)
+{
+    double c0 = r->val_clean0, md = job->cfg->repair.max_clean_drop;
+    for (int i = 0; i < r->nblocks; i++) {
+        const ar_repair_probe_t *p = &r->probes[i];
+        ar_repair_metrics_t m = {p->val_clean, p->val_corrupt};
+        if (!p->done) return ar_err_set(err, AR_E_INTERNAL, "repair: block %s not probed", r->blocks[i]);
+        r->scores[i] = p->val_corrupt - r->val_corrupt0 - (ar_repair_qualifies(&m, c0, md) ? 0 : 1);
+        r->order[i] = i;
+    }
+    for (int i = 1; i < r->nblocks; i++) /* insertion sort: stable, so ties keep graph order */
+        for (int j = i; j > 0; j--) {
+            const ar_repair_probe_t *a = &r->probes[r->order[j]], *b = &r->probes[r->order[j - 1]];
+            ar_repair_metrics_t ma = {a->val_clean, a->val_corrupt}, mb = {b->val_clean, b->val_corrupt};
+            if (!ar_repair_ranks_before(&ma, &mb, c0, md)) break;
+            int t = r->order[j];
+            r->order[j] = r->order[j - 1], r->order[j - 1] = t;
+        }
+    r->top_layer[0] = r->top_layer_block[0] = 0;
+    snprintf(r->ranking, sizeof r->ranking, "probe");
+    const ar_repair_probe_t *t = &r->probes[r->order[0]];
+    ar_info(job->log, "repair: the probes rank %s first (val clean %.4f corrupted %.4f; original %.4f / %.4f)",
+            r->blocks[r->order[0]], t->val_clean, t->val_corrupt, r->val_clean0, r->val_corrupt0);
     return AR_OK;
 }

@@ -89,6 +89,26 @@ static void held_out_flags(const ar_repair_job_t *r, const ar_job_ctx_t *job, in
     }
 }
 
+/* repair.ranking = "probe": every block's probe under /repair/blocks. */
+static int write_probes(ar_h5_t *h, const ar_repair_job_t *r, ar_err_t *err)
+{
+    int64_t nb = r->nblocks;
+    double *v = calloc((size_t)(3 * nb + 1), sizeof *v);
+    int64_t *passes = calloc((size_t)(2 * nb + 1), sizeof *passes);
+    int s = v && passes ? AR_OK : ar_err_set(err, AR_E_NOMEM, "out of memory");
+    for (int64_t i = 0; !s && i < nb; i++) {
+        v[i] = r->probes[i].val_clean, v[nb + i] = r->probes[i].val_corrupt;
+        v[2 * nb + i] = r->probes[i].cost_cpu_s;
+        passes[2 * i] = r->probes[i].cost_fwd, passes[2 * i + 1] = r->probes[i].cost_bwd;
+    }
+    if (!s) s = ar_h5_write(h, "/repair/blocks/probe_val_clean", AR_DT_F64, 1, &nb, v, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/blocks/probe_val_corrupt", AR_DT_F64, 1, &nb, v + nb, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/blocks/probe_cost_cpu_s", AR_DT_F64, 1, &nb, v + 2 * nb, 0, err);
+    if (!s) s = ar_h5_write(h, "/repair/blocks/probe_cost_passes", AR_DT_I64, 2, (int64_t[]){nb, 2}, passes, 0, err);
+    free(v), free(passes);
+    return s;
+}
+
 /* <output>.json: the outcome, every set (held-out flag, before / after),
  * the group means and the candidates, for scripts. */
 static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const int8_t *held,
@@ -119,8 +139,12 @@ static int write_json(const ar_repair_job_t *r, const ar_job_ctx_t *job, const i
     int64_t tf = 0, tb = 0;
     double tc = 0;
     for (int i = 0; i < r->nc; i++) tf += r->c[i].cost_fwd, tb += r->c[i].cost_bwd, tc += r->c[i].cost_cpu_s;
-    ar_strbuf_printf(&b, "  \"cost\": {\"passes_fwd\": %lld, \"passes_bwd\": %lld, \"cpu_s\": %.3f},\n",
-                     (long long)tf, (long long)tb, tc);
+    double pc = 0; /* the probes' share (repair.ranking = "probe") */
+    for (int i = 0; r->probes && i < r->nblocks; i++)
+        tf += r->probes[i].cost_fwd, tb += r->probes[i].cost_bwd, pc += r->probes[i].cost_cpu_s;
+    ar_strbuf_printf(&b, "  \"ranking\": \"%s\",\n", r->ranking);
+    ar_strbuf_printf(&b, "  \"cost\": {\"passes_fwd\": %lld, \"passes_bwd\": %lld, \"cpu_s\": %.3f, "
+                     "\"probe_cpu_s\": %.3f},\n", (long long)tf, (long long)tb, tc + pc, pc);
     ar_strbuf_printf(&b, "  \"sets\": [\n");
     for (int i = 0; i < r->nsets; i++) {
         ar_strbuf_printf(&b, "    ");
@@ -234,6 +258,7 @@ int ar_repair_write_result(const ar_repair_job_t *r, const ar_job_ctx_t *job, co
     if (!s) s = ar_h5_write_strings(h, "/repair/blocks/names", bn, r->nblocks, err);
     if (!s) s = ar_h5_write(h, "/repair/blocks/scores", AR_DT_F64, 1, &nb, r->scores, 0, err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair/blocks", "chosen", best ? best->block : "", err);
+    if (!s && r->probes) s = write_probes(h, r, err);
     if (!s) s = ar_h5_attr_write_str(h, "/repair", "outcome", best ? "repaired" : "kept_original", err);
     if (!s) s = ar_h5_attr_write(h, "/repair", "max_clean_drop", AR_DT_F64, 1, &sel[0], 1, err);
     if (!s) s = ar_h5_attr_write(h, "/repair", "val_clean_before", AR_DT_F64, 1, &sel[1], 1, err);

@@ -289,7 +289,7 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
         }
     }
     double cpu = ar_cpu_seconds() - cpu0; /* the candidate's training and selection, not the set */
-    if (!st) st = ar_model_save(r.model, out, err);
+    if (!st && !p->probe) st = ar_model_save(r.model, out, err);
     if (!st) st = ar_fields_put_float(res, "val_acc", r.val_acc, err);
     if (!st) st = ar_fields_put_float(res, "val_clean", r.val_set_acc[0], err);
     if (!st) st = ar_fields_put_float(res, "val_corrupt", r.val_set_acc[1], err);
@@ -298,7 +298,7 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
     if (!st) st = ar_fields_put_float(res, "first_loss", r.first_loss, err);
     if (!st) st = ar_fields_put_float(res, "last_loss", r.last_loss, err);
     if (!st) st = ar_fields_put_str(res, "genotype", r.genotype, err);
-    if (!st) st = ar_fields_put_str(res, "path", out, err);
+    if (!st) st = ar_fields_put_str(res, "path", p->probe ? "" : out, err);
     if (!st) st = ar_fields_put_int(res, "nfailing", w->set.nfailing, err);
     if (!st) st = ar_fields_put_int(res, "nrepair", w->set.x.shape[0], err);
     if (!st) st = ar_fields_put_float(res, "pool_acc", w->set.pool_acc, err);

@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""ranking_vs_gain.py --gains METHOD:SEED=ALL.h5 ... --scores LABEL:SEED=RESULT.h5 ...
+- which block ranking predicts the repair gain, across seeds? (docs/repair.md
+"Which block: spectrum or probe").
+
+The ground truth is every-block repair jobs (--gains; as for
+tools/localization_gain.py: no repair.blocks, top_k = the block count,
+rungs = 1), one per method and job seed: a block's gain is its candidate's
+corrupted validation accuracy minus the original's (the candidate the
+selection rule picks when a block has several). The rankings come from any
+repair job result of the same model and job seed (--scores; LABEL names the
+ranking, e.g. spectrum or probe): its /repair/blocks/scores, higher first.
+Two rankings need no file: depth (deeper blocks first: graph position) and
+shallow (the reverse).
+
+Printed per ranking and method: for every seed, Spearman rho(score, gain of
+the same seed) with its exact two-sided permutation p, and the place by gain
+of the top-ranked block (1 = the best block); rho against the mean gain over
+the seeds (so one seed's noise in the gains does not count twice); the mean
+rho over the seeds; and how often the top-ranked block is in the top third
+by gain. Every gains file of a method must name the same blocks. Run with
+/usr/bin/python3 (h5py, numpy)."""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from localization_gain import Bad, load, perm_test, pick  # noqa: E402  (same folder)
+
+
+def spec(s, what):
+    """LABEL:SEED=PATH -> (label, seed, path)."""
+    try:
+        key, path = s.split("=", 1)
+        label, seed = key.rsplit(":", 1)
+        return label, int(seed), path
+    except ValueError:
+        raise Bad(f"{what} '{s}': expected LABEL:SEED=PATH")
+
+
+def gains(d):
+    """Per block (graph order): the picked candidate's corrupted validation gain."""
+    k0 = d["v0"][1]
+    out = []
+    for b in d["names"]:
+        idx = [i for i, x in enumerate(d["cb"]) if x == b]
+        out.append(d["vk"][pick(d, idx)] - k0)
+    return np.array(out)
+
+
+def scores_of(path, names):
+    """/repair/blocks/scores of any repair result, in the order of names."""
+    import h5py
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise Bad(f"{path}: cannot open as HDF5 ({e})")
+    with f:
+        if "repair/blocks/scores" not in f:
+            raise Bad(f"{path}: no /repair/blocks/scores (not the result of a repair job)")
+        nm = [x.decode() if isinstance(x, bytes) else str(x) for x in f["/repair/blocks/names"][()]]
+        sc = np.asarray(f["/repair/blocks/scores"][()], dtype=float)
+    if sorted(nm) != sorted(names):
+        raise Bad(f"{path}: its blocks are not the gains files' blocks")
+    return np.array([sc[nm.index(b)] for b in names])
+
+
+def place(score, gain):
+    """Place by gain (1 = best) of the block ranked first (ties: graph order)."""
+    top = min(range(len(score)), key=lambda i: (-score[i], i))
+    return 1 + int(np.count_nonzero(gain > gain[top]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--gains", action="append", default=[], help="METHOD:SEED=every-block result")
+    ap.add_argument("--scores", action="append", default=[], help="LABEL:SEED=repair result")
+    ap.add_argument("--perms", type=int, default=400000, help="permutations (exact when n! is at most this)")
+    o = ap.parse_args()
+    try:
+        if not o.gains:
+            raise Bad("no --gains file")
+        G = {}   # method -> seed -> gains (graph order)
+        names = None
+        for s in o.gains:
+            m, seed, path = spec(s, "--gains")
+            d = load(path)
+            if names is None:
+                names = d["names"]
+            elif d["names"] != names:
+                raise Bad(f"{path}: other blocks than the first gains file")
+            G.setdefault(m, {})[seed] = gains(d)
+        S = {}   # label -> seed -> scores
+        for s in o.scores:
+            label, seed, path = spec(s, "--scores")
+            S.setdefault(label, {})[seed] = scores_of(path, names)
+        seeds = sorted({s for g in G.values() for s in g})
+        depth = np.arange(1, len(names) + 1, dtype=float)
+        S["depth"] = {s: depth for s in seeds}
+        S["shallow"] = {s: -depth for s in seeds}
+    except Bad as e:
+        sys.exit(f"ranking_vs_gain: {e}")
+    n = len(names)
+    third = (n + 2) // 3
+    print(f"{n} blocks; gains: " + ", ".join(f"{m} seeds {sorted(g)}" for m, g in G.items()))
+    for m, g in G.items():
+        mean = np.mean([g[s] for s in sorted(g)], axis=0)
+        print(f"\n== {m}: mean gain per block over seeds {sorted(g)}: " +
+              ", ".join(f"{b} {v:+.4f}" for b, v in zip(names, mean)))
+        print(f"{'ranking':<12}{'seed':>5}{'rho (same seed)':>17}{'p':>8}{'rho (mean gain)':>17}{'p':>8}"
+              f"{'top block':>12}{'place':>7}")
+        for label, sc in S.items():
+            rs, tops = [], 0
+            for s in sorted(sc):
+                if s not in g:
+                    continue
+                r1, _, p1, _, _ = perm_test(sc[s], g[s], o.perms, 1)
+                r2, _, p2, _, _ = perm_test(sc[s], mean, o.perms, 1)
+                pl = place(sc[s], g[s])
+                top = names[min(range(n), key=lambda i: (-sc[s][i], i))]
+                rs.append(r1)
+                tops += pl <= third
+                print(f"{label:<12}{s:>5}{r1:>+17.3f}{p1:>8.3f}{r2:>+17.3f}{p2:>8.3f}{top:>12}{pl:>5}/{n}")
+            if rs:
+                print(f"{label:<12}{'mean':>5}{np.mean(rs):>+17.3f}{'':>8}{'':>17}{'':>8}"
+                      f"{'top third:':>12}{tops:>5}/{len(rs)}")
+
+
+if __name__ == "__main__":
+    main()
