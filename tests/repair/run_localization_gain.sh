@@ -93,5 +93,24 @@ j = json.load(open(sys.argv[3]))
 assert j["ranking"] == "probe" and 0 < j["cost"]["probe_cpu_s"] < j["cost"]["cpu_s"], j["cost"]
 print("repair.ranking = probe: ranking, scores and candidates as expected")
 PY
+# tools/ranking_vs_gain.py: the spectrum row's rho is localization_gain.py's, the
+# probe's too (its file holds both the scores and the gains); bad input: one line
+tool=$here/../../tools/ranking_vs_gain.py
+/usr/bin/python3 "$tool" --gains bw:5="$tmp/all.h5" --scores spectrum:5="$tmp/all.h5" \
+  --scores probe:5="$tmp/probe.h5" > "$tmp/rvg.txt"
+cat "$tmp/rvg.txt"
+for f in all probe; do
+  want=$(/usr/bin/python3 "$here/../../tools/localization_gain.py" "$tmp/$f.h5" |
+         sed -n 's/^Spearman rho(score, corrupted gain) = \([-+0-9.]*\) .*/\1/p')
+  label=$([ $f = all ] && echo spectrum || echo probe)
+  got=$(awk -v l="$label" '$1 == l && $2 == 5 {print $3}' "$tmp/rvg.txt")
+  /usr/bin/python3 -c "import sys; a, b = map(float, sys.argv[1:]); assert abs(a - b) < 6e-4, (a, b)" "$want" "$got"
+done
+grep -q "^depth " "$tmp/rvg.txt" && grep -q "^shallow " "$tmp/rvg.txt"
+if /usr/bin/python3 "$tool" --gains bw5="$tmp/all.h5" 2> "$tmp/err.txt"; then exit 1; fi
+grep -q "expected LABEL:SEED=PATH" "$tmp/err.txt" && [ "$(wc -l < "$tmp/err.txt")" = 1 ]
+if /usr/bin/python3 "$tool" --gains bw:5="$tmp/model.h5" 2> "$tmp/err.txt"; then exit 1; fi
+grep -q "no /repair group" "$tmp/err.txt" && [ "$(wc -l < "$tmp/err.txt")" = 1 ]
+echo "ranking_vs_gain: ok"
 [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 echo PASS
