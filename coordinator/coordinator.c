@@ -307,7 +307,7 @@ static int dispatch_shared(co_t *c, int64_t id, int *sent, ar_err_t *err)
     for (int i = 0; i < n; i++) {
         int r = c->cfg->worker_ranks[i];
         const ar_worker_entry_t *w = &c->st.workers[r];
-        if (!w->joined || w->lost || held[r]) continue;
+        if (!w->joined || w->lost || held[r] || w->revoked) continue;
         nfree++;
         if (w->credit > 0 && w->inflight == 0) idle[nidle++] = r;
     }
@@ -340,7 +340,7 @@ static int dispatch(co_t *c, ar_err_t *err)
         int r = -1;
         for (int i = 0; i < c->cfg->nworkers && r < 0; i++) {
             const ar_worker_entry_t *w = &c->st.workers[c->cfg->worker_ranks[i]];
-            if (w->joined && !w->lost && w->credit > 0) r = c->cfg->worker_ranks[i];
+            if (w->joined && !w->lost && !w->revoked && w->credit > 0) r = c->cfg->worker_ranks[i];
         }
         if (r < 0) return AR_OK;
         int s = send_task(c, id, r, 0, 1, err);
@@ -427,6 +427,11 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, const uint8_t *ra
     case AR_MSG_READY:
         if (!w->joined) return ar_err_set(err, AR_E_PROTO, "%s sent READY before HELLO", who(c, r, wbuf, sizeof wbuf));
         w->credit += m->u.ready.credit;
+        if (w->revoked) { /* it stopped its part of a task taken back: messages count again */
+            ar_info(c->job->log, "%s stopped its part of task %llu", who(c, r, wbuf, sizeof wbuf),
+                    (unsigned long long)w->revoked - 1);
+            w->revoked = 0;
+        }
         if (w->credit > AR_PROTO_MAX_CREDIT)
             return ar_err_set(err, AR_E_PROTO, "%s claims credit %d (max %d)", who(c, r, wbuf, sizeof wbuf),
                               w->credit, AR_PROTO_MAX_CREDIT);
@@ -441,6 +446,7 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, const uint8_t *ra
         return send_to(c, from->id, from->id_len, r, &beat, err);
     }
     case AR_MSG_RESULT: {
+        if (ar_coord_stale(&c->st, r, m->u.task.id)) return AR_OK; /* a run taken back */
         int s = ar_coord_accept_result(&c->st, r, m, err);
         if (!s) s = ar_coord_keep_raw(&c->st, m->u.task.id, raw, rawlen, err);
         if (s) return s;
@@ -450,7 +456,9 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, const uint8_t *ra
         progress(c, 0);
         return s;
     }
-    case AR_MSG_REDUCE: return on_reduce(c, r, m, rawlen, err);
+    case AR_MSG_REDUCE:
+        if (ar_coord_stale(&c->st, r, m->u.task.id)) return AR_OK; /* a run taken back */
+        return on_reduce(c, r, m, rawlen, err);
     case AR_MSG_ERROR: /* the text already names the task */
         return ar_err_set(err, AR_E_WORKER, "worker r%d on %s failed: %s", r, m->u.error.host,
                           m->u.error.text);
@@ -460,6 +468,24 @@ static int handle(co_t *c, const ar_peer_t *from, ar_msg_t *m, const uint8_t *ra
         return ar_err_set(err, AR_E_PROTO, "%s sent %s, which only the coordinator sends",
                           who(c, r, wbuf, sizeof wbuf), ar_msg_type_name(m->type));
     }
+}
+
+/* Tells the other parts of shared task id, whose part on `lost` will never
+ * come, to stop: a REDUCED with failed set for the exchange they are in or
+ * will reach next (ar_coord_requeue then takes the task back). */
+static int take_back(co_t *c, uint64_t id, int lost, ar_err_t *err)
+{
+    const ar_task_entry_t *t = &c->st.tasks[id];
+    ar_msg_t a = ar_msg_make(AR_MSG_REDUCED, 0);
+    a.u.task.id = id, a.u.task.step = t->step, a.u.task.failed = 1;
+    int s = AR_OK;
+    for (int j = 0; j < t->parts && !s; j++) {
+        const ar_worker_entry_t *w = &c->st.workers[t->members[j]];
+        if (t->members[j] == lost || w->lost) continue;
+        s = send_to(c, w->peer_id, w->peer_len, t->members[j], &a, err);
+    }
+    ar_msg_clear(&a);
+    return s;
 }
 
 /* A worker silent past [run] heartbeat_timeout_s (dead, stopped, cut off)
@@ -497,12 +523,13 @@ static int check_liveness(co_t *c, ar_err_t *err)
             return ar_err_set(err, AR_E_TIMEOUT, "%s never joined for %.1f s (limit %.1f s)",
                               who(c, r, wbuf, sizeof wbuf), now - seen, limit);
         int64_t sh = ar_coord_shared_on(&c->st, r);
-        if (sh >= 0)
-            return ar_err_set(err, AR_E_TIMEOUT, "%s silent for %.1f s (limit %.1f s) while running "
-                              "a part of task %lld with %d other workers: the task cannot go on "
-                              "without it (--resume continues from the checkpoint)",
-                              who(c, r, wbuf, sizeof wbuf), now - seen, limit, (long long)sh,
-                              c->st.tasks[sh].parts - 1);
+        if (sh >= 0) {
+            int s = take_back(c, (uint64_t)sh, r, err);
+            if (s) return s;
+            ar_warn(c->job->log, "%s silent while running a part of task %lld: the task goes back "
+                    "to the queue and starts again on the workers free then (its result does not "
+                    "depend on how many run it)", who(c, r, wbuf, sizeof wbuf), (long long)sh);
+        }
         int n = ar_coord_requeue(&c->st, r);
         ar_warn(c->job->log, "%s silent for %.1f s (limit %.1f s): declared lost; its %d task(s) go "
                 "back to the queue", who(c, r, wbuf, sizeof wbuf), now - seen, limit, n);

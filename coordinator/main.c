@@ -219,6 +219,7 @@ static void parse_fault(int rank, ar_worker_cfg_t *w)
                         : !strcmp(mode, "slow")  ? AR_FAULT_SLOW
                         : !strcmp(mode, "hang")  ? AR_FAULT_HANG
                         : !strcmp(mode, "long")  ? AR_FAULT_LONG
+                        : !strcmp(mode, "stop-exchange") ? AR_FAULT_STOP_EXCHANGE
                                                  : AR_FAULT_NONE;
     }
 }

@@ -156,8 +156,8 @@ int ar_msg_encode(const ar_msg_t *m, size_t max_bytes, ar_bytes_t *out, ar_err_t
     if (!type_keys(m->type))
         return ar_err_set(err, AR_E_ARG, "encode: unknown message type %d", (int)m->type);
     if (m->type == AR_MSG_READY &&
-        (m->u.ready.credit < 1 || m->u.ready.credit > AR_PROTO_MAX_CREDIT))
-        return ar_err_set(err, AR_E_ARG, "encode READY: credit %d outside 1..%d",
+        (m->u.ready.credit < 0 || m->u.ready.credit > AR_PROTO_MAX_CREDIT))
+        return ar_err_set(err, AR_E_ARG, "encode READY: credit %d outside 0..%d",
                           (int)m->u.ready.credit, AR_PROTO_MAX_CREDIT);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
@@ -392,7 +392,7 @@ static int decode_key(dec_t *d, int k, const msgpack_object *v, ar_msg_t *m)
         m->u.hello.threads = (int32_t)i;
         break;
     case K_CREDIT:
-        ok = !get_int(v, 1, AR_PROTO_MAX_CREDIT, &i);
+        ok = !get_int(v, 0, AR_PROTO_MAX_CREDIT, &i);
         m->u.ready.credit = (int32_t)i;
         break;
     case K_ID: ok = !get_uint(v, UINT64_MAX, &m->u.task.id); break;

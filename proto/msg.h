@@ -134,7 +134,8 @@ typedef struct ar_msg {
             int32_t threads;                /* BLAS threads the worker uses */
         } hello;
         struct {                            /* READY */
-            int32_t credit;                 /* 1..AR_PROTO_MAX_CREDIT more tasks */
+            int32_t credit;                 /* 0..AR_PROTO_MAX_CREDIT more tasks (0: only
+                                               the answer to a REDUCED failed) */
         } ready;
         struct {                            /* TASK, RESULT, REDUCE, REDUCED */
             uint64_t id;                    /* task id, 0..tasks-1, in plan order */

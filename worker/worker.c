@@ -100,6 +100,7 @@ typedef struct wk {
     ar_msg_t *backlog;              /* TASK / SHUTDOWN received during a shared task's
                                        exchange, handled after it, in order */
     int nback, capback;
+    uint64_t exchanges;             /* REDUCEs sent (the stop-exchange test hook counts them) */
 } wk_t;
 
 /* One running task: where its results go. */
@@ -107,6 +108,7 @@ typedef struct run {
     wk_t *w;
     uint32_t seq;        /* next result's seq */
     uint64_t step;       /* a shared task's next exchange */
+    int taken_back;      /* the coordinator took the task back (REDUCED failed) */
 } run_t;
 
 static int backlog_push(wk_t *w, ar_msg_t *m, ar_err_t *err)
@@ -146,6 +148,8 @@ static int exchange(void *user, const ar_task_ctx_t *t, ar_fields_t *send, ar_fi
 {
     run_t *r = user;
     wk_t *w = r->w;
+    if (w->cfg->fault_mode == AR_FAULT_STOP_EXCHANGE && w->exchanges++ >= (uint64_t)w->cfg->fault_after)
+        raise(SIGSTOP); /* test hook: silent in the middle of a shared task */
     ar_msg_t m = ar_msg_make(AR_MSG_REDUCE, w->cfg->rank);
     m.u.task.id = t->id, m.u.task.step = r->step, m.u.task.part = t->part;
     m.body = *send;
@@ -164,13 +168,15 @@ static int exchange(void *user, const ar_task_ctx_t *t, ar_fields_t *send, ar_fi
         if (in.type == AR_MSG_REDUCED && in.u.task.id == t->id && in.u.task.step == r->step) {
             if (in.u.task.failed) {
                 ar_msg_clear(&in);
+                r->taken_back = 1;
                 return ar_err_set(err, AR_E_WORKER, "task %llu was taken back", (unsigned long long)t->id);
             }
             *recv = in.body;
             r->step++;
             return AR_OK;
         }
-        if (in.type == AR_MSG_TASK || in.type == AR_MSG_SHUTDOWN) {
+        if (in.type == AR_MSG_TASK || in.type == AR_MSG_SHUTDOWN || in.type == AR_MSG_REDUCED) {
+            /* a REDUCED here is about another task (one taken back): answered after */
             int shutdown = in.type == AR_MSG_SHUTDOWN;
             s = backlog_push(w, &in, err);
             if (s) return s;
@@ -221,9 +227,11 @@ static int send_error(wk_t *w, int64_t task, int status, const char *text)
     return send_msg(w->c, &m, w->max, &e);
 }
 
-/* Runs one TASK; on failure the error is on err (and not yet reported). */
-static int run_task(wk_t *w, const ar_msg_t *m, ar_err_t *err)
+/* Runs one TASK; on failure the error is on err (and not yet reported),
+ * and *taken_back says whether the coordinator stopped it. */
+static int run_task(wk_t *w, const ar_msg_t *m, int *taken_back, ar_err_t *err)
 {
+    *taken_back = 0;
     const ar_registry_t *reg = w->cfg->reg;
     if (w->cfg->fault_mode != AR_FAULT_NONE &&
         __atomic_load_n(&w->hb->done, __ATOMIC_SEQ_CST) >= (uint64_t)w->cfg->fault_after) {
@@ -275,6 +283,7 @@ static int run_task(wk_t *w, const ar_msg_t *m, ar_err_t *err)
                        .parts = m->u.task.parts, .exchange_fn = exchange, .exchange_user = &r};
     ar_fields_t result = {0};
     int s = tt->run(w->tstate[ti], &t, &result, err);
+    *taken_back = r.taken_back;
     if (!s && t.part == 0) s = send_result(&r, &t, &result, 1, err);
     ar_fields_clear(&result);
     free(p);
@@ -325,8 +334,15 @@ static int loop(wk_t *w, int *job_failed, ar_err_t *err)
         }
         if (m.type == AR_MSG_TASK && !failed_task) {
             ar_err_t te = {0};
-            s = run_task(w, &m, &te);
-            if (s && __atomic_load_n(&w->hb->cancel, __ATOMIC_SEQ_CST)) {
+            int taken_back = 0;
+            s = run_task(w, &m, &taken_back, &te);
+            if (s && taken_back) {
+                /* another part was lost: the task runs again elsewhere; this
+                 * READY also tells the coordinator that this part stopped */
+                ar_info(cfg->job->log, "task %llu (%s) taken back by the coordinator (another "
+                        "worker of it was lost)", (unsigned long long)m.u.task.id, m.u.task.kind);
+                s = send_ready(w, 1, err);
+            } else if (s && __atomic_load_n(&w->hb->cancel, __ATOMIC_SEQ_CST)) {
                 /* stopped early because the job is ending: nothing to report */
                 failed_task = 1;
                 s = AR_OK;
@@ -341,8 +357,11 @@ static int loop(wk_t *w, int *job_failed, ar_err_t *err)
                 __atomic_add_fetch(&w->hb->done, 1, __ATOMIC_SEQ_CST);
                 s = send_ready(w, 1, err);
             }
+        } else if (m.type == AR_MSG_REDUCED && m.u.task.failed) {
+            /* a task taken back after this worker's part had ended: say so */
+            s = send_ready(w, 0, err);
         } else if (m.type == AR_MSG_REDUCED) {
-            /* a shared task's answer after the task stopped (taken back): nothing to do */
+            /* a shared task's answer after the task stopped: nothing to do */
         } else if (m.type != AR_MSG_TASK) {
             ar_warn(cfg->job->log, "unexpected %s from the coordinator ignored",
                     ar_msg_type_name(m.type));

@@ -25,7 +25,8 @@ typedef struct ar_worker_cfg {
     const ar_job_ctx_t *job;        /* the job (run options, log) */
     int blas_threads;               /* reported in HELLO (already applied) */
     int fault_mode;                 /* test hook: AR_FAULT_* (main.c: $AR_FAULT) */
-    int fault_after;                /* ... applied after this many completed tasks */
+    int fault_after;                /* ... applied after this many completed tasks
+                                       (stop-exchange: exchanges of shared tasks) */
     /* Set (to the signal number) by a SIGTERM / SIGINT handler: the running
      * task is cancelled, the coordinator told (ERROR), and the worker waits
      * for its SHUTDOWN as usual. May be NULL. */
@@ -34,10 +35,12 @@ typedef struct ar_worker_cfg {
 
 /* Injected faults, so tests can show how a job ends when a worker dies,
  * hangs or fails (SIGKILL itself, SIGSTOP itself, fail the task, get stuck
- * in the task while still heartbeating), and how
- * work is balanced around a straggler (sleep 50 ms before each task). */
+ * in the task while still heartbeating), how
+ * work is balanced around a straggler (sleep 50 ms before each task), and
+ * how a shared task survives a lost part (SIGSTOP itself before its
+ * exchange number fault_after + 1: in the middle of a shared task). */
 enum { AR_FAULT_NONE, AR_FAULT_KILL, AR_FAULT_STOP, AR_FAULT_ERROR, AR_FAULT_SLOW, AR_FAULT_HANG,
-       AR_FAULT_LONG };
+       AR_FAULT_LONG, AR_FAULT_STOP_EXCHANGE };
 
 /* Runs until SHUTDOWN. Returns AR_OK and sets *job_failed from the
  * SHUTDOWN message, or an error status with err set when the worker could

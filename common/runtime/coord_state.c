@@ -269,7 +269,15 @@ int ar_coord_requeue(ar_coord_state_t *st, int rank)
     for (uint64_t id = st->next_aggregate; id < st->ntasks; id++) {
         ar_task_entry_t *t = &st->tasks[id];
         if (part_of(t, rank) < 0) continue;
-        if (t->parts > 1) continue; /* shared: the coordinator fails the job instead */
+        for (int j = 0; t->parts > 1 && t->members && j < t->parts; j++) {
+            ar_worker_entry_t *w = &st->workers[t->members[j]];
+            if (t->members[j] == rank) continue;
+            w->inflight--; /* its part stops (REDUCED failed); its READY ends `revoked` */
+            w->revoked = id + 1;
+        }
+        t->parts = 0;
+        t->step = 0;
+        ar_reduction_free(&t->red);
         for (int r = 0; r < t->nresults; r++) ar_fields_clear(&t->results[r]);
         t->nresults = 0;
         for (uint32_t r = t->consumed; r < t->nraw; r++) free(t->raw[r].data);
@@ -283,6 +291,12 @@ int ar_coord_requeue(ar_coord_state_t *st, int rank)
     st->workers[rank].inflight = 0;
     st->workers[rank].credit = 0;
     return n;
+}
+
+int ar_coord_stale(const ar_coord_state_t *st, int rank, uint64_t id)
+{
+    return rank >= 0 && rank < st->nranks && st->workers[rank].revoked == id + 1 &&
+           (id >= st->ntasks || part_of(&st->tasks[id], rank) < 0);
 }
 
 int ar_coord_keep_raw(ar_coord_state_t *st, uint64_t id, const void *raw, size_t len, ar_err_t *err)

@@ -65,6 +65,10 @@ typedef struct ar_worker_entry {
     int inflight;                  /* tasks sent, final result pending */
     uint64_t done;                 /* tasks completed */
     double last_seen;              /* last message of any kind (ar_now) */
+    uint64_t revoked;              /* id + 1 of a shared task taken back from it (a part was
+                                      lost), until its next READY says it stopped: its
+                                      messages for that task are dropped meanwhile and it
+                                      gets no task; 0: none */
 } ar_worker_entry_t;
 
 typedef struct ar_coord_state {
@@ -125,11 +129,18 @@ int ar_coord_drain(ar_coord_state_t *st, const ar_job_kind_t *kind, void *kstate
 int ar_coord_round_complete(const ar_coord_state_t *st);
 
 /* A lost worker (rank): every task in flight on it goes back to pending, to
- * be sent again (before any later task); not a shared task run by several
- * workers (the coordinator fails the job then: ar_coord_shared_on). Partial results already
- * aggregated stay; the re-run's first ones, identical (tasks are
- * deterministic), are then skipped. Returns how many tasks went back. */
+ * be sent again (before any later task). A shared task it ran a part of
+ * goes back too: its other parts' workers are freed of it and marked
+ * `revoked` (the coordinator tells them with a REDUCED failed). Partial
+ * results already aggregated stay; the re-run's first ones, identical
+ * (tasks are deterministic, and a shared task's results do not depend on
+ * how many workers run it), are then skipped. Returns how many tasks went
+ * back. */
 int ar_coord_requeue(ar_coord_state_t *st, int rank);
+
+/* 1 when a message of rank about task id is left over from a run of it
+ * that was taken back (rank's `revoked`): to be dropped, not checked. */
+int ar_coord_stale(const ar_coord_state_t *st, int rank, uint64_t id);
 
 /* Keeps a copy of the encoded RESULT message just accepted for task id (what
  * a checkpoint records; a re-run's results already kept are not kept twice). */

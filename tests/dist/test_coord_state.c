@@ -135,6 +135,57 @@ static void test_shared(void)
           "ar_share_parts");
 }
 
+/* A part of a shared task lost: the task goes back to pending, its other
+ * part's worker is freed of it and `revoked` (its messages about the task
+ * are stale) until it says READY; the partial results already aggregated
+ * are skipped when the task runs again. */
+static void test_shared_lost(void)
+{
+    ar_err_t err = {0};
+    ar_coord_state_t st;
+    int workers[3] = {1, 2, 3};
+    CHECK_OK(ar_coord_state_init(&st, 4, workers, 3, 0.0, &err), &err);
+    ar_fields_t p = {0};
+    CHECK_OK(ar_taskplan_add(ar_coord_state_plan(&st), "t", &p, &err), &err);
+    st.tasks[0].max_parts = 4;
+    for (int r = 1; r <= 3; r++) st.workers[r].credit = 2;
+    int ranks[2] = {3, 1};
+    CHECK_OK(ar_coord_mark_sent_parts(&st, 0, ranks, 2, 1.0, &err), &err);
+    int done = 0;
+    ar_msg_t m = reduce_msg(3, 0, 0, 0, 2);
+    CHECK_OK(ar_coord_accept_reduce(&st, 3, &m, &done, &err), &err);
+    ar_msg_clear(&m);
+    m = result(3, 0, "t", 0, 0, 7); /* an epoch report of part 0, aggregated */
+    CHECK_OK(ar_coord_accept_result(&st, 3, &m, &err), &err);
+    ar_msg_clear(&m);
+    ar_fields_clear(&st.tasks[0].results[0]); /* as ar_coord_drain does */
+    st.tasks[0].consumed = 1, st.tasks[0].nresults = 0;
+    CHECK(!ar_coord_stale(&st, 3, 0), "not stale before");
+    CHECK(ar_coord_requeue(&st, 1) == 1, "r1 lost: its shared task goes back");
+    CHECK(st.tasks[0].state == AR_TASK_PENDING && ar_coord_next_pending(&st) == 0 && st.tasks[0].parts == 0 &&
+              st.tasks[0].step == 0 && st.tasks[0].red.parts == 0,
+          "pending again, its exchange cleared");
+    CHECK(st.workers[3].inflight == 0 && st.workers[3].revoked == 1 && st.workers[1].credit == 0,
+          "the other part's worker freed and revoked");
+    CHECK(ar_coord_stale(&st, 3, 0) && !ar_coord_stale(&st, 3, 1) && !ar_coord_stale(&st, 2, 0),
+          "r3's messages about task 0 are stale");
+    /* the run again, on r2 and r3 (r3 after its READY): the first result is skipped */
+    st.workers[3].revoked = 0;
+    int again[2] = {2, 3};
+    CHECK_OK(ar_coord_mark_sent_parts(&st, 0, again, 2, 2.0, &err), &err);
+    m = result(2, 0, "t", 0, 0, 7);
+    CHECK_OK(ar_coord_accept_result(&st, 2, &m, &err), &err);
+    ar_msg_clear(&m);
+    CHECK(st.tasks[0].nresults == 0, "the re-run's first report, aggregated before, skipped");
+    m = result(2, 0, "t", 1, 1, 7);
+    CHECK_OK(ar_coord_accept_result(&st, 2, &m, &err), &err);
+    ar_msg_clear(&m);
+    CHECK(st.tasks[0].state == AR_TASK_DONE && st.workers[2].inflight == 0 && st.workers[3].inflight == 0 &&
+              st.tasks[0].max_parts_run == 2,
+          "done on the second run");
+    ar_coord_state_free(&st);
+}
+
 int main(void)
 {
     ar_err_t err = {0};
@@ -219,5 +270,6 @@ int main(void)
     strcpy(o.transport, "udp");
     CHECK(ar_run_opts_check(&o, &err) == AR_E_CONFIG && strstr(err.msg, "udp"), "%s", err.msg);
     test_shared();
+    test_shared_lost();
     TEST_MAIN_END();
 }

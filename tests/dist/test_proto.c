@@ -173,9 +173,12 @@ static void test_roundtrips(void)
     CHECK(o.u.task.step == 77 && o.u.task.failed == 1, "reduced");
 
     m = ar_msg_make(AR_MSG_READY, 1);
-    m.u.ready.credit = 0;
+    m.u.ready.credit = 0; /* the answer to a REDUCED failed: no new credit */
+    o = roundtrip(&m);
+    CHECK(o.type == AR_MSG_READY && o.u.ready.credit == 0, "credit 0");
+    m.u.ready.credit = -1;
     ar_bytes_t b;
-    CHECK(ar_msg_encode(&m, 0, &b, &err) == AR_E_ARG, "credit 0 encoded");
+    CHECK(ar_msg_encode(&m, 0, &b, &err) == AR_E_ARG, "credit -1 encoded");
 }
 
 /* header of a valid READY-like map: v, t, r */

@@ -214,8 +214,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 0: /* HELLO: a second one fails the job in the coordinator */
             w->joined = 1;
             break;
-        case 1: { /* READY: credit 1..MAX; too much fails the job */
-            int c = 1 + (int)next(&in);
+        case 1: { /* READY: credit 0..MAX; too much fails the job */
+            int c = (int)next(&in);
             if (w->joined && w->credit + c <= AR_PROTO_MAX_CREDIT) w->credit += c;
             break;
         }

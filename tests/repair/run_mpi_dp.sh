@@ -5,7 +5,8 @@
 # repair.micro_batch set, at -np 2, 3 and 5 (1, 2 and 4 workers). The
 # candidates then train on 1, 1-2 and 2-4 workers at once
 # (/repair/candidates/workers says how many), and every result file must
-# hold the same candidates, metrics, history and weights.
+# hold the same candidates, metrics, history and weights; and the same again
+# when a worker is lost in the middle of a shared task.
 set -euo pipefail
 bin=$1 mk=$2
 tmp=$3/repair-dp
@@ -69,6 +70,26 @@ assert w[0] == [1, 1], w
 assert max(w[1]) == 2 and max(w[2]) == 4, w
 PY
 grep -q "exchanges" "$tmp/np5.err" || { echo "FAIL: the coordinator does not report its exchanges"; exit 1; }
+# A worker lost in the middle of a shared task (SIGSTOP before its 4th
+# exchange, heartbeat timeout 3 s): the task goes back to the queue, its
+# other parts stop (REDUCED failed), it starts again on the workers free
+# then, and the job completes with the same result as -np 5 without a
+# fault. The lost rank cannot take part in MPI_Finalize: mpirun exits
+# non-zero after the result is written.
+sed -e "s#np5.h5#lost.h5#" -e 's/^\[run\]/[run]\nheartbeat_s = 0.3\nheartbeat_timeout_s = 3/' \
+  "$tmp/np5.toml" > "$tmp/lost.toml"
+AR_FAULT=3:3:stop-exchange timeout 300 mpirun -np 5 --oversubscribe "$bin" "$tmp/lost.toml" \
+  > "$tmp/lost.out" 2> "$tmp/lost.err" && { echo "FAIL: a lost rank, yet exit 0"; exit 1; }
+for want in "worker r3 .* silent while running a part of task [0-9]*: the task goes back to the queue" \
+            "stopped its part of task" "the job completed (.*lost.h5 written) but a worker was lost"; do
+  grep -q "$want" "$tmp/lost.err" || { echo "FAIL: no '$want'"; cat "$tmp/lost.err"; exit 1; }
+done
+/usr/bin/python3 "$here/check_repair.py" --parts-vary "$tmp/np5.h5" "$tmp/lost.h5"
+alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; case "$st" in Z*) return 1 ;; esac; }
+for pid in $(sed -n 's/.*joined: host .* pid \([0-9]*\),.*/\1/p' "$tmp/lost.err"); do
+  for i in $(seq 50); do alive "$pid" || break; sleep 0.1; done  # mpirun reaps them as it ends
+  if alive "$pid"; then echo "FAIL: pid $pid still alive"; kill -9 "$pid"; exit 1; fi
+done
 ls "$tmp"/*cand* 2>/dev/null && { echo "FAIL: candidate files left"; exit 1; }
 [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 echo PASS
