@@ -3,7 +3,7 @@
 the same numbers: every dataset of A must exist in B with identical values
 (bit for bit), and every attribute too, except the ones that record how a
 job ran rather than what it computed (wall_seconds, started, finished,
-version, ranks; the candidates' cost_cpu_s). Datasets that only B has are
+version, ranks; the candidates' and probes' cost_cpu_s). Datasets that only B has are
 listed (new outputs), not counted as differences.
 Exit status 0 when nothing differs. Run with /usr/bin/python3."""
 import sys
@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 
 SKIP_ATTRS = {"wall_seconds", "started", "finished", "version", "ranks"}
-SKIP_DATASETS = {"repair/candidates/cost_cpu_s"}
+SKIP_DATASETS = {"repair/candidates/cost_cpu_s", "repair/blocks/probe_cost_cpu_s"}
 
 
 def main():

@@ -20,7 +20,10 @@ variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-
 # (repair.distill = 0.NN; d0 = off), rs / r0 (repair.resample on / off),
 # aNN (repair.augment = 0.NN), sN (repair.sample = N), fN
 # (repair.finetune_all_epochs = N: the whole network after the method), pr
-# (repair.ranking = "probe": blocks ranked by their probes), e.g.
+# (repair.ranking = "probe": blocks ranked by their probes, the default
+# since 2026-12-05), sp (repair.ranking = "spectrum": the ranking of every
+# measurement before that date), peN (repair.probe_epochs = N), nN
+# (repair.nodes = [N]: the cell's intermediate nodes), e.g.
 # portfolio-interp+kb+d50; portfolio-interp+d0+r0 is the job as it was
 # before distillation and resampling became the defaults.
 # loco-<category> (not in the default list): the portfolio with interpolation,
@@ -43,6 +46,9 @@ for v in $variants; do
       s[0-9]*) opts+=(-e "s/^sample = .*/sample = ${o#s}/") ;;
       f[0-9]*) opts+=(-e "/^\[repair\]/a finetune_all_epochs = ${o#f}") ;;
       pr) opts+=(-e '/^\[repair\]/a ranking = "probe"') ;;
+      sp) opts+=(-e '/^\[repair\]/a ranking = "spectrum"') ;;
+      pe[0-9]*) opts+=(-e "/^\[repair\]/a probe_epochs = ${o#pe}") ;;
+      n[0-9]*) opts+=(-e "s/^nodes = .*/nodes = [${o#n}]/") ;;
       *) echo "repair_heldout.sh: unknown option '$o' in $v" >&2; exit 2 ;;
     esac
   done

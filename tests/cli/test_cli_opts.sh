@@ -116,9 +116,9 @@ expect 0 "config plan 16 ranks" "15 workers" "up to 8 workers per candidate" "(6
 # repair.ranking = "probe": a round of 9 block probes (the reference model's blocks) before rung 0,
 # 15 workers over 9 tasks: 1-2 each; without the model the block count is not known
 sed -e 's/^\[repair\]/[repair]\nranking = "probe"/' "$tmp/mb8.toml" >"$tmp/probe.toml"
-expect 0 "config plan with probes" "probe          9            1            1-2      1" \
+expect 0 "config plan with probes" "probe          9            2            1-2      1" \
   "0              6            3            1-3      1" -- bash -c "cd \"$src\" && \"$bin\" config plan \"$tmp/probe.toml\" --ranks 16"
-expect 0 "config plan with probes, no files" "one block-weights task of 1 epochs per block: the model was not read" \
+expect 0 "config plan with probes, no files" "one block-weights task of 2 epochs per block: the model was not read" \
   -- "$bin" config plan "$tmp/probe.toml" --ranks 16 --no-files
 expect 0 "config plan 2 ranks: one worker" "1 workers" "100%" -- "$bin" config plan "$tmp/mb8.toml" --ranks=2 --no-files
 expect 2 "config plan without ranks" "plan needs --ranks N" -- "$bin" config plan "$tmp/mb8.toml"

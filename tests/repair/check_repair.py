@@ -21,6 +21,8 @@ def load(path):
               "genotype", "method", "interp", "cost_passes"):
         r["c_" + k] = f["/repair/candidates/" + k][()]
     r["blocks"] = f["/repair/blocks/names"][()]
+    pp = f["/repair/blocks"].get("probe_cost_passes")  # repair.ranking = "probe" only
+    r["probe_passes"] = pp[()] if pp is not None else np.zeros((0, 2), dtype=np.int64)
     for k in ("candidate", "rung", "phase", "epoch", "train_loss", "val_acc", "alpha_entropy"):
         r["h_" + k] = f["/repair/history/" + k][()]
     w = {}
@@ -64,7 +66,12 @@ def main():
     cp = a["c_cost_passes"]
     assert cp.shape == (len(st), 2) and (cp[:, 0] > 0).all(), cp
     assert all(cp[i, 1] > 0 for i, mth in enumerate(a["c_method"]) if mth not in (b"bn-adapt", "bn-adapt")), cp
-    assert a["json"]["cost"]["passes_fwd"] == cp[:, 0].sum() and a["json"]["cost"]["cpu_s"] >= 0
+    # the JSON total: the candidates and the block probes (repair.ranking = "probe")
+    pp = a["probe_passes"]
+    ranking = at.get("ranking", b"")
+    assert (len(pp) > 0) == (ranking in ("probe", b"probe")), (ranking, pp.shape)
+    assert a["json"]["cost"]["passes_fwd"] == cp[:, 0].sum() + pp[:, 0].sum() and a["json"]["cost"]["cpu_s"] >= 0
+    assert a["json"]["ranking"] in ("probe", "localization", "graph-order"), a["json"]["ranking"]
     # held-out: corrupted sets whose corruption is not in the pool
     j = a["json"]
     pool = set(j["pool_corruptions"].split(",")) - {""}

@@ -35,6 +35,7 @@ augment = 0.5
 corruptions = ["gaussian_noise", "contrast"]
 severities = [1, 3]
 top_k = 9
+ranking = "spectrum"
 rungs = 1
 search_epochs = 1
 finetune_epochs = 1
@@ -64,7 +65,7 @@ PY
 # repair.ranking = "probe": every block probed (block-weights, one epoch),
 # the blocks ranked by the probes; 3 ranks, so the probes finish out of
 # order; the candidates are the every-block job's, bit for bit.
-sed -e 's/^top_k = 9/top_k = 9\nranking = "probe"/' -e "s#/all.h5#/probe.h5#" "$tmp/all.toml" > "$tmp/probe.toml"
+sed -e 's/^ranking = "spectrum"/ranking = "probe"\nprobe_epochs = 1/' -e "s#/all.h5#/probe.h5#" "$tmp/all.toml" > "$tmp/probe.toml"
 ar_mpi_job "$bin" 3 200 "$tmp/probe.toml" "$tmp/probe"
 /usr/bin/python3 - "$tmp/all.h5" "$tmp/probe.h5" "$tmp/probe.json" <<'PY'
 import json, sys, h5py, numpy as np
