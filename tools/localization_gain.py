@@ -84,14 +84,20 @@ def perm_test(x, y, perms, seed):
     return rho, one, two, crit, how
 
 
-def load(path):
+def open_result(path):
+    """The repair result file at path, open (h5py.File), or Bad."""
     try:
         f = h5py.File(path, "r")
     except OSError as e:
         raise Bad(f"{path}: cannot open as HDF5 ({e})")
-    with f:
-        if "repair" not in f:
-            raise Bad(f"{path}: no /repair group (not the result of a repair job)")
+    if "repair" not in f:
+        f.close()
+        raise Bad(f"{path}: no /repair group (not the result of a repair job)")
+    return f
+
+
+def load(path):
+    with open_result(path) as f:
         for k in ("blocks/names", "blocks/scores", "candidates/block", "candidates/val_clean",
                   "candidates/val_corrupt", "candidates/status", "candidates/variant"):
             if k not in f["repair"]:

@@ -27,7 +27,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from localization_gain import Bad, load, perm_test, pick  # noqa: E402  (same folder)
+from localization_gain import Bad, load, open_result, perm_test, pick  # noqa: E402  (same folder)
 
 
 def spec(s, what):
@@ -52,14 +52,9 @@ def gains(d):
 
 def scores_of(path, names):
     """/repair/blocks/scores of any repair result, in the order of names."""
-    import h5py
-    try:
-        f = h5py.File(path, "r")
-    except OSError as e:
-        raise Bad(f"{path}: cannot open as HDF5 ({e})")
-    with f:
-        if "repair/blocks/scores" not in f:
-            raise Bad(f"{path}: no /repair/blocks/scores (not the result of a repair job)")
+    with open_result(path) as f:
+        if "blocks/scores" not in f["repair"]:
+            raise Bad(f"{path}: no /repair/blocks/scores")
         nm = [x.decode() if isinstance(x, bytes) else str(x) for x in f["/repair/blocks/names"][()]]
         sc = np.asarray(f["/repair/blocks/scores"][()], dtype=float)
     if sorted(nm) != sorted(names):
