@@ -23,7 +23,8 @@ variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-
 # (repair.ranking = "probe": blocks ranked by their probes, the default
 # since 2026-12-05), sp (repair.ranking = "spectrum": the ranking of every
 # measurement before that date), peN (repair.probe_epochs = N), nN
-# (repair.nodes = [N]: the cell's intermediate nodes), e.g.
+# (repair.nodes = [N]: the cell's intermediate nodes), mN
+# (repair.micro_batch = N: data-parallel steps, ghost BatchNorm), e.g.
 # portfolio-interp+kb+d50; portfolio-interp+d0+r0 is the job as it was
 # before distillation and resampling became the defaults.
 # loco-<category> (not in the default list): the portfolio with interpolation,
@@ -49,6 +50,7 @@ for v in $variants; do
       sp) opts+=(-e '/^\[repair\]/a ranking = "spectrum"') ;;
       pe[0-9]*) opts+=(-e "/^\[repair\]/a probe_epochs = ${o#pe}") ;;
       n[0-9]*) opts+=(-e "s/^nodes = .*/nodes = [${o#n}]/") ;;
+      m[0-9]*) opts+=(-e "/^\[repair\]/a micro_batch = ${o#m}") ;;
       *) echo "repair_heldout.sh: unknown option '$o' in $v" >&2; exit 2 ;;
     esac
   done
