@@ -79,10 +79,10 @@ static int plan(const char *path, int ranks, int files)
         printf("%-5s %10d %12lld %14s %6d %10.2f %5.0f%%\n", name, r->candidates,
                (long long)(r->passes ? r->passes : r->epochs), w, r->waves, r->span, 100 * r->busy);
     }
-    printf("predicted busy fraction of the workers over the rungs: %.0f%%\n"
+    printf("predicted busy fraction of the workers over the %s: %.0f%%\n"
            "(model: a candidate's work is its epochs, p workers finish it p times faster; span in\n"
            " epochs of one worker; exchanges and the evaluation rounds not included)\n",
-           100 * p.busy);
+           p.probe.candidates > 0 ? "probes and the rungs" : "rungs", 100 * p.busy);
     ar_job_free(&job);
     return 0;
 }
