@@ -75,7 +75,8 @@ static int plan(const char *path, int ranks, int files)
         char w[32], name[16];
         if (r->min_workers == r->max_workers) snprintf(w, sizeof w, "%d", r->max_workers);
         else snprintf(w, sizeof w, "%d-%d", r->min_workers, r->max_workers);
-        snprintf(name, sizeof name, k < 0 ? "probe" : "%d", k);
+        if (k < 0) snprintf(name, sizeof name, "probe");
+        else snprintf(name, sizeof name, "%d", k);
         printf("%-5s %10d %12lld %14s %6d %10.2f %5.0f%%\n", name, r->candidates,
                (long long)(r->passes ? r->passes : r->epochs), w, r->waves, r->span, 100 * r->busy);
     }

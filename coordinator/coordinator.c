@@ -478,13 +478,14 @@ static int take_back(co_t *c, uint64_t id, int lost, ar_err_t *err)
     const ar_task_entry_t *t = &c->st.tasks[id];
     ar_msg_t a = ar_msg_make(AR_MSG_REDUCED, 0);
     a.u.task.id = id, a.u.task.step = t->step, a.u.task.failed = 1;
-    int s = AR_OK;
-    for (int j = 0; j < t->parts && !s; j++) {
+    ar_bytes_t b;
+    int s = ar_msg_encode(&a, c->max, &b, err);
+    for (int j = 0; j < t->parts && !s; j++) { /* encoded once, as on_reduce does */
         const ar_worker_entry_t *w = &c->st.workers[t->members[j]];
         if (t->members[j] == lost || w->lost) continue;
-        s = send_to(c, w->peer_id, w->peer_len, t->members[j], &a, err);
+        s = send_bytes(c, w->peer_id, w->peer_len, t->members[j], &b, err);
     }
-    ar_msg_clear(&a);
+    ar_bytes_free(&b);
     return s;
 }
 

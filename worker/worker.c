@@ -100,7 +100,8 @@ typedef struct wk {
     ar_msg_t *backlog;              /* TASK / SHUTDOWN received during a shared task's
                                        exchange, handled after it, in order */
     int nback, capback;
-    uint64_t exchanges;             /* REDUCEs sent (the stop-exchange test hook counts them) */
+    uint64_t exchanges;             /* REDUCEs sent, counted only under the stop-exchange
+                                       test hook */
 } wk_t;
 
 /* One running task: where its results go. */

@@ -102,6 +102,30 @@ static void simulate(const double *work, const int *maxp, int n, int W, ar_repai
     free(end), free(parts);
 }
 
+/* repair.ranking = "probe": one block-weights task of probe_epochs per
+ * block, all in one round; candidates -1 when the block count is not known. */
+static int probe_round(const ar_job_config_t *cfg, int nblocks, int workers, ar_repair_plan_rung_t *r,
+                       ar_err_t *err)
+{
+    if (nblocks > AR_REPAIR_PLAN_MAXBLOCKS) {
+        r->candidates = -1;
+        return AR_OK;
+    }
+    r->candidates = nblocks, r->epochs = cfg->repair.probe_epochs;
+    double *work = malloc((size_t)(nblocks ? nblocks : 1) * sizeof *work);
+    int *maxp = malloc((size_t)(nblocks ? nblocks : 1) * sizeof *maxp);
+    if (!work || !maxp) {
+        free(work), free(maxp);
+        return ar_err_set(err, AR_E_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < nblocks; i++)
+        work[i] = (double)r->epochs,
+        maxp[i] = ar_repair_max_parts(cfg->repair.batch, cfg->repair.micro_batch, AR_METHOD_BLOCK_WEIGHTS);
+    simulate(work, maxp, nblocks, workers, r);
+    free(work), free(maxp);
+    return AR_OK;
+}
+
 int ar_repair_plan(const ar_job_config_t *cfg, int nblocks, int ranks, ar_repair_plan_t *out,
                    ar_err_t *err)
 {
@@ -112,6 +136,9 @@ int ar_repair_plan(const ar_job_config_t *cfg, int nblocks, int ranks, ar_repair
     if (R > AR_REPAIR_PLAN_MAXRUNGS) R = AR_REPAIR_PLAN_MAXRUNGS;
     out->workers = ranks > 1 ? ranks - 1 : 1;
     out->nrungs = R;
+    if (!cfg->repair.blocks.n && !strcmp(cfg->repair.ranking, "probe") &&
+        (s = probe_round(cfg, nblocks, out->workers, &out->probe, err)))
+        return s;
     /* the population in order, each candidate's method */
     int n = 0;
     for (int k = 0; k < 8; k++) n += out->methods[k];
@@ -125,25 +152,9 @@ int ar_repair_plan(const ar_job_config_t *cfg, int nblocks, int ranks, ar_repair
     int m[8], nm = job_methods(cfg, m, err), at = 0;
     for (int i = 0; i < nm; i++)
         for (int j = 0; j < out->methods[m[i]] && at < n; j++) meth[at++] = m[i];
-    double busy_work = 0, busy_span = 0;
-    if (!cfg->repair.blocks.n && !strcmp(cfg->repair.ranking, "probe") && nblocks > AR_REPAIR_PLAN_MAXBLOCKS) {
-        out->probe.candidates = -1; /* the block count is not known */
-    } else if (!cfg->repair.blocks.n && !strcmp(cfg->repair.ranking, "probe")) {
-        ar_repair_plan_rung_t *r = &out->probe;
-        r->candidates = nblocks, r->epochs = cfg->repair.probe_epochs;
-        double *pw = malloc((size_t)nblocks * sizeof *pw);
-        int *pm = malloc((size_t)nblocks * sizeof *pm);
-        if (!pw || !pm) {
-            free(pw), free(pm), free(meth), free(maxp), free(work);
-            return ar_err_set(err, AR_E_NOMEM, "out of memory");
-        }
-        for (int i = 0; i < nblocks; i++)
-            pw[i] = (double)r->epochs,
-            pm[i] = ar_repair_max_parts(cfg->repair.batch, cfg->repair.micro_batch, AR_METHOD_BLOCK_WEIGHTS);
-        simulate(pw, pm, nblocks, out->workers, r);
-        busy_work += r->busy * r->span * out->workers, busy_span += r->span * out->workers;
-        free(pw), free(pm);
-    }
+    /* the probe round (all 0 without one) and the rungs */
+    double busy_work = out->probe.busy * out->probe.span * out->workers,
+           busy_span = out->probe.span * out->workers;
     int alive = n;
     for (int k = 0; k < R; k++) {
         ar_repair_plan_rung_t *r = &out->rung[k];
