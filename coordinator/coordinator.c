@@ -265,16 +265,26 @@ static int advance(co_t *c, ar_err_t *err)
     }
 }
 
-static int send_task(co_t *c, int64_t id, int rank, int part, int parts, ar_err_t *err)
+/* Sends part `part` of task id to rank; ranks[0..parts) are all its parts'
+ * workers (ignored when parts == 1). */
+static int send_task(co_t *c, int64_t id, int rank, int part, int parts, const int *ranks,
+                     ar_err_t *err)
 {
     ar_task_entry_t *t = &c->st.tasks[id];
     ar_worker_entry_t *w = &c->st.workers[rank];
     ar_msg_t m = ar_msg_make(AR_MSG_TASK, 0);
     m.u.task.id = (uint64_t)id;
     m.u.task.part = part, m.u.task.parts = parts;
+    m.u.task.attempt = t->attempt; /* marked sent after: this sending's number */
+    int32_t one = rank, *members = parts > 1 ? malloc((size_t)parts * sizeof *members) : &one;
+    if (!members) return ar_err_set(err, AR_E_NOMEM, "out of memory sending task %lld", (long long)id);
+    for (int j = 0; j < parts && parts > 1; j++) members[j] = ranks[j];
+    m.u.task.members = members;
     strcpy(m.u.task.kind, t->type);
     m.body = t->params; /* borrowed: not cleared */
-    return send_to(c, w->peer_id, w->peer_len, rank, &m, err);
+    int s = send_to(c, w->peer_id, w->peer_len, rank, &m, err);
+    if (members != &one) free(members);
+    return s;
 }
 
 /* A shared task (ar_taskplan_add_shared) goes to idle workers only - none
@@ -317,7 +327,7 @@ static int dispatch_shared(co_t *c, int64_t id, int *sent, ar_err_t *err)
     int k = ar_share_parts(nfree, waiting, t->max_parts);
     int s = AR_OK;
     if (k > 0 && nidle >= k) {
-        for (int j = 0; j < k && !s; j++) s = send_task(c, id, idle[j], j, k, err);
+        for (int j = 0; j < k && !s; j++) s = send_task(c, id, idle[j], j, k, idle, err);
         if (!s) s = ar_coord_mark_sent_parts(&c->st, (uint64_t)id, idle, k, ar_now(), err);
         *sent = !s;
     }
@@ -343,7 +353,7 @@ static int dispatch(co_t *c, ar_err_t *err)
             if (w->joined && !w->lost && !w->revoked && w->credit > 0) r = c->cfg->worker_ranks[i];
         }
         if (r < 0) return AR_OK;
-        int s = send_task(c, id, r, 0, 1, err);
+        int s = send_task(c, id, r, 0, 1, NULL, err);
         if (s) return s;
         ar_coord_mark_sent(&c->st, (uint64_t)id, r, ar_now());
     }
@@ -360,7 +370,7 @@ static int on_reduce(co_t *c, int r, ar_msg_t *m, size_t rawlen, ar_err_t *err)
     uint64_t id = m->u.task.id;
     ar_task_entry_t *t = &c->st.tasks[id];
     ar_msg_t a = ar_msg_make(AR_MSG_REDUCED, 0);
-    a.u.task.id = id, a.u.task.step = t->step;
+    a.u.task.id = id, a.u.task.step = t->step, a.u.task.attempt = t->attempt - 1;
     if ((s = ar_coord_reduced(&c->st, id, &a.body, err))) {
         ar_msg_clear(&a);
         return s;
@@ -478,6 +488,7 @@ static int take_back(co_t *c, uint64_t id, int lost, ar_err_t *err)
     const ar_task_entry_t *t = &c->st.tasks[id];
     ar_msg_t a = ar_msg_make(AR_MSG_REDUCED, 0);
     a.u.task.id = id, a.u.task.step = t->step, a.u.task.failed = 1;
+    a.u.task.attempt = t->attempt - 1;
     ar_bytes_t b;
     int s = ar_msg_encode(&a, c->max, &b, err);
     for (int j = 0; j < t->parts && !s; j++) { /* encoded once, as on_reduce does */

@@ -29,6 +29,7 @@
  * heartbeating, or run its next task until cancelled ("long"), so tests can
  * show how the job ends, balances or is interrupted.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
@@ -252,6 +253,62 @@ static int pick_endpoint(const ar_mpi_t *mpi, const ar_run_opts_t *o, char *ep, 
     return AR_OK;
 }
 
+/* [run] reduce = "tree" with two workers or more: every worker binds a
+ * server of its own (TCP: loopback on one host, else the interface [run]
+ * address names, or its host name's address) admitting every worker key, and every rank learns every
+ * worker's endpoint and key. Collective over MPI; pubs: rank 0's gathered
+ * worker keys. On success *srv is this worker's server (NULL on rank 0) and
+ * *peers the table, indexed by rank. */
+static int tree_bootstrap(const ar_mpi_t *mpi, const ar_run_opts_t *o, const ar_curve_keypair_t *mine,
+                          char (*pubs)[41], ar_server_t **srv, ar_peer_addr_t **peers, ar_err_t *err)
+{
+    int n = mpi->size, root = mpi->rank == 0;
+    char(*keys)[41] = calloc((size_t)n, 41);
+    char(*eps)[128] = calloc((size_t)n, 128);
+    ar_peer_addr_t *tab = calloc((size_t)n, sizeof *tab);
+    int *ranks = calloc((size_t)n, sizeof *ranks);
+    const char **wpub = calloc((size_t)n, sizeof *wpub);
+    int s = keys && eps && tab && ranks && wpub ? AR_OK : ar_err_set(err, AR_E_NOMEM, "out of memory");
+    if (!agree(s == AR_OK)) s = s ? s : AR_E_NOMEM;
+    if (!s && root) memcpy(keys, pubs, (size_t)n * 41);
+    if (!s) s = ar_mpi_bcast(keys, (size_t)n * 41, 0, err);
+    char mine_ep[128] = "";
+    if (!s && !root) {
+        for (int r = 1; r < n; r++) wpub[r - 1] = keys[r], ranks[r - 1] = r;
+        char addr[64], ep[128];
+        struct in_addr lit;
+        /* an IPv4 literal names rank 0's address; an interface name is every node's */
+        const char *want = inet_pton(AF_INET, o->address, &lit) == 1 ? "" : o->address;
+        if (mpi->hosts == 1 && !o->address[0]) strcpy(addr, "127.0.0.1");
+        else s = ar_net_host_address(want, addr, sizeof addr, err);
+        snprintf(ep, sizeof ep, "tcp://%s:*", addr);
+        ar_net_opts_t net = ar_net_opts_default();
+        net.hwm = o->hwm;
+        net.max_bytes = (size_t)o->max_message_mb << 20;
+        net.send_timeout_ms = (int)(o->heartbeat_timeout * 1000);
+        if (!s && !(*srv = ar_server_new(ep, mine, wpub, ranks, n - 1, &net, err))) s = err->status;
+        if (!s) ar_str_copy(mine_ep, sizeof mine_ep, ar_server_endpoint(*srv));
+        if (s) fprintf(stderr, "archrepair-coord: worker r%d: reduction tree: %s\n", mpi->rank,
+                       ar_err_msg(err));
+    }
+    if (!agree(s == AR_OK)) s = s ? s : AR_E_NET;
+    if (!s) s = ar_mpi_gather(mine_ep, sizeof mine_ep, eps, 0, err);
+    if (!s) s = ar_mpi_bcast(eps, (size_t)n * 128, 0, err);
+    for (int r = 0; !s && r < n; r++) {
+        memcpy(tab[r].endpoint, eps[r], sizeof tab[r].endpoint);
+        tab[r].endpoint[sizeof tab[r].endpoint - 1] = '\0';
+        memcpy(tab[r].pub, keys[r], 41);
+    }
+    free(keys), free(eps), free(ranks), free(wpub);
+    if (s) {
+        free(tab);
+        ar_server_destroy(srv);
+        return s;
+    }
+    *peers = tab;
+    return AR_OK;
+}
+
 static int run(ar_mpi_t *mpi, const char *path, int resume)
 {
     ar_err_t err = {0};
@@ -334,7 +391,8 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
 
     boot_t boot;
     memset(&boot, 0, sizeof boot);
-    ar_server_t *srv = NULL, *srv_hb = NULL;
+    ar_server_t *srv = NULL, *srv_hb = NULL, *peer_srv = NULL;
+    ar_peer_addr_t *peers = NULL;
     char dir[512] = "";
     int nworkers = mpi->size > 1 ? mpi->size - 1 : 1;
     int *wranks = calloc((size_t)nworkers, sizeof *wranks);
@@ -378,8 +436,16 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
         goto out_srv;
     }
 
+    if (!strcmp(opts.reduce, "tree") && mpi->size > 2 &&
+        tree_bootstrap(mpi, &opts, &mine, pubs, &peer_srv, &peers, &err)) {
+        if (root) fprintf(stderr, "archrepair-coord: the reduction tree could not start (see the "
+                                  "workers' messages; [run] reduce = \"coordinator\" needs none)\n");
+        s = AR_E_NET;
+        goto out_srv;
+    }
     int clean = 1, failed = 0;
-    ar_worker_cfg_t wc = {.rank = mpi->rank, .host = mpi->host, .endpoint = boot.endpoint,
+    ar_worker_cfg_t wc = {.peer_server = peer_srv, .peers = peers, .npeers = peers ? mpi->size : 0,
+                          .rank = mpi->rank, .host = mpi->host, .endpoint = boot.endpoint,
                           .hb_endpoint = boot.hb_endpoint,
                           .server_pub = boot.server_pub, .keys = mine, .reg = &reg, .job = &job,
                           .blas_threads = threads, .stop = &g_stop};
@@ -443,6 +509,8 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
     ar_mpi_barrier(&err);
     s = failed ? AR_E_WORKER : AR_OK;
 out_srv:
+    ar_server_destroy(&peer_srv);
+    free(peers);
     ar_server_destroy(&srv);
     ar_server_destroy(&srv_hb);
     remove_ipc_dir(dir);

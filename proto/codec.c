@@ -21,11 +21,13 @@ void ar_bytes_free(ar_bytes_t *b)
 
 enum {
     K_V, K_T, K_R, K_HOST, K_PID, K_THREADS, K_CREDIT, K_ID, K_KIND, K_SEQ, K_FINAL, K_BODY,
-    K_DONE, K_TASK, K_STATUS, K_TEXT, K_FAILED, K_REASON, K_PART, K_PARTS, K_STEP, K_COUNT
+    K_DONE, K_TASK, K_STATUS, K_TEXT, K_FAILED, K_REASON, K_PART, K_PARTS, K_STEP, K_ATTEMPT, K_MEMBERS,
+    K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "v", "t", "r", "host", "pid", "threads", "credit", "id", "kind", "seq", "final", "body",
-    "done", "task", "status", "text", "failed", "reason", "part", "parts", "step"};
+    "done", "task", "status", "text", "failed", "reason", "part", "parts", "step", "attempt",
+    "members"};
 
 #define B(k) (1u << (k))
 #define COMMON (B(K_V) | B(K_T) | B(K_R))
@@ -35,14 +37,16 @@ static unsigned type_keys(ar_msg_type_t t)
     switch (t) {
     case AR_MSG_HELLO: return COMMON | B(K_HOST) | B(K_PID) | B(K_THREADS);
     case AR_MSG_READY: return COMMON | B(K_CREDIT);
-    case AR_MSG_TASK: return COMMON | B(K_ID) | B(K_KIND) | B(K_PART) | B(K_PARTS) | B(K_BODY);
+    case AR_MSG_TASK:
+        return COMMON | B(K_ID) | B(K_KIND) | B(K_PART) | B(K_PARTS) | B(K_ATTEMPT) | B(K_MEMBERS) |
+               B(K_BODY);
     case AR_MSG_RESULT: return COMMON | B(K_ID) | B(K_KIND) | B(K_SEQ) | B(K_FINAL) | B(K_BODY);
     case AR_MSG_HEARTBEAT: return COMMON | B(K_DONE);
     case AR_MSG_ERROR: return COMMON | B(K_HOST) | B(K_TASK) | B(K_STATUS) | B(K_TEXT);
     case AR_MSG_SHUTDOWN: return COMMON | B(K_FAILED) | B(K_REASON);
     case AR_MSG_BYE: return COMMON | B(K_DONE);
-    case AR_MSG_REDUCE: return COMMON | B(K_ID) | B(K_STEP) | B(K_PART) | B(K_BODY);
-    case AR_MSG_REDUCED: return COMMON | B(K_ID) | B(K_STEP) | B(K_FAILED) | B(K_BODY);
+    case AR_MSG_REDUCE: return COMMON | B(K_ID) | B(K_STEP) | B(K_ATTEMPT) | B(K_PART) | B(K_BODY);
+    case AR_MSG_REDUCED: return COMMON | B(K_ID) | B(K_STEP) | B(K_ATTEMPT) | B(K_FAILED) | B(K_BODY);
     default: return 0;
     }
 }
@@ -115,15 +119,22 @@ static int pack_body(msgpack_packer *pk, const ar_msg_t *m)
              pack_key(pk, K_FINAL) ||
              (m->u.task.final ? msgpack_pack_true(pk) : msgpack_pack_false(pk))))
             return -1;
-        if (m->type == AR_MSG_TASK &&
-            (pack_key(pk, K_PART) || msgpack_pack_int64(pk, m->u.task.part) ||
-             pack_key(pk, K_PARTS) || msgpack_pack_int64(pk, m->u.task.parts)))
-            return -1;
+        if (m->type == AR_MSG_TASK) {
+            if (!m->u.task.members || m->u.task.parts < 1 || pack_key(pk, K_PART) ||
+                msgpack_pack_int64(pk, m->u.task.part) || pack_key(pk, K_PARTS) ||
+                msgpack_pack_int64(pk, m->u.task.parts) || pack_key(pk, K_ATTEMPT) ||
+                msgpack_pack_uint64(pk, m->u.task.attempt) || pack_key(pk, K_MEMBERS) ||
+                msgpack_pack_array(pk, (size_t)m->u.task.parts))
+                return -1;
+            for (int j = 0; j < m->u.task.parts; j++)
+                if (msgpack_pack_int64(pk, m->u.task.members[j])) return -1;
+        }
         return pack_fields(pk, m);
     case AR_MSG_REDUCE:
     case AR_MSG_REDUCED:
         if (pack_key(pk, K_ID) || msgpack_pack_uint64(pk, m->u.task.id) || pack_key(pk, K_STEP) ||
-            msgpack_pack_uint64(pk, m->u.task.step))
+            msgpack_pack_uint64(pk, m->u.task.step) || pack_key(pk, K_ATTEMPT) ||
+            msgpack_pack_uint64(pk, m->u.task.attempt))
             return -1;
         if (m->type == AR_MSG_REDUCE &&
             (pack_key(pk, K_PART) || msgpack_pack_int64(pk, m->u.task.part)))
@@ -238,6 +249,7 @@ typedef struct dec {
     const char *sender;
     const char *tname;
     ar_err_t *err;
+    int64_t nmembers;       /* TASK: entries in members */
 } dec_t;
 
 static int bad(dec_t *d, const char *fmt, const char *a, const char *b)
@@ -431,6 +443,23 @@ static int decode_key(dec_t *d, int k, const msgpack_object *v, ar_msg_t *m)
         m->u.task.parts = (int32_t)i;
         break;
     case K_STEP: ok = !get_uint(v, UINT64_MAX, &m->u.task.step); break;
+    case K_ATTEMPT:
+        ok = !get_uint(v, UINT32_MAX, &u);
+        m->u.task.attempt = (uint32_t)u;
+        break;
+    case K_MEMBERS:
+        ok = v->type == MSGPACK_OBJECT_ARRAY && v->via.array.size >= 1 &&
+             v->via.array.size <= AR_PROTO_MAX_PARTS;
+        if (!ok) break;
+        m->u.task.members = malloc(v->via.array.size * sizeof *m->u.task.members);
+        if (!m->u.task.members) return ar_err_set(d->err, AR_E_NOMEM, "out of memory decoding members");
+        d->nmembers = (int64_t)v->via.array.size;
+        for (uint32_t j = 0; ok && j < v->via.array.size; j++) {
+            ok = !get_int(&v->via.array.ptr[j], 0, INT32_MAX, &i);
+            m->u.task.members[j] = (int32_t)i;
+            for (uint32_t q = 0; ok && q < j; q++) ok = m->u.task.members[q] != (int32_t)i;
+        }
+        break;
     case K_REASON: ok = !get_str(v, m->u.shutdown.reason, AR_PROTO_MAX_TEXT); break;
     }
     return ok ? AR_OK : bad(d, "key '%s': wrong type or out of range%s", key_names[k], "");
@@ -481,6 +510,8 @@ static int decode_root(dec_t *d, const msgpack_object *root, ar_msg_t *m)
     }
     if (m->type == AR_MSG_TASK && m->u.task.part >= m->u.task.parts)
         return bad(d, "key 'part': %s outside 0..parts-1%s", "the part", "");
+    if (m->type == AR_MSG_TASK && d->nmembers != m->u.task.parts)
+        return bad(d, "key 'members': %s, not one per part%s", "the wrong number of ranks", "");
     return AR_OK;
 }
 

@@ -257,5 +257,10 @@ ar_msg_t ar_msg_make(ar_msg_type_t type, int32_t rank)
 
 void ar_msg_clear(ar_msg_t *m)
 {
-    if (m) ar_fields_clear(&m->body);
+    if (!m) return;
+    ar_fields_clear(&m->body);
+    if (m->type == AR_MSG_TASK) {
+        free(m->u.task.members);
+        m->u.task.members = NULL;
+    }
 }

@@ -21,8 +21,8 @@
 #include "core/error.h"
 
 /* Wire protocol version; a message with another version is rejected. */
-#define AR_PROTO_VERSION 2
-#define AR_PROTO_VERSION_STR "2"
+#define AR_PROTO_VERSION 3
+#define AR_PROTO_VERSION_STR "3"
 
 /* Limits every decoded message is checked against. */
 #define AR_PROTO_MAX_NAME 64          /* bytes in a field / kind name, NUL included */
@@ -148,6 +148,11 @@ typedef struct ar_msg {
             uint64_t step;                  /* REDUCE, REDUCED: the exchange, 0, 1, ... per task */
             int failed;                     /* REDUCED: 1 = the task was taken back (a member
                                                was lost): stop it, send no result */
+            uint32_t attempt;               /* TASK, REDUCE, REDUCED: which sending of the task
+                                               (a task taken back is sent again) */
+            int32_t *members;               /* TASK: [parts] the ranks running it, part order
+                                               (required to encode; owned after a decode:
+                                               ar_msg_clear frees it) */
         } task;
         struct {                            /* HEARTBEAT */
             uint64_t done;                  /* tasks finished by the sender */

@@ -12,20 +12,9 @@
 #include "core/fsutil.h"
 #include "core/str.h"
 #include "proto/codec.h"
+#include "worker_impl.h"
 
-/* Shared between the task loop and the heartbeat thread (atomics only). */
-typedef struct hb {
-    const ar_worker_cfg_t *cfg;
-    ar_net_opts_t net;
-    int stop;            /* set by the task loop to end the thread */
-    int lost;            /* set by the thread: coordinator silent past the timeout */
-    int cancel;          /* set by the thread on SHUTDOWN or loss: tasks stop early */
-    uint64_t done;       /* tasks finished (reported in heartbeats) */
-    int failed;          /* the thread could not run; message in err */
-    ar_err_t err;
-} hb_t;
-
-static int send_msg(ar_client_t *c, const ar_msg_t *m, size_t max, ar_err_t *err)
+int ar_wk_send(ar_client_t *c, const ar_msg_t *m, size_t max, ar_err_t *err)
 {
     ar_bytes_t b;
     int s = ar_msg_encode(m, max, &b, err);
@@ -56,7 +45,7 @@ static void *hb_main(void *arg)
             ar_msg_t m = ar_msg_make(AR_MSG_HEARTBEAT, cfg->rank);
             m.u.beat.done = __atomic_load_n(&h->done, __ATOMIC_SEQ_CST);
             ar_err_t e = {0};
-            (void)send_msg(c, &m, h->net.max_bytes, &e); /* a failed beat shows as silence */
+            (void)ar_wk_send(c, &m, h->net.max_bytes, &e); /* a failed beat shows as silence */
             next_beat = now + interval;
         }
         int wait = (int)((next_beat - now) * 1000);
@@ -88,111 +77,6 @@ static void *hb_main(void *arg)
     return NULL;
 }
 
-/* State of the task loop. */
-typedef struct wk {
-    const ar_worker_cfg_t *cfg;
-    ar_client_t *c;
-    hb_t *hb;
-    size_t max;
-    void *tstate[AR_REGISTRY_MAX];  /* per task type, created on first use */
-    int tinit[AR_REGISTRY_MAX];
-    ar_job_ctx_t task_job;          /* the job as tasks see it: no parsed config */
-    ar_msg_t *backlog;              /* TASK / SHUTDOWN received during a shared task's
-                                       exchange, handled after it, in order */
-    int nback, capback;
-    uint64_t exchanges;             /* REDUCEs sent, counted only under the stop-exchange
-                                       test hook */
-} wk_t;
-
-/* One running task: where its results go. */
-typedef struct run {
-    wk_t *w;
-    uint32_t seq;        /* next result's seq */
-    uint64_t step;       /* a shared task's next exchange */
-    int taken_back;      /* the coordinator took the task back (REDUCED failed) */
-} run_t;
-
-static int backlog_push(wk_t *w, ar_msg_t *m, ar_err_t *err)
-{
-    if (w->nback == w->capback) {
-        int cap = w->capback ? 2 * w->capback : 4;
-        ar_msg_t *b = realloc(w->backlog, (size_t)cap * sizeof *b);
-        if (!b) return ar_err_set(err, AR_E_NOMEM, "worker r%d: out of memory", w->cfg->rank);
-        w->backlog = b, w->capback = cap;
-    }
-    w->backlog[w->nback++] = *m;
-    memset(&m->body, 0, sizeof m->body); /* moved */
-    return AR_OK;
-}
-
-static int send_msg(ar_client_t *c, const ar_msg_t *m, size_t max, ar_err_t *err);
-
-/* Receives and decodes one message from the coordinator on the task
- * connection, waiting up to 100 ms (*got = 0: none came). */
-static int recv_msg(wk_t *w, ar_msg_t *m, int *got, ar_err_t *err)
-{
-    uint8_t *d = NULL;
-    size_t n = 0;
-    *got = 0;
-    int s = ar_client_recv(w->c, 100, &d, &n, got, err);
-    if (s || !*got) return s;
-    s = ar_msg_decode(d, n, w->max, "coordinator", m, err);
-    free(d);
-    return s ? ar_err_prefix(err, "worker r%d", w->cfg->rank) : AR_OK;
-}
-
-/* ar_task_exchange for a task shared with other workers: REDUCE, then wait
- * for the REDUCED of this step, keeping a TASK or SHUTDOWN that comes
- * meanwhile for later (a SHUTDOWN also ends the wait). */
-static int exchange(void *user, const ar_task_ctx_t *t, ar_fields_t *send, ar_fields_t *recv,
-                    ar_err_t *err)
-{
-    run_t *r = user;
-    wk_t *w = r->w;
-    if (w->cfg->fault_mode == AR_FAULT_STOP_EXCHANGE && w->exchanges++ >= (uint64_t)w->cfg->fault_after)
-        raise(SIGSTOP); /* test hook: silent in the middle of a shared task */
-    ar_msg_t m = ar_msg_make(AR_MSG_REDUCE, w->cfg->rank);
-    m.u.task.id = t->id, m.u.task.step = r->step, m.u.task.part = t->part;
-    m.body = *send;
-    memset(send, 0, sizeof *send);
-    int s = send_msg(w->c, &m, w->max, err);
-    ar_msg_clear(&m);
-    if (s) return s;
-    for (;;) {
-        if (__atomic_load_n(&w->hb->cancel, __ATOMIC_SEQ_CST))
-            return ar_err_set(err, AR_E_TIMEOUT, "task %llu: cancelled during exchange %llu",
-                              (unsigned long long)t->id, (unsigned long long)r->step);
-        ar_msg_t in;
-        int got = 0;
-        if ((s = recv_msg(w, &in, &got, err))) return s;
-        if (!got) continue;
-        if (in.type == AR_MSG_REDUCED && in.u.task.id == t->id && in.u.task.step == r->step) {
-            if (in.u.task.failed) {
-                ar_msg_clear(&in);
-                r->taken_back = 1;
-                return ar_err_set(err, AR_E_WORKER, "task %llu was taken back", (unsigned long long)t->id);
-            }
-            *recv = in.body;
-            r->step++;
-            return AR_OK;
-        }
-        if (in.type == AR_MSG_TASK || in.type == AR_MSG_SHUTDOWN || in.type == AR_MSG_REDUCED) {
-            /* a REDUCED here is about another task (one taken back): answered after */
-            int shutdown = in.type == AR_MSG_SHUTDOWN;
-            s = backlog_push(w, &in, err);
-            if (s) return s;
-            if (shutdown) __atomic_store_n(&w->hb->cancel, 1, __ATOMIC_SEQ_CST);
-            if (shutdown)
-                return ar_err_set(err, AR_E_TIMEOUT, "task %llu: the job ends (SHUTDOWN) during "
-                                  "exchange %llu", (unsigned long long)t->id, (unsigned long long)r->step);
-            continue;
-        }
-        ar_warn(w->cfg->job->log, "unexpected %s from the coordinator during task %llu ignored",
-                ar_msg_type_name(in.type), (unsigned long long)t->id);
-        ar_msg_clear(&in);
-    }
-}
-
 static int send_result(run_t *r, const ar_task_ctx_t *t, ar_fields_t *body, int final,
                        ar_err_t *err)
 {
@@ -203,7 +87,7 @@ static int send_result(run_t *r, const ar_task_ctx_t *t, ar_fields_t *body, int 
     m.u.task.final = final;
     m.body = *body;
     memset(body, 0, sizeof *body);
-    int s = send_msg(r->w->c, &m, r->w->max, err);
+    int s = ar_wk_send(r->w->c, &m, r->w->max, err);
     ar_msg_clear(&m);
     return s;
 }
@@ -225,7 +109,7 @@ static int send_error(wk_t *w, int64_t task, int status, const char *text)
     m.u.error.status = status > 0 ? status : AR_E_INTERNAL;
     ar_str_copy(m.u.error.text, sizeof m.u.error.text, text);
     ar_err_t e = {0};
-    return send_msg(w->c, &m, w->max, &e);
+    return ar_wk_send(w->c, &m, w->max, &e);
 }
 
 /* Runs one TASK; on failure the error is on err (and not yet reported),
@@ -277,11 +161,12 @@ static int run_task(wk_t *w, const ar_msg_t *m, int *taken_back, ar_err_t *err)
             return ar_err_prefix(err, "task %llu from the coordinator", (unsigned long long)m->u.task.id);
         }
     }
-    run_t r = {.w = w};
+    run_t r = {.w = w, .attempt = m->u.task.attempt, .members = m->u.task.members};
     ar_task_ctx_t t = {.job = &w->task_job, .id = m->u.task.id, .type = tt->name,
                        .params = &m->body, .p = p, .emit_fn = emit_partial, .emit_user = &r,
                        .cancel_flag = &w->hb->cancel, .part = m->u.task.part,
-                       .parts = m->u.task.parts, .exchange_fn = exchange, .exchange_user = &r};
+                       .parts = m->u.task.parts, .exchange_fn = ar_wk_exchange, .exchange_user = &r,
+                       };
     ar_fields_t result = {0};
     int s = tt->run(w->tstate[ti], &t, &result, err);
     *taken_back = r.taken_back;
@@ -295,7 +180,7 @@ static int send_ready(wk_t *w, int credit, ar_err_t *err)
 {
     ar_msg_t m = ar_msg_make(AR_MSG_READY, w->cfg->rank);
     m.u.ready.credit = credit;
-    return send_msg(w->c, &m, w->max, err);
+    return ar_wk_send(w->c, &m, w->max, err);
 }
 
 /* The receive loop; returns when SHUTDOWN arrives or the worker must quit. */
@@ -324,14 +209,14 @@ static int loop(wk_t *w, int *job_failed, ar_err_t *err)
             memmove(w->backlog, w->backlog + 1, (size_t)--w->nback * sizeof *w->backlog);
         } else {
             int got = 0;
-            if ((s = recv_msg(w, &m, &got, err))) return s;
+            if ((s = ar_wk_recv(w, 100, &m, &got, err))) return s;
             if (!got) continue;
         }
         if (m.type == AR_MSG_SHUTDOWN) {
             *job_failed = m.u.shutdown.failed;
             ar_msg_t bye = ar_msg_make(AR_MSG_BYE, cfg->rank);
             bye.u.bye.done = __atomic_load_n(&w->hb->done, __ATOMIC_SEQ_CST);
-            return send_msg(w->c, &bye, w->max, err);
+            return ar_wk_send(w->c, &bye, w->max, err);
         }
         if (m.type == AR_MSG_TASK && !failed_task) {
             ar_err_t te = {0};
@@ -406,7 +291,7 @@ int ar_worker_run(const ar_worker_cfg_t *cfg, int *job_failed, ar_err_t *err)
     ar_str_copy(hello.u.hello.host, sizeof hello.u.hello.host, cfg->host);
     hello.u.hello.pid = (int64_t)getpid();
     hello.u.hello.threads = cfg->blas_threads;
-    if ((s = send_msg(w->c, &hello, w->max, err))) goto done;
+    if ((s = ar_wk_send(w->c, &hello, w->max, err))) goto done;
     if (pthread_create(&th, NULL, hb_main, hb) != 0) {
         s = ar_err_set(err, AR_E_INTERNAL, "worker r%d: cannot start the heartbeat thread",
                        cfg->rank);
@@ -423,6 +308,11 @@ done:
     for (int i = 0; i < cfg->reg->ntasks; i++)
         if (w->tinit[i] && cfg->reg->tasks[i]->destroy) cfg->reg->tasks[i]->destroy(w->tstate[i]);
     ar_client_destroy(&w->c);
+    for (int i = 0; w->up && i < cfg->npeers; i++) ar_client_destroy(&w->up[i]);
+    free(w->up);
+    if (w->tree_in > 0 || w->tree_out > 0)
+        ar_info(cfg->job->log, "worker r%d: reduction tree %.1f MB in, %.1f MB out", cfg->rank,
+                 w->tree_in / 1e6, w->tree_out / 1e6);
     for (int i = 0; i < w->nback; i++) ar_msg_clear(&w->backlog[i]);
     free(w->backlog);
     free(w);

@@ -13,6 +13,13 @@
 #include "comm/transport.h"
 #include "runtime/registry.h"
 
+/* Where a worker's reduction-tree socket is (runtime/reduce.h "the
+ * reduction tree"). */
+typedef struct ar_peer_addr {
+    char endpoint[128];             /* "" when that rank has none */
+    char pub[41];                   /* its CURVE public key (Z85) */
+} ar_peer_addr_t;
+
 typedef struct ar_worker_cfg {
     int rank;                       /* MPI rank this worker speaks for */
     const char *host;               /* host name reported in HELLO / ERROR */
@@ -31,6 +38,13 @@ typedef struct ar_worker_cfg {
      * task is cancelled, the coordinator told (ERROR), and the worker waits
      * for its SHUTDOWN as usual. May be NULL. */
     const volatile sig_atomic_t *stop;
+    /* [run] reduce = "tree": this worker's own server (the workers below it
+     * in a shared task's tree connect to it; it admits every worker key) and
+     * every rank's address, indexed by rank. NULL: shared tasks exchange
+     * through the coordinator. */
+    ar_server_t *peer_server;
+    const ar_peer_addr_t *peers;
+    int npeers;
 } ar_worker_cfg_t;
 
 /* Injected faults, so tests can show how a job ends when a worker dies,

@@ -156,7 +156,7 @@ ar_server_t *ar_server_new(const char *endpoint, const ar_curve_keypair_t *serve
 {
     ar_server_t *s = calloc(1, sizeof *s);
     if (!s) {
-        ar_err_set(err, AR_E_NOMEM, "out of memory creating the coordinator socket");
+        ar_err_set(err, AR_E_NOMEM, "out of memory creating a server socket");
         return NULL;
     }
     s->keys = calloc(n > 0 ? (size_t)n : 1, sizeof *s->keys);
@@ -197,12 +197,12 @@ ar_server_t *ar_server_new(const char *endpoint, const ar_curve_keypair_t *serve
         zmq_setsockopt(s->router, ZMQ_CURVE_SERVER, &one, sizeof one) ||
         zmq_setsockopt(s->router, ZMQ_CURVE_SECRETKEY, server_kp->sec, 40) ||
         zmq_setsockopt(s->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN))) {
-        ar_err_set(err, AR_E_NET, "cannot configure the coordinator socket: %s",
+        ar_err_set(err, AR_E_NET, "cannot configure the server socket: %s",
                    zmq_strerror(errno));
         goto fail;
     }
     if (zmq_bind(s->router, endpoint) != 0) {
-        ar_err_set(err, AR_E_NET, "cannot bind the coordinator socket to %s: %s", endpoint,
+        ar_err_set(err, AR_E_NET, "cannot bind the server socket to %s: %s", endpoint,
                    zmq_strerror(errno));
         goto fail;
     }
@@ -226,7 +226,7 @@ int ar_server_recv(ar_server_t *s, int timeout_ms, uint8_t **data, size_t *len, 
     zmq_msg_t p[2];
     int n = 0;
     int r = recv_parts(s->router, timeout_ms, p, 2, &n);
-    if (r < 0) return ar_err_set(err, AR_E_NET, "coordinator receive: %s", zmq_strerror(errno));
+    if (r < 0) return ar_err_set(err, AR_E_NET, "server receive: %s", zmq_strerror(errno));
     if (r == 1) return AR_OK;
     int st = AR_OK;
     if (n == 2) {
@@ -275,6 +275,7 @@ void ar_server_destroy(ar_server_t **sp)
 struct ar_client {
     void *ctx, *dealer;
     char id[256];
+    char peer[64];           /* who it talks to, for messages */
 };
 
 static ar_client_t *client_new(const char *endpoint, const char *server_pub,
@@ -334,9 +335,9 @@ ar_client_t *ar_client_new_plain(const char *endpoint, const char *id, const ar_
 int ar_client_send(ar_client_t *c, const void *data, size_t len, ar_err_t *err)
 {
     if (zmq_send(c->dealer, data, len, 0) < 0)
-        return ar_err_set(err, AR_E_NET, "%s: send to the coordinator: %s", c->id,
-                          errno == EAGAIN ? "timed out (coordinator not draining)"
-                                          : zmq_strerror(errno));
+        return ar_err_set(err, AR_E_NET, "%s: send to %s: %s", c->id,
+                          c->peer[0] ? c->peer : "the coordinator",
+                          errno == EAGAIN ? "timed out (not draining)" : zmq_strerror(errno));
     return AR_OK;
 }
 
@@ -366,4 +367,25 @@ void ar_client_destroy(ar_client_t **cp)
     if (c->ctx) zmq_ctx_term(c->ctx);
     free(c);
     *cp = NULL;
+}
+
+void ar_client_set_peer_name(ar_client_t *c, const char *name)
+{
+    snprintf(c->peer, sizeof c->peer, "%s", name);
+}
+
+int ar_net_wait(ar_server_t *s, ar_client_t *const *c, int nc, int timeout_ms, unsigned *ready,
+                ar_err_t *err)
+{
+    zmq_pollitem_t it[8];
+    int who[8], n = 0;
+    *ready = 0;
+    if (s) it[n] = (zmq_pollitem_t){.socket = s->router, .events = ZMQ_POLLIN}, who[n++] = 0;
+    for (int i = 0; i < nc && n < 8; i++)
+        if (c[i]) it[n] = (zmq_pollitem_t){.socket = c[i]->dealer, .events = ZMQ_POLLIN}, who[n++] = 1 + i;
+    int r = zmq_poll(it, n, timeout_ms);
+    if (r < 0 && errno != EINTR) return ar_err_set(err, AR_E_NET, "poll: %s", zmq_strerror(errno));
+    for (int i = 0; r > 0 && i < n; i++)
+        if (it[i].revents & ZMQ_POLLIN) *ready |= 1u << who[i];
+    return AR_OK;
 }

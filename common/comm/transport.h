@@ -92,6 +92,18 @@ int ar_client_recv(ar_client_t *c, int timeout_ms, uint8_t **data, size_t *len, 
                    ar_err_t *err);
 void ar_client_destroy(ar_client_t **c);
 
+/* Names the server a client talks to in its error messages ("the
+ * coordinator" unless set; e.g. "worker r3" for a link of the reduction
+ * tree). */
+void ar_client_set_peer_name(ar_client_t *c, const char *name);
+
+/* Waits up to timeout_ms (0 = poll, -1 = forever) until a message can be
+ * received on the server s (may be NULL) or on one of the clients c[0..nc)
+ * (entries may be NULL); *ready gets bit 0 for s, bit 1 + i for c[i].
+ * All sockets must belong to the calling thread. */
+int ar_net_wait(ar_server_t *s, ar_client_t *const *c, int nc, int timeout_ms, unsigned *ready,
+                ar_err_t *err);
+
 /* Connects a client that speaks no CURVE at all (for tests that prove such a
  * stranger is refused). Same contract as ar_client_new. */
 ar_client_t *ar_client_new_plain(const char *endpoint, const char *id, const ar_net_opts_t *opts,

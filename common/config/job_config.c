@@ -112,7 +112,7 @@ static const ar_key_spec_t job_schema[] = {
     JOB("repair.resample", AR_KEY_BOOL, repair.resample, "true", AR_ANY, NULL,
         "Draw the repair images' corruptions (and whether an image is corrupted) afresh every training epoch instead of once per image; the frozen prefix is recomputed per epoch."),
     JOB("repair.micro_batch", AR_KEY_INT, repair.micro_batch, "0", 0, 4096, NULL,
-        "Data-parallel candidates: each training step's batch is cut into micro-batches of this many images (BatchNorm statistics per micro-batch), and up to batch / micro_batch workers train one candidate together, exchanging the block's gradients through the coordinator; the result depends on micro_batch, never on how many workers ran it (docs/distributed.md). 0 = whole-batch steps, one worker per candidate."),
+        "Data-parallel candidates: each training step's batch is cut into micro-batches of this many images (BatchNorm statistics per micro-batch), and up to batch / micro_batch workers train one candidate together, adding the block's gradients at every step (among themselves, or through the coordinator: [run] reduce); the result depends on micro_batch, never on how many workers ran it (docs/distributed.md). 0 = whole-batch steps, one worker per candidate."),
     JOB("repair.budget", AR_KEY_INT, repair.budget, "0", 0, 1e15, NULL,
         "Training image-passes per candidate at the last rung (an image through one training step, forward and backward): the epochs become budget / repair-set size (archrepair: split between search and fine-tuning as search_epochs : finetune_epochs); 0 = the epoch keys as given."),
     JOB("localize.count", AR_KEY_INT, localize.count, "1000", 1, 1e9, NULL,
@@ -161,6 +161,12 @@ static const ar_key_spec_t job_schema[] = {
         "Tasks a worker asks for ahead of the one it runs (flow control; more hides latency)."),
     JOB("run.transport", AR_KEY_ENUM, run.transport, "\"auto\"", AR_ANY, "auto|ipc|tcp",
         "Data plane: auto = ipc:// when all ranks share a host, else TCP; $AR_ZMQ_TRANSPORT overrides."),
+    JOB("run.reduce", AR_KEY_ENUM, run.reduce, "\"tree\"", AR_ANY, "tree|coordinator",
+        "How the workers sharing a data-parallel candidate add their gradients at each step: "
+        "tree = among themselves, along a binary tree of direct worker-to-worker links (each "
+        "worker binds a socket of its own, on the interface of `address`); coordinator = each "
+        "sends its part to the coordinator, which answers them all (for workers that cannot "
+        "accept connections). The result is bit-identical either way."),
     JOB("run.address", AR_KEY_STRING, run.address, "\"\"", AR_ANY, NULL,
         "IPv4 address or interface name (e.g. \"ib0\") the coordinator binds when ranks span hosts; "
         "empty = its host name's address; $AR_ZMQ_ADDRESS overrides."),

@@ -110,6 +110,7 @@ typedef struct ar_job_config {
         double checkpoint_s;        /* seconds between checkpoints within a round; 0 = round ends only */
         int64_t credit;             /* tasks a worker asks for ahead */
         char *transport;            /* "auto", "ipc" or "tcp" */
+        char *reduce;               /* "tree" or "coordinator" */
         char *address;              /* bind address / interface for multi-host runs */
         int64_t hwm;                /* ZeroMQ high-water mark */
         int64_t max_message_mb;     /* largest data-plane message, MiB */

@@ -23,6 +23,7 @@ int ar_job_run_opts(const ar_job_config_t *cfg, ar_run_opts_t *o, ar_err_t *err)
     o->hwm = (int)cfg->run.hwm;
     o->max_message_mb = (int)cfg->run.max_message_mb;
     if (cfg->run.transport) ar_str_copy(o->transport, sizeof o->transport, cfg->run.transport);
+    if (cfg->run.reduce) ar_str_copy(o->reduce, sizeof o->reduce, cfg->run.reduce);
     if (cfg->run.address) ar_str_copy(o->address, sizeof o->address, cfg->run.address);
     const char *addr = getenv("AR_ZMQ_ADDRESS");
     if (addr && *addr) ar_str_copy(o->address, sizeof o->address, addr);

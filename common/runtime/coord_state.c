@@ -111,6 +111,7 @@ void ar_coord_mark_sent(ar_coord_state_t *st, uint64_t id, int rank, double now)
     t->state = AR_TASK_INFLIGHT;
     t->worker = rank;
     t->sent_at = now;
+    t->attempt++;
     st->workers[rank].credit--;
     st->workers[rank].inflight++;
     skip_sent(st);
@@ -169,6 +170,10 @@ int ar_coord_accept_reduce(ar_coord_state_t *st, int rank, ar_msg_t *m, int *com
     if (part < 0 || t->parts < 2 || part != m->u.task.part)
         return ar_err_set(err, AR_E_PROTO, "worker r%d: REDUCE for task %llu part %d, which it "
                           "does not run", rank, id, (int)m->u.task.part);
+    if (m->u.task.attempt + 1 != t->attempt)
+        return ar_err_set(err, AR_E_PROTO, "worker r%d: REDUCE for sending %u of task %llu, it "
+                          "runs sending %u", rank, (unsigned)m->u.task.attempt + 1, id,
+                          (unsigned)t->attempt);
     if (m->u.task.step != t->step)
         return ar_err_set(err, AR_E_PROTO, "worker r%d: task %llu exchange %llu, expected %llu",
                           rank, id, (unsigned long long)m->u.task.step, (unsigned long long)t->step);
@@ -324,7 +329,9 @@ int ar_coord_keep_raw(ar_coord_state_t *st, uint64_t id, const void *raw, size_t
 static int params_hash(const ar_task_entry_t *t, uint64_t *h, ar_err_t *err)
 {
     ar_msg_t m = ar_msg_make(AR_MSG_TASK, 0);
+    int32_t none = 0;
     strcpy(m.u.task.kind, t->type);
+    m.u.task.parts = 1, m.u.task.members = &none; /* borrowed, as the body */
     m.body = t->params; /* borrowed */
     ar_bytes_t b;
     int s = ar_msg_encode(&m, SIZE_MAX / 4, &b, err);

@@ -33,6 +33,7 @@ typedef struct ar_task_entry {
     ar_task_state_t state;
     int worker;                    /* rank it was sent to; -1 before */
     double sent_at;                /* when sent or its last result came (ar_now) */
+    uint32_t attempt;              /* times sent (TASK `attempt` = this - 1) */
     ar_fields_t *results;          /* received, not yet aggregated, in seq order */
     int nresults, cap_results;
     uint32_t next_seq;             /* next seq expected from the worker */

@@ -28,8 +28,8 @@ typedef struct body {
     const ar_wtensor_t *sum, *cat;
 } body_t;
 
-/* The body's fields, checked for shape (part p of parts). */
-static int fields(const ar_fields_t *b, int p, int parts, const char *who, body_t *o, ar_err_t *err)
+/* The body's fields, checked for their types and count. */
+static int fields_of(const ar_fields_t *b, const char *who, body_t *o, ar_err_t *err)
 {
     int s;
     if ((s = ar_fields_get_int(b, "nslots", &o->nslots, err)) ||
@@ -41,6 +41,14 @@ static int fields(const ar_fields_t *b, int p, int parts, const char *who, body_
         return ar_err_set(err, AR_E_PROTO, "%s: %d fields, expected nslots, lo, hi, sum, cat", who, b->n);
     if (o->nslots < 1 || o->nslots > (int64_t)1 << 30)
         return ar_err_set(err, AR_E_PROTO, "%s: %lld slots", who, (long long)o->nslots);
+    return AR_OK;
+}
+
+/* The body's fields, checked for shape (part p of parts). */
+static int fields(const ar_fields_t *b, int p, int parts, const char *who, body_t *o, ar_err_t *err)
+{
+    int s = fields_of(b, who, o, err);
+    if (s) return s;
     int64_t lo, hi;
     ar_fold_part(o->nslots, p, parts, &lo, &hi);
     if (o->lo != lo || o->hi != hi || o->cat->shape[0] != hi - lo)
@@ -136,4 +144,73 @@ int ar_reduction_result(const ar_reduction_t *r, ar_fields_t *out, ar_err_t *err
 int ar_reduce_local(ar_fields_t *body, ar_fields_t *out, ar_err_t *err)
 {
     return combine(&body, 1, out, err);
+}
+
+/* ---- the reduction tree ------------------------------------------------- */
+
+void ar_tree_role(int64_t nslots, int part, int parts, ar_tree_role_t *role)
+{
+    memset(role, 0, sizeof *role);
+    ar_fold_part(nslots, part, parts, &role->lo, &role->hi);
+    role->up.part = -1;
+    role->up.lo = role->up.hi = 0;
+    int64_t a = 0, b = nslots;
+    int pa = 0, k = parts;
+    while (k > 1) { /* ar_fold_part's walk, continued past the slots (empty nodes) */
+        int kl = (k + 1) / 2;
+        int64_t m = b - a > 1 ? a + (b - a + 1) / 2 : b;
+        if (part < pa + kl) {
+            if (part == pa && role->nchildren < AR_TREE_MAX_CHILDREN)
+                role->children[role->nchildren++] = (ar_tree_link_t){pa + kl, m, b};
+            b = m, k = kl;
+        } else {
+            if (part == pa + kl) role->up = (ar_tree_link_t){pa, m, b};
+            a = m, pa += kl, k -= kl;
+        }
+    }
+}
+
+static ar_field_t *field(ar_fields_t *b, const char *name)
+{
+    return (ar_field_t *)ar_fields_find(b, name);
+}
+
+int ar_tree_merge(ar_fields_t *acc, ar_fields_t *child, int64_t nslots, int64_t mid, int64_t hi,
+                  const char *who, ar_err_t *err)
+{
+    body_t a, c;
+    int s = fields_of(acc, "exchange (own node)", &a, err);
+    if (!s) s = fields_of(child, who, &c, err);
+    if (s) return s;
+    if (c.nslots != nslots || c.lo != mid || c.hi != hi || c.cat->shape[0] != hi - mid)
+        return ar_err_set(err, AR_E_PROTO, "%s: sent slots %lld..%lld (%lld cat rows) of %lld, "
+                          "expected %lld..%lld of %lld", who, (long long)c.lo, (long long)c.hi - 1,
+                          (long long)c.cat->shape[0], (long long)c.nslots, (long long)mid,
+                          (long long)hi - 1, (long long)nslots);
+    if (a.nslots != nslots || a.hi != mid)
+        return ar_err_set(err, AR_E_INTERNAL, "exchange: own node %lld..%lld cannot take %lld..%lld",
+                          (long long)a.lo, (long long)a.hi - 1, (long long)mid, (long long)hi - 1);
+    if (hi == mid) { /* an empty node: nothing to add */
+        ar_fields_clear(child);
+        return AR_OK;
+    }
+    if (c.sum->shape[0] != a.sum->shape[0] || c.cat->shape[1] != a.cat->shape[1])
+        return ar_err_set(err, AR_E_PROTO, "%s: %lld + %lld values per slot, this part has "
+                          "%lld + %lld", who, (long long)c.sum->shape[0], (long long)c.cat->shape[1],
+                          (long long)a.sum->shape[0], (long long)a.cat->shape[1]);
+    ar_field_t *as = field(acc, "sum"), *ac = field(acc, "cat"), *ah = field(acc, "hi");
+    const float *cs = c.sum->data;
+    float *d = as->t.data;
+    for (int64_t i = 0; i < as->t.shape[0]; i++) d[i] += cs[i]; /* node [lo,mid) + [mid,hi) */
+    size_t add = c.cat->nbytes, have = ac->t.nbytes;
+    if (add) {
+        void *p = realloc(ac->t.data, have + add);
+        if (!p) return ar_err_set(err, AR_E_NOMEM, "out of memory combining an exchange");
+        memcpy((char *)p + have, c.cat->data, add);
+        ac->t.data = p, ac->t.nbytes = have + add;
+    }
+    ac->t.shape[0] += c.cat->shape[0]; /* rows of Q values, Q maybe 0 */
+    ah->i = hi;
+    ar_fields_clear(child);
+    return AR_OK;
 }

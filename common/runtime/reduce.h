@@ -52,4 +52,45 @@ void ar_reduction_free(ar_reduction_t *r);
 /* The exchange of a task with a single part: body's REDUCED answer. */
 int ar_reduce_local(ar_fields_t *body, ar_fields_t *out, ar_err_t *err);
 
+/* ---- the reduction tree: the parts combine among themselves ---------------
+ *
+ * Instead of one REDUCE per part into the coordinator, the parts can combine
+ * their nodes among themselves along the parts' own binary tree, the one
+ * ar_fold_part walks: parts [a, a+k) over slots [lo, hi) split into the left
+ * parts [a, a+ceil(k/2)) over [lo, mid) and the right ones over [mid, hi).
+ * The first part of each range (its leader) adds the right range's node,
+ * sent up by the right range's leader, to its own: node [lo, mid) + node
+ * [mid, hi) = node [lo, hi), exactly the addition ar_fold_tree makes, so the
+ * answer has the same bits as the coordinator's. Part 0 ends with the root
+ * and sends the answer back down the same links (largest subtree first).
+ * Every link carries one node up and one answer down per exchange, whatever
+ * the number of parts; part 0 handles ceil(log2 parts) links. Every part but
+ * 0 sends up exactly once per exchange, an empty node when it holds no slot
+ * (more parts than slots), so its parent can answer it. */
+
+#define AR_TREE_MAX_CHILDREN 16 /* > log2(AR_PROTO_MAX_PARTS) + 1 */
+
+typedef struct ar_tree_link {
+    int part;           /* the other end */
+    int64_t lo, hi;     /* the node that travels up the link (lo == hi: empty) */
+} ar_tree_link_t;
+
+typedef struct ar_tree_role {
+    int64_t lo, hi;     /* this part's own node: ar_fold_part's */
+    ar_tree_link_t up;  /* part: its parent (-1 for part 0); lo, hi: the node it sends */
+    int nchildren;
+    ar_tree_link_t children[AR_TREE_MAX_CHILDREN]; /* top-down: [0] the largest subtree;
+                                                      nodes are added in reverse order */
+} ar_tree_role_t;
+
+/* Part `part`'s place in the tree of `parts` parts over nslots slots. */
+void ar_tree_role(int64_t nslots, int part, int parts, ar_tree_role_t *role);
+
+/* Adds the body a child sent up (its node [mid, hi) of nslots slots,
+ * checked: AR_E_PROTO naming `who` when it is not that node or its sizes
+ * disagree with acc) to acc, a body holding node [lo, mid): acc becomes node
+ * [lo, hi) (sum added, cat rows appended). child is emptied. */
+int ar_tree_merge(ar_fields_t *acc, ar_fields_t *child, int64_t nslots, int64_t mid, int64_t hi,
+                  const char *who, ar_err_t *err);
+
 #endif

@@ -15,6 +15,7 @@ ar_run_opts_t ar_run_opts_default(void)
     o.shard_size = 1000;
     o.blas_threads = 0;
     strcpy(o.transport, "auto");
+    strcpy(o.reduce, "tree");
     o.hwm = 1000;
     o.max_message_mb = 256;
     strcpy(o.log_level, "info");
@@ -41,6 +42,9 @@ int ar_run_opts_check(const ar_run_opts_t *o, ar_err_t *err)
         return ar_err_set(err, AR_E_CONFIG, "[run] threads must be in 0..1024");
     if (o->blas_threads < 0 || o->blas_threads > 1024)
         return ar_err_set(err, AR_E_CONFIG, "[run] blas_threads must be in 0..1024");
+    if (strcmp(o->reduce, "tree") && strcmp(o->reduce, "coordinator"))
+        return ar_err_set(err, AR_E_CONFIG, "[run] reduce must be tree or coordinator, not '%s'",
+                          o->reduce);
     if (strcmp(o->transport, "auto") && strcmp(o->transport, "ipc") && strcmp(o->transport, "tcp"))
         return ar_err_set(err, AR_E_CONFIG, "[run] transport must be auto, ipc or tcp, not '%s'",
                           o->transport);

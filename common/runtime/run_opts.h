@@ -13,6 +13,7 @@
  *                                for OpenBLAS; 0 = cores per node / ranks per node
  *   blas_threads         0       the older name of threads (threads wins)
  *   transport        "auto"      "auto" | "ipc" | "tcp"
+ *   reduce           "tree"      "tree" | "coordinator": shared tasks' exchanges
  *   address             ""       IPv4 address or interface to bind (multi-host);
  *                                $AR_ZMQ_ADDRESS overrides when set
  *   hwm               1000       ZeroMQ high-water mark (messages)
@@ -35,6 +36,7 @@ typedef struct ar_run_opts {
     int threads;                /* per rank; 0 = automatic */
     int blas_threads;           /* older name of threads; 0 = not given */
     char transport[8];          /* "auto", "ipc" or "tcp" */
+    char reduce[16];            /* "tree" or "coordinator": where shared tasks' exchanges add up */
     char address[64];           /* bind address or interface; "" = automatic */
     int hwm;                    /* ZeroMQ high-water mark */
     int max_message_mb;         /* maximum message size in MiB */

@@ -14,7 +14,12 @@
  * gradient payload into the coordinator per second (k x S x 4 bytes per
  * step) and the same work without sockets (encode, decode, add, combine,
  * encode the answer, decode it k times, on one thread): the part of a step
- * the transport costs.
+ * the transport costs. Then the same exchange along the reduction tree
+ * (comm/tree_exchange.h, as [run] reduce = "tree" runs it): k threads,
+ * each with its own server on 127.0.0.1 (as a worker binds), exchanging
+ * among themselves with no coordinator; "tree ms/step" is the time for
+ * every part to hold the answer, "tree GB/s" the same payload (k x S x 4
+ * bytes) per second, for comparison.
  *
  *   OPENBLAS_NUM_THREADS=1 build/tests/bench/bench_reduce [STEPS] [REPEATS] [tcp|ipc]
  *
@@ -32,6 +37,7 @@
 
 #include "comm/netaddr.h"
 #include "comm/transport.h"
+#include "comm/tree_exchange.h"
 #include "core/fold.h"
 #include "core/fsutil.h"
 #include "proto/codec.h"
@@ -189,6 +195,114 @@ static int run(const char *endpoint, const cfg_t *c, int nw, int steps, double *
     return s;
 }
 
+/* ---- the reduction tree ---------------------------------------------------- */
+
+typedef struct tpart {
+    const cfg_t *c;
+    int part, parts, steps;
+    ar_curve_keypair_t kp;
+    ar_server_t *srv;
+    const char (*eps)[128];           /* [parts] every part's endpoint */
+    const char (*pubs)[41];           /* [parts] every part's key */
+    const int32_t *members;           /* [parts] ranks 1..parts */
+    ar_client_t *up[MAXW + 1];        /* links by rank */
+    pthread_barrier_t *go;
+    int status;
+    char errmsg[256];
+} tpart_t;
+
+static ar_client_t *tlink(void *ctx, int rank, ar_err_t *err)
+{
+    tpart_t *t = ctx;
+    if (!t->up[rank]) {
+        ar_net_opts_t o = ar_net_opts_default();
+        char id[16];
+        snprintf(id, sizeof id, "t%d", t->part + 1);
+        t->up[rank] = ar_client_new(t->eps[rank - 1], t->pubs[rank - 1], &t->kp, id, &o, err);
+    }
+    return t->up[rank];
+}
+
+static int g_tree_failed; /* a part failed: the others stop waiting */
+
+static int tcancelled(void *ctx, ar_err_t *err)
+{
+    (void)ctx;
+    return __atomic_load_n(&g_tree_failed, __ATOMIC_SEQ_CST)
+               ? ar_err_set(err, AR_E_TIMEOUT, "another part failed")
+               : AR_OK;
+}
+
+static void *tpart_main(void *arg)
+{
+    tpart_t *t = arg;
+    ar_err_t err = {0};
+    ar_tree_net_t net = {.rank = t->part + 1, .server = t->srv, .max = ar_net_opts_default().max_bytes,
+                         .link = tlink, .link_ctx = t, .cancelled = tcancelled};
+    pthread_barrier_wait(t->go);
+    int s = AR_OK;
+    for (int step = 0; !s && step < t->steps; step++) {
+        ar_fields_t send = {0}, recv = {0};
+        s = make_body(t->c, t->part, t->parts, step, &send, &err);
+        ar_tree_ex_t x = {.id = 1, .step = (uint64_t)step, .part = t->part, .parts = t->parts,
+                          .members = t->members};
+        if (!s) s = ar_tree_exchange(&net, &x, &send, &recv, &err);
+        ar_fields_clear(&send), ar_fields_clear(&recv);
+    }
+    if (s) __atomic_store_n(&g_tree_failed, 1, __ATOMIC_SEQ_CST);
+    pthread_barrier_wait(t->go);
+    t->status = s;
+    if (s) snprintf(t->errmsg, sizeof t->errmsg, "%s", ar_err_msg(&err));
+    return NULL;
+}
+
+/* nw parts exchange `steps` times along the tree; *per_step wall seconds. */
+static int run_tree(const cfg_t *c, int nw, int steps, double *per_step, ar_err_t *err)
+{
+    static tpart_t t[MAXW];
+    char eps[MAXW][128], pubs[MAXW][41];
+    const char *pub_ptrs[MAXW];
+    int ranks[MAXW];
+    int32_t members[MAXW];
+    memset(t, 0, sizeof t);
+    int s = AR_OK;
+    for (int i = 0; i < nw && !s; i++) {
+        s = ar_curve_keypair_new(&t[i].kp, err);
+        memcpy(pubs[i], t[i].kp.pub, 41);
+        pub_ptrs[i] = pubs[i], ranks[i] = i + 1, members[i] = i + 1;
+    }
+    ar_net_opts_t o = ar_net_opts_default();
+    for (int i = 0; i < nw && !s; i++) {
+        if (!(t[i].srv = ar_server_new("tcp://127.0.0.1:*", &t[i].kp, pub_ptrs, ranks, nw, &o, err)))
+            s = err->status;
+        else
+            snprintf(eps[i], sizeof eps[i], "%s", ar_server_endpoint(t[i].srv));
+    }
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, (unsigned)nw + 1);
+    pthread_t th[MAXW];
+    for (int i = 0; i < nw && !s; i++) {
+        t[i].c = c, t[i].part = i, t[i].parts = nw, t[i].steps = steps;
+        t[i].eps = (const char (*)[128])eps, t[i].pubs = (const char (*)[41])pubs;
+        t[i].members = members, t[i].go = &go;
+    }
+    for (int i = 0; i < nw && !s; i++) pthread_create(&th[i], NULL, tpart_main, &t[i]);
+    if (!s) {
+        pthread_barrier_wait(&go);
+        double t0 = ar_now();
+        pthread_barrier_wait(&go);
+        *per_step = (ar_now() - t0) / steps;
+        for (int i = 0; i < nw; i++) pthread_join(th[i], NULL);
+    }
+    for (int i = 0; i < nw; i++) {
+        if (!s && t[i].status) s = ar_err_set(err, t[i].status, "part %d: %s", i, t[i].errmsg);
+        for (int r = 0; r <= MAXW; r++) ar_client_destroy(&t[i].up[r]);
+        ar_server_destroy(&t[i].srv);
+    }
+    pthread_barrier_destroy(&go);
+    return s;
+}
+
 /* The same exchange without sockets, on one thread. */
 static int no_sockets(const cfg_t *c, int nw, int steps, double *per_step, ar_err_t *err)
 {
@@ -247,29 +361,32 @@ int main(int argc, char **argv)
         snprintf(ep, sizeof ep, "ipc://%s/reduce.sock", dir);
     }
     const cfg_t cfgs[] = {{"resnet20 w1 block", 73984 + 1, 256, 8}, {"resnet18 block", 4720640 + 1, 2048, 8}};
-    const int nws[] = {2, 4};
-    printf("%-18s %7s %9s %12s %12s %14s %12s\n", "block", "workers", "MB/step", "ms/step", "GB/s in",
-           "no sockets ms", "GB/s no sock");
+    const int nws[] = {2, 4, 8};
+    printf("%-18s %7s %9s %12s %12s %14s %12s %13s %10s\n", "block", "workers", "MB/step", "ms/step",
+           "GB/s in", "no sockets ms", "GB/s no sock", "tree ms/step", "tree GB/s");
     for (size_t ci = 0; ci < sizeof cfgs / sizeof cfgs[0]; ci++) {
         const cfg_t *c = &cfgs[ci];
         int st = c->S > 1000000 ? (steps + 3) / 4 : steps; /* the big block: fewer steps */
         for (size_t k = 0; k < sizeof nws / sizeof nws[0]; k++) {
             double mb = (double)nws[k] * c->S * 4 / 1e6;
-            double best = 1e30, bestns = 1e30;
+            double best = 1e30, bestns = 1e30, bestt = 1e30;
             for (int r = 0; r < reps; r++) {
-                double t = 0, tn = 0;
-                if (run(ep, c, nws[k], st, &t, &err) || no_sockets(c, nws[k], st, &tn, &err)) {
+                double t = 0, tn = 0, tt = 0;
+                if (run(ep, c, nws[k], st, &t, &err) || no_sockets(c, nws[k], st, &tn, &err) ||
+                    run_tree(c, nws[k], st, &tt, &err)) {
                     fprintf(stderr, "bench_reduce: %s, %d workers: %s\n", c->name, nws[k], ar_err_msg(&err));
                     return 1;
                 }
                 if (t < best) best = t;
                 if (tn < bestns) bestns = tn;
+                if (tt < bestt) bestt = tt;
             }
-            printf("%-18s %7d %9.2f %12.2f %12.3f %14.2f %12.3f\n", c->name, nws[k], mb, best * 1e3,
-                   mb / 1e3 / best, bestns * 1e3, mb / 1e3 / bestns);
+            printf("%-18s %7d %9.2f %12.2f %12.3f %14.2f %12.3f %13.2f %10.3f\n", c->name, nws[k], mb,
+                   best * 1e3, mb / 1e3 / best, bestns * 1e3, mb / 1e3 / bestns, bestt * 1e3,
+                   mb / 1e3 / bestt);
             printf("REDUCE {\"block\": \"%s\", \"workers\": %d, \"bytes_per_step\": %.0f, "
-                   "\"s_per_step\": %.6g, \"s_per_step_no_sockets\": %.6g}\n",
-                   c->name, nws[k], mb * 1e6, best, bestns);
+                   "\"s_per_step\": %.6g, \"s_per_step_no_sockets\": %.6g, \"s_per_step_tree\": %.6g}\n",
+                   c->name, nws[k], mb * 1e6, best, bestns, bestt);
         }
     }
     return 0;

@@ -7,8 +7,10 @@
 # micro-batches of 8, 2 epochs, run at -np WORKERS+1 for each count in
 # WORKERS (default "1 2 4"). Prints per run: wall time, the candidate's CPU
 # seconds (all its workers: /repair/candidates/cost_cpu_s), the CPU-time
-# efficiency against one worker (CPU(1) / CPU(k)), the wall speedup, and the
-# coordinator's exchange volume; checks every run trained the same weights.
+# efficiency against one worker (CPU(1) / CPU(k)), the wall speedup, the
+# coordinator's exchange volume and the busiest worker's reduction-tree
+# volume (in + out); checks every run trained the same weights.
+# REDUCE=tree (default) or coordinator sets [run] reduce.
 # On a machine with fewer cores than ranks only the CPU columns mean
 # anything; on a 16-core node run WORKERS="1 2 4 8 15" for strong scaling.
 #   tests/bench/dp_scaling.sh build "1 2 4"
@@ -23,7 +25,10 @@ trap 'rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 "$build/tests/dist/dist_make_data" "$tmp/data.h5" $((pool + 600)) 32 32 3 1
 "$build/tests/dist/dist_make_model" "$tmp/model.h5" 3 32 32 10 1 resnet20 "$width"
-printf "%7s %8s %8s %10s %8s %12s %12s\n" workers wall_s cpu_s cpu_eff speedup MB_received MB_sent
+reduce=${REDUCE:-tree}
+echo "[run] reduce = \"$reduce\""
+printf "%7s %8s %8s %10s %8s %12s %12s %14s\n" workers wall_s cpu_s cpu_eff speedup MB_coord_in \
+  MB_coord_out MB_tree_max_w
 first_cpu="" first_wall=""
 for k in $workers; do
   np=$((k + 1))
@@ -56,6 +61,7 @@ interpolate = false
 [run]
 threads = 1
 shard_size = 200
+reduce = "$reduce"
 TOML
   start=$(date +%s.%N)
   timeout 3600 mpirun -np $np --oversubscribe "$build/archrepair-coord" "$tmp/job$k.toml" \
@@ -70,9 +76,11 @@ PY
   [ "$w" = "$k" ] || { echo "FAIL: the candidate ran on $w workers, not $k"; exit 1; }
   mb=$(grep -o "[0-9.]* MB received, [0-9.]* MB sent" "$tmp/err$k.log" | awk '{print $1, $4}' || true)
   [ -n "$mb" ] || mb="0 0"
+  tree=$(sed -n 's/.*reduction tree \([0-9.]*\) MB in, \([0-9.]*\) MB out.*/\1 \2/p' "$tmp/err$k.log" |
+         awk 'BEGIN{m=0} {if ($1 + $2 > m) m = $1 + $2} END{print m}')
   [ -n "$first_cpu" ] || first_cpu=$cpu first_wall=$wall
-  printf "%7d %8.2f %8.2f %10.2f %8.2f %12s %12s\n" "$k" "$wall" "$cpu" \
-    "$(awk "BEGIN{print $first_cpu / $cpu}")" "$(awk "BEGIN{print $first_wall / $wall}")" $mb
+  printf "%7d %8.2f %8.2f %10.2f %8.2f %12s %12s %14s\n" "$k" "$wall" "$cpu" \
+    "$(awk "BEGIN{print $first_cpu / $cpu}")" "$(awk "BEGIN{print $first_wall / $wall}")" $mb "$tree"
 done
 set -- $workers
 for k in "$@"; do

@@ -83,6 +83,8 @@ static void test_roundtrips(void)
 
     m = ar_msg_make(AR_MSG_TASK, 0);
     m.u.task.id = 123456789012ull;
+    int32_t whole[1] = {3};
+    m.u.task.members = whole; /* borrowed: an encoded TASK names its workers */
     strcpy(m.u.task.kind, "evaluate");
     int64_t shape[2] = {2, 3};
     float vals[6] = {1, -2, 3.5f, 0, 1e-30f, 7};
@@ -97,7 +99,8 @@ static void test_roundtrips(void)
     double fv = 0;
     const char *sv = NULL;
     const ar_wtensor_t *t = NULL;
-    CHECK(o.u.task.id == 123456789012ull && !strcmp(o.u.task.kind, "evaluate"), "task header");
+    CHECK(o.u.task.id == 123456789012ull && !strcmp(o.u.task.kind, "evaluate") &&
+          o.u.task.members && o.u.task.members[0] == 3, "task header");
     CHECK_OK(ar_fields_get_int(&o.body, "start", &iv, &err), &err);
     CHECK(iv == -5, "start %lld", (long long)iv);
     CHECK_OK(ar_fields_get_float(&o.body, "sigma", &fv, &err), &err);
@@ -114,6 +117,9 @@ static void test_roundtrips(void)
           strstr(err.msg, "nope"), "missing field named: %s", err.msg);
     ar_msg_clear(&o);
 
+    m.u.task.members = NULL;
+    ar_bytes_t nob;
+    CHECK(ar_msg_encode(&m, 0, &nob, &err) != AR_OK, "a TASK without members encoded");
     m.type = AR_MSG_RESULT;
     m.rank = 5;
     m.u.task.seq = 7;
@@ -154,23 +160,27 @@ static void test_roundtrips(void)
     /* data-parallel tasks: a share of a task, its exchanges */
     m = ar_msg_make(AR_MSG_TASK, 0);
     CHECK(m.u.task.parts == 1, "a TASK is whole by default");
-    m.u.task.id = 9, m.u.task.part = 2, m.u.task.parts = 5;
+    m.u.task.id = 9, m.u.task.part = 2, m.u.task.parts = 5, m.u.task.attempt = 2;
+    int32_t five[5] = {4, 9, 1, 7, 2};
+    m.u.task.members = five;
     strcpy(m.u.task.kind, "repair_candidate");
     o = roundtrip(&m);
-    CHECK(o.u.task.part == 2 && o.u.task.parts == 5 && o.u.task.id == 9, "task share");
+    CHECK(o.u.task.part == 2 && o.u.task.parts == 5 && o.u.task.id == 9 && o.u.task.attempt == 2 &&
+          o.u.task.members && !memcmp(o.u.task.members, five, sizeof five), "task share");
     ar_msg_clear(&o);
     m = ar_msg_make(AR_MSG_REDUCE, 3);
-    m.u.task.id = 9, m.u.task.step = 77, m.u.task.part = 4;
+    m.u.task.id = 9, m.u.task.step = 77, m.u.task.part = 4, m.u.task.attempt = 1;
     float rows[4] = {1, 2, 3, 4};
     CHECK_OK(ar_fields_put_tensor(&m.body, "rows", AR_WDT_F32, 2, (int64_t[]){2, 2}, rows, &err), &err);
     o = roundtrip(&m);
-    CHECK(o.u.task.id == 9 && o.u.task.step == 77 && o.u.task.part == 4 && o.body.n == 1, "reduce");
+    CHECK(o.u.task.id == 9 && o.u.task.step == 77 && o.u.task.part == 4 && o.u.task.attempt == 1 &&
+          o.body.n == 1, "reduce");
     ar_msg_clear(&o);
     ar_msg_clear(&m);
     m = ar_msg_make(AR_MSG_REDUCED, 0);
-    m.u.task.id = 9, m.u.task.step = 77, m.u.task.failed = 1;
+    m.u.task.id = 9, m.u.task.step = 77, m.u.task.failed = 1, m.u.task.attempt = 3;
     o = roundtrip(&m);
-    CHECK(o.u.task.step == 77 && o.u.task.failed == 1, "reduced");
+    CHECK(o.u.task.step == 77 && o.u.task.failed == 1 && o.u.task.attempt == 3, "reduced");
 
     m = ar_msg_make(AR_MSG_READY, 1);
     m.u.ready.credit = 0; /* the answer to a REDUCED failed: no new credit */
@@ -198,8 +208,8 @@ static void test_malformed(void)
     ar_err_t err = {0};
     CHECK_OK(ar_msg_decode(w.b, w.n, 0, "r7", &m, &err), &err); /* the baseline is valid */
 
-    w.n = 0; head(&w, 4, 1, "READY"); wstr(&w, "credit"); wuint(&w, 2); /* version 1: before data-parallel tasks */
-    REJECT(w.b, w.n, "protocol version 1, expected 2");
+    w.n = 0; head(&w, 4, 2, "READY"); wstr(&w, "credit"); wuint(&w, 2); /* version 2: before the reduction tree */
+    REJECT(w.b, w.n, "protocol version 2, expected 3");
     w.n = 0; head(&w, 4, AR_PROTO_VERSION, "READY"); wstr(&w, "credit"); wstr(&w, "2");
     REJECT(w.b, w.n, "credit");                        /* wrong value type */
     w.n = 0; head(&w, 4, AR_PROTO_VERSION, "READY"); wstr(&w, "credit"); wuint(&w, 5000);
@@ -210,10 +220,24 @@ static void test_malformed(void)
     REJECT(w.b, w.n, "duplicate");
     w.n = 0; head(&w, 5, AR_PROTO_VERSION, "READY"); wstr(&w, "credit"); wuint(&w, 2); wstr(&w, "evil"); wuint(&w, 1);
     REJECT(w.b, w.n, "unexpected key 'evil'");
-    w.n = 0; head(&w, 8, AR_PROTO_VERSION, "TASK"); wstr(&w, "id"); wuint(&w, 1);
+    w.n = 0; head(&w, 10, AR_PROTO_VERSION, "TASK"); wstr(&w, "id"); wuint(&w, 1);
     wstr(&w, "kind"); wstr(&w, "evaluate"); wstr(&w, "part"); wuint(&w, 3);
-    wstr(&w, "parts"); wuint(&w, 3); wstr(&w, "body"); wmap(&w, 0);
+    wstr(&w, "parts"); wuint(&w, 3); wstr(&w, "attempt"); wuint(&w, 0);
+    wstr(&w, "members"); warr(&w, 3); wuint(&w, 1); wuint(&w, 2); wuint(&w, 3);
+    wstr(&w, "body"); wmap(&w, 0);
     REJECT(w.b, w.n, "'part'");                        /* part 3 of 3 */
+    w.n = 0; head(&w, 10, AR_PROTO_VERSION, "TASK"); wstr(&w, "id"); wuint(&w, 1);
+    wstr(&w, "kind"); wstr(&w, "evaluate"); wstr(&w, "part"); wuint(&w, 1);
+    wstr(&w, "parts"); wuint(&w, 3); wstr(&w, "attempt"); wuint(&w, 0);
+    wstr(&w, "members"); warr(&w, 2); wuint(&w, 1); wuint(&w, 2);
+    wstr(&w, "body"); wmap(&w, 0);
+    REJECT(w.b, w.n, "'members'");                     /* 2 ranks for 3 parts */
+    w.n = 0; head(&w, 10, AR_PROTO_VERSION, "TASK"); wstr(&w, "id"); wuint(&w, 1);
+    wstr(&w, "kind"); wstr(&w, "evaluate"); wstr(&w, "part"); wuint(&w, 1);
+    wstr(&w, "parts"); wuint(&w, 3); wstr(&w, "attempt"); wuint(&w, 0);
+    wstr(&w, "members"); warr(&w, 3); wuint(&w, 1); wuint(&w, 2); wuint(&w, 1);
+    wstr(&w, "body"); wmap(&w, 0);
+    REJECT(w.b, w.n, "'members'");                     /* a rank twice */
     w.n = 0; head(&w, 4, AR_PROTO_VERSION, "GOSSIP"); wstr(&w, "credit"); wuint(&w, 2);
     REJECT(w.b, w.n, "unknown message type");
     w.n = 0; warr(&w, 2); wuint(&w, 1); wuint(&w, 2);

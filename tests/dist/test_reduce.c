@@ -4,7 +4,12 @@
  * sums gives the one-part sum bit for bit (random rows, n 1..20, k 1..24);
  * REDUCE bodies that are not their part's share, come twice, disagree on
  * sizes or lack a field are refused naming the sender; cat rows land in
- * slot order. */
+ * slot order. The reduction tree (the parts combining among themselves):
+ * every part but 0 has one parent that lists it as a child with the same
+ * node, and adding the children's nodes up that tree gives the
+ * coordinator's answer bit for bit (n 1..20, k 1..24, with and without cat
+ * values); a child sending the wrong node or other sizes is refused,
+ * named. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +105,100 @@ static void test_tiling_and_bits(void)
     printf("7 rows: tree and running sum %s\n", differs ? "differ in the last bits" : "agree here");
 }
 
+/* Part p's node after adding its subtree (the body it sends up), built as
+ * the tree does it: its own body, then each child's subtree, deepest
+ * first. *ok &= every child's node was the one the parent expects. */
+static void subtree(ar_fields_t *acc, const float *rows, int64_t n, int p, int k, int64_t Q, int *ok)
+{
+    ar_err_t e = {0};
+    ar_tree_role_t role;
+    ar_tree_role(n, p, k, &role);
+    body(acc, rows, n, p, k, Q);
+    for (int i = role.nchildren - 1; i >= 0; i--) {
+        ar_fields_t c = {0};
+        subtree(&c, rows, n, role.children[i].part, k, Q, ok);
+        int s = ar_tree_merge(acc, &c, n, role.children[i].lo, role.children[i].hi, "worker r5", &e);
+        *ok &= s == AR_OK;
+        if (s) printf("n %lld k %d part %d child %d: %s\n", (long long)n, k, p, role.children[i].part, e.msg);
+        ar_fields_clear(&c);
+    }
+}
+
+static void test_tree(void)
+{
+    float rows[20 * LEN];
+    ar_rng_t g;
+    ar_rng_init(&g, 11);
+    for (int i = 0; i < 20 * LEN; i++) rows[i] = (float)(ar_rng_normal(&g) * (i % 3 ? 1 : 1e5));
+    int links = 1, merged = 1, same = 1, maxdeg = 0;
+    for (int64_t n = 1; n <= 20; n++)
+        for (int k = 1; k <= 24; k++)
+            for (int64_t Q = 0; Q <= 2; Q += 2) {
+                for (int p = 0; p < k; p++) { /* parent and child agree on the link */
+                    ar_tree_role_t r, up;
+                    ar_tree_role(n, p, k, &r);
+                    if (r.nchildren > maxdeg) maxdeg = r.nchildren;
+                    if (p == 0) {
+                        links &= r.up.part == -1;
+                        continue;
+                    }
+                    links &= r.up.part >= 0 && r.up.part < p;
+                    if (r.up.part < 0) continue;
+                    ar_tree_role(n, r.up.part, k, &up);
+                    int found = 0;
+                    for (int i = 0; i < up.nchildren; i++)
+                        found += up.children[i].part == p && up.children[i].lo == r.up.lo &&
+                                 up.children[i].hi == r.up.hi;
+                    links &= found == 1;
+                }
+                ar_fields_t root = {0}, out = {0}, ref = {0};
+                subtree(&root, rows, n, 0, k, Q, &merged);
+                ar_err_t e = {0};
+                CHECK_OK(ar_reduce_local(&root, &out, &e), &e);
+                ar_reduction_t r = {0};
+                CHECK_OK(ar_reduction_begin(&r, k, &e), &e);
+                for (int p = 0; p < k; p++) {
+                    ar_fields_t b = {0};
+                    body(&b, rows, n, p, k, Q);
+                    CHECK_OK(ar_reduction_add(&r, p, &b, "worker r9", &e), &e);
+                    ar_fields_clear(&b);
+                }
+                CHECK_OK(ar_reduction_result(&r, &ref, &e), &e);
+                const ar_wtensor_t *s1 = NULL, *c1 = NULL, *s2 = NULL, *c2 = NULL;
+                ar_fields_get_tensor(&out, "sum", AR_WDT_F32, 1, &s1, &e);
+                ar_fields_get_tensor(&out, "cat", AR_WDT_F32, 2, &c1, &e);
+                ar_fields_get_tensor(&ref, "sum", AR_WDT_F32, 1, &s2, &e);
+                ar_fields_get_tensor(&ref, "cat", AR_WDT_F32, 2, &c2, &e);
+                same &= s1 && s2 && c1 && c2 && s1->nbytes == s2->nbytes &&
+                        !memcmp(s1->data, s2->data, s1->nbytes) && c1->nbytes == c2->nbytes &&
+                        c1->shape[0] == n && c2->shape[0] == n &&
+                        (!c1->nbytes || !memcmp(c1->data, c2->data, c1->nbytes));
+                ar_fields_clear(&root), ar_fields_clear(&out), ar_fields_clear(&ref);
+                ar_reduction_free(&r);
+            }
+    CHECK(links, "every part's parent lists it as a child, with the same node");
+    CHECK(merged, "every child sent the node its parent expects");
+    CHECK(same, "the tree's answer equals the coordinator's bit for bit");
+    printf("tree: at most %d children per part (k <= 24)\n", maxdeg);
+    CHECK(maxdeg <= 5, "ceil(log2 24) = 5 links at most, %d", maxdeg);
+    /* refusals: the wrong node, other sizes; named */
+    ar_fields_t acc = {0}, c = {0};
+    ar_err_t e = {0};
+    body(&acc, rows, 8, 0, 2, 2); /* node 0..3 */
+    body(&c, rows, 8, 1, 4, 2);   /* node 2..3: not 4..7 */
+    CHECK(ar_tree_merge(&acc, &c, 8, 4, 8, "worker r6 (reduction tree)", &e) == AR_E_PROTO &&
+          strstr(e.msg, "worker r6") && strstr(e.msg, "expected 4..7"), "wrong node: %s", e.msg);
+    ar_fields_clear(&c);
+    body(&c, rows, 8, 1, 2, 3);   /* node 4..7 with 3 cat values per slot, not 2 */
+    CHECK(ar_tree_merge(&acc, &c, 8, 4, 8, "worker r6 (reduction tree)", &e) == AR_E_PROTO &&
+          strstr(e.msg, "worker r6"), "other sizes: %s", e.msg);
+    ar_fields_clear(&c);
+    body(&c, rows, 9, 1, 2, 2);   /* another exchange's slot count */
+    CHECK(ar_tree_merge(&acc, &c, 8, 4, 8, "worker r6 (reduction tree)", &e) == AR_E_PROTO,
+          "other slot count: %s", e.msg);
+    ar_fields_clear(&c), ar_fields_clear(&acc);
+}
+
 static void refused(ar_fields_t *b, int p, int k, const char *why, const char *needle)
 {
     ar_reduction_t r = {0};
@@ -149,5 +248,6 @@ int main(void)
 {
     test_tiling_and_bits();
     test_refusals();
+    test_tree();
     TEST_MAIN_END();
 }

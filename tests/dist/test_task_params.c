@@ -46,12 +46,16 @@ static t_outer_t sample(void)
  * back into *q; returns the decode status and leaves the message in *m. */
 static int round_trip(const t_outer_t *p, t_outer_t *q, ar_msg_t *m, ar_err_t *err)
 {
+    static int32_t worker[1] = {1};
     *m = ar_msg_make(AR_MSG_TASK, 0);
     strcpy(m->u.task.kind, "t");
+    m->u.task.members = worker; /* borrowed: not freed below */
     int s = ar_params_encode(t_outer_schema(), p, &m->body, err);
     if (s) return s;
     ar_bytes_t bytes = {0};
-    if ((s = ar_msg_encode(m, 0, &bytes, err))) return s;
+    s = ar_msg_encode(m, 0, &bytes, err);
+    m->u.task.members = NULL;
+    if (s) return s;
     ar_msg_clear(m);
     s = ar_msg_decode(bytes.data, bytes.len, 0, "r0", m, err);
     ar_bytes_free(&bytes);

@@ -108,6 +108,8 @@ static void decode_seeds(void)
         if (t == AR_MSG_TASK || t == AR_MSG_RESULT) {
             strcpy(m.u.task.kind, "evaluate");
             m.u.task.final = 1;
+            if (t == AR_MSG_TASK && (m.u.task.members = malloc(sizeof *m.u.task.members)))
+                m.u.task.members[0] = 2; /* freed by ar_msg_clear */
             int64_t shape[2] = {2, 2};
             float v[4] = {1, 2, 3, 4};
             ar_fields_put_int(&m.body, "start", 10, &err);

@@ -5,8 +5,11 @@
 # repair.micro_batch set, at -np 2, 3 and 5 (1, 2 and 4 workers). The
 # candidates then train on 1, 1-2 and 2-4 workers at once
 # (/repair/candidates/workers says how many), and every result file must
-# hold the same candidates, metrics, history and weights; and the same again
-# when a worker is lost in the middle of a shared task.
+# hold the same candidates, metrics, history and weights - whether the
+# workers add their gradients along the reduction tree ([run] reduce =
+# "tree", the default) or through the coordinator (reduce = "coordinator",
+# -np 5 again); and the same again when a worker is lost in the middle of a
+# shared task.
 set -euo pipefail
 bin=$1 mk=$2
 tmp=$3/repair-dp
@@ -59,6 +62,12 @@ TOML
   ar_mpi_job "$bin" $np 300 "$tmp/np$np.toml" "$tmp/np$np"
   outs+=("$tmp/np$np.h5")
 done
+sed -e "s#np5.h5#np5c.h5#" -e 's/^\[run\]/[run]\nreduce = "coordinator"/' "$tmp/np5.toml" > "$tmp/np5c.toml"
+ar_mpi_job "$bin" 5 300 "$tmp/np5c.toml" "$tmp/np5c"
+grep -q "exchanges" "$tmp/np5c.err" || { echo "FAIL: the coordinator does not report its exchanges"; exit 1; }
+grep -q "exchanges" "$tmp/np5.err" && { echo "FAIL: exchanges through the coordinator with reduce = tree"; exit 1; }
+grep -q "reduction tree [0-9.]* MB in" "$tmp/np5.err" || { echo "FAIL: no worker reports its tree links"; exit 1; }
+/usr/bin/python3 "$here/check_repair.py" --parts-vary "$tmp/np5.h5" "$tmp/np5c.h5"
 /usr/bin/python3 "$here/check_repair.py" --parts-vary "${outs[@]}"
 /usr/bin/python3 - "${outs[@]}" <<'PY'
 import sys, h5py
@@ -69,7 +78,6 @@ print("workers per candidate at -np 2, 3, 5:", w)
 assert w[0] == [1, 1], w
 assert max(w[1]) == 2 and max(w[2]) == 4, w
 PY
-grep -q "exchanges" "$tmp/np5.err" || { echo "FAIL: the coordinator does not report its exchanges"; exit 1; }
 # A worker lost in the middle of a shared task (SIGSTOP before its 4th
 # exchange, heartbeat timeout 3 s): the task goes back to the queue, its
 # other parts stop (REDUCED failed), it starts again on the workers free
