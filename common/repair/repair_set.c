@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fold.h"
 #include "core/rng.h"
 #include "data/dataset.h"
 #include "nn/evaluate.h"
@@ -107,27 +108,67 @@ static void pool_perm(const ar_repair_set_cfg_t *c, int64_t *perm, int64_t N)
 }
 
 /* 1 per image the model gets right (ok), the model's softmax (probs); either
- * may be NULL. */
-static int predict(ar_graph_t *g, const ar_tensor_t *x, const int32_t *y, int batch,
-                   uint8_t *ok, float *probs, ar_err_t *err)
+ * may be NULL. *plan: made on first use (batch `batch`), kept for the next. Shared: this part's whole batches only, then every part's
+ * gathered (ar_repair_set_share_t). */
+static int predict(ar_graph_t *g, ar_plan_t **plan, const ar_tensor_t *x, const int32_t *y,
+                   int batch, const ar_repair_set_share_t *sh, uint8_t *ok, float *probs,
+                   ar_err_t *err)
 {
-    ar_plan_opts_t po = {.batch = batch, .fold_bn = 1};
-    ar_plan_t *p = ar_plan_new(g, &po, err);
-    if (!p) return err->status;
-    ar_eval_images_t images = {.x = x, .y = y};
-    ar_eval_opts_t o = {.count = x->shape[0], .read = ar_eval_images_read, .read_ctx = &images,
-                        .correct = ok, .probs = probs};
-    ar_eval_result_t r;
-    int st = ar_evaluate(p, &o, &r, err);
-    ar_plan_destroy(&p);
+    const int64_t n = x->shape[0], k = g->num_classes, img = ar_tensor_numel(x) / (n ? n : 1);
+    int64_t blo = 0, bhi = (n + batch - 1) / batch, nb = bhi;
+    if (sh && sh->parts > 1) ar_fold_part(nb, sh->part, sh->parts, &blo, &bhi);
+    const int64_t a = blo * batch, b = bhi * batch < n ? bhi * batch : n;
+    const int64_t q = (int64_t)batch * (1 + (probs ? k : 0)); /* floats per batch */
+    uint8_t *mok = NULL;
+    float *mprob = NULL, *mine = NULL, *all = NULL;
+    int st = AR_OK;
+    if (sh && sh->parts > 1) {
+        mok = calloc((size_t)(b > a ? b - a : 1), 1);
+        mprob = probs ? calloc((size_t)((b > a ? b - a : 1) * k), sizeof *mprob) : NULL;
+        mine = calloc((size_t)((bhi - blo) * q + 1), sizeof *mine);
+        all = calloc((size_t)(nb * q + 1), sizeof *all);
+        if (!mok || (probs && !mprob) || !mine || !all)
+            st = ar_err_set(err, AR_E_NOMEM, "repair set: out of memory");
+    }
+    if (!st && b > a) {
+        ar_plan_opts_t po = {.batch = batch, .fold_bn = 1, .lean = 1}; /* only the logits are read */
+        if (!*plan && !(*plan = ar_plan_new(g, &po, err))) st = err->status;
+        ar_tensor_t view = *x; /* images a..b-1, not owned */
+        view.shape[0] = b - a;
+        view.data = x->data + a * img;
+        ar_eval_images_t images = {.x = &view, .y = y + a};
+        ar_eval_opts_t o = {.count = b - a, .read = ar_eval_images_read, .read_ctx = &images,
+                            .correct = mok ? mok : (ok ? ok + a : NULL),
+                            .probs = mprob ? mprob : (probs ? probs + a * k : NULL)};
+        ar_eval_result_t r;
+        if (!st) st = ar_evaluate(*plan, &o, &r, err);
+    }
+    if (!st && mine) { /* per batch: ok flags, then the softmax rows */
+        for (int64_t i = a; i < b; i++) {
+            float *row = mine + ((i / batch) - blo) * q;
+            row[i % batch] = mok[i - a];
+            if (probs) memcpy(row + batch + (i % batch) * k, mprob + (i - a) * k, (size_t)k * sizeof *row);
+        }
+        ar_dp_rows_t in = {.nslots = nb, .lo = blo, .hi = bhi, .sum_len = 0, .cat_len = q,
+                           .sum = mine, .cat = mine};
+        float none = 0;
+        st = sh->reduce(sh->ctx, &in, &none, all, err);
+        for (int64_t i = 0; !st && i < n; i++) {
+            const float *row = all + (i / batch) * q;
+            if (ok) ok[i] = row[i % batch] != 0;
+            if (probs) memcpy(probs + i * k, row + batch + (i % batch) * k, (size_t)k * sizeof *probs);
+        }
+        if (st) ar_err_prefix(err, "repair set: sharing the predictions");
+    }
+    free(mok), free(mprob), free(mine), free(all);
     return st;
 }
 
 /* The repair rows' source indices, clean images and the model's softmax on
  * them (pool row rows[i] is source image perm[rows[i]]). */
-static int clean_rows(ar_dataset_t *ds, ar_graph_t *g, const ar_repair_set_cfg_t *c,
-                      const int64_t *perm, const int64_t *rows, ar_repair_set_t *out,
-                      ar_err_t *err)
+static int clean_rows(ar_dataset_t *ds, ar_graph_t *g, ar_plan_t **plan,
+                      const ar_repair_set_cfg_t *c, const ar_repair_set_share_t *sh, const int64_t *perm, const int64_t *rows,
+                      ar_repair_set_t *out, ar_err_t *err)
 {
     const int64_t n = out->x.shape[0];
     const size_t img = (size_t)g->in_c * g->in_h * g->in_w;
@@ -146,13 +187,19 @@ static int clean_rows(ar_dataset_t *ds, ar_graph_t *g, const ar_repair_set_cfg_t
             ar_normalize_nhwc(out->clean + i * img, 1, g->in_h, g->in_w, g->in_c, c->mean, c->std,
                               xc.data + i * img);
     }
-    if (!st) st = predict(g, &xc, out->y, c->batch, NULL, out->soft, err);
+    if (!st) st = predict(g, plan, &xc, out->y, c->batch, sh, NULL, out->soft, err);
     ar_tensor_free(&xc);
     return st;
 }
 
 int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_set_t *out,
                         ar_err_t *err)
+{
+    return ar_repair_set_build_shared(g, c, NULL, out, err);
+}
+
+int ar_repair_set_build_shared(ar_graph_t *g, const ar_repair_set_cfg_t *c,
+                               const ar_repair_set_share_t *sh, ar_repair_set_t *out, ar_err_t *err)
 {
     memset(out, 0, sizeof *out);
     if (c->pool < 1 || c->val < 1 || c->failing + c->sample < 1 || c->batch < 1 ||
@@ -167,6 +214,7 @@ int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_s
     int32_t *py = NULL;
     uint8_t *ok = NULL;
     ar_tensor_t px = {0};
+    ar_plan_t *plan = NULL; /* the predictions' (one for all of them) */
     int st = AR_OK;
     if (in->height != g->in_h || in->width != g->in_w || in->channels != g->in_c) {
         st = ar_err_set(err, AR_E_ARG, "%s: images %dx%dx%d, the model takes %dx%dx%d", c->path,
@@ -203,7 +251,7 @@ int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_s
     pool_perm(c, perm, N);
     if ((st = load(ds, cc, c, perm, c->pool, &px, py, err)) ||
         (st = load(ds, cc, c, perm + c->pool, c->val, &out->xv, out->yv, err)) ||
-        (st = predict(g, &px, py, c->batch, ok, NULL, err)))
+        (st = predict(g, &plan, &px, py, c->batch, sh, ok, NULL, err)))
         goto val_done;
     /* the selection versions of the validation images: clean, all corrupted */
     ar_repair_set_cfg_t cl = *c, co = *c;
@@ -218,7 +266,7 @@ int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *c, ar_repair_s
     for (int v = 0; v < 2 && !st; v++) {
         ar_tensor_t *xs = v ? &out->xvk : &out->xvc;
         st = load(ds, cc, v ? &co : &cl, perm + c->pool, c->val, xs, yv2, err);
-        if (!st) st = predict(g, xs, yv2, c->batch, okv, NULL, err);
+        if (!st) st = predict(g, &plan, xs, yv2, c->batch, sh, okv, NULL, err);
         for (int64_t i = 0; i < c->val && !st; i++) acc[v] += okv[i];
         acc[v] /= (double)c->val;
     }
@@ -247,12 +295,13 @@ val_done:
         memcpy(out->x.data + i * img, px.data + rows[i] * img, (size_t)img * sizeof(float));
         out->y[i] = py[rows[i]];
     }
-    if ((st = clean_rows(ds, g, c, perm, rows, out, err))) goto done;
+    if ((st = clean_rows(ds, g, &plan, c, sh, perm, rows, out, err))) goto done;
     out->nfailing = nf;
     out->pool_acc = (double)right / (double)c->pool;
 done:
     if (st) ar_repair_set_free(out);
     ar_tensor_free(&px);
+    ar_plan_destroy(&plan);
     free(perm), free(rows), free(py), free(ok);
     ar_corrupt_ctx_destroy(&cc);
     ar_dataset_destroy(&ds);

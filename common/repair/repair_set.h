@@ -29,6 +29,7 @@
 #include "corrupt/corrupt.h"
 #include "data/dataset.h"
 #include "nn/graph.h"
+#include "repair/trainer.h"
 
 typedef struct ar_repair_set_cfg {
     const char *path;           /* source dataset */
@@ -66,6 +67,26 @@ typedef struct ar_repair_set {
  * no image of one kind needed (no repair image at all). */
 int ar_repair_set_build(ar_graph_t *g, const ar_repair_set_cfg_t *cfg, ar_repair_set_t *out,
                         ar_err_t *err);
+
+/* How the workers of a shared task split a set's build: its model
+ * predictions (the pool, the validation images, the repair rows' clean
+ * images: nearly all of its cost) go in whole batches of cfg->batch, part
+ * `part` of `parts` running batches ar_fold_part(batches, part, parts), and
+ * `reduce` (trainer.h's exchange; only its gathered rows are used) hands
+ * every part every batch's values. A batch is computed the same whichever
+ * worker runs it, so the set is bit for bit the one ar_repair_set_build
+ * makes alone, in about 1/parts of its time. */
+typedef struct ar_repair_set_share {
+    int part, parts;
+    ar_dp_reduce_fn reduce;
+    void *ctx;
+} ar_repair_set_share_t;
+
+/* ar_repair_set_build with the predictions shared (share NULL or one part:
+ * alone). Every part must call it with the same cfg. */
+int ar_repair_set_build_shared(ar_graph_t *g, const ar_repair_set_cfg_t *cfg,
+                               const ar_repair_set_share_t *share, ar_repair_set_t *out,
+                               ar_err_t *err);
 void ar_repair_set_free(ar_repair_set_t *s);
 
 /* Draws the repair rows' augmentation afresh for training epoch `epoch`

@@ -1,6 +1,8 @@
 /* test_repair_set.c - repair and validation sets from a dataset file: sizes,
  * failing rows first and really misclassified, the same bytes on a rebuild,
- * augmentation that changes images (and only some), and errors. */
+ * augmentation that changes images (and only some), and errors; a set built
+ * by 2, 3 or 4 parts sharing its predictions (threads through an in-process
+ * exchange) is the one built alone, byte for byte. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +14,67 @@
 #include "nn/plan.h"
 #include "nn/zoo.h"
 #include "repair/repair_set.h"
+
+#define XCH_MAXP 4
+#include "dp_xch.h"
+
+typedef struct member {
+    ar_graph_t *g;
+    const ar_repair_set_cfg_t *c;
+    xref_t xr;
+    ar_repair_set_t set;
+    int st;
+    ar_err_t e;
+} member_t;
+
+static void *member_main(void *arg)
+{
+    member_t *m = arg;
+    ar_repair_set_share_t sh = {.part = m->xr.part, .parts = m->xr.x->parts, .reduce = xch_reduce,
+                                .ctx = &m->xr};
+    m->st = ar_repair_set_build_shared(m->g, m->c, &sh, &m->set, &m->e);
+    return NULL;
+}
+
+static int same_set(const ar_repair_set_t *a, const ar_repair_set_t *b, int classes)
+{
+    int64_t n = a->x.shape[0], img = ar_tensor_numel(&a->x) / n, nv = a->xv.shape[0];
+    return b->x.shape[0] == n && a->nfailing == b->nfailing && a->pool_acc == b->pool_acc &&
+           a->val_clean0 == b->val_clean0 && a->val_corrupt0 == b->val_corrupt0 &&
+           !memcmp(a->x.data, b->x.data, (size_t)(n * img) * 4) &&
+           !memcmp(a->y, b->y, (size_t)n * sizeof *a->y) && !memcmp(a->idx, b->idx, (size_t)n * 8) &&
+           !memcmp(a->soft, b->soft, (size_t)(n * classes) * 4) &&
+           !memcmp(a->xvk.data, b->xvk.data, (size_t)(nv * img) * 4);
+}
+
+/* Builds c with `parts` threads sharing the predictions; 1 when every
+ * member's set equals ref. */
+static int shared_equals(ar_graph_t *g, const ar_repair_set_cfg_t *c, int parts,
+                         const ar_repair_set_t *ref)
+{
+    xch_t x = {.parts = parts};
+    pthread_mutex_init(&x.mu, NULL);
+    pthread_cond_init(&x.cv, NULL);
+    member_t m[XCH_MAXP];
+    pthread_t th[XCH_MAXP];
+    memset(m, 0, sizeof m);
+    for (int j = 0; j < parts; j++) {
+        m[j].g = g, m[j].c = c, m[j].xr = (xref_t){&x, j};
+        pthread_create(&th[j], NULL, member_main, &m[j]);
+    }
+    int ok = 1;
+    for (int j = 0; j < parts; j++) pthread_join(th[j], NULL);
+    for (int j = 0; j < parts; j++) {
+        CHECK_OK(m[j].st, &m[j].e);
+        ok &= !m[j].st && same_set(&m[j].set, ref, g->num_classes);
+        ar_repair_set_free(&m[j].set);
+    }
+    printf("%d parts: %lld floats exchanged\n", parts, (long long)x.floats);
+    free(x.sum), free(x.cat);
+    pthread_mutex_destroy(&x.mu);
+    pthread_cond_destroy(&x.cv);
+    return ok;
+}
 
 static int write_data(const char *path, int n)
 {
@@ -48,6 +111,7 @@ int main(void)
                              .mean = &mean, .std = &std, .batch = 32};
     c.corruptions[0] = AR_CORRUPT_GAUSSIAN_NOISE, c.corruptions[1] = AR_CORRUPT_CONTRAST;
     c.severities[0] = 3;
+    const ar_repair_set_cfg_t c0 = c; /* a's */
     ar_repair_set_t a, b, clean;
     CHECK_OK(ar_repair_set_build(g, &c, &a, &e), &e);
     CHECK(a.x.shape[0] == a.nfailing + 20 && a.nfailing > 0 && a.nfailing <= 30 &&
@@ -187,6 +251,10 @@ int main(void)
     ar_repair_set_t bad;
     CHECK(ar_repair_set_build(g, &c, &bad, &e) == AR_E_ARG && strstr(e.msg, "300 images"),
           "too small a source: %s", e.msg);
+    /* shared predictions: 120 pool images in batches of 32 = 4 batches, so
+     * 4 parts have one each and 3 parts 2, 1, 1 */
+    for (int parts = 2; parts <= 4; parts++)
+        CHECK(shared_equals(g, &c0, parts, &a), "%d parts share the build: the same set", parts);
     ar_repair_set_free(&a);
     ar_repair_set_free(&b);
     ar_repair_set_free(&clean);

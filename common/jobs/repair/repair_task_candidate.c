@@ -40,8 +40,13 @@ static void task_destroy(void *state)
 
 static int parse_cand(const char *s) { return ar_cand_parse(s); }
 
-/* The repair set of these parameters, built once per worker. */
-static int repair_set(rw_t *w, const ar_repair_set_params_t *p, ar_err_t *err)
+static int dp_exchange(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat, ar_err_t *err);
+
+/* The repair set of these parameters, built once per worker. The parts of
+ * a shared task build it together (each predicts a share) unless every one
+ * of them has it already: they first tell each other. */
+static int repair_set(rw_t *w, const ar_repair_set_params_t *p, const ar_task_ctx_t *t,
+                      ar_err_t *err)
 {
     ar_repair_set_cfg_t c;
     int st = ar_repair_set_cfg_from_params(p, w->g->in_c, &c, err);
@@ -60,10 +65,23 @@ static int repair_set(rw_t *w, const ar_repair_set_params_t *p, ar_err_t *err)
         size_t l = strlen(key);
         snprintf(key + l, sizeof key - l, ";%d", c.severities[i]);
     }
-    if (w->have_set && strcmp(key, w->set_key) == 0) return AR_OK;
+    int have = w->have_set && strcmp(key, w->set_key) == 0;
+    if (t->parts > 1) { /* one slot per part: does it have the set? */
+        float mine = (float)have, none = 0, *all = malloc((size_t)t->parts * sizeof *all);
+        ar_dp_rows_t in = {.nslots = t->parts, .sum_len = 0, .cat_len = 1, .sum = &mine, .cat = &mine};
+        ar_fold_part(t->parts, t->part, t->parts, &in.lo, &in.hi); /* = [part, part + 1) */
+        st = all ? dp_exchange((void *)t, &in, &none, all, err) : ar_err_set(err, AR_E_NOMEM, "out of memory");
+        for (int i = 0; !st && i < t->parts; i++) have &= all[i] != 0;
+        free(all);
+        if (st) return ar_err_prefix(err, "agreeing on the repair set");
+    }
+    if (have) return AR_OK;
     ar_repair_set_free(&w->set);
     w->have_set = 0;
-    if ((st = ar_repair_set_build(w->g, &c, &w->set, err))) return st;
+    ar_repair_set_share_t share = {.part = t->part, .parts = t->parts, .reduce = dp_exchange,
+                                   .ctx = (void *)t};
+    if ((st = ar_repair_set_build_shared(w->g, &c, t->parts > 1 ? &share : NULL, &w->set, err)))
+        return st;
     snprintf(w->set_key, sizeof w->set_key, "%s", key);
     w->have_set = 1;
     return AR_OK;
@@ -163,14 +181,14 @@ static int dp_exchange(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat
     const ar_wtensor_t *ts = NULL, *tc = NULL;
     if (!st && ((st = ar_fields_get_tensor(&recv, "sum", AR_WDT_F32, 1, &ts, err)) ||
                 (st = ar_fields_get_tensor(&recv, "cat", AR_WDT_F32, 2, &tc, err))))
-        st = ar_err_prefix(err, "the coordinator's REDUCED");
+        st = ar_err_prefix(err, "the exchange's answer");
     if (!st && (ts->shape[0] != in->sum_len || tc->shape[0] != in->nslots || tc->shape[1] != in->cat_len))
-        st = ar_err_set(err, AR_E_PROTO, "the coordinator's REDUCED: %lld + %lldx%lld values, "
+        st = ar_err_set(err, AR_E_PROTO, "the exchange's answer: %lld + %lldx%lld values, "
                         "expected %lld + %lldx%lld", (long long)ts->shape[0], (long long)tc->shape[0],
                         (long long)tc->shape[1], (long long)in->sum_len, (long long)in->nslots,
                         (long long)in->cat_len);
     if (!st) {
-        memcpy(sum, ts->data, (size_t)in->sum_len * sizeof *sum);
+        if (in->sum_len > 0) memcpy(sum, ts->data, (size_t)in->sum_len * sizeof *sum);
         if (cat && in->nslots * in->cat_len > 0)
             memcpy(cat, tc->data, (size_t)(in->nslots * in->cat_len) * sizeof *cat);
     }
@@ -238,7 +256,7 @@ static int task_run(void *state, const ar_task_ctx_t *t, ar_fields_t *res, ar_er
         snprintf(w->model, sizeof w->model, "%s", model);
     }
     ar_search_cfg_t c;
-    if ((st = search_cfg(p, &c, err)) || (st = repair_set(w, &p->set, err))) return st;
+    if ((st = search_cfg(p, &c, err)) || (st = repair_set(w, &p->set, t, err))) return st;
     /* selection (docs/repair.md "Selection"): the held-out images clean and corrupted */
     ar_imgset_t train = {&w->set.x, w->set.y, c.distill > 0 ? w->set.soft : NULL},
                 val[2] = {{&w->set.xvc, w->set.yv, NULL}, {&w->set.xvk, w->set.yv, NULL}};
