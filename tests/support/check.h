@@ -3,7 +3,8 @@
  * CHECK(cond, fmt, ...) records a failure with file:line and carries on;
  * CHECK_NEAR compares floats by relative error; test_tmp() gives a per-test
  * scratch path under $AR_TEST_TMP (set by ctest); TEST_MAIN_END prints
- * "N passed, N failed" and returns non-zero on any failure.
+ * "N passed, N failed" and returns non-zero on any failure. The counts are
+ * atomic: tests may check from several threads.
  */
 #ifndef AR_TEST_CHECK_H
 #define AR_TEST_CHECK_H
@@ -22,9 +23,9 @@ static check_state_t check_state_;
 #define CHECK(cond, ...)                                                   \
     do {                                                                   \
         if (cond) {                                                        \
-            check_state_.passed++;                                         \
+            __atomic_add_fetch(&check_state_.passed, 1, __ATOMIC_RELAXED);  \
         } else {                                                           \
-            check_state_.failed++;                                         \
+            __atomic_add_fetch(&check_state_.failed, 1, __ATOMIC_RELAXED);  \
             fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
             fprintf(stderr, __VA_ARGS__);                                  \
             fputc('\n', stderr);                                           \
