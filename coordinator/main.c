@@ -436,7 +436,9 @@ static int run(ar_mpi_t *mpi, const char *path, int resume)
         goto out_srv;
     }
 
-    if (!strcmp(opts.reduce, "tree") && mpi->size > 2 &&
+    /* only jobs with shared tasks (repair candidates in micro-batches) need it */
+    int shares = !strcmp(cfg.job.kind, "repair") && cfg.repair.micro_batch > 0;
+    if (!strcmp(opts.reduce, "tree") && shares && mpi->size > 2 &&
         tree_bootstrap(mpi, &opts, &mine, pubs, &peer_srv, &peers, &err)) {
         if (root) fprintf(stderr, "archrepair-coord: the reduction tree could not start (see the "
                                   "workers' messages; [run] reduce = \"coordinator\" needs none)\n");

@@ -40,8 +40,9 @@ typedef struct ar_worker_cfg {
     const volatile sig_atomic_t *stop;
     /* [run] reduce = "tree": this worker's own server (the workers below it
      * in a shared task's tree connect to it; it admits every worker key) and
-     * every rank's address, indexed by rank. NULL: shared tasks exchange
-     * through the coordinator. */
+     * every rank's address, indexed by rank (main.c makes them for repair
+     * jobs with micro-batches on two workers or more). NULL: shared tasks
+     * exchange through the coordinator. */
     ar_server_t *peer_server;
     const ar_peer_addr_t *peers;
     int npeers;

@@ -163,8 +163,9 @@ static const ar_key_spec_t job_schema[] = {
         "Data plane: auto = ipc:// when all ranks share a host, else TCP; $AR_ZMQ_TRANSPORT overrides."),
     JOB("run.reduce", AR_KEY_ENUM, run.reduce, "\"tree\"", AR_ANY, "tree|coordinator",
         "How the workers sharing a data-parallel candidate add their gradients at each step: "
-        "tree = among themselves, along a binary tree of direct worker-to-worker links (each "
-        "worker binds a socket of its own, on the interface of `address`); coordinator = each "
+        "tree = among themselves, along a binary tree of direct worker-to-worker links (in a "
+        "repair job with micro_batch set, each worker binds a socket of its own, on the interface "
+        "of `address`); coordinator = each "
         "sends its part to the coordinator, which answers them all (for workers that cannot "
         "accept connections). The result is bit-identical either way."),
     JOB("run.address", AR_KEY_STRING, run.address, "\"\"", AR_ANY, NULL,
