@@ -339,6 +339,7 @@ static int dispatch_shared(co_t *c, int64_t id, int *sent, ar_err_t *err)
  * holding credit, a shared one as above. */
 static int dispatch(co_t *c, ar_err_t *err)
 {
+    const double now = ar_now();
     for (;;) {
         int64_t id = ar_coord_next_pending(&c->st);
         if (id < 0) return AR_OK;
@@ -350,10 +351,23 @@ static int dispatch(co_t *c, ar_err_t *err)
         int r = -1;
         for (int i = 0; i < c->cfg->nworkers && r < 0; i++) {
             const ar_worker_entry_t *w = &c->st.workers[c->cfg->worker_ranks[i]];
-            if (w->joined && !w->lost && !w->revoked && w->credit > 0) r = c->cfg->worker_ranks[i];
+            if (w->joined && !w->lost && !w->revoked && w->credit > 0 &&
+                now - w->unreachable_at >= c->job->run.heartbeat_interval)
+                r = c->cfg->worker_ranks[i];
         }
         if (r < 0) return AR_OK;
         int s = send_task(c, id, r, 0, 1, NULL, err);
+        if (s == AR_E_NET) {
+            /* its connection is gone (a killed process) or it does not drain:
+             * not fatal - its heartbeats decide whether it is lost; until
+             * then it is tried again every heartbeat interval */
+            char wbuf[AR_PROTO_MAX_TEXT + 64];
+            ar_warn(c->job->log, "%s: task %lld not sent (%s); trying again in %.1f s unless it "
+                    "is declared lost", who(c, r, wbuf, sizeof wbuf), (long long)id,
+                    ar_err_msg(err), c->job->run.heartbeat_interval);
+            c->st.workers[r].unreachable_at = ar_now();
+            continue;
+        }
         if (s) return s;
         ar_coord_mark_sent(&c->st, (uint64_t)id, r, ar_now());
     }

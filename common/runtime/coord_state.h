@@ -66,6 +66,8 @@ typedef struct ar_worker_entry {
     int inflight;                  /* tasks sent, final result pending */
     uint64_t done;                 /* tasks completed */
     double last_seen;              /* last message of any kind (ar_now) */
+    double unreachable_at;         /* when a TASK to it last failed to send (ar_now; 0 =
+                                      never): no task for a heartbeat interval after */
     uint64_t revoked;              /* id + 1 of a shared task taken back from it (a part was
                                       lost), until its next READY says it stopped: its
                                       messages for that task are dropped meanwhile and it
