@@ -356,11 +356,25 @@ static void backward_chunk(const direct_job_t *j, int ci, float *scratch)
     }
 }
 
-/* Thread tid takes chunks tid, tid+T, ...; each thread its own scratch. */
+/* Thread tid of T takes the contiguous run of chunks [r0, r1) of [0, nc):
+ * the chunks are even splits of the batch, so thread tid works on about the
+ * same images in every layer (exactly the same halves for 2 threads and an
+ * even chunk count) and reads what it wrote in the layer before from its
+ * own core's cache. Dealt out tid, tid+T, ... instead, each layer's images
+ * moved between the cores: 2 threads spent 25% more CPU than one. */
+static void thread_chunks(int nc, int tid, int T, int *r0, int *r1)
+{
+    *r0 = (int)((int64_t)tid * nc / T);
+    *r1 = (int)((int64_t)(tid + 1) * nc / T);
+}
+
+/* Each thread its own scratch. */
 static void forward_worker(void *ctx, int tid, int T)
 {
     const direct_job_t *j = ctx;
-    for (int ci = tid; ci < j->l.nchunks; ci += T)
+    int c0, c1;
+    thread_chunks(j->l.nchunks, tid, T, &c0, &c1);
+    for (int ci = c0; ci < c1; ci++)
         forward_chunk(j, ci, j->scratch + (size_t)tid * j->l.per_thread);
 }
 
@@ -368,7 +382,9 @@ static void forward_worker(void *ctx, int tid, int T)
 static void backward_worker(void *ctx, int tid, int T)
 {
     const direct_job_t *j = ctx;
-    for (int ci = j->r0 + tid; ci < j->r1; ci += T)
+    int c0, c1;
+    thread_chunks(j->r1 - j->r0, tid, T, &c0, &c1);
+    for (int ci = j->r0 + c0; ci < j->r0 + c1; ci++)
         backward_chunk(j, ci, j->scratch + (size_t)tid * j->l.per_thread);
 }
 
