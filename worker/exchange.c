@@ -40,29 +40,26 @@ int ar_wk_recv(wk_t *w, int timeout_ms, ar_msg_t *m, int *got, ar_err_t *err)
     return s ? ar_err_prefix(err, "worker r%d", w->cfg->rank) : AR_OK;
 }
 
-enum { WAIT_ON, WAIT_DONE, WAIT_TAKEN_BACK };
-
 /* One message from the coordinator during task t's exchange: the answer
- * (star: *done = WAIT_DONE, *recv set), the task taken back
- * (WAIT_TAKEN_BACK), or something kept for later (WAIT_ON). */
+ * (star, recv given: *done = 1, *recv set), the task taken back (an error,
+ * r->taken_back set), or something kept for later (*done = 0). */
 static int from_coordinator(run_t *r, const ar_task_ctx_t *t, ar_msg_t *in, ar_fields_t *recv,
                             int *done, ar_err_t *err)
 {
     wk_t *w = r->w;
-    *done = WAIT_ON;
+    *done = 0;
     int mine = in->type == AR_MSG_REDUCED && in->u.task.id == t->id &&
                in->u.task.attempt == r->attempt;
     if (mine && in->u.task.failed) {
         ar_msg_clear(in);
         r->taken_back = 1;
-        *done = WAIT_TAKEN_BACK;
         return ar_err_set(err, AR_E_WORKER, "task %llu was taken back", (unsigned long long)t->id);
     }
     if (mine && recv && in->u.task.step == r->step) {
         *recv = in->body;
         memset(&in->body, 0, sizeof in->body);
         ar_msg_clear(in);
-        *done = WAIT_DONE;
+        *done = 1;
         return AR_OK;
     }
     if (in->type == AR_MSG_TASK || in->type == AR_MSG_SHUTDOWN || in->type == AR_MSG_REDUCED) {
@@ -106,10 +103,10 @@ static int exchange_star(run_t *r, const ar_task_ctx_t *t, ar_fields_t *send, ar
     for (;;) {
         if ((s = cancelled(r, t, err))) return s;
         ar_msg_t in;
-        int got = 0, done = WAIT_ON;
+        int got = 0, done = 0;
         if ((s = ar_wk_recv(w, 100, &in, &got, err))) return s;
         if (got && (s = from_coordinator(r, t, &in, recv, &done, err))) return s;
-        if (done == WAIT_DONE) return AR_OK;
+        if (done) return AR_OK;
     }
 }
 
@@ -148,7 +145,7 @@ static int tree_watch(void *ctx, ar_err_t *err)
 {
     tree_ctx_t *c = ctx;
     ar_msg_t in;
-    int got = 0, done = WAIT_ON;
+    int got = 0, done = 0;
     int s = ar_wk_recv(c->r->w, 0, &in, &got, err);
     if (!s && got) s = from_coordinator(c->r, c->t, &in, NULL, &done, err);
     return s;

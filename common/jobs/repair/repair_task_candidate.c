@@ -42,6 +42,16 @@ static int parse_cand(const char *s) { return ar_cand_parse(s); }
 
 static int dp_exchange(void *ctx, const ar_dp_rows_t *in, float *sum, float *cat, ar_err_t *err);
 
+/* Every part's row of len floats, gathered into all [parts * len] in part
+ * order (one slot per part, nothing summed). */
+static int dp_gather(const ar_task_ctx_t *t, const float *row, int len, float *all, ar_err_t *err)
+{
+    float none = 0;
+    ar_dp_rows_t in = {.nslots = t->parts, .sum_len = 0, .cat_len = len, .sum = &none, .cat = row};
+    ar_fold_part(t->parts, t->part, t->parts, &in.lo, &in.hi); /* = [part, part + 1) */
+    return dp_exchange((void *)t, &in, &none, all, err);
+}
+
 /* The repair set of these parameters, built once per worker. The parts of
  * a shared task build it together (each predicts a share) unless every one
  * of them has it already: they first tell each other. */
@@ -66,11 +76,9 @@ static int repair_set(rw_t *w, const ar_repair_set_params_t *p, const ar_task_ct
         snprintf(key + l, sizeof key - l, ";%d", c.severities[i]);
     }
     int have = w->have_set && strcmp(key, w->set_key) == 0;
-    if (t->parts > 1) { /* one slot per part: does it have the set? */
-        float mine = (float)have, none = 0, *all = malloc((size_t)t->parts * sizeof *all);
-        ar_dp_rows_t in = {.nslots = t->parts, .sum_len = 0, .cat_len = 1, .sum = &mine, .cat = &mine};
-        ar_fold_part(t->parts, t->part, t->parts, &in.lo, &in.hi); /* = [part, part + 1) */
-        st = all ? dp_exchange((void *)t, &in, &none, all, err) : ar_err_set(err, AR_E_NOMEM, "out of memory");
+    if (t->parts > 1) { /* does every part have the set? */
+        float mine = (float)have, *all = malloc((size_t)t->parts * sizeof *all);
+        st = all ? dp_gather(t, &mine, 1, all, err) : ar_err_set(err, AR_E_NOMEM, "out of memory");
         for (int i = 0; !st && i < t->parts; i++) have &= all[i] != 0;
         free(all);
         if (st) return ar_err_prefix(err, "agreeing on the repair set");
@@ -204,10 +212,8 @@ static int dp_costs(const ar_task_ctx_t *t, double *cpu, int64_t *fwd, int64_t *
     const double B = 16777216.0;
     float row[5] = {(float)*cpu, (float)floor((double)*fwd / B), (float)fmod((double)*fwd, B),
                     (float)floor((double)*bwd / B), (float)fmod((double)*bwd, B)};
-    float sum[1] = {0}, *cat = malloc((size_t)t->parts * 5 * sizeof *cat);
-    ar_dp_rows_t in = {.nslots = t->parts, .sum_len = 1, .cat_len = 5, .sum = sum, .cat = row};
-    ar_fold_part(t->parts, t->part, t->parts, &in.lo, &in.hi); /* = [part, part + 1) */
-    int st = cat ? dp_exchange((void *)t, &in, sum, cat, err) : ar_err_set(err, AR_E_NOMEM, "out of memory");
+    float *cat = malloc((size_t)t->parts * 5 * sizeof *cat);
+    int st = cat ? dp_gather(t, row, 5, cat, err) : ar_err_set(err, AR_E_NOMEM, "out of memory");
     if (!st) {
         *cpu = 0, *fwd = *bwd = 0;
         for (int p = 0; p < t->parts; p++) {
