@@ -18,8 +18,17 @@ the same seed) with its exact two-sided permutation p, and the place by gain
 of the top-ranked block (1 = the best block); rho against the mean gain over
 the seeds (so one seed's noise in the gains does not count twice); the mean
 rho over the seeds; and how often the top-ranked block is in the top third
-by gain. Every gains file of a method must name the same blocks. Run with
-/usr/bin/python3 (h5py, numpy)."""
+by gain. Every gains file of a method must name the same blocks.
+
+Then, per method with at least two seeds, how repeatable the gains
+themselves are: rho between the gains of two seeds (every pair), and of
+each seed against the mean of the others. A ranking cannot be expected to
+predict one seed's gains much better than another seed's gains do, so
+these are the ceiling to read the rankings' rho against - except a
+ranking that shares the seed's noise (the probe trains the very block with
+the same seed and data draws as that seed's block-weights candidate): for
+it, read the "vs other seeds" rho printed beside the per-seed one.
+Run with /usr/bin/python3 (h5py, numpy)."""
 import argparse
 import os
 import sys
@@ -27,7 +36,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from localization_gain import Bad, load, open_result, perm_test, pick  # noqa: E402  (same folder)
+from localization_gain import Bad, load, open_result, pearson, perm_test, pick, ranks  # noqa: E402  (same folder)
 
 
 def spec(s, what):
@@ -121,6 +130,31 @@ def main():
             if rs:
                 print(f"{label:<12}{'mean':>5}{np.mean(rs):>+17.3f}{'':>8}{'':>17}{'':>8}"
                       f"{'top third:':>12}{tops:>5}/{len(rs)}")
+            other = [spearman(sc[s], g[t]) for s in sorted(sc) if s in g for t in sorted(g) if t != s]
+            if other:
+                print(f"{label:<12}{'':>5}  rho vs the other seeds' gains: mean {np.mean(other):+.3f} "
+                      f"(range {min(other):+.2f} .. {max(other):+.2f}, {len(other)} pairs)")
+        repeatability(m, g)
+
+
+def spearman(x, y):
+    """Spearman rho (ties: average ranks)."""
+    return pearson(ranks(x), ranks(y))
+
+
+def repeatability(m, g):
+    """How well one seed's gains predict another's: the ceiling for a ranking."""
+    seeds = sorted(g)
+    if len(seeds) < 2:
+        return
+    pairs = [(a, b, spearman(g[a], g[b])) for i, a in enumerate(seeds) for b in seeds[i + 1:]]
+    print(f"gains' repeatability ({m}): rho seed vs seed " +
+          ", ".join(f"{a}-{b} {r:+.2f}" for a, b, r in pairs) +
+          f" (mean {np.mean([r for _, _, r in pairs]):+.3f})")
+    if len(seeds) >= 3:
+        loo = [spearman(g[s], np.mean([g[t] for t in seeds if t != s], axis=0)) for s in seeds]
+        print(f"gains' repeatability ({m}): rho seed vs the mean of the others " +
+              ", ".join(f"{s} {r:+.2f}" for s, r in zip(seeds, loo)) + f" (mean {np.mean(loo):+.3f})")
 
 
 if __name__ == "__main__":

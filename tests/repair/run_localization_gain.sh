@@ -108,6 +108,13 @@ for f in all probe; do
   /usr/bin/python3 -c "import sys; a, b = map(float, sys.argv[1:]); assert abs(a - b) < 6e-4, (a, b)" "$want" "$got"
 done
 grep -q "^depth " "$tmp/rvg.txt" && grep -q "^shallow " "$tmp/rvg.txt"
+# repeatability: the same gains file as two seeds agrees with itself (rho +1),
+# and a ranking's rho against the other seed's gains is its same-seed rho
+/usr/bin/python3 "$tool" --gains bw:5="$tmp/all.h5" --gains bw:6="$tmp/all.h5" \
+  --scores spectrum:5="$tmp/all.h5" > "$tmp/rep.txt"
+grep -q "rho seed vs seed 5-6 +1.00 (mean +1.000)" "$tmp/rep.txt"
+same=$(awk '$1 == "spectrum" && $2 == 5 {printf "%+.3f", $3}' "$tmp/rep.txt")
+grep -q "^spectrum .*rho vs the other seeds' gains: mean $same " "$tmp/rep.txt"
 if /usr/bin/python3 "$tool" --gains bw5="$tmp/all.h5" 2> "$tmp/err.txt"; then exit 1; fi
 grep -q "expected LABEL:SEED=PATH" "$tmp/err.txt" && [ "$(wc -l < "$tmp/err.txt")" = 1 ]
 if /usr/bin/python3 "$tool" --gains bw:5="$tmp/model.h5" 2> "$tmp/err.txt"; then exit 1; fi
