@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 int64_t ar_tensor_numel(const ar_tensor_t *t)
 {
@@ -79,12 +81,50 @@ const char *ar_tensor_shape_str(const ar_tensor_t *t, char *buf, size_t cap)
     return buf;
 }
 
+/* Blocks from this size on come straight from mmap: pages the kernel zeroes
+ * on first touch, so handing out a never-used piece needs no memset and a
+ * piece no kernel ever writes (a cached prefix's activations, say) costs
+ * no page at all. Zeroing every piece by hand was a fifth of a repair
+ * candidate's CPU (memset plus its page faults under ar_plan_new). */
+#define AR_ARENA_MMAP_MIN ((size_t)1 << 20)
+
+static size_t page_size(void)
+{
+    long p = sysconf(_SC_PAGESIZE);
+    return p > 0 ? (size_t)p : 4096;
+}
+
+/* The mapping of a block of cap bytes: whole pages, then the guard page. */
+static size_t map_len(size_t cap)
+{
+    const size_t pg = page_size();
+    return (cap + pg - 1) / pg * pg + pg;
+}
+
 int ar_arena_init(ar_arena_t *a, size_t cap)
 {
     memset(a, 0, sizeof *a);
-    a->base = ar_aligned_alloc(cap);
-    if (!a->base) return -1;
     a->cap = ar_align_up(cap ? cap : 1);
+    if (a->cap >= AR_ARENA_MMAP_MIN) {
+        /* one inaccessible page after the block: running off its end faults
+         * loudly (the heap block before had ASan's redzone there) */
+        const size_t len = map_len(a->cap);
+        char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            a->cap = 0;
+            return -1;
+        }
+        mprotect(p + len - page_size(), page_size(), PROT_NONE);
+        a->base = p;
+        a->mapped = 1;
+        return 0;
+    }
+    a->base = ar_aligned_alloc(a->cap);
+    if (!a->base) {
+        a->cap = 0;
+        return -1;
+    }
+    memset(a->base, 0, a->cap);
     return 0;
 }
 
@@ -93,9 +133,11 @@ void *ar_arena_alloc(ar_arena_t *a, size_t bytes)
     size_t need = ar_align_up(bytes ? bytes : 1);
     if (a->used + need > a->cap) return NULL;
     void *p = a->base + a->used;
+    if (a->used < a->dirty) /* handed out before a reset: may hold anything */
+        memset(p, 0, (a->dirty < a->used + bytes ? a->dirty : a->used + bytes) - a->used);
     a->used += need;
     if (a->used > a->peak) a->peak = a->used;
-    memset(p, 0, bytes);
+    if (a->used > a->dirty) a->dirty = a->used;
     return p;
 }
 
@@ -104,7 +146,11 @@ void ar_arena_reset(ar_arena_t *a) { a->used = 0; }
 void ar_arena_free(ar_arena_t *a)
 {
     if (!a) return;
-    ar_aligned_free(a->base);
+    if (a->mapped && a->base)
+        munmap(a->base, map_len(a->cap));
+    else
+        ar_aligned_free(a->base);
     a->base = NULL;
-    a->cap = a->used = 0;
+    a->cap = a->used = a->dirty = 0;
+    a->mapped = 0;
 }

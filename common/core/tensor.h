@@ -50,9 +50,11 @@ typedef struct ar_arena {
     size_t cap;      /* bytes in the block */
     size_t used;     /* bytes handed out */
     size_t peak;     /* largest `used` seen (for reports) */
+    size_t dirty;    /* bytes [0, dirty) were handed out (since init): not known zero */
+    int mapped;      /* base is an mmap of cap bytes (large blocks; zero until written) */
 } ar_arena_t;
 
-/* Allocates a block of cap bytes; returns 0 or -1 (no memory). */
+/* Allocates a block of cap bytes, all zero; returns 0 or -1 (no memory). */
 int ar_arena_init(ar_arena_t *a, size_t cap);
 /* Next aligned piece of bytes, zeroed; NULL when the arena is full. */
 void *ar_arena_alloc(ar_arena_t *a, size_t bytes);

@@ -3,7 +3,7 @@
  *
  *   bench_repair_search [--model M.h5] [--width W] [--count N] [--val V]
  *                       [--epochs E] [--nodes K] [--batch B] [--reps R]
- *                       [--blocks layer1.0,layer2.1,layer3.2] [--method M]
+ *                       [--blocks layer1.0,layer2.1,layer3.2] [--method M] [--threads T]
  *
  * Model: zoo resnet20 (width W, default 0.5 as the demo's) for 1 x 28 x 28
  * Fashion-MNIST, seeded init, or --model (its own normalisation). Images:
@@ -25,7 +25,9 @@
  * and the cache's memory (the boundary outputs x images of the repair and
  * validation sets, float32). Checks the two runs agree (genotype, final
  * validation accuracy). Prints a table and one BENCH {...} JSON line per
- * block. OPENBLAS_NUM_THREADS sets the BLAS threads (default 1 here).
+ * block. OPENBLAS_NUM_THREADS sets the BLAS threads (default 1 here);
+ * --threads T the kernels' (every plan's, as [run] threads does in a job;
+ * default 1): compare the wall columns of T = 1 and 2 on an idle machine.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,7 @@
 #include <time.h>
 
 #include "core/fsutil.h"
+#include "core/par.h"
 #include "data/dataset.h"
 #include "nn/model_io.h"
 #include "nn/zoo.h"
@@ -94,7 +97,7 @@ static int64_t cache_bytes(const ar_graph_t *g, const ar_search_cfg_t *c, const 
 int main(int argc, char **argv)
 {
     double width = 0.5;
-    int batch = 64, epochs = 2, nodes = 2, reps = 1;
+    int batch = 64, epochs = 2, nodes = 2, reps = 1, threads = 1;
     int64_t count = 300, nval = 100;
     const char *model = NULL, *blocks = "layer1.0,layer2.1,layer3.2";
     int method = AR_METHOD_ARCHREPAIR;
@@ -109,19 +112,21 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--blocks")) blocks = argv[i + 1];
         else if (!strcmp(argv[i], "--model")) model = argv[i + 1];
         else if (!strcmp(argv[i], "--method")) method = ar_method_parse(argv[i + 1]);
+        else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
         else {
             fprintf(stderr, "usage: bench_repair_search [--model M.h5] [--width W] [--count N] "
                             "[--val V] [--epochs E] [--nodes K] [--batch B] [--reps R] "
-                            "[--blocks a,b,c] [--method archrepair|block-weights|layer]\n");
+                            "[--blocks a,b,c] [--method archrepair|block-weights|layer] [--threads T]\n");
             return 2;
         }
     }
-    if (argc % 2 == 0 || count < 2 || nval < 1 || reps < 1 || method < 0 ||
+    if (argc % 2 == 0 || count < 2 || nval < 1 || reps < 1 || method < 0 || threads < 1 ||
         method == AR_METHOD_FINETUNE) {
         fprintf(stderr, "bench_repair_search: bad arguments (see the file's header)\n");
         return 2;
     }
     if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
+    ar_par_set_default_threads(threads);
     ar_err_t err = {0};
     ar_zoo_opts_t zo = {.in_c = 1, .in_h = 28, .in_w = 28, .num_classes = 10, .width = width, .seed = 1};
     ar_graph_t *g = model ? ar_model_load(model, &err) : ar_zoo_build("resnet20", &zo, &err);

@@ -97,6 +97,30 @@ static void test_tensor_arena(void)
     CHECK(a.used == 0 && a.peak == 64 + 128, "reset keeps peak %zu", a.peak);
     ar_arena_free(&a);
     ar_arena_free(&a);
+
+    /* every piece comes zeroed: fresh ones (small blocks and large, mmapped
+     * ones) and ones handed out again after a reset, partly overlapping
+     * what was written before */
+    const size_t caps[2] = {4096, (size_t)3 << 20};
+    for (int k = 0; k < 2; k++) {
+        CHECK(ar_arena_init(&a, caps[k]) == 0, "arena init %zu", caps[k]);
+        CHECK(a.mapped == (k == 1), "large blocks are mapped (%zu: %d)", caps[k], a.mapped);
+        const size_t half = caps[k] / 2;
+        unsigned char *q = ar_arena_alloc(&a, half), *r = ar_arena_alloc(&a, half - 64);
+        int zero = q && r;
+        for (size_t i = 0; zero && i < half; i++) zero = q[i] == 0;
+        for (size_t i = 0; zero && i < half - 64; i++) zero = r[i] == 0;
+        CHECK(zero, "fresh pieces zero (%zu)", caps[k]);
+        if (q) memset(q, 0xab, half);
+        ar_arena_reset(&a);
+        unsigned char *s1 = ar_arena_alloc(&a, 100), *s2 = ar_arena_alloc(&a, caps[k] - 256);
+        zero = s1 && s2;
+        for (size_t i = 0; zero && i < 100; i++) zero = s1[i] == 0;
+        for (size_t i = 0; zero && i < caps[k] - 256; i++) zero = s2[i] == 0;
+        CHECK(zero, "pieces after a reset zero (%zu)", caps[k]);
+        ar_arena_free(&a);
+        CHECK(!a.base && !a.mapped, "freed");
+    }
 }
 
 static void test_fs(void)
