@@ -11,7 +11,8 @@ selection rule picks when a block has several). The rankings come from any
 repair job result of the same model and job seed (--scores; LABEL names the
 ranking, e.g. spectrum or probe): its /repair/blocks/scores, higher first.
 Two rankings need no file: depth (deeper blocks first: graph position) and
-shallow (the reverse).
+shallow (the reverse). With --widths (the blocks' channel counts) every
+ranking from a file also comes width-normalised: LABEL*width, LABEL/width.
 
 Printed per ranking and method: for every seed, Spearman rho(score, gain of
 the same seed) with its exact two-sided permutation p, and the place by gain
@@ -82,6 +83,8 @@ def main():
     ap.add_argument("--gains", action="append", default=[], help="METHOD:SEED=every-block result")
     ap.add_argument("--scores", action="append", default=[], help="LABEL:SEED=repair result")
     ap.add_argument("--perms", type=int, default=400000, help="permutations (exact when n! is at most this)")
+    ap.add_argument("--widths", help="the blocks' output channels in graph order, comma-separated: adds "
+                    "LABEL*width and LABEL/width rows for every --scores LABEL (width-normalised scores)")
     o = ap.parse_args()
     try:
         if not o.gains:
@@ -100,6 +103,16 @@ def main():
         for s in o.scores:
             label, seed, path = spec(s, "--scores")
             S.setdefault(label, {})[seed] = scores_of(path, names)
+        if o.widths:
+            try:
+                w = np.array([float(x) for x in o.widths.split(",")])
+            except ValueError:
+                raise Bad(f"--widths '{o.widths}': expected numbers separated by commas")
+            if len(w) != len(names) or (w <= 0).any():
+                raise Bad(f"--widths: {len(w)} positive numbers needed, one per block ({len(names)})")
+            for label in list(S):
+                S[label + "*width"] = {sd: v * w for sd, v in S[label].items()}
+                S[label + "/width"] = {sd: v / w for sd, v in S[label].items()}
         seeds = sorted({s for g in G.values() for s in g})
         depth = np.arange(1, len(names) + 1, dtype=float)
         S["depth"] = {s: depth for s in seeds}
@@ -113,7 +126,7 @@ def main():
         mean = np.mean([g[s] for s in sorted(g)], axis=0)
         print(f"\n== {m}: mean gain per block over seeds {sorted(g)}: " +
               ", ".join(f"{b} {v:+.4f}" for b, v in zip(names, mean)))
-        print(f"{'ranking':<12}{'seed':>5}{'rho (same seed)':>17}{'p':>8}{'rho (mean gain)':>17}{'p':>8}"
+        print(f"{'ranking':<16}{'seed':>5}{'rho (same seed)':>17}{'p':>8}{'rho (mean gain)':>17}{'p':>8}"
               f"{'top block':>12}{'place':>7}")
         for label, sc in S.items():
             rs, tops = [], 0
@@ -126,13 +139,13 @@ def main():
                 top = names[min(range(n), key=lambda i: (-sc[s][i], i))]
                 rs.append(r1)
                 tops += pl <= third
-                print(f"{label:<12}{s:>5}{r1:>+17.3f}{p1:>8.3f}{r2:>+17.3f}{p2:>8.3f}{top:>12}{pl:>5}/{n}")
+                print(f"{label:<16}{s:>5}{r1:>+17.3f}{p1:>8.3f}{r2:>+17.3f}{p2:>8.3f}{top:>12}{pl:>5}/{n}")
             if rs:
-                print(f"{label:<12}{'mean':>5}{np.mean(rs):>+17.3f}{'':>8}{'':>17}{'':>8}"
+                print(f"{label:<16}{'mean':>5}{np.mean(rs):>+17.3f}{'':>8}{'':>17}{'':>8}"
                       f"{'top third:':>12}{tops:>5}/{len(rs)}")
             other = [spearman(sc[s], g[t]) for s in sorted(sc) if s in g for t in sorted(g) if t != s]
             if other:
-                print(f"{label:<12}{'':>5}  rho vs the other seeds' gains: mean {np.mean(other):+.3f} "
+                print(f"{label:<16}{'':>5}  rho vs the other seeds' gains: mean {np.mean(other):+.3f} "
                       f"(range {min(other):+.2f} .. {max(other):+.2f}, {len(other)} pairs)")
         repeatability(m, g)
 

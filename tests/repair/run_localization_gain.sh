@@ -115,6 +115,16 @@ grep -q "^depth " "$tmp/rvg.txt" && grep -q "^shallow " "$tmp/rvg.txt"
 grep -q "rho seed vs seed 5-6 +1.00 (mean +1.000)" "$tmp/rep.txt"
 same=$(awk '$1 == "spectrum" && $2 == 5 {printf "%+.3f", $3}' "$tmp/rep.txt")
 grep -q "^spectrum .*rho vs the other seeds' gains: mean $same " "$tmp/rep.txt"
+# width-normalised rows: with every width 1 they are the ranking itself
+nb=$(/usr/bin/python3 -c "import h5py,sys; print(len(h5py.File(sys.argv[1])['/repair/blocks/names']))" "$tmp/all.h5")
+ones=$(printf '1,%.0s' $(seq "$nb")); ones=${ones%,}
+/usr/bin/python3 "$tool" --widths "$ones" --gains bw:5="$tmp/all.h5" --scores spectrum:5="$tmp/all.h5" > "$tmp/wid.txt"
+a=$(awk '$1 == "spectrum" && $2 == 5 {print $3}' "$tmp/wid.txt")
+b=$(awk '$1 == "spectrum*width" && $2 == 5 {print $3}' "$tmp/wid.txt")
+c=$(awk '$1 == "spectrum/width" && $2 == 5 {print $3}' "$tmp/wid.txt")
+[ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" = "$c" ]
+if /usr/bin/python3 "$tool" --widths 1,2 --gains bw:5="$tmp/all.h5" 2> "$tmp/err.txt"; then exit 1; fi
+grep -q "one per block" "$tmp/err.txt" && [ "$(wc -l < "$tmp/err.txt")" = 1 ]
 if /usr/bin/python3 "$tool" --gains bw5="$tmp/all.h5" 2> "$tmp/err.txt"; then exit 1; fi
 grep -q "expected LABEL:SEED=PATH" "$tmp/err.txt" && [ "$(wc -l < "$tmp/err.txt")" = 1 ]
 if /usr/bin/python3 "$tool" --gains bw:5="$tmp/model.h5" 2> "$tmp/err.txt"; then exit 1; fi
