@@ -115,6 +115,11 @@ int ar_arena_init(ar_arena_t *a, size_t cap)
             return -1;
         }
         mprotect(p + len - page_size(), page_size(), PROT_NONE);
+#ifdef MADV_HUGEPAGE
+        /* transparent huge pages where the system allows them on request
+         * (Debian's default, "madvise"): one fault per 2 MiB instead of 512 */
+        madvise(p, len - page_size(), MADV_HUGEPAGE);
+#endif
         a->base = p;
         a->mapped = 1;
         return 0;
