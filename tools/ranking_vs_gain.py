@@ -28,7 +28,9 @@ predict one seed's gains much better than another seed's gains do, so
 these are the ceiling to read the rankings' rho against - except a
 ranking that shares the seed's noise (the probe trains the very block with
 the same seed and data draws as that seed's block-weights candidate): for
-it, read the "vs other seeds" rho printed beside the per-seed one.
+it, read the rho against the other seeds' gains (pair by pair, and against
+the mean gain of the other seeds, from three seeds on) printed beside the
+per-seed one.
 Run with /usr/bin/python3 (h5py, numpy)."""
 import argparse
 import os
@@ -147,6 +149,11 @@ def main():
             if other:
                 print(f"{label:<16}{'':>5}  rho vs the other seeds' gains: mean {np.mean(other):+.3f} "
                       f"(range {min(other):+.2f} .. {max(other):+.2f}, {len(other)} pairs)")
+            loo = [spearman(sc[s], np.mean([g[t] for t in sorted(g) if t != s], axis=0))
+                   for s in sorted(sc) if s in g and len(g) >= 3]
+            if loo:
+                print(f"{label:<16}{'':>5}  rho vs the mean gain of the other seeds: mean {np.mean(loo):+.3f} "
+                      f"(per seed " + ", ".join(f"{r:+.2f}" for r in loo) + ")")
         repeatability(m, g)
 
 

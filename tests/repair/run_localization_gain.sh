@@ -110,11 +110,12 @@ done
 grep -q "^depth " "$tmp/rvg.txt" && grep -q "^shallow " "$tmp/rvg.txt"
 # repeatability: the same gains file as two seeds agrees with itself (rho +1),
 # and a ranking's rho against the other seed's gains is its same-seed rho
-/usr/bin/python3 "$tool" --gains bw:5="$tmp/all.h5" --gains bw:6="$tmp/all.h5" \
+/usr/bin/python3 "$tool" --gains bw:5="$tmp/all.h5" --gains bw:6="$tmp/all.h5" --gains bw:7="$tmp/all.h5" \
   --scores spectrum:5="$tmp/all.h5" > "$tmp/rep.txt"
-grep -q "rho seed vs seed 5-6 +1.00 (mean +1.000)" "$tmp/rep.txt"
+grep -q "rho seed vs seed 5-6 +1.00, 5-7 +1.00, 6-7 +1.00 (mean +1.000)" "$tmp/rep.txt"
 same=$(awk '$1 == "spectrum" && $2 == 5 {printf "%+.3f", $3}' "$tmp/rep.txt")
 grep -q "^spectrum .*rho vs the other seeds' gains: mean $same " "$tmp/rep.txt"
+grep -q "^spectrum .*rho vs the mean gain of the other seeds: mean $same " "$tmp/rep.txt"
 # width-normalised rows: with every width 1 they are the ranking itself
 nb=$(/usr/bin/python3 -c "import h5py,sys; print(len(h5py.File(sys.argv[1])['/repair/blocks/names']))" "$tmp/all.h5")
 ones=$(printf '1,%.0s' $(seq "$nb")); ones=${ones%,}
