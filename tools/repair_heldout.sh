@@ -24,7 +24,9 @@ variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-
 # since 2026-12-05), sp (repair.ranking = "spectrum": the ranking of every
 # measurement before that date), peN (repair.probe_epochs = N), nN
 # (repair.nodes = [N]: the cell's intermediate nodes), mN
-# (repair.micro_batch = N: data-parallel steps, ghost BatchNorm), e.g.
+# (repair.micro_batch = N: data-parallel steps, ghost BatchNorm), seN / feN
+# (repair.search_epochs / finetune_epochs = N), flrNN (repair.finetune_lr =
+# 0.0NN, e.g. flr10 = 0.010), e.g.
 # portfolio-interp+kb+d50; portfolio-interp+d0+r0 is the job as it was
 # before distillation and resampling became the defaults.
 # loco-<category> (not in the default list): the portfolio with interpolation,
@@ -51,6 +53,9 @@ for v in $variants; do
       pe[0-9]*) opts+=(-e "/^\[repair\]/a probe_epochs = ${o#pe}") ;;
       n[0-9]*) opts+=(-e "s/^nodes = .*/nodes = [${o#n}]/") ;;
       m[0-9]*) opts+=(-e "/^\[repair\]/a micro_batch = ${o#m}") ;;
+      se[0-9]*) opts+=(-e "s/^search_epochs = .*/search_epochs = ${o#se}/") ;;
+      fe[0-9]*) opts+=(-e "s/^finetune_epochs = .*/finetune_epochs = ${o#fe}/") ;;
+      flr[0-9]*) opts+=(-e "s/^finetune_lr = .*/finetune_lr = 0.0${o#flr}/") ;;
       *) echo "repair_heldout.sh: unknown option '$o' in $v" >&2; exit 2 ;;
     esac
   done
