@@ -84,8 +84,9 @@ const char *ar_tensor_shape_str(const ar_tensor_t *t, char *buf, size_t cap)
 /* Blocks from this size on come straight from mmap: pages the kernel zeroes
  * on first touch, so handing out a never-used piece needs no memset and a
  * piece no kernel ever writes (a cached prefix's activations, say) costs
- * no page at all. Zeroing every piece by hand was a fifth of a repair
- * candidate's CPU (memset plus its page faults under ar_plan_new). */
+ * no page at all. Zeroing every piece by hand took about a fifth of a
+ * repair candidate's CPU (perf of bench_repair_search: memset and its page
+ * faults under ar_plan_new). */
 #define AR_ARENA_MMAP_MIN ((size_t)1 << 20)
 
 static size_t page_size(void)
@@ -116,8 +117,8 @@ int ar_arena_init(ar_arena_t *a, size_t cap)
         }
         mprotect(p + len - page_size(), page_size(), PROT_NONE);
 #ifdef MADV_HUGEPAGE
-        /* transparent huge pages where the system allows them on request
-         * (Debian's default, "madvise"): one fault per 2 MiB instead of 512 */
+        /* transparent huge pages where the kernel grants them on request
+         * (THP mode "madvise" or "always"): one fault per 2 MiB, not 512 */
         madvise(p, len - page_size(), MADV_HUGEPAGE);
 #endif
         a->base = p;
