@@ -149,8 +149,7 @@ def main():
             if other:
                 print(f"{label:<16}{'':>5}  rho vs the other seeds' gains: mean {np.mean(other):+.3f} "
                       f"(range {min(other):+.2f} .. {max(other):+.2f}, {len(other)} pairs)")
-            loo = [spearman(sc[s], np.mean([g[t] for t in sorted(g) if t != s], axis=0))
-                   for s in sorted(sc) if s in g and len(g) >= 3]
+            loo = [vs_others_mean(sc[s], g, s) for s in sorted(sc) if s in g and len(g) >= 3]
             if loo:
                 print(f"{label:<16}{'':>5}  rho vs the mean gain of the other seeds: mean {np.mean(loo):+.3f} "
                       f"(per seed " + ", ".join(f"{r:+.2f}" for r in loo) + ")")
@@ -160,6 +159,11 @@ def main():
 def spearman(x, y):
     """Spearman rho (ties: average ranks)."""
     return pearson(ranks(x), ranks(y))
+
+
+def vs_others_mean(x, g, s):
+    """rho of x against the mean gain of every seed of g but s."""
+    return spearman(x, np.mean([g[t] for t in sorted(g) if t != s], axis=0))
 
 
 def repeatability(m, g):
@@ -172,7 +176,7 @@ def repeatability(m, g):
           ", ".join(f"{a}-{b} {r:+.2f}" for a, b, r in pairs) +
           f" (mean {np.mean([r for _, _, r in pairs]):+.3f})")
     if len(seeds) >= 3:
-        loo = [spearman(g[s], np.mean([g[t] for t in seeds if t != s], axis=0)) for s in seeds]
+        loo = [vs_others_mean(g[s], g, s) for s in seeds]
         print(f"gains' repeatability ({m}): rho seed vs the mean of the others " +
               ", ".join(f"{s} {r:+.2f}" for s, r in zip(seeds, loo)) + f" (mean {np.mean(loo):+.3f})")
 
