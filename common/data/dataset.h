@@ -123,7 +123,8 @@ void ar_dataset_rows_free(ar_dataset_rows_t *r);
 int ar_dataset_rows_read(void *rows, int64_t start, int n, const ar_tensor_t **x,
                          const int32_t **labels, ar_err_t *err);
 
-/* uint8 NHWC -> normalised float NCHW for n images. */
+/* uint8 NHWC -> normalised float NCHW for n images, over
+ * ar_par_default_threads() threads (the same bits for any count). */
 void ar_normalize_nhwc(const uint8_t *pixels, int64_t n, int h, int w, int c, const float *mean,
                        const float *std, float *out);
 

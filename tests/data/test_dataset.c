@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "core/fsutil.h"
+#include "core/par.h"
 #include "image_tree.h"
 #include "data/collection.h"
 #include "data/dataset.h"
@@ -713,6 +714,37 @@ static void test_normalize_exact(void)
     CHECK(memcmp(gen + (5 + 1) * h * w, want + (3 + 1) * h * w, sizeof one) == 0, "generic path exact");
 }
 
+/* Normalising over several threads (ar_par_default_threads) gives the bits
+ * of one thread on every path; the images are large enough that each
+ * image is a run of its own, so 3 threads really split 7 images. */
+static void test_normalize_threads(void)
+{
+    const int n = 7, sizes[3][2] = {{1, 128}, {3, 80}, {5, 80}};
+    for (int k = 0; k < 3; k++) {
+        int c = sizes[k][0], hw = sizes[k][1];
+        size_t vals = (size_t)n * c * hw * hw;
+        uint8_t *px = malloc(vals);
+        float *one = malloc(vals * sizeof(float)), *three = malloc(vals * sizeof(float));
+        CHECK(px && one && three, "out of memory");
+        if (!px || !one || !three) {
+            free(px), free(one), free(three);
+            return;
+        }
+        for (size_t i = 0; i < vals; i++) px[i] = (uint8_t)(i * 2654435761u >> 24);
+        const float mean[5] = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f}, std[5] = {0.5f, 0.25f, 0.3f, 0.2f, 0.1f};
+        ar_par_set_default_threads(1);
+        ar_normalize_nhwc(px, n, hw, hw, c, mean, std, one);
+        for (int t = 2; t <= 3; t++) {
+            memset(three, 0xff, vals * sizeof(float));
+            ar_par_set_default_threads(t);
+            ar_normalize_nhwc(px, n, hw, hw, c, mean, std, three);
+            CHECK(memcmp(one, three, vals * sizeof(float)) == 0, "%d channels: %d threads differ from 1", c, t);
+        }
+        ar_par_set_default_threads(1);
+        free(px), free(one), free(three);
+    }
+}
+
 /* ---- the reader table ------------------------------------------------------------ */
 
 /* Which reader the table picks for path, after checking each probe's answer
@@ -987,6 +1019,7 @@ int main(void)
     test_damaged();
     test_normalize();
     test_normalize_exact();
+    test_normalize_threads();
     test_shapes();
     test_readers();
     test_custom();
