@@ -284,7 +284,45 @@ static int send_task(co_t *c, int64_t id, int rank, int part, int parts, const i
     m.body = t->params; /* borrowed: not cleared */
     int s = send_to(c, w->peer_id, w->peer_len, rank, &m, err);
     if (members != &one) free(members);
+    if (!s) w->unreachable_since = 0; /* reached again (not_sent) */
     return s;
+}
+
+/* Whether rank r may be sent a task at `now`: joined, not lost, not still
+ * stopping a part of a task taken back, and reachable. A TASK that failed
+ * to send (its connection gone - a killed process - or not draining) bars
+ * it from ordinary tasks for a heartbeat interval, after which it is tried
+ * again; from a shared task's parts until it has sent a message since
+ * (others would start their parts and wait on the missing one). Its
+ * heartbeats, or its silence on the task connection (check_liveness),
+ * decide whether it is lost. */
+static int can_take(const co_t *c, int r, double now, int shared)
+{
+    const ar_worker_entry_t *w = &c->st.workers[r];
+    if (!w->joined || w->lost || w->revoked) return 0;
+    if (shared) return w->unreachable_since <= w->last_seen;
+    return now - w->unreachable_at >= c->job->run.heartbeat_interval;
+}
+
+/* A TASK (part `part` of `parts`) to rank r failed to send (AR_E_NET in
+ * err): warned, noted (can_take), err cleared. */
+static void not_sent(co_t *c, int r, int64_t id, int part, int parts, ar_err_t *err)
+{
+    char wbuf[AR_PROTO_MAX_TEXT + 64];
+    if (parts > 1)
+        ar_warn(c->job->log, "%s: part %d of %d of task %lld not sent (%s); unless it sends a "
+                "message within %.1f s it is declared lost and the task runs again",
+                who(c, r, wbuf, sizeof wbuf), part, parts, (long long)id, ar_err_msg(err),
+                c->job->run.heartbeat_timeout);
+    else
+        ar_warn(c->job->log, "%s: task %lld not sent (%s); trying again in %.1f s unless it "
+                "is declared lost", who(c, r, wbuf, sizeof wbuf), (long long)id,
+                ar_err_msg(err), c->job->run.heartbeat_interval);
+    ar_worker_entry_t *w = &c->st.workers[r];
+    double t = ar_now();
+    if (w->unreachable_since <= w->last_seen) w->unreachable_since = t;
+    w->unreachable_at = t;
+    ar_err_clear(err);
 }
 
 /* A shared task (ar_taskplan_add_shared) goes to idle workers only - none
@@ -294,7 +332,7 @@ static int send_task(co_t *c, int64_t id, int rank, int part, int parts, const i
  * waiting shared tasks of the round (ar_share_parts: the first ones get
  * the remainder), at most max_parts each; it waits until that many are
  * idle. *sent = 0 when it must wait. */
-static int dispatch_shared(co_t *c, int64_t id, int *sent, ar_err_t *err)
+static int dispatch_shared(co_t *c, int64_t id, double now, int *sent, ar_err_t *err)
 {
     *sent = 0;
     ar_task_entry_t *t = &c->st.tasks[id];
@@ -317,7 +355,7 @@ static int dispatch_shared(co_t *c, int64_t id, int *sent, ar_err_t *err)
     for (int i = 0; i < n; i++) {
         int r = c->cfg->worker_ranks[i];
         const ar_worker_entry_t *w = &c->st.workers[r];
-        if (!w->joined || w->lost || held[r] || w->revoked) continue;
+        if (!can_take(c, r, now, 1) || held[r]) continue;
         nfree++;
         if (w->credit > 0 && w->inflight == 0) idle[nidle++] = r;
     }
@@ -327,8 +365,19 @@ static int dispatch_shared(co_t *c, int64_t id, int *sent, ar_err_t *err)
     int k = ar_share_parts(nfree, waiting, t->max_parts);
     int s = AR_OK;
     if (k > 0 && nidle >= k) {
-        for (int j = 0; j < k && !s; j++) s = send_task(c, id, idle[j], j, k, idle, err);
-        if (!s) s = ar_coord_mark_sent_parts(&c->st, (uint64_t)id, idle, k, ar_now(), err);
+        /* a part that fails to send (its worker killed since its last
+         * message) is as if that worker died holding it: the others run
+         * theirs, and when its heartbeats stop it is declared lost and the
+         * task taken back and run again (check_liveness) - the same path
+         * as a worker dying in the middle of its part */
+        for (int j = 0; j < k && !s; j++) {
+            s = send_task(c, id, idle[j], j, k, idle, err);
+            if (s == AR_E_NET) {
+                not_sent(c, idle[j], id, j, k, err);
+                s = AR_OK;
+            }
+        }
+        if (!s) s = ar_coord_mark_sent_parts(&c->st, (uint64_t)id, idle, k, now, err);
         *sent = !s;
     }
     free(idle), free(held);
@@ -344,32 +393,23 @@ static int dispatch(co_t *c, ar_err_t *err)
         int64_t id = ar_coord_next_pending(&c->st);
         if (id < 0) return AR_OK;
         if (c->st.tasks[id].max_parts > 1 && c->cfg->nworkers > 1) {
-            int sent = 0, s = dispatch_shared(c, id, &sent, err);
+            int sent = 0, s = dispatch_shared(c, id, now, &sent, err);
             if (s || !sent) return s;
             continue;
         }
         int r = -1;
         for (int i = 0; i < c->cfg->nworkers && r < 0; i++) {
-            const ar_worker_entry_t *w = &c->st.workers[c->cfg->worker_ranks[i]];
-            if (w->joined && !w->lost && !w->revoked && w->credit > 0 &&
-                now - w->unreachable_at >= c->job->run.heartbeat_interval)
-                r = c->cfg->worker_ranks[i];
+            int w = c->cfg->worker_ranks[i];
+            if (can_take(c, w, now, 0) && c->st.workers[w].credit > 0) r = w;
         }
         if (r < 0) return AR_OK;
         int s = send_task(c, id, r, 0, 1, NULL, err);
-        if (s == AR_E_NET) {
-            /* its connection is gone (a killed process) or it does not drain:
-             * not fatal - its heartbeats decide whether it is lost; until
-             * then it is tried again every heartbeat interval */
-            char wbuf[AR_PROTO_MAX_TEXT + 64];
-            ar_warn(c->job->log, "%s: task %lld not sent (%s); trying again in %.1f s unless it "
-                    "is declared lost", who(c, r, wbuf, sizeof wbuf), (long long)id,
-                    ar_err_msg(err), c->job->run.heartbeat_interval);
-            c->st.workers[r].unreachable_at = ar_now();
+        if (s == AR_E_NET) { /* not fatal: it goes to another worker */
+            not_sent(c, r, id, 0, 1, err);
             continue;
         }
         if (s) return s;
-        ar_coord_mark_sent(&c->st, (uint64_t)id, r, ar_now());
+        ar_coord_mark_sent(&c->st, (uint64_t)id, r, now);
     }
 }
 
@@ -540,6 +580,13 @@ static int check_liveness(co_t *c, ar_err_t *err)
         if (w->lost) continue;
         double limit = w->joined ? c->job->run.heartbeat_timeout : c->job->run.startup_timeout;
         double seen = last_alive(c, r);
+        const char *how = "silent";
+        if (w->joined && w->unreachable_since > w->last_seen) {
+            /* a TASK could not reach it and it has sent nothing since: its
+             * heartbeats alone do not keep it (the other parts of a shared
+             * task may be waiting on it) */
+            seen = w->unreachable_since, how = "unreachable";
+        }
         if (now - seen <= limit) {
             alive++;
             continue;
@@ -552,16 +599,16 @@ static int check_liveness(co_t *c, ar_err_t *err)
         if (sh >= 0) {
             int s = take_back(c, (uint64_t)sh, r, err);
             if (s) return s;
-            ar_warn(c->job->log, "%s silent while running a part of task %lld: the task goes back "
+            ar_warn(c->job->log, "%s %s while running a part of task %lld: the task goes back "
                     "to the queue and starts again on the workers free then (its result does not "
-                    "depend on how many run it)", who(c, r, wbuf, sizeof wbuf), (long long)sh);
+                    "depend on how many run it)", who(c, r, wbuf, sizeof wbuf), how, (long long)sh);
         }
         int n = ar_coord_requeue(&c->st, r);
-        ar_warn(c->job->log, "%s silent for %.1f s (limit %.1f s): declared lost; its %d task(s) go "
-                "back to the queue", who(c, r, wbuf, sizeof wbuf), now - seen, limit, n);
+        ar_warn(c->job->log, "%s %s for %.1f s (limit %.1f s): declared lost; its %d task(s) go "
+                "back to the queue", who(c, r, wbuf, sizeof wbuf), how, now - seen, limit, n);
         c->lost++;
-        snprintf(c->lost_msg, sizeof c->lost_msg, "%s silent for %.1f s (limit %.1f s)",
-                 who(c, r, wbuf, sizeof wbuf), now - seen, limit);
+        snprintf(c->lost_msg, sizeof c->lost_msg, "%s %s for %.1f s (limit %.1f s)",
+                 who(c, r, wbuf, sizeof wbuf), how, now - seen, limit);
     }
     if (!alive)
         return ar_err_set(err, AR_E_TIMEOUT, "every worker is lost (last: %s)", c->lost_msg);

@@ -221,6 +221,7 @@ static void parse_fault(int rank, ar_worker_cfg_t *w)
                         : !strcmp(mode, "hang")  ? AR_FAULT_HANG
                         : !strcmp(mode, "long")  ? AR_FAULT_LONG
                         : !strcmp(mode, "stop-exchange") ? AR_FAULT_STOP_EXCHANGE
+                        : !strcmp(mode, "kill-idle") ? AR_FAULT_KILL_IDLE
                                                  : AR_FAULT_NONE;
     }
 }

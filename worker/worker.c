@@ -189,6 +189,7 @@ static int loop(wk_t *w, int *job_failed, ar_err_t *err)
     const ar_worker_cfg_t *cfg = w->cfg;
     int failed_task = 0; /* after an ERROR: take no more tasks, wait for SHUTDOWN */
     int told = 0;        /* the coordinator knows of our signal */
+    int quiet = 0;       /* receive polls in a row that got nothing */
     for (;;) {
         if (cfg->stop && *cfg->stop && !told) {
             char text[64];
@@ -210,6 +211,10 @@ static int loop(wk_t *w, int *job_failed, ar_err_t *err)
         } else {
             int got = 0;
             if ((s = ar_wk_recv(w, 100, &m, &got, err))) return s;
+            quiet = got ? 0 : quiet + 1;
+            if (cfg->fault_mode == AR_FAULT_KILL_IDLE && quiet >= 3 &&
+                __atomic_load_n(&w->hb->done, __ATOMIC_SEQ_CST) >= (uint64_t)cfg->fault_after)
+                raise(SIGKILL);
             if (!got) continue;
         }
         if (m.type == AR_MSG_SHUTDOWN) {

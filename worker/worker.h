@@ -53,9 +53,12 @@ typedef struct ar_worker_cfg {
  * in the task while still heartbeating), how
  * work is balanced around a straggler (sleep 50 ms before each task), and
  * how a shared task survives a lost part (SIGSTOP itself before its
- * exchange number fault_after + 1: in the middle of a shared task). */
+ * exchange number fault_after + 1: in the middle of a shared task), and a
+ * worker killed while idle (SIGKILL itself once it has waited 0.3 s for a
+ * message after fault_after tasks: the coordinator's next TASK to it
+ * fails to send). */
 enum { AR_FAULT_NONE, AR_FAULT_KILL, AR_FAULT_STOP, AR_FAULT_ERROR, AR_FAULT_SLOW, AR_FAULT_HANG,
-       AR_FAULT_LONG, AR_FAULT_STOP_EXCHANGE };
+       AR_FAULT_LONG, AR_FAULT_STOP_EXCHANGE, AR_FAULT_KILL_IDLE };
 
 /* Runs until SHUTDOWN. Returns AR_OK and sets *job_failed from the
  * SHUTDOWN message, or an error status with err set when the worker could

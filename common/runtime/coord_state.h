@@ -68,6 +68,10 @@ typedef struct ar_worker_entry {
     double last_seen;              /* last message of any kind (ar_now) */
     double unreachable_at;         /* when a TASK to it last failed to send (ar_now; 0 =
                                       never): no task for a heartbeat interval after */
+    double unreachable_since;      /* the first such failure since its last message or
+                                      TASK sent (0 = none): no shared task's part until it
+                                      sends a message, lost when that lasts a heartbeat
+                                      timeout */
     uint64_t revoked;              /* id + 1 of a shared task taken back from it (a part was
                                       lost), until its next READY says it stopped: its
                                       messages for that task are dropped meanwhile and it
