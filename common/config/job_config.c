@@ -99,6 +99,8 @@ static const ar_key_spec_t job_schema[] = {
     JOB("repair.alpha_lr", AR_KEY_FLOAT, repair.alpha_lr, "0.03", 1e-7, 10, NULL, "Adam learning rate of the architecture weights alpha (DARTS uses 3e-4 over ~50 epochs; short repair budgets need more)."),
     JOB("repair.max_clean_drop", AR_KEY_FLOAT, repair.max_clean_drop, "0.005", 0, 1, NULL, "Selection constraint: a candidate qualifies only if its clean validation accuracy is at most this much below the original model's; none qualifies = the original model is kept."),
     JOB("repair.channels", AR_KEY_INT, repair.channels, "0", 0, 4096, NULL, "Cell channels; 0 = the block's width."),
+    JOB("repair.partial_channels", AR_KEY_INT, repair.partial_channels, "1", 1, 64, NULL,
+        "Partial-channel search (PC-DARTS): each relaxed edge's mixture sees 1/K of the cell's channels, the rest pass it by, so the search's ops cost about 1/K; the discrete cell is full width (docs/repair.md). The cell's channels must divide by K. 1 = every channel (DARTS)."),
     JOB("repair.keep_shortcut", AR_KEY_BOOL, repair.keep_shortcut, "true", AR_ANY, NULL,
         "Keep the block's residual shortcut (and dense concat) around the cell."),
     JOB("repair.seed_original", AR_KEY_BOOL, repair.seed_original, "true", AR_ANY, NULL,

@@ -2,12 +2,14 @@
  * rows and columns of a [C, H, W] input (PyTorch's F.pad(x, (w0, w1, h0, h1,
  * c0, c1)) with mode "constant" and value 0).
  *
- * y[n, c0 + c, h0 + h, w0 + w] = x[n, c, h, w], every other output element
- * 0; attribute pads[6] = (c0, c1, h0, h1, w0, w1), each 0..65536. The
- * channel padding is the parameter-free shortcut of the CIFAR ResNets'
- * "option A" (F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, p, p)); the strided
- * subsample is an avgpool2d with a 1x1 kernel). Backward: dx += the
- * matching window of dy.
+ * y[n, c0 + c, h0 + h, w0 + w] = x[n, c, h, w] where that index is inside
+ * y, every other output element 0; attribute pads[6] = (c0, c1, h0, h1, w0,
+ * w1), each -65536..65536: a negative pad crops, as in F.pad (the output
+ * keeps at least one element per dimension). The channel padding is the
+ * parameter-free shortcut of the CIFAR ResNets' "option A" (F.pad(x[:, :,
+ * ::2, ::2], (0, 0, 0, 0, p, p)); the strided subsample is an avgpool2d with
+ * a 1x1 kernel); a channel crop is x[:, a:b] (the partial-channel cells of
+ * repair/cell.h). Backward: dx += the matching window of dy.
  */
 #include <string.h>
 
@@ -22,13 +24,16 @@ static int pad_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_pa
                       nd->cfg.pad.h1, nd->cfg.pad.w0, nd->cfg.pad.w1};
     if (in[0]->ndim != 3) return ar_err_set(err, AR_E_FORMAT, "input is not [C, H, W]");
     for (int k = 0; k < 6; k++)
-        if (p[k] < 0 || p[k] > AR_GRAPH_MAXDIM)
-            return ar_err_set(err, AR_E_FORMAT,
-                              "bad pads [%d, %d, %d, %d, %d, %d] (each 0..%d; cropping is not "
-                              "supported)",
-                              p[0], p[1], p[2], p[3], p[4], p[5], AR_GRAPH_MAXDIM);
+        if (p[k] < -AR_GRAPH_MAXDIM || p[k] > AR_GRAPH_MAXDIM)
+            return ar_err_set(err, AR_E_FORMAT, "bad pads [%d, %d, %d, %d, %d, %d] (each -%d..%d)",
+                              p[0], p[1], p[2], p[3], p[4], p[5], AR_GRAPH_MAXDIM, AR_GRAPH_MAXDIM);
     int64_t c = in[0]->shape[0] + p[0] + p[1], h = in[0]->shape[1] + p[2] + p[3],
             w = in[0]->shape[2] + p[4] + p[5];
+    if (c < 1 || h < 1 || w < 1)
+        return ar_err_set(err, AR_E_FORMAT,
+                          "bad pads [%d, %d, %d, %d, %d, %d]: the output %lldx%lldx%lld is empty",
+                          p[0], p[1], p[2], p[3], p[4], p[5], (long long)c, (long long)h,
+                          (long long)w);
     if (c > AR_GRAPH_MAXDIM || h > AR_GRAPH_MAXDIM || w > AR_GRAPH_MAXDIM)
         return ar_err_set(err, AR_E_FORMAT, "padded size %lldx%lldx%lld too large", (long long)c,
                           (long long)h, (long long)w);
@@ -36,24 +41,38 @@ static int pad_infer(ar_node_t *nd, const ar_tensor_t *const *in, int nin, ar_pa
     return AR_OK;
 }
 
-/* Walks every input row: adjoint = 0 writes y (zeros around x's rows),
- * adjoint = 1 adds y's matching rows into x (backward: x = dx, y = dy). */
+/* The input indices [*lo, *hi) of a dimension of n that land inside the
+ * output's m at offset off. */
+static void overlap(int64_t n, int64_t m, int64_t off, int64_t *lo, int64_t *hi)
+{
+    *lo = off < 0 ? -off : 0;
+    *hi = m - off < n ? m - off : n;
+    if (*hi < *lo) *hi = *lo;
+}
+
+/* Walks every input row that lands in the output: adjoint = 0 writes y
+ * (zeros around x's rows), adjoint = 1 adds y's matching rows into x
+ * (backward: x = dx, y = dy). */
 static void pad_apply(const ar_node_t *nd, float *x, float *y, const ar_tensor_t *xs,
                       const ar_tensor_t *ys, int adjoint)
 {
     const int64_t N = xs->shape[0], C = xs->shape[1], H = xs->shape[2], W = xs->shape[3];
     const int64_t Co = ys->shape[1], Ho = ys->shape[2], Wo = ys->shape[3];
     const int c0 = nd->cfg.pad.c0, h0 = nd->cfg.pad.h0, w0 = nd->cfg.pad.w0;
+    int64_t cs, ce, hs, he, ws, we;
+    overlap(C, Co, c0, &cs, &ce);
+    overlap(H, Ho, h0, &hs, &he);
+    overlap(W, Wo, w0, &ws, &we);
     if (!adjoint) memset(y, 0, (size_t)(N * Co * Ho * Wo) * sizeof(float));
     for (int64_t n = 0; n < N; n++)
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t h = 0; h < H; h++) {
-                float *xr = x + ((n * C + c) * H + h) * W;
-                float *yr = y + ((n * Co + c0 + c) * Ho + h0 + h) * Wo + w0;
+        for (int64_t c = cs; c < ce; c++)
+            for (int64_t h = hs; h < he; h++) {
+                float *xr = x + ((n * C + c) * H + h) * W + ws;
+                float *yr = y + ((n * Co + c0 + c) * Ho + h0 + h) * Wo + w0 + ws;
                 if (adjoint)
-                    for (int64_t w = 0; w < W; w++) xr[w] += yr[w];
-                else
-                    memcpy(yr, xr, (size_t)W * sizeof(float));
+                    for (int64_t w = 0; w < we - ws; w++) xr[w] += yr[w];
+                else if (we > ws)
+                    memcpy(yr, xr, (size_t)(we - ws) * sizeof(float));
             }
 }
 

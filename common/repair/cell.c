@@ -11,7 +11,7 @@
 
 ar_cell_cfg_t ar_cell_cfg_default(void)
 {
-    ar_cell_cfg_t c = {.nodes = 4, .keep_shortcut = 1, .seed_original = 1};
+    ar_cell_cfg_t c = {.nodes = 4, .keep_shortcut = 1, .seed_original = 1, .partial = 1};
     for (int i = 0; i < AR_CAND_COUNT; i++) c.ops[c.nops++] = i;
     return c;
 }
@@ -64,6 +64,9 @@ static int check_cfg(const ar_cell_cfg_t *c, const ar_genotype_t *geno, ar_err_t
                 return ar_err_set(err, AR_E_ARG, "cell: op %s listed twice", ar_cand_name(c->ops[i]));
     }
     if (c->channels < 0) return ar_err_set(err, AR_E_ARG, "cell: channels %d", c->channels);
+    if (c->partial < 1 || c->partial > AR_CELL_MAXPARTIAL)
+        return ar_err_set(err, AR_E_ARG, "cell: partial_channels %d (1..%d)", c->partial,
+                          AR_CELL_MAXPARTIAL);
     if (!geno) return AR_OK;
     if (geno->nodes != c->nodes)
         return ar_err_set(err, AR_E_ARG, "genotype has %d nodes, cell %d", geno->nodes, c->nodes);
@@ -90,6 +93,12 @@ static int emit_cell(rw_t *w, const ar_block_info_t *b, const ar_cell_cfg_t *c,
     ar_node_cfg_t cv = {.conv = {.c = {.cout = C, .kh = 1, .kw = 1, .sh = 1, .sw = 1, .dh = 1,
                                        .dw = 1, .groups = 1}}};
     ar_node_cfg_t bn = {.bn = {.c = {.eps = 1e-5f, .momentum = 0.1f}, .affine = 0}};
+    const int K = geno ? 1 : c->partial, Cp = C / K;
+    if (C % K) {
+        ar_err_set(w->err, AR_E_ARG, "cell of '%s': its %d channels are not divisible by "
+                   "partial_channels %d", B, C, K);
+        return -1;
+    }
     int x = remap(w, b->input);
     snprintf(nm, sizeof nm, "%s.cell.pre.relu", B);
     x = add_node(w, AR_OP_RELU, nm, B, &x, 1, NULL);
@@ -109,13 +118,32 @@ static int emit_cell(rw_t *w, const ar_block_info_t *b, const ar_cell_cfg_t *c,
                 edges[ne++] = ar_cand_emit(w->ng, geno->op[j][e], state[i], C, s, pfx, B, w->err);
                 continue;
             }
-            int outs[AR_CAND_COUNT];
+            int outs[AR_CAND_COUNT], part = state[i], rest = -1;
+            if (K > 1) { /* PC-DARTS: the first C/K channels through the mixture */
+                ar_node_cfg_t pd = {.pad = {.c1 = -(C - Cp)}};
+                snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.part", B, j, i);
+                part = add_node(w, AR_OP_PAD, nm, B, &state[i], 1, &pd);
+                pd = (ar_node_cfg_t){.pad = {.c0 = -Cp}};
+                snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.rest", B, j, i);
+                rest = add_node(w, AR_OP_PAD, nm, B, &state[i], 1, &pd);
+                if (s == 2) {
+                    ar_node_cfg_t pl = {.pool = {.kh = 3, .kw = 3, .sh = 2, .sw = 2, .ph = 1,
+                                                 .pw = 1}};
+                    snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.rest.pool", B, j, i);
+                    rest = add_node(w, AR_OP_MAXPOOL2D, nm, B, &rest, 1, &pl);
+                }
+            }
             for (int o = 0; o < c->nops; o++) {
                 snprintf(pfx, sizeof pfx, "%s.cell.n%d.e%d.%s", B, j, i, ar_cand_name(c->ops[o]));
-                outs[o] = ar_cand_emit(w->ng, c->ops[o], state[i], C, s, pfx, B, w->err);
+                outs[o] = ar_cand_emit(w->ng, c->ops[o], part, Cp, s, pfx, B, w->err);
             }
             snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.mix", B, j, i);
-            edges[ne++] = add_node(w, AR_OP_MIX, nm, B, outs, c->nops, NULL);
+            int mix = add_node(w, AR_OP_MIX, nm, B, outs, c->nops, NULL);
+            if (K > 1) {
+                snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.cat", B, j, i);
+                mix = add_node(w, AR_OP_CONCAT, nm, B, (int[]){mix, rest}, 2, NULL);
+            }
+            edges[ne++] = mix;
         }
         snprintf(nm, sizeof nm, "%s.cell.n%d.sum", B, j);
         state[j + 1] = add_node(w, AR_OP_ADD, nm, B, edges, ne, NULL);

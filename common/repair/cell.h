@@ -8,6 +8,14 @@
  *              discrete: the one op of the genotype
  *              (op nodes "<B>.cell.n<j>.e<i>.<op>.*"; i = 0 is pre, i = m+1 node m)
  *   output   = concat(nodes) -> conv1x1 (kC -> Cout) -> BN     "<B>.cell.cat/proj/bn"
+ * With partial = K > 1 (PC-DARTS, Xu et al. 2020) a relaxed edge's mixture
+ * sees only the first C/K channels of its source ("...e<i>.part", a pad
+ * that crops) and the other channels pass it by ("...e<i>.rest", through a
+ * 3x3 max pool on stride-2 edges), concatenated after it ("...e<i>.cat"):
+ * the ops of the search cost about 1/K (convs 1/K^2) of theirs. There is no
+ * channel shuffle (one cell, not a stack) and no edge normalisation. The
+ * discrete cell has full-width ops, so it inherits only the pre, proj and
+ * output BN weights from such a search.
  * and then, as block.h describes, the block's shortcut, merge and trailing
  * relu. With seed_original the block's own main branch is kept beside the
  * cell and summed with it ("<B>.cell.add"), the cell's output BN starting
@@ -32,6 +40,7 @@
 #include "repair/space.h"
 
 #define AR_CELL_MAXNODES 8
+#define AR_CELL_MAXPARTIAL 64
 
 typedef struct ar_cell_cfg {
     int nodes;                  /* intermediate nodes, 1..AR_CELL_MAXNODES */
@@ -40,11 +49,13 @@ typedef struct ar_cell_cfg {
     int channels;               /* C; 0 = the block's main-branch output channels */
     int keep_shortcut;          /* 1: keep the block's shortcut / merge (block.h) */
     int seed_original;          /* 1: keep the original main branch beside the cell */
+    int partial;                /* K, 1..AR_CELL_MAXPARTIAL: relaxed edges mix C/K channels;
+                                   1 = all (plain DARTS) */
     uint64_t seed;              /* parameter initialisation */
 } ar_cell_cfg_t;
 
 /* The default: 4 nodes, every candidate, C = block width, shortcut kept,
- * original branch kept. */
+ * original branch kept, every channel through the mixtures. */
 ar_cell_cfg_t ar_cell_cfg_default(void);
 
 /* A discrete cell: per node, its 1 or 2 incoming edges (source 0 = pre,

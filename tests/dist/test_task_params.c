@@ -194,7 +194,8 @@ static void check_real_types(void)
         .model = "m.h5", .out = "o.h5", .method = "archrepair", .block = "layer2.0", .layer = "",
         .ops = "conv_3x3,skip", .cand = 3, .rung = 1, .nodes = 2, .seed = -42, .lr = 0.01,
         .search_epochs = 2, .finetune_epochs = 1, .batch = 64, .finetune_lr = 0.001,
-        .alpha_lr = 0.003, .channels = 0, .keep_shortcut = 1, .seed_original = 1};
+        .alpha_lr = 0.003, .channels = 0, .partial_channels = 4, .keep_shortcut = 1,
+        .seed_original = 1};
     ar_fields_t b = {0};
     ar_repair_candidate_params_t q;
     int s = ar_params_encode(ar_repair_candidate_params_schema(), &p, &b, &err);
@@ -202,7 +203,8 @@ static void check_real_types(void)
     CHECK(s == AR_OK, "repair_candidate: %s", err.msg);
     if (!s) {
         CHECK(!strcmp(q.set.corruptions, "fog,snow") && q.set.severities.n == 2 &&
-                  q.set.severities.v[1] == 5 && q.set.mean.v[0] == 0.3f && q.set.skip == 50000,
+                  q.set.severities.v[1] == 5 && q.set.mean.v[0] == 0.3f && q.set.skip == 50000 &&
+                  q.partial_channels == 4,
               "repair set fields");
         CHECK(!strcmp(q.block, "layer2.0") && q.seed == -42 && q.lr == 0.01 && q.keep_shortcut == 1,
               "candidate fields");

@@ -20,7 +20,8 @@
  *  0 conv1 3->4 3x3 p1      1 bn1         2 relu6 = clamp(0, 6)    3 silu
  *  4 sub = avgpool k1 s2 (x[:, :, ::2, ::2])   5 padc = pad channels 2+2 (option A)
  *  6 conv2 4->8 3x3 s2 p1   7 hswish      8 add(7, 5)              9 htanh = clamp(-1, 1)
- * 10 pads = pad rows 1+2, columns 0+1     11 gap                  12 fc 8->4 */
+ * 10 pads = crop channels 2 (front), pad 1 (back); pad rows 1, crop 2;
+ *           crop columns 1, pad 2                11 gap              12 fc 7->4 */
 static ar_graph_t *net(ar_err_t *e)
 {
     ar_graph_t *g = ar_graph_new("actpad", 3, 8, 8, 4, e);
@@ -42,7 +43,7 @@ static ar_graph_t *net(ar_err_t *e)
     ar_graph_add(g, AR_OP_ADD, "b.add", "b", (int[]){7, 5}, 2, NULL, e);
     c = (ar_node_cfg_t){.clamp = {.lo = -1.0f, .hi = 1.0f}};
     ar_graph_add(g, AR_OP_CLAMP, "b.htanh", "b", (int[]){8}, 1, &c, e);
-    c = (ar_node_cfg_t){.pad = {.h0 = 1, .h1 = 2, .w0 = 0, .w1 = 1}};
+    c = (ar_node_cfg_t){.pad = {.c0 = -2, .c1 = 1, .h0 = 1, .h1 = -2, .w0 = -1, .w1 = 2}};
     ar_graph_add(g, AR_OP_PAD, "pads", "", (int[]){9}, 1, &c, e);
     ar_graph_add(g, AR_OP_GLOBAL_AVGPOOL, "gap", "", (int[]){10}, 1, NULL, e);
     c = (ar_node_cfg_t){.linear = {.out_features = 4, .bias = 1}};
@@ -128,9 +129,9 @@ static void test_forward(void)
               ar_op_name(g->nodes[i].op), err[i]);
     CHECK(below > 0 && above > 0, "relu6 saw both bounds (%d below 0, %d above 6)", below, above);
     const ar_tensor_t *y5 = ar_plan_output(p, 5), *y10 = ar_plan_output(p, 10);
-    CHECK(y5->shape[1] == 8 && y5->shape[2] == 4 && y10->shape[1] == 8 && y10->shape[2] == 7 &&
+    CHECK(y5->shape[1] == 8 && y5->shape[2] == 4 && y10->shape[1] == 7 && y10->shape[2] == 3 &&
               y10->shape[3] == 5,
-          "pad shapes [8, 4, 4] and [8, 7, 5]");
+          "pad shapes [8, 4, 4] and [7, 3, 5]");
     ar_tensor_free(&x);
     ar_plan_destroy(&p);
     ar_graph_destroy(&g);
@@ -311,7 +312,7 @@ static int write_bad(const char *path, int v, ar_err_t *e)
     ar_h5_attr_write(h, g1, "min", AR_DT_F32, 1, &lo, 1, e);
     if (v != B_CLAMP_MISSING) ar_h5_attr_write(h, g1, "max", AR_DT_F32, 1, &hi, 1, e);
     int32_t pads[6] = {1, 1, 0, 0, 0, 0};
-    if (v == B_PAD_NEG) pads[3] = -1;
+    if (v == B_PAD_NEG) pads[3] = -4; /* crops all 4 rows */
     ar_h5_group(h, g2, e);
     ar_h5_attr_write_str(h, g2, "op", v == B_PAD_VECTOR ? "global_avgpool" : "pad", e);
     ar_h5_attr_write_str(h, g2, "name", v == B_PAD_VECTOR ? "gap" : "pad", e);
@@ -336,7 +337,7 @@ static void test_bad_files(void)
         {B_CLAMP_ORDER, "node 0001 'act': bad bounds min 7, max 6", NULL},
         {B_CLAMP_NAN, "node 0001 'act': bad bounds min nan", NULL},
         {B_CLAMP_MISSING, "node 0001 'act': attribute 'max' missing", NULL},
-        {B_PAD_NEG, "node 0002 'pad': bad pads [1, 1, 0, -1, 0, 0]", "cropping"},
+        {B_PAD_NEG, "node 0002 'pad': bad pads [1, 1, 0, -4, 0, 0]", "output 5x0x4 is empty"},
         {B_PAD_COUNT, "node 0002 'pad': attribute 'pads' has 4 values, expected 6", NULL},
         {B_PAD_VECTOR, "node 0003 'pad': input is not [C, H, W]", NULL},
         {B_MODULE_INT, "node 0000 'conv': attribute 'module' is not a string", NULL},

@@ -51,6 +51,7 @@ search_epochs = 2
 finetune_epochs = 1
 batch = 25
 micro_batch = 5
+partial_channels = 2
 distill = 0.3
 keep_best = true
 resample = true

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "core/rng.h"
@@ -223,6 +224,119 @@ static void test_dense(void)
     ar_graph_destroy(&g);
 }
 
+/* A partial-channel cell (PC-DARTS, K = 2 on 8 channels): the mixtures'
+ * ops are half width, each edge crops, passes the rest by and concatenates;
+ * seeded it starts as the original network; the alphas' gradients match
+ * central differences (eval mode: running statistics) to a few percent; a K that does not
+ * divide the channels is refused; the derived discrete cell is full width
+ * and inherits what fits. */
+static void test_partial(const ar_graph_t *g, const char *block, int stride)
+{
+    ar_err_t e = {0};
+    ar_cell_cfg_t c = ar_cell_cfg_default();
+    c.nodes = 2, c.partial = 2, c.seed = 4;
+    ar_graph_t *r = ar_cell_build(g, block, &c, NULL, &e);
+    CHECK(r != NULL, "%s partial: %s", block, e.msg);
+    if (!r) return;
+    char nm[160];
+    snprintf(nm, sizeof nm, "%s.cell.n0.e0.sep_conv_3x3.pw1", block);
+    int pw = ar_graph_find(r, nm);
+    CHECK(pw >= 0 && r->nodes[pw].params[0].value.shape[0] == 4 &&
+              r->nodes[pw].params[0].value.shape[1] == 4,
+          "%s: the mixture's ops are 4 of 8 channels wide", block);
+    CHECK(count_op(r, AR_OP_MIX) == 3 && count_op(r, AR_OP_PAD) == 2 * 3,
+          "%s: 3 mixed edges, each a crop and a rest (%d pads)", block, count_op(r, AR_OP_PAD));
+    snprintf(nm, sizeof nm, "%s.cell.n0.e0.rest.pool", block);
+    CHECK((ar_graph_find(r, nm) >= 0) == (stride == 2), "%s: the rest is pooled iff stride 2", block);
+    snprintf(nm, sizeof nm, "%s.cell.n1.e1.cat", block);
+    int cat = ar_graph_find(r, nm);
+    CHECK(cat >= 0 && r->nodes[cat].out.shape[0] == 8, "%s: an edge gives all 8 channels", block);
+    /* seeded: the original network's logits */
+    ar_tensor_t x;
+    batch(&x, 3, 78);
+    ar_plan_opts_t po = {.batch = 3};
+    ar_plan_t *p0 = ar_plan_new((ar_graph_t *)g, &po, &e), *p1 = ar_plan_new(r, &po, &e);
+    CHECK_OK(ar_plan_forward(p0, &x, AR_MODE_EVAL, &e), &e);
+    CHECK_OK(ar_plan_forward(p1, &x, AR_MODE_EVAL, &e), &e);
+    double d = 0;
+    for (int i = 0; i < 9; i++)
+        d = fmax(d, fabs(ar_plan_logits(p0)->data[i] - ar_plan_logits(p1)->data[i]));
+    CHECK(d == 0, "%s: seeded partial cell starts as the original (max diff %g)", block, d);
+    ar_plan_destroy(&p0);
+    ar_plan_destroy(&p1);
+    ar_graph_destroy(&r);
+    /* unseeded: alpha gradients against central differences */
+    c.seed_original = 0;
+    r = ar_cell_build(g, block, &c, NULL, &e);
+    CHECK(r != NULL, "%s partial unseeded: %s", block, e.msg);
+    if (r) {
+        /* a loud cell: its projection x20, so the alphas move the loss
+         * well above float32 noise */
+        snprintf(nm, sizeof nm, "%s.cell.proj", block);
+        ar_tensor_t *pj = &r->nodes[ar_graph_find(r, nm)].params[0].value;
+        for (int64_t i = 0; i < ar_tensor_numel(pj); i++) pj->data[i] *= 20.0f;
+        ar_plan_opts_t pg = {.batch = 3, .grads = 1};
+        ar_plan_t *p = ar_plan_new(r, &pg, &e);
+        int32_t lab[3] = {0, 1, 2};
+        CHECK_OK(ar_plan_forward(p, &x, AR_MODE_EVAL, &e), &e);
+        ar_plan_loss(p, lab, NULL);
+        CHECK_OK(ar_plan_backward(p, &e), &e);
+        double num = 0, den = 0;
+        int nalpha = 0;
+        for (int k = 0; k < r->nnodes; k++) {
+            if (r->nodes[k].op != AR_OP_MIX) continue;
+            float *a = r->nodes[k].params[0].value.data, *ga = ar_plan_param_grad(p, k, "alpha");
+            CHECK(ga != NULL, "%s: alpha gradient of %s", block, r->nodes[k].name);
+            for (int o = 0; ga && o < r->nodes[k].ninputs; o++, nalpha++) {
+                float keep = a[o], an = ga[o];
+                const double h = 1e-2;
+                a[o] = keep + (float)h;
+                ar_plan_forward(p, &x, AR_MODE_EVAL, &e);
+                double lp = ar_plan_loss(p, lab, NULL);
+                a[o] = keep - (float)h;
+                ar_plan_forward(p, &x, AR_MODE_EVAL, &e);
+                double lm = ar_plan_loss(p, lab, NULL);
+                a[o] = keep;
+                double fd = (lp - lm) / (2 * h);
+                num += (fd - an) * (fd - an);
+                den += fd * fd;
+            }
+        }
+        double nerr = sqrt(num / (den > 1e-30 ? den : 1e-30));
+        /* a few percent: the ReLUs and the curvature of the whole network
+         * downstream limit whole-cell differences (plain cells too); the
+         * ops' own tests (pad crops, mix, concat) hold 1e-2 and tighter,
+         * and a wrong gradient is off by tens of percent */
+        CHECK(nalpha == 3 * 9 && nerr < 5e-2 && den > 1e-12,
+              "%s: %d alpha gradients vs finite differences: nerr %g (|fd|^2 %g)", block, nalpha,
+              nerr, den);
+        /* the discrete cell: full width, inherits the rest */
+        ar_genotype_t gt;
+        CHECK_OK(ar_genotype_derive(r, block, &c, &gt, &e), &e);
+        ar_graph_t *dc = ar_cell_build(g, block, &c, &gt, &e);
+        CHECK(dc != NULL && count_op(dc, AR_OP_PAD) == 0, "%s: discrete cell, no crops: %s", block,
+              e.msg);
+        if (dc) {
+            int n = ar_cell_inherit(dc, r);
+            snprintf(nm, sizeof nm, "%s.cell.proj", block);
+            int pj = ar_graph_find(dc, nm), pr = ar_graph_find(r, nm);
+            CHECK(n > 0 && pj >= 0 && pr >= 0 &&
+                      !memcmp(dc->nodes[pj].params[0].value.data, r->nodes[pr].params[0].value.data,
+                              (size_t)ar_tensor_numel(&dc->nodes[pj].params[0].value) * sizeof(float)),
+                  "%s: the discrete cell inherits the projection (%d tensors)", block, n);
+        }
+        ar_graph_destroy(&dc);
+        ar_plan_destroy(&p);
+        ar_graph_destroy(&r);
+    }
+    ar_tensor_free(&x);
+    c.partial = 3;
+    r = ar_cell_build(g, block, &c, NULL, &e);
+    CHECK(r == NULL && strstr(e.msg, "8 channels are not divisible by partial_channels 3"),
+          "%s: K = 3 on 8 channels: %s", block, e.msg);
+    ar_graph_destroy(&r);
+}
+
 int main(void)
 {
     ar_graph_t *g = small_resnet();
@@ -234,6 +348,8 @@ int main(void)
             test_relaxed(g, "layer2.0", sc, seed);  /* stride 2, downsample shortcut */
         }
     test_discrete(g);
+    test_partial(g, "layer2.0", 2);
+    test_partial(g, "layer2.1", 1);
     ar_graph_destroy(&g);
     test_dense();
     TEST_MAIN_END();

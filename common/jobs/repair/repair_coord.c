@@ -250,6 +250,7 @@ static ar_repair_candidate_params_t task_params(const ar_repair_job_t *r, const 
         .set = set_params(r, job), .model = cfg->model.path, .ops = r->ops, .layer = "",
         .batch = cfg->repair.batch, .finetune_lr = cfg->repair.finetune_lr,
         .alpha_lr = cfg->repair.alpha_lr, .channels = cfg->repair.channels,
+        .partial_channels = cfg->repair.partial_channels,
         .keep_shortcut = cfg->repair.keep_shortcut, .seed_original = cfg->repair.seed_original,
         .interpolate = cfg->repair.interpolate, .max_clean_drop = cfg->repair.max_clean_drop,
         .distill = cfg->repair.distill, .keep_best = cfg->repair.keep_best,

@@ -238,6 +238,7 @@ static int search_cfg(const ar_repair_candidate_params_t *p, ar_search_cfg_t *c,
     int st = ar_names_to_ids(p->ops, parse_cand, c->cell.ops, AR_CAND_COUNT, &c->cell.nops, "op", err);
     if (st) return st;
     c->cell.nodes = (int)p->nodes, c->cell.channels = (int)p->channels;
+    c->cell.partial = (int)p->partial_channels;
     c->cell.keep_shortcut = (int)p->keep_shortcut, c->cell.seed_original = (int)p->seed_original;
     c->cell.seed = c->seed = (uint64_t)p->seed;
     c->search_epochs = (int)p->search_epochs, c->finetune_epochs = (int)p->finetune_epochs;
