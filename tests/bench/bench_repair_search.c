@@ -4,6 +4,7 @@
  *   bench_repair_search [--model M.h5] [--width W] [--count N] [--val V]
  *                       [--epochs E] [--nodes K] [--batch B] [--reps R]
  *                       [--blocks layer1.0,layer2.1,layer3.2] [--method M] [--threads T]
+ *                       [--partial P]
  *
  * Model: zoo resnet20 (width W, default 0.5 as the demo's) for 1 x 28 x 28
  * Fashion-MNIST, seeded init, or --model (its own normalisation). Images:
@@ -28,6 +29,8 @@
  * block. OPENBLAS_NUM_THREADS sets the BLAS threads (default 1 here);
  * --threads T the kernels' (every plan's, as [run] threads does in a job;
  * default 1): compare the wall columns of T = 1 and 2 on an idle machine.
+ * --partial P: the partial-channel search (repair.partial_channels, PC-DARTS;
+ * default 1).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +100,7 @@ static int64_t cache_bytes(const ar_graph_t *g, const ar_search_cfg_t *c, const 
 int main(int argc, char **argv)
 {
     double width = 0.5;
-    int batch = 64, epochs = 2, nodes = 2, reps = 1, threads = 1;
+    int batch = 64, epochs = 2, nodes = 2, reps = 1, threads = 1, partial = 1;
     int64_t count = 300, nval = 100;
     const char *model = NULL, *blocks = "layer1.0,layer2.1,layer3.2";
     int method = AR_METHOD_ARCHREPAIR;
@@ -113,14 +116,16 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--model")) model = argv[i + 1];
         else if (!strcmp(argv[i], "--method")) method = ar_method_parse(argv[i + 1]);
         else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--partial")) partial = atoi(argv[i + 1]);
         else {
             fprintf(stderr, "usage: bench_repair_search [--model M.h5] [--width W] [--count N] "
                             "[--val V] [--epochs E] [--nodes K] [--batch B] [--reps R] "
-                            "[--blocks a,b,c] [--method archrepair|block-weights|layer] [--threads T]\n");
+                            "[--blocks a,b,c] [--method archrepair|block-weights|layer] [--threads T] "
+                            "[--partial P]\n");
             return 2;
         }
     }
-    if (argc % 2 == 0 || count < 2 || nval < 1 || reps < 1 || method < 0 || threads < 1 ||
+    if (argc % 2 == 0 || count < 2 || nval < 1 || reps < 1 || method < 0 || threads < 1 || partial < 1 ||
         method == AR_METHOD_FINETUNE) {
         fprintf(stderr, "bench_repair_search: bad arguments (see the file's header)\n");
         return 2;
@@ -151,9 +156,9 @@ int main(int argc, char **argv)
     ar_imgset_t sets[2] = {{&xt, yt, NULL}, {&xv, yv, NULL}};
 
     printf("%s, %s on %dx%dx%d, %lld repair + %lld validation images, %d cell nodes, %d search + 1 "
-           "fine-tune epochs, batch %d, min of %d\n",
+           "fine-tune epochs, batch %d, partial channels 1/%d, min of %d\n",
            ar_method_name((ar_method_t)method), model ? model : "resnet20", g->in_c, g->in_h,
-           g->in_w, (long long)count, (long long)nval, nodes, epochs, batch, reps);
+           g->in_w, (long long)count, (long long)nval, nodes, epochs, batch, partial, reps);
     printf("%-9s %9s | %-24s | %-24s | %-24s | %8s\n", "", "", "search wall s", "search cpu s",
            "candidate wall s", "");
     printf("%-9s %9s | %7s %7s %8s | %7s %7s %8s | %7s %7s %8s | %8s\n", "block", "first", "cache",
@@ -163,7 +168,7 @@ int main(int argc, char **argv)
     for (char *save = NULL, *b = strtok_r(list, ",", &save); b; b = strtok_r(NULL, ",", &save)) {
         ar_search_cfg_t c = ar_search_cfg_default();
         snprintf(c.block, sizeof c.block, "%s", b);
-        c.cell.nodes = nodes;
+        c.cell.nodes = nodes, c.cell.partial = partial;
         c.method = (ar_method_t)method;
         c.search_epochs = epochs, c.finetune_epochs = 1, c.batch = batch, c.seed = 1;
         lap_t best[2][2];     /* [cache off][search, total] */
