@@ -294,8 +294,9 @@ static int send_task(co_t *c, int64_t id, int rank, int part, int parts, const i
  * it from ordinary tasks for a heartbeat interval, after which it is tried
  * again; from a shared task's parts until it has sent a message since
  * (others would start their parts and wait on the missing one). Its
- * heartbeats, or its silence on the task connection (check_liveness),
- * decide whether it is lost. */
+ * heartbeats decide whether it is lost - or, when it holds a shared task's
+ * part that failed to send, its silence on the task connection
+ * (check_liveness). */
 static int can_take(const co_t *c, int r, double now, int shared)
 {
     const ar_worker_entry_t *w = &c->st.workers[r];
@@ -581,10 +582,12 @@ static int check_liveness(co_t *c, ar_err_t *err)
         double limit = w->joined ? c->job->run.heartbeat_timeout : c->job->run.startup_timeout;
         double seen = last_alive(c, r);
         const char *how = "silent";
-        if (w->joined && w->unreachable_since > w->last_seen) {
-            /* a TASK could not reach it and it has sent nothing since: its
-             * heartbeats alone do not keep it (the other parts of a shared
-             * task may be waiting on it) */
+        if (w->joined && w->unreachable_since > w->last_seen &&
+            ar_coord_shared_on(&c->st, r) >= 0) {
+            /* a TASK could not reach it, it has sent nothing since and it
+             * holds a part of a shared task the other parts wait on: its
+             * heartbeats alone do not keep it (without such a part it is
+             * only tried again later, can_take) */
             seen = w->unreachable_since, how = "unreachable";
         }
         if (now - seen <= limit) {

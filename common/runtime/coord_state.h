@@ -70,8 +70,8 @@ typedef struct ar_worker_entry {
                                       never): no task for a heartbeat interval after */
     double unreachable_since;      /* the first such failure since its last message or
                                       TASK sent (0 = none): no shared task's part until it
-                                      sends a message, lost when that lasts a heartbeat
-                                      timeout */
+                                      sends a message; holding one that failed to send, lost
+                                      when that lasts a heartbeat timeout */
     uint64_t revoked;              /* id + 1 of a shared task taken back from it (a part was
                                       lost), until its next READY says it stopped: its
                                       messages for that task are dropped meanwhile and it
