@@ -58,7 +58,8 @@ SUPPORTED = ("layers: Conv2d, BatchNorm2d, Linear, ReLU, ReLU6, Hardtanh, SiLU, 
              "MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), AdaptiveMaxPool2d(1), Identity, "
              "Flatten, Dropout*; functions: + / add, torch.cat(dim=1), relu, relu6, hardtanh, "
              "clamp, silu, hardswish, max_pool2d, avg_pool2d, adaptive_avg_pool2d(1), "
-             "mean((2, 3)), F.pad (zeros), x[:, :, ::s, ::s], zeros_like, view / reshape / "
+             "mean((2, 3)), F.pad (zeros; negative pads crop), slices x[:, a:b, c:d:s, e:f:t], "
+             "zeros_like, view / reshape / "
              "flatten to [N, features], dropout (training=self.training)")
 
 
@@ -568,7 +569,8 @@ class _Tracer(TorchFunctionMode):
         self.emit(out, op, name, [v], who, attrs, path=path, cshape=v.cshape)
 
     def subsample(self, x, index, out, who):
-        """x[:, :, ::sh, ::sw] -> avgpool2d with a 1x1 kernel and stride (sh, sw)."""
+        """x[:, a:b, c:d:sh, e:f:sw] -> a pad node with negative pads (the crop) and/or an
+        avgpool2d with a 1x1 kernel and stride (sh, sw) (the strided subsample)."""
         v = self.fmap(x, who)
         idx = list(index) if isinstance(index, tuple) else [index]
         if any(i is Ellipsis for i in idx):
@@ -576,24 +578,43 @@ class _Tracer(TorchFunctionMode):
             idx = idx[:k] + [slice(None)] * (4 - len(idx) + 1) + idx[k + 1:]
         idx += [slice(None)] * (4 - len(idx))
         if len(idx) != 4 or not all(isinstance(i, slice) for i in idx):
-            raise ExportError("%s: indexing %r; only slicing x[:, :, ::s, ::s] (a strided "
-                              "subsample) is supported" % (who, index))
-        steps = []
+            raise ExportError("%s: indexing %r; only slices x[:, a:b, c:d:s, e:f:t] (a crop "
+                              "and a strided subsample) are supported" % (who, index))
+        crops, steps = [], []
         for d, sl in enumerate(idx):
-            n = x.shape[d]
-            start = 0 if sl.start is None else sl.start
-            stop = n if sl.stop is None else sl.stop
-            step = 1 if sl.step is None else sl.step
-            if not all(isinstance(q, int) for q in (start, stop, step)) or start != 0 or \
-                    stop < n or (d < 2 and step != 1):
-                raise ExportError("%s: slice %r of dim %d; only x[:, :, ::s, ::s] (from 0, "
-                                  "to the end) is supported" % (who, sl, d))
-            steps.append(step)
-        if steps[2:] == [1, 1]:
+            n = int(x.shape[d])
+            if not all(q is None or isinstance(q, int) for q in (sl.start, sl.stop, sl.step)):
+                raise ExportError("%s: slice %r of dim %d: not plain integers" % (who, sl, d))
+            start, stop, step = sl.indices(n)
+            count = len(range(start, stop, step))
+            if d == 0 and (start, count, step) != (0, n, 1):
+                raise ExportError("%s: slice %r of the batch dim 0; the batch is kept whole"
+                                  % (who, sl))
+            if d == 1 and step != 1:
+                raise ExportError("%s: slice %r of the channel dim 1 with a step; channels "
+                                  "may be cropped (x[:, a:b]), not strided" % (who, sl))
+            if count < 1:
+                raise ExportError("%s: slice %r of dim %d is empty" % (who, sl, d))
+            if d > 0:
+                last = start + (count - 1) * step
+                crops += [-start, -(n - 1 - last)]
+                steps.append(step)
+        if not any(crops) and steps[1:] == [1, 1]:
             self.alias(out, v)
             return
+        if any(crops):
+            mid = out
+            if steps[1:] != [1, 1]:  # an intermediate value: the crop, before the subsample
+                c, h, w = (int(x.shape[1]) + crops[0] + crops[1], int(x.shape[2]) + crops[2] +
+                           crops[3], int(x.shape[3]) + crops[4] + crops[5])
+                mid = torch.empty((TRACE_BATCH, c, h, w))
+            name, path = self.fname("crop")
+            self.emit(mid, "pad", name, [v], who, dict(pads=crops), path=path)
+            if mid is out:
+                return
+            v = self.vals[id(mid)]
         name, path = self.fname("subsample")
-        self.emit(out, "avgpool2d", name, [v], who, dict(kernel=[1, 1], stride=steps[2:],
+        self.emit(out, "avgpool2d", name, [v], who, dict(kernel=[1, 1], stride=steps[1:],
                                                          padding=[0, 0], count_include_pad=1),
                   path=path)
 
@@ -606,10 +627,12 @@ class _Tracer(TorchFunctionMode):
         if a["mode"] != "constant" or (a["value"] not in (None, 0, 0.0)):
             raise ExportError("%s: mode '%s' value %s (only constant zeros)"
                               % (who, a["mode"], a["value"]))
-        if len(p) % 2 or len(p) > 6 or any(q < 0 for q in p):
-            raise ExportError("%s: pad %s (up to 3 pairs for W, H, C, none negative)" % (who, p))
+        if len(p) % 2 or len(p) > 6:
+            raise ExportError("%s: pad %s (up to 3 pairs for W, H, C)" % (who, p))
         p += [0] * (6 - len(p))
         v = self.fmap(x, who)
+        if any(int(x.shape[3 - k // 2]) + p[k] + p[k + 1] < 1 for k in range(0, 6, 2)):
+            raise ExportError("%s: pad %s crops a dimension of %s away" % (who, p, list(x.shape)))
         if not any(p):
             self.alias(out, v)
             return

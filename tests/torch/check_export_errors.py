@@ -104,8 +104,9 @@ CASES = [
     ("dropout without training=", Net(Lambda(lambda x: F.dropout(x, 0.5))),
      ["F.dropout", "training=True", "training=self.training"]),
     ("a parameter outside a layer", Net(Scale()), ["Tensor.mul", "module 'middle' (Scale)"]),
-    ("a channel slice", Net(Lambda(lambda x: x[:, :4])), ["Tensor.__getitem__", "dim 1", "x[:, :, ::s, ::s]"]),
-    ("a crop", Net(Lambda(lambda x: x[:, :, 1:, 1:])), ["dim 2", "from 0"]),
+    ("a batch slice", Net(Lambda(lambda x: x[1:, :])), ["Tensor.__getitem__", "batch dim 0"]),
+    ("a strided channel slice", Net(Lambda(lambda x: x[:, ::2])), ["dim 1 with a step", "x[:, a:b]"]),
+    ("an integer index", Net(Lambda(lambda x: x[:, 0])), ["indexing", "only slices"]),
     ("linear on a feature map", Net(nn.Identity(), nn.Linear(8, 4)),
      ["module 'head' (Linear)", "[3, 8, 8, 8]", "flatten first"]),
     ("adding a constant", Net(Lambda(lambda x: x + 1.0)), ["Tensor.add", "two tensors"]),
@@ -116,7 +117,7 @@ CASES = [
      ["module 'head.0' (Conv2d): needs a [N, C, H, W] feature map", "[3, 8, 1, 1] in PyTorch and [8]"]),
     ("a constant tensor", Net(Lambda(lambda x: x + torch.ones(1, 8, 1, 1))),
      ["torch.ones called in module 'middle' (Lambda)", "does not come from the network input"]),
-    ("negative padding", Net(Lambda(lambda x: F.pad(x, (-1, -1)))), ["F.pad", "none negative"]),
+    ("a reflect pad", Net(Lambda(lambda x: F.pad(x, (1, 1, 1, 1), mode="reflect"))), ["F.pad", "only constant zeros"]),
 ]
 
 

@@ -17,7 +17,7 @@
 #      (400 images; localize, search, fine-tune) -> import (a generated
 #      module or your class's state_dict, whichever the result needs) =
 #      `archrepair predict` of the result.
-# CASE: resnet20a | vgg | mobilenet | resnet18. Exit 77 (ctest: skipped) when
+# CASE: resnet20a | vgg | mobilenet | resnet18 | splitnet. Exit 77 (ctest: skipped) when
 # /usr/bin/python3 (or $AR_TORCH_PYTHON) cannot import torch and h5py.
 # KEEP=1 keeps TMP/torch-CASE.
 # Usage: run_torch_models.sh CASE ARCHREPAIR MAKE_CELL_MODEL TMP [COORD]
@@ -38,6 +38,7 @@ case $case_ in
   vgg) spec=$here/models/vgg_small.py:VGG kw='{"cfg": "S", "hidden": 64}' ;;
   mobilenet) spec=$here/models/mobilenet_small.py:MobileNet kw='{"width": 1.0}' ;;
   resnet18) spec=$here/models/resnet18_cifar.py:resnet18 kw='{"base": 32}' cell=1 ;;
+  splitnet) spec=$here/models/split_net.py:SplitNet kw='{"num_classes": 10}' ;;
   *) echo "unknown case $case_" >&2; exit 2 ;;
 esac
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
