@@ -580,7 +580,7 @@ class _Tracer(TorchFunctionMode):
         if len(idx) != 4 or not all(isinstance(i, slice) for i in idx):
             raise ExportError("%s: indexing %r; only slices x[:, a:b, c:d:s, e:f:t] (a crop "
                               "and a strided subsample) are supported" % (who, index))
-        crops, steps = [], []
+        crops, steps, kept = [], [], []  # pads c0, c1, h0, h1, w0, w1; (sh, sw); [C, H, W] cropped
         for d, sl in enumerate(idx):
             n = int(x.shape[d])
             if not all(q is None or isinstance(q, int) for q in (sl.start, sl.stop, sl.step)):
@@ -598,23 +598,23 @@ class _Tracer(TorchFunctionMode):
             if d > 0:
                 last = start + (count - 1) * step
                 crops += [-start, -(n - 1 - last)]
+                kept.append(last + 1 - start)
+            if d > 1:
                 steps.append(step)
-        if not any(crops) and steps[1:] == [1, 1]:
+        if not any(crops) and steps == [1, 1]:
             self.alias(out, v)
             return
         if any(crops):
             mid = out
-            if steps[1:] != [1, 1]:  # an intermediate value: the crop, before the subsample
-                c, h, w = (int(x.shape[1]) + crops[0] + crops[1], int(x.shape[2]) + crops[2] +
-                           crops[3], int(x.shape[3]) + crops[4] + crops[5])
-                mid = torch.empty((TRACE_BATCH, c, h, w))
+            if steps != [1, 1]:  # an intermediate value: the crop, before the subsample
+                mid = torch.empty((TRACE_BATCH, *kept))
             name, path = self.fname("crop")
             self.emit(mid, "pad", name, [v], who, dict(pads=crops), path=path)
             if mid is out:
                 return
             v = self.vals[id(mid)]
         name, path = self.fname("subsample")
-        self.emit(out, "avgpool2d", name, [v], who, dict(kernel=[1, 1], stride=steps[1:],
+        self.emit(out, "avgpool2d", name, [v], who, dict(kernel=[1, 1], stride=steps,
                                                          padding=[0, 0], count_include_pad=1),
                   path=path)
 

@@ -82,6 +82,27 @@ static int check_cfg(const ar_cell_cfg_t *c, const ar_genotype_t *geno, ar_err_t
     return AR_OK;
 }
 
+/* PC-DARTS: of edge i -> j's source src (C channels), the first Cp for the
+ * mixture ("<B>.cell.n<j>.e<i>.part", returned) and, in *rest, the others
+ * passing it by ("...rest", max-pooled on a stride-2 edge: "...rest.pool"). */
+static int split_channels(rw_t *w, const char *B, int j, int i, int src, int C, int Cp, int s,
+                          int *rest)
+{
+    char nm[256];
+    ar_node_cfg_t pd = {.pad = {.c1 = -(C - Cp)}};
+    snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.part", B, j, i);
+    int part = add_node(w, AR_OP_PAD, nm, B, &src, 1, &pd);
+    pd = (ar_node_cfg_t){.pad = {.c0 = -Cp}};
+    snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.rest", B, j, i);
+    *rest = add_node(w, AR_OP_PAD, nm, B, &src, 1, &pd);
+    if (s == 2) {
+        ar_node_cfg_t pl = {.pool = {.kh = 3, .kw = 3, .sh = 2, .sw = 2, .ph = 1, .pw = 1}};
+        snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.rest.pool", B, j, i);
+        *rest = add_node(w, AR_OP_MAXPOOL2D, nm, B, rest, 1, &pl);
+    }
+    return part;
+}
+
 /* Emits the cell on old-graph input `in_old`; returns the node giving its
  * output (cout channels at the block's output size), or -1. */
 static int emit_cell(rw_t *w, const ar_block_info_t *b, const ar_cell_cfg_t *c,
@@ -118,21 +139,8 @@ static int emit_cell(rw_t *w, const ar_block_info_t *b, const ar_cell_cfg_t *c,
                 edges[ne++] = ar_cand_emit(w->ng, geno->op[j][e], state[i], C, s, pfx, B, w->err);
                 continue;
             }
-            int outs[AR_CAND_COUNT], part = state[i], rest = -1;
-            if (K > 1) { /* PC-DARTS: the first C/K channels through the mixture */
-                ar_node_cfg_t pd = {.pad = {.c1 = -(C - Cp)}};
-                snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.part", B, j, i);
-                part = add_node(w, AR_OP_PAD, nm, B, &state[i], 1, &pd);
-                pd = (ar_node_cfg_t){.pad = {.c0 = -Cp}};
-                snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.rest", B, j, i);
-                rest = add_node(w, AR_OP_PAD, nm, B, &state[i], 1, &pd);
-                if (s == 2) {
-                    ar_node_cfg_t pl = {.pool = {.kh = 3, .kw = 3, .sh = 2, .sw = 2, .ph = 1,
-                                                 .pw = 1}};
-                    snprintf(nm, sizeof nm, "%s.cell.n%d.e%d.rest.pool", B, j, i);
-                    rest = add_node(w, AR_OP_MAXPOOL2D, nm, B, &rest, 1, &pl);
-                }
-            }
+            int outs[AR_CAND_COUNT], rest = -1;
+            int part = K > 1 ? split_channels(w, B, j, i, state[i], C, Cp, s, &rest) : state[i];
             for (int o = 0; o < c->nops; o++) {
                 snprintf(pfx, sizeof pfx, "%s.cell.n%d.e%d.%s", B, j, i, ar_cand_name(c->ops[o]));
                 outs[o] = ar_cand_emit(w->ng, c->ops[o], part, Cp, s, pfx, B, w->err);

@@ -95,10 +95,14 @@ for want in "worker r3 .* silent while running a part of task [0-9]*: the task g
 done
 /usr/bin/python3 "$here/check_repair.py" --parts-vary "$tmp/np5.h5" "$tmp/lost.h5"
 alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; case "$st" in Z*) return 1 ;; esac; }
-for pid in $(sed -n 's/.*joined: host .* pid \([0-9]*\),.*/\1/p' "$tmp/lost.err"); do
-  for i in $(seq 50); do alive "$pid" || break; sleep 0.1; done  # mpirun reaps them as it ends
-  if alive "$pid"; then echo "FAIL: pid $pid still alive"; kill -9 "$pid"; exit 1; fi
-done
+# every worker process the log names (joined: ... pid N) has ended
+all_ended() {
+  for pid in $(sed -n 's/.*joined: host .* pid \([0-9]*\),.*/\1/p' "$1"); do
+    for i in $(seq 50); do alive "$pid" || break; sleep 0.1; done  # mpirun reaps them as it ends
+    if alive "$pid"; then echo "FAIL: pid $pid still alive"; kill -9 "$pid"; exit 1; fi
+  done
+}
+all_ended "$tmp/lost.err"
 # A worker killed while idle (SIGKILL once it has waited 0.3 s for a task,
 # after its first; under `mpirun --enable-recovery`, which lets the other
 # ranks live on): round 0's tasks are dealt as fast as workers ask, so it
@@ -117,10 +121,7 @@ done
 /usr/bin/python3 "$here/check_repair.py" --parts-vary "$tmp/np5.h5" "$tmp/idle.h5"
 grep -q "part [0-9]* of [0-9]* of task [0-9]* not sent (send to worker r3: not connected)" "$tmp/idle.err" ||
   { echo "FAIL: killed idle: no shared part failed to send to r3"; cat "$tmp/idle.err"; exit 1; }
-for pid in $(sed -n 's/.*joined: host .* pid \([0-9]*\),.*/\1/p' "$tmp/idle.err"); do
-  for i in $(seq 50); do alive "$pid" || break; sleep 0.1; done
-  if alive "$pid"; then echo "FAIL: pid $pid still alive"; kill -9 "$pid"; exit 1; fi
-done
+all_ended "$tmp/idle.err"
 ls "$tmp"/*cand* 2>/dev/null && { echo "FAIL: candidate files left"; exit 1; }
 [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 echo PASS
