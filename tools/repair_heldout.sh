@@ -26,7 +26,8 @@ variants=${VARIANTS:-"portfolio-interp portfolio finetune-interp finetune block-
 # (repair.nodes = [N]: the cell's intermediate nodes), mN
 # (repair.micro_batch = N: data-parallel steps, ghost BatchNorm), seN / feN
 # (repair.search_epochs / finetune_epochs = N), flrNN (repair.finetune_lr =
-# 0.0NN, e.g. flr10 = 0.010), pcN (repair.partial_channels = N: PC-DARTS), e.g.
+# 0.0NN, e.g. flr10 = 0.010), pcN (repair.partial_channels = N: PC-DARTS),
+# cbN (repair.max_clean_drop = 0.00N: a bound of N tenths of a point), e.g.
 # portfolio-interp+kb+d50; portfolio-interp+d0+r0 is the job as it was
 # before distillation and resampling became the defaults.
 # loco-<category> (not in the default list): the portfolio with interpolation,
@@ -52,6 +53,7 @@ for v in $variants; do
       sp) opts+=(-e '/^\[repair\]/a ranking = "spectrum"') ;;
       pe[0-9]*) opts+=(-e "/^\[repair\]/a probe_epochs = ${o#pe}") ;;
       pc[0-9]*) opts+=(-e "/^\[repair\]/a partial_channels = ${o#pc}") ;;
+      cb[0-9]) opts+=(-e "s/^max_clean_drop = .*/max_clean_drop = 0.00${o#cb}/") ;;
       n[0-9]*) opts+=(-e "s/^nodes = .*/nodes = [${o#n}]/") ;;
       m[0-9]*) opts+=(-e "/^\[repair\]/a micro_batch = ${o#m}") ;;
       se[0-9]*) opts+=(-e "s/^search_epochs = .*/search_epochs = ${o#se}/") ;;

@@ -64,8 +64,8 @@ static int check_cfg(const ar_cell_cfg_t *c, const ar_genotype_t *geno, ar_err_t
                 return ar_err_set(err, AR_E_ARG, "cell: op %s listed twice", ar_cand_name(c->ops[i]));
     }
     if (c->channels < 0) return ar_err_set(err, AR_E_ARG, "cell: channels %d", c->channels);
-    if (c->partial < 1 || c->partial > AR_CELL_MAXPARTIAL)
-        return ar_err_set(err, AR_E_ARG, "cell: partial_channels %d (1..%d)", c->partial,
+    if (c->partial < 0 || c->partial > AR_CELL_MAXPARTIAL)
+        return ar_err_set(err, AR_E_ARG, "cell: partial_channels %d (0..%d)", c->partial,
                           AR_CELL_MAXPARTIAL);
     if (!geno) return AR_OK;
     if (geno->nodes != c->nodes)
@@ -114,7 +114,10 @@ static int emit_cell(rw_t *w, const ar_block_info_t *b, const ar_cell_cfg_t *c,
     ar_node_cfg_t cv = {.conv = {.c = {.cout = C, .kh = 1, .kw = 1, .sh = 1, .sw = 1, .dh = 1,
                                        .dw = 1, .groups = 1}}};
     ar_node_cfg_t bn = {.bn = {.c = {.eps = 1e-5f, .momentum = 0.1f}, .affine = 0}};
-    const int K = geno ? 1 : c->partial, Cp = C / K;
+    int K = geno ? 1 : c->partial;
+    if (K == 0) /* auto: the largest divisor of AR_CELL_AUTO_PARTIAL that divides C */
+        for (K = AR_CELL_AUTO_PARTIAL; C % K; K /= 2) {}
+    const int Cp = C / K;
     if (C % K) {
         ar_err_set(w->err, AR_E_ARG, "cell of '%s': its %d channels are not divisible by "
                    "partial_channels %d", B, C, K);

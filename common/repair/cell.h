@@ -41,6 +41,7 @@
 
 #define AR_CELL_MAXNODES 8
 #define AR_CELL_MAXPARTIAL 64
+#define AR_CELL_AUTO_PARTIAL 4
 
 typedef struct ar_cell_cfg {
     int nodes;                  /* intermediate nodes, 1..AR_CELL_MAXNODES */
@@ -50,7 +51,8 @@ typedef struct ar_cell_cfg {
     int keep_shortcut;          /* 1: keep the block's shortcut / merge (block.h) */
     int seed_original;          /* 1: keep the original main branch beside the cell */
     int partial;                /* K, 1..AR_CELL_MAXPARTIAL: relaxed edges mix C/K channels;
-                                   1 = all (plain DARTS) */
+                                   1 = all (plain DARTS); 0 = AR_CELL_AUTO_PARTIAL, or the
+                                   largest of its divisors that divides C */
     uint64_t seed;              /* parameter initialisation */
 } ar_cell_cfg_t;
 

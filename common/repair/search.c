@@ -23,6 +23,8 @@ const char *ar_method_name(ar_method_t m)
 
 int ar_method_cell(int m) { return m == AR_METHOD_ARCHREPAIR || m == AR_METHOD_RANDOM_CELL; }
 
+int ar_method_all_epochs(int m) { return ar_method_cell(m) ? AR_CELL_ALL_EPOCHS : 0; }
+
 int ar_method_parse(const char *s)
 {
     for (int i = 0; i < AR_METHOD_COUNT; i++)

@@ -49,6 +49,13 @@ const char *ar_method_name(ar_method_t m);
 int ar_method_parse(const char *s);
 int ar_method_cell(int m);
 
+/* Whole-network epochs after the method's own training when the job leaves
+ * repair.finetune_all_epochs at its default: AR_CELL_ALL_EPOCHS for the cell
+ * methods (archrepair followed by a whole-network fine-tune was the best
+ * archrepair variant measured, docs/repair.md), 0 for the others. */
+#define AR_CELL_ALL_EPOCHS 4
+int ar_method_all_epochs(int m);
+
 typedef struct ar_search_cfg {
     ar_method_t method;
     char block[128];          /* target block (every method but finetune) */

@@ -109,8 +109,10 @@ expect 0 "info = forms" "fog/1" "images:       2" -- "$bin" info "$tmp/x.h5" --c
 sed -e 's/^\[repair\]/[repair]\nmicro_batch = 8/' "$src/configs/fashion-mnist-repair.toml" >"$tmp/mb8.toml"
 # 6 candidates (archrepair 2, finetune 1, block-weights 2, bn-adapt 1), batch 64 / 8: at most 8
 # workers each; 16 ranks = 15 workers: rung 0 gives 3,3,3,2,2 and 1 (bn-adapt), rung 1's 3
-# candidates 5 each
+# candidates 5 each; archrepair's 4 whole-network epochs (its default) count in its work
 expect 0 "config plan 16 ranks" "15 workers" "up to 8 workers per candidate" "(6 candidates)" \
+  "then the whole network (repair.finetune_all_epochs): archrepair 4 epochs at the last rung" \
+  "0              6            3            1-3      1       1.67" \
   "0              6            3            1-3      1" "1              3            6              5      1" \
   -- "$bin" config plan "$tmp/mb8.toml" --ranks 16 --no-files
 # repair.ranking = "probe": a round of 9 block probes (the reference model's blocks) before rung 0,

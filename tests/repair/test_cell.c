@@ -337,6 +337,30 @@ static void test_partial(const ar_graph_t *g, const char *block, int stride)
     ar_graph_destroy(&r);
 }
 
+/* partial = 0 (the job's default): K = 4 where the cell's channels divide
+ * by 4, else 2, else 1 (no crops) - the mixtures' ops C/K wide. */
+static void test_partial_auto(const ar_graph_t *g, const char *block)
+{
+    const int chans[3] = {8, 6, 3}, width[3] = {2, 3, 3}, pads[3] = {2 * 3, 2 * 3, 0};
+    for (int i = 0; i < 3; i++) {
+        ar_err_t e = {0};
+        ar_cell_cfg_t c = ar_cell_cfg_default();
+        c.nodes = 2, c.partial = 0, c.channels = chans[i], c.seed = 4;
+        ar_graph_t *r = ar_cell_build(g, block, &c, NULL, &e);
+        CHECK(r != NULL, "%s auto partial, %d channels: %s", block, chans[i], e.msg);
+        if (!r) continue;
+        char nm[160];
+        snprintf(nm, sizeof nm, "%s.cell.n0.e0.sep_conv_3x3.pw1", block);
+        int pw = ar_graph_find(r, nm);
+        CHECK(pw >= 0 && r->nodes[pw].params[0].value.shape[0] == width[i] &&
+                  count_op(r, AR_OP_PAD) == pads[i],
+              "%s: auto partial on %d channels: ops %lld wide (want %d), %d pads (want %d)", block,
+              chans[i], pw >= 0 ? (long long)r->nodes[pw].params[0].value.shape[0] : -1LL, width[i],
+              count_op(r, AR_OP_PAD), pads[i]);
+        ar_graph_destroy(&r);
+    }
+}
+
 int main(void)
 {
     ar_graph_t *g = small_resnet();
@@ -350,6 +374,7 @@ int main(void)
     test_discrete(g);
     test_partial(g, "layer2.0", 2);
     test_partial(g, "layer2.1", 1);
+    test_partial_auto(g, "layer2.1");
     ar_graph_destroy(&g);
     test_dense();
     TEST_MAIN_END();

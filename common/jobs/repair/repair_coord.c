@@ -279,7 +279,7 @@ static int plan_candidate(ar_repair_job_t *r, const ar_job_ctx_t *job, int ci, i
     p.search_epochs = rung_epochs(cfg->repair.search_epochs, rung, R, 1);
     p.finetune_epochs = rung_epochs(cfg->repair.finetune_epochs, rung, R, 0);
     p.budget = cfg->repair.budget ? rung_epochs(cfg->repair.budget, rung, R, 1) : 0;
-    p.finetune_all_epochs = rung_epochs(cfg->repair.finetune_all_epochs, rung, R, 0);
+    p.finetune_all_epochs = rung_epochs(ar_repair_all_epochs(cfg, c->method), rung, R, 0);
     return add_task(job, &p, c->method, plan, err);
 }
 

@@ -90,7 +90,7 @@ AR_PARAMS_DECLARE(ar_repair_set_params, AR_REPAIR_SET_PARAMS)
     X(FLOAT, finetune_lr, -DBL_MAX, DBL_MAX)                 \
     X(FLOAT, alpha_lr, -DBL_MAX, DBL_MAX)                    \
     X(INT, channels, 0, 65536)                               \
-    X(INT, partial_channels, 1, 64)                          \
+    X(INT, partial_channels, 0, 64)                          \
     X(INT, keep_shortcut, 0, 1)                              \
     X(INT, seed_original, 0, 1)                              \
     X(INT, interpolate, 0, 1)                                \

@@ -16,6 +16,13 @@ int64_t ar_repair_rung_epochs(int64_t full, int rung, int R, int64_t min)
     return e < min ? min : e;
 }
 
+int64_t ar_repair_all_epochs(const ar_job_config_t *cfg, int method)
+{
+    if (method == AR_METHOD_FINETUNE || method == AR_METHOD_BN_ADAPT) return 0;
+    int64_t e = cfg->repair.finetune_all_epochs;
+    return e >= 0 ? e : ar_method_all_epochs(method);
+}
+
 int ar_repair_method_shape(const ar_job_config_t *cfg, int nblocks, int method, int one_layer,
                            int *ntarget, int *nvariants, ar_err_t *err)
 {
@@ -164,7 +171,9 @@ int ar_repair_plan(const ar_job_config_t *cfg, int nblocks, int ranks, ar_repair
                          ar_repair_rung_epochs(cfg->repair.finetune_epochs, k, R, 0);
         for (int i = 0; i < alive; i++) { /* survivors: which methods is not known before */
             maxp[i] = ar_repair_max_parts(cfg->repair.batch, cfg->repair.micro_batch, meth[i]);
-            work[i] = (double)(r->passes ? r->passes : r->epochs);
+            work[i] = (double)(r->passes ? r->passes
+                                         : r->epochs + ar_repair_rung_epochs(
+                                                           ar_repair_all_epochs(cfg, meth[i]), k, R, 0));
             if (k == 0 && meth[i] == AR_METHOD_BN_ADAPT) work[i] = 0; /* no training */
             if (maxp[i] > out->max_parts) out->max_parts = maxp[i];
         }

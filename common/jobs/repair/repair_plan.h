@@ -65,6 +65,12 @@ int ar_repair_population(const ar_job_config_t *cfg, int nblocks, int counts[8],
  * at least min: each rung doubles the previous one's budget. */
 int64_t ar_repair_rung_epochs(int64_t full, int rung, int R, int64_t min);
 
+/* The whole-network epochs after `method`'s own training at the last rung:
+ * repair.finetune_all_epochs, or where it is -1 (the default) the method's
+ * own default (ar_method_all_epochs: 4 for the cell methods, else 0);
+ * finetune and bn-adapt never have any. */
+int64_t ar_repair_all_epochs(const ar_job_config_t *cfg, int method);
+
 /* The whole plan on `ranks` ranks. */
 int ar_repair_plan(const ar_job_config_t *cfg, int nblocks, int ranks, ar_repair_plan_t *out,
                    ar_err_t *err);

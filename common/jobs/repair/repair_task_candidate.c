@@ -116,22 +116,34 @@ static int on_epoch(void *user, const ar_epoch_report_t *r)
     return st || ar_task_cancelled(e->t);
 }
 
+/* round(total * part / whole), whole > 0 */
+static int64_t share(int64_t total, int64_t part, int64_t whole)
+{
+    return (total * part + whole / 2) / whole;
+}
+
 /* repair.budget: the epochs of budget image-passes over n repair images
- * (every method's training epoch passes each image once through a step;
- * archrepair splits them as search_epochs : finetune_epochs). */
+ * (every method's training epoch passes each image once through a step),
+ * split as the epoch keys split them: the method's own training against the
+ * whole-network epochs after it (finetune_all_epochs), archrepair's own as
+ * search_epochs : finetune_epochs; the method's own at least one epoch. */
 static void budget_epochs(const ar_repair_candidate_params_t *p, int64_t n, ar_search_cfg_t *c)
 {
     int64_t total = p->budget / (n > 0 ? n : 1);
     if (total < 1) total = 1;
     if (total > 100000) total = 100000;
+    int64_t se = p->search_epochs, fe = p->finetune_epochs, fa = c->finetune_all_epochs;
+    if (c->method == AR_METHOD_FINETUNE || c->method == AR_METHOD_BN_ADAPT) fa = 0;
+    int64_t own = total - share(total, fa, se + fe + fa);
+    if (own < 1) own = 1;
+    c->finetune_all_epochs = (int)(total - own > 0 ? total - own : 0);
     if (!ar_method_cell(c->method)) {
-        c->search_epochs = (int)total, c->finetune_epochs = 0; /* baselines train their sum */
+        c->search_epochs = (int)own, c->finetune_epochs = 0; /* baselines train their sum */
         return;
     }
-    int64_t se = p->search_epochs, fe = p->finetune_epochs;
-    int64_t s = (total * se + (se + fe) / 2) / (se + fe);
+    int64_t s = share(own, se, se + fe);
     if (s < 1) s = 1;
-    c->search_epochs = (int)s, c->finetune_epochs = (int)(total - s > 0 ? total - s : 0);
+    c->search_epochs = (int)s, c->finetune_epochs = (int)(own - s > 0 ? own - s : 0);
 }
 
 /* repair.resample: the candidate's own copy of the repair images, redrawn
