@@ -6,8 +6,8 @@
 #   tools/repair_heldout.sh [SEEDS...]      (default 1 2 3)
 # Environment: RANKS (default 3), OUT (default out/heldout), VARIANTS
 # (default: every variant below), COORD (default build/archrepair-coord; a
-# copy keeps a long measurement away from rebuilds). About 1.5 minutes per run on an idle
-# 2-core machine.
+# copy keeps a long measurement away from rebuilds), MODEL (default the job's:
+# the reference model). About 1.5 minutes per run on an idle 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=("$@")
@@ -62,6 +62,7 @@ for v in $variants; do
       *) echo "repair_heldout.sh: unknown option '$o' in $v" >&2; exit 2 ;;
     esac
   done
+  [ -z "${MODEL:-}" ] || opts+=(-e "/^\[model\]/,/^path/s#^path = .*#path = \"$MODEL\"#")
   base=${parts[0]}
   case $base in
     portfolio-interp) edit='' ;;

@@ -112,9 +112,17 @@ sed -e 's/^\[repair\]/[repair]\nmicro_batch = 8/' "$src/configs/fashion-mnist-re
 # candidates 5 each; archrepair's 4 whole-network epochs (its default) count in its work
 expect 0 "config plan 16 ranks" "15 workers" "up to 8 workers per candidate" "(6 candidates)" \
   "then the whole network (repair.finetune_all_epochs): archrepair 4 epochs at the last rung" \
-  "0              6            3            1-3      1       1.67" \
-  "0              6            3            1-3      1" "1              3            6              5      1" \
+  "0              6            3            1-3      1       1.67" "1              3            6              5      1" \
   -- "$bin" config plan "$tmp/mb8.toml" --ranks 16 --no-files
+# an explicit repair.finetune_all_epochs applies to every method but finetune and bn-adapt; 0 = none
+sed -e 's/^\[repair\]/[repair]\nfinetune_all_epochs = 2/' "$tmp/mb8.toml" >"$tmp/fa2.toml"
+expect 0 "config plan, finetune_all_epochs = 2" \
+  "then the whole network (repair.finetune_all_epochs): archrepair 2, block-weights 2 epochs at the last rung" \
+  -- "$bin" config plan "$tmp/fa2.toml" --ranks 16 --no-files
+sed -e 's/^\[repair\]/[repair]\nfinetune_all_epochs = 0/' "$tmp/mb8.toml" >"$tmp/fa0.toml"
+if "$bin" config plan "$tmp/fa0.toml" --ranks 16 --no-files | grep -q "then the whole network"; then
+  bad "config plan, finetune_all_epochs = 0: names whole-network epochs"
+else ok; fi
 # repair.ranking = "probe": a round of 9 block probes (the reference model's blocks) before rung 0,
 # 15 workers over 9 tasks: 1-2 each; without the model the block count is not known
 sed -e 's/^\[repair\]/[repair]\nranking = "probe"/' "$tmp/mb8.toml" >"$tmp/probe.toml"
