@@ -64,9 +64,10 @@ static int plan(const char *path, int ranks, int files)
     for (int m = 0; m < 8; m++)
         if (p.methods[m]) printf(" %s %d", ar_method_name((ar_method_t)m), p.methods[m]);
     printf(" (%d candidates)\n", p.candidates);
-    int said = 0; /* the whole-network epochs after a method's own (epochs column: its own) */
-    for (int m = 0; m < 8 && !job.repair.budget; m++) {
-        int64_t e = p.methods[m] ? ar_repair_all_epochs(&job, m) : 0;
+    int said = 0; /* the whole-network epochs after a method's own (epochs column: its own;
+                     with a budget they are part of its passes) */
+    for (int m = 0; m < 8; m++) {
+        int64_t e = p.methods[m] && !job.repair.budget ? ar_repair_all_epochs(&job, m) : 0;
         if (e > 0)
             printf("%s %s %lld", said++ ? "," : "then the whole network (repair.finetune_all_epochs):",
                    ar_method_name((ar_method_t)m), (long long)e);

@@ -76,7 +76,8 @@ typedef struct ar_job_config {
         double finetune_lr, alpha_lr;
         double max_clean_drop;      /* selection: allowed clean validation drop */
         int64_t channels;           /* cell channels; 0 = the block's width */
-        int64_t partial_channels;   /* K: a relaxed edge mixes C/K channels (PC-DARTS); 1 = all */
+        int64_t partial_channels;   /* K: a relaxed edge mixes C/K channels (PC-DARTS); 1 = all;
+                                       0 = 4, or 2 or 1 where C does not divide by 4 */
         int keep_shortcut, seed_original;
         int interpolate;            /* interpolate towards the original to the clean bound */
         double distill;             /* weight of the original's clean outputs in the target */

@@ -25,6 +25,8 @@ int ar_method_cell(int m) { return m == AR_METHOD_ARCHREPAIR || m == AR_METHOD_R
 
 int ar_method_all_epochs(int m) { return ar_method_cell(m) ? AR_CELL_ALL_EPOCHS : 0; }
 
+int ar_method_blockless(int m) { return m == AR_METHOD_FINETUNE || m == AR_METHOD_BN_ADAPT; }
+
 int ar_method_parse(const char *s)
 {
     for (int i = 0; i < AR_METHOD_COUNT; i++)
@@ -314,14 +316,13 @@ static int train_graph(ar_graph_t *g, const ar_search_cfg_t *c, const ar_imgset_
 /* Whether a whole-network phase follows the method's own (finetune-all). */
 static int all_after(const ar_search_cfg_t *c)
 {
-    return c->finetune_all_epochs > 0 && c->method != AR_METHOD_FINETUNE &&
-           c->method != AR_METHOD_BN_ADAPT;
+    return c->finetune_all_epochs > 0 && !ar_method_blockless(c->method);
 }
 
 /* Freezes g for a baseline; AR_E_ARG when the block / layer is unknown. */
 static int freeze_for(ar_graph_t *g, const ar_search_cfg_t *c, ar_err_t *err)
 {
-    if (c->method == AR_METHOD_FINETUNE || c->method == AR_METHOD_BN_ADAPT) {
+    if (ar_method_blockless(c->method)) {
         ar_graph_freeze_all(g, 0); /* bn-adapt: only so the evaluation has a trainer */
         return AR_OK;
     }

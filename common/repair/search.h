@@ -49,6 +49,10 @@ const char *ar_method_name(ar_method_t m);
 int ar_method_parse(const char *s);
 int ar_method_cell(int m);
 
+/* finetune and bn-adapt: they act on the whole network, have no target block
+ * (one candidate, block "") and no whole-network epochs after their own. */
+int ar_method_blockless(int m);
+
 /* Whole-network epochs after the method's own training when the job leaves
  * repair.finetune_all_epochs at its default: AR_CELL_ALL_EPOCHS for the cell
  * methods (archrepair followed by a whole-network fine-tune was the best

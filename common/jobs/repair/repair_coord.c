@@ -61,12 +61,6 @@ static int cfg_err(const ar_job_config_t *cfg, const char *key, ar_err_t *err, c
                       ar_job_key_line(cfg, key), key, what);
 }
 
-/* Methods without a target block: one candidate target, block "". */
-static int blockless(int method)
-{
-    return method == AR_METHOD_FINETUNE || method == AR_METHOD_BN_ADAPT;
-}
-
 /* The candidates of one method: targets x variants (repair_job.h), appended. */
 static int method_candidates(ar_repair_job_t *r, const ar_job_ctx_t *job, int method, ar_err_t *err)
 {
@@ -84,11 +78,11 @@ static int method_candidates(ar_repair_job_t *r, const ar_job_ctx_t *job, int me
     if (!c) return ar_err_set(err, AR_E_NOMEM, "out of memory");
     r->c = c;
     for (int b = 0; b < ntarget; b++) {
-        const char *blk = blockless(method)  ? ""
+        const char *blk = ar_method_blockless(method)  ? ""
                           : one_layer            ? r->top_layer_block
                           : cfg->repair.blocks.n ? cfg->repair.blocks.v[b]
                                                  : r->blocks[r->order[b]];
-        int known = blockless(method) || one_layer;
+        int known = ar_method_blockless(method) || one_layer;
         for (int i = 0; i < r->nblocks && !known; i++) known = strcmp(r->blocks[i], blk) == 0;
         if (!known) return cfg_err(cfg, "repair.blocks", err, "names a block the model does not have");
         for (int a = 0; a < nn; a++)

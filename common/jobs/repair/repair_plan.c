@@ -18,7 +18,7 @@ int64_t ar_repair_rung_epochs(int64_t full, int rung, int R, int64_t min)
 
 int64_t ar_repair_all_epochs(const ar_job_config_t *cfg, int method)
 {
-    if (method == AR_METHOD_FINETUNE || method == AR_METHOD_BN_ADAPT) return 0;
+    if (ar_method_blockless(method)) return 0;
     int64_t e = cfg->repair.finetune_all_epochs;
     return e >= 0 ? e : ar_method_all_epochs(method);
 }
@@ -29,7 +29,7 @@ int ar_repair_method_shape(const ar_job_config_t *cfg, int nblocks, int method, 
     int nt = cfg->repair.blocks.n ? cfg->repair.blocks.n
                                   : (int)(cfg->repair.top_k < nblocks ? cfg->repair.top_k : nblocks);
     /* finetune and bn-adapt have no target block */
-    if (method == AR_METHOD_FINETUNE || method == AR_METHOD_BN_ADAPT || one_layer) nt = 1;
+    if (ar_method_blockless(method) || one_layer) nt = 1;
     int nn = ar_method_cell(method) ? cfg->repair.nodes.n : 1;
     /* bn-adapt is deterministic and has no learning rate: one variant */
     int ns = method == AR_METHOD_BN_ADAPT ? 1 : cfg->repair.seeds.n;

@@ -21,7 +21,7 @@ int ar_repair_rank_init(ar_repair_job_t *r, const ar_job_ctx_t *job, const ar_gr
     int all_blockless = 1, need = 0; /* need: some method's targets come from a ranking */
     for (int m = 0; m < r->nmethods; m++) {
         int method = r->methods[m];
-        int blockless = method == AR_METHOD_FINETUNE || method == AR_METHOD_BN_ADAPT;
+        int blockless = ar_method_blockless(method);
         all_blockless &= blockless;
         need |= !blockless && (!cfg->repair.blocks.n || (method == AR_METHOD_LAYER && !cfg->repair.layer[0]));
     }

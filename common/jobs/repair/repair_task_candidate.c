@@ -132,8 +132,8 @@ static void budget_epochs(const ar_repair_candidate_params_t *p, int64_t n, ar_s
     int64_t total = p->budget / (n > 0 ? n : 1);
     if (total < 1) total = 1;
     if (total > 100000) total = 100000;
-    int64_t se = p->search_epochs, fe = p->finetune_epochs, fa = c->finetune_all_epochs;
-    if (c->method == AR_METHOD_FINETUNE || c->method == AR_METHOD_BN_ADAPT) fa = 0;
+    int64_t se = p->search_epochs, fe = p->finetune_epochs;
+    int64_t fa = ar_method_blockless(c->method) ? 0 : c->finetune_all_epochs;
     int64_t own = total - share(total, fa, se + fe + fa);
     if (own < 1) own = 1;
     c->finetune_all_epochs = (int)(total - own > 0 ? total - own : 0);
