@@ -50,11 +50,15 @@ mkdir -p "$dir/fuzz-artifacts/libhdf5" "$dir/fuzz-logs"
 export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0"
 
 # The module of the first stack frame of the report in log $1 that is not
-# the allocator, a sanitizer interceptor or libc: "libhdf5" or "ours".
+# the allocator, a sanitizer interceptor or libc: "libhdf5" or "ours". Our
+# code is built with debug information, so its frames name a source file; a
+# frame in the fuzz binary with only an offset ("in strdup (.../fuzz_x+0x..)")
+# is a sanitizer interceptor (ASan's strdup, memcpy ...) standing for its caller.
 culprit() {
   awk '/ERROR: |DEADLYSIGNAL|ALARM/ {on = 1} on && /^ *#[0-9]+ 0x/ {
          if ($0 ~ /in (malloc|calloc|realloc|free|operator new|__interceptor_|__asan|__sanitizer|__lsan|fuzzer::)/ ||
-             $0 ~ /libc\.so|\/sysdeps\/|string\/\.\.\/|compiler-rt/) next
+             $0 ~ /libc\.so|\/sysdeps\/|string\/\.\.\/|compiler-rt/ ||
+             ($0 ~ /\/fuzz_[a-z0-9_]+\+0x[0-9a-f]+\)/ && $0 !~ /\.(c|h):[0-9]+/)) next
          print ($0 ~ /libhdf5/ ? "libhdf5" : "ours"); exit }' "$1"
 }
 
